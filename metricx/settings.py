@@ -1,0 +1,53 @@
+"""Runtime configuration, read once from environment variables (see README.md, "Configuration")."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="METRICX_", extra="ignore")
+
+    warehouse_url: str = Field(
+        default=f"duckdb:///{DATA_DIR / 'warehouse.duckdb'}",
+        description="duckdb:///path/to/file.duckdb or postgresql://user@host:port/db",
+    )
+    app_database_url: str = Field(
+        default=f"sqlite:///{DATA_DIR / 'app.db'}",
+        description="SQLAlchemy URL of the app database (users, workspaces, connections).",
+    )
+    secret_key: str = Field(
+        default="",
+        description="Fernet key encrypting platform credentials at rest; generated into the "
+        "data folder when empty.",
+    )
+    partitions_start: str = Field(
+        default="2026-08-01", description="First 15-minute partition (UTC date)."
+    )
+    meta_api_base_url: str = "https://graph.facebook.com"
+    meta_api_version: str = "v21.0"
+    clerk_issuer: str = Field(default="", description="Expected `iss` of Clerk session tokens.")
+    clerk_jwks_url: str = Field(default="", description="JWKS endpoint of the Clerk instance.")
+    clerk_authorized_parties: list[str] = Field(
+        default_factory=list, description="Accepted `azp` claims; empty accepts any."
+    )
+
+    # Conventional names without the METRICX_ prefix, as their SDKs document them.
+    sentry_dsn: str = Field(default="", validation_alias="SENTRY_DSN")
+    anthropic_api_key: str = Field(default="", validation_alias="ANTHROPIC_API_KEY")
+    anthropic_base_url: str = Field(default="", validation_alias="ANTHROPIC_BASE_URL")
+    dagster_home: Path = Field(
+        default=DATA_DIR / "dagster_home", validation_alias="DAGSTER_HOME"
+    )
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()
