@@ -43,9 +43,7 @@ class Settings(BaseSettings):
     sentry_dsn: str = Field(default="", validation_alias="SENTRY_DSN")
     anthropic_api_key: str = Field(default="", validation_alias="ANTHROPIC_API_KEY")
     anthropic_base_url: str = Field(default="", validation_alias="ANTHROPIC_BASE_URL")
-    dagster_home: Path = Field(
-        default=DATA_DIR / "dagster_home", validation_alias="DAGSTER_HOME"
-    )
+    dagster_home: Path = Field(default=DATA_DIR / "dagster_home", validation_alias="DAGSTER_HOME")
 
 
 @cache

@@ -1,0 +1,33 @@
+# Two commands on a fresh machine with Python 3.11: `make demo` and `make test`.
+# The first call bootstraps uv into .tools/ (from PyPI) and the locked environment into .venv/.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+
+.PHONY: demo test lint format env
+
+demo: $(VENV)/.synced
+	$(VENV)/bin/metricx demo $(ARGS)
+
+test: $(VENV)/.synced lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.synced
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+env: $(VENV)/.synced
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@

@@ -1,0 +1,149 @@
+"""`metricx` command line: the demo (the main job), and the API and simulator on their own."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from metricx.settings import PROJECT_ROOT, get_settings
+
+DEMO_TOKEN_LIFETIME_SECONDS = 7 * 24 * 3600
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="metricx", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser(
+        "demo",
+        help="Start the simulated platforms, run the pipeline for the demo merchants, then "
+        "serve the API (:8000) and the Dagster UI (:3000).",
+    )
+    demo.add_argument("--once", action="store_true", help="Exit after the pipeline run.")
+    demo.add_argument("--hours", type=float, default=24, help="Demo range (default: 24 hours).")
+    demo.add_argument("--merchants", type=int, default=2, help="Demo merchants (default: 2).")
+    demo.add_argument("--simulator-port", type=int, default=8900)
+    demo.add_argument("--api-port", type=int, default=8000)
+    demo.add_argument("--dagster-port", type=int, default=3000)
+
+    api = commands.add_parser("api", help="Serve the API.")
+    api.add_argument("--host", default="127.0.0.1")
+    api.add_argument("--port", type=int, default=8000)
+
+    simulator = commands.add_parser("simulator", help="Serve the simulated platforms.")
+    simulator.add_argument("--port", type=int, default=8900)
+    simulator.add_argument("--merchants", type=int, default=2)
+
+    commands.add_parser("migrate", help="Upgrade the app database to the latest schema.")
+
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        return _demo(args)
+    if args.command == "api":
+        _serve_api(args.host, args.port)
+        return 0
+    if args.command == "simulator":
+        from simulator.server import serve
+        from simulator.world import World
+
+        serve(World(merchants=args.merchants), "127.0.0.1", args.port)
+        return 0
+    if args.command == "migrate":
+        from warehouse.appdb.migrate import upgrade
+
+        upgrade(get_settings().app_database_url)
+        return 0
+    return 2
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from simulator.server import SimulatorServer
+    from simulator.world import World
+
+    world = World(merchants=args.merchants)
+    port = 0 if args.once else args.simulator_port
+    with SimulatorServer(world, port=port) as simulator:
+        # Everything started from here on (this process, the API, the Dagster UI and the runs
+        # it launches) talks to the simulated platforms instead of the real hosts.
+        os.environ.update(_simulated_platforms_env(simulator.base_url))
+        os.environ.setdefault("DAGSTER_HOME", str(get_settings().dagster_home))
+        get_settings.cache_clear()
+        settings = get_settings()
+        Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+
+        from dagster import DagsterInstance
+
+        from metricx.demo import mint_demo_token, recent_range, run_pipeline, seed_demo_workspaces
+
+        workspace_ids = seed_demo_workspaces(settings, world)
+        demo_range = recent_range(args.hours)
+        print(
+            f"metricx: running the pipeline for {len(workspace_ids)} merchants over "
+            f"{demo_range.windows} windows ({demo_range.start:%Y-%m-%d %H:%M} → "
+            f"{demo_range.end:%Y-%m-%d %H:%M} UTC) on {settings.warehouse_url}",
+            flush=True,
+        )
+        with DagsterInstance.get() as instance:
+            if not run_pipeline(instance, demo_range):
+                print("metricx: the pipeline run failed; see the log above.", file=sys.stderr)
+                return 1
+        print("metricx: pipeline complete.", flush=True)
+        if args.once:
+            return 0
+
+        merchant = world.merchants[0]
+        token = mint_demo_token(
+            simulator.base_url, merchant.clerk_session_id, DEMO_TOKEN_LIFETIME_SECONDS
+        )
+        dagster_ui = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("dagster")),
+                "dev",
+                "-w",
+                str(PROJECT_ROOT / "workspace.yaml"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(args.dagster_port),
+            ],
+            cwd=PROJECT_ROOT,
+        )
+        api_url = f"http://127.0.0.1:{args.api_port}"
+        print(
+            "\n"
+            f"  API         {api_url}/docs\n"
+            f"  Dagster UI  http://127.0.0.1:{args.dagster_port}\n"
+            f"  Simulator   {simulator.base_url}\n\n"
+            f"  Token for {merchant.email} (workspace {workspace_ids[merchant.slug]}):\n"
+            f"  {token}\n\n"
+            f"  curl -H 'Authorization: Bearer {token[:12]}…' "
+            f"{api_url}/v1/workspaces/{workspace_ids[merchant.slug]}/spend/daily\n",
+            flush=True,
+        )
+        try:
+            _serve_api("127.0.0.1", args.api_port)
+        finally:
+            dagster_ui.terminate()
+            dagster_ui.wait(timeout=30)
+    return 0
+
+
+def _simulated_platforms_env(simulator_url: str) -> dict[str, str]:
+    return {
+        "METRICX_META_API_BASE_URL": f"{simulator_url}/meta",
+        "METRICX_CLERK_ISSUER": f"{simulator_url}/clerk",
+        "METRICX_CLERK_JWKS_URL": f"{simulator_url}/clerk/.well-known/jwks.json",
+    }
+
+
+def _serve_api(host: str, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""The demo: the simulated world's merchants as metricx workspaces, and one pipeline run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from dagster import DagsterInstance
+
+from metricx.settings import Settings
+from simulator.world import World
+from warehouse.appdb.credentials import CredentialCipher, load_cipher
+from warehouse.appdb.migrate import upgrade
+from warehouse.appdb.models import Provider, Role
+from warehouse.appdb.session import make_engine, make_session_factory
+from warehouse.appdb.upserts import (
+    ensure_membership,
+    upsert_connection,
+    upsert_user,
+    upsert_workspace,
+)
+
+WINDOW = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class DemoRange:
+    start: datetime
+    end: datetime
+
+    @property
+    def first_partition_key(self) -> str:
+        return self.start.strftime("%Y-%m-%d-%H:%M")
+
+    @property
+    def last_partition_key(self) -> str:
+        return (self.end - WINDOW).strftime("%Y-%m-%d-%H:%M")
+
+    @property
+    def windows(self) -> int:
+        return int((self.end - self.start) / WINDOW)
+
+
+def recent_range(hours: float, now: datetime | None = None) -> DemoRange:
+    """The last `hours` of complete 15-minute windows before `now`."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    end = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
+    return DemoRange(end - timedelta(hours=hours), end)
+
+
+def seed_demo_workspaces(
+    settings: Settings, world: World, cipher: CredentialCipher | None = None
+) -> dict[str, str]:
+    """Migrate the app database and upsert one workspace, owner and Meta connection per merchant.
+
+    Returns workspace ids by merchant slug. Safe to run on every start.
+    """
+    upgrade(settings.app_database_url)
+    cipher = cipher or load_cipher(settings)
+    engine = make_engine(settings.app_database_url)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            workspace_ids = {}
+            for merchant in world.merchants:
+                workspace = upsert_workspace(
+                    session,
+                    slug=merchant.slug,
+                    name=merchant.name,
+                    currency=merchant.currency,
+                    timezone=merchant.timezone,
+                )
+                user = upsert_user(
+                    session, clerk_user_id=merchant.clerk_user_id, email=merchant.email
+                )
+                ensure_membership(
+                    session, user_id=user.id, workspace_id=workspace.id, role=Role.OWNER
+                )
+                upsert_connection(
+                    session,
+                    workspace_id=workspace.id,
+                    provider=Provider.META_ADS,
+                    external_account_id=merchant.meta_account_id,
+                    display_name=f"{merchant.name} — Meta Ads",
+                    credentials={"access_token": merchant.meta_access_token},
+                    cipher=cipher,
+                )
+                workspace_ids[merchant.slug] = workspace.id
+            return workspace_ids
+    finally:
+        engine.dispose()
+
+
+def run_pipeline(instance: DagsterInstance, demo_range: DemoRange) -> bool:
+    """Materialize ingestion and dbt for the range in one run, recorded in `instance`."""
+    # Imported here: loading the definitions parses the dbt project and reads the settings,
+    # which the CLI must have put in place first.
+    from orchestration.definitions import PIPELINE_JOB_NAME, defs
+
+    job = defs.resolve_job_def(PIPELINE_JOB_NAME)
+    result = job.execute_in_process(
+        instance=instance,
+        tags={
+            "dagster/asset_partition_range_start": demo_range.first_partition_key,
+            "dagster/asset_partition_range_end": demo_range.last_partition_key,
+        },
+        raise_on_error=False,
+    )
+    return result.success
+
+
+def mint_demo_token(simulator_url: str, session_id: str, lifetime_seconds: int) -> str:
+    """A Clerk session token for a demo merchant, from the simulated Clerk instance."""
+    response = httpx.post(
+        f"{simulator_url}/clerk/v1/sessions/{session_id}/tokens",
+        params={"expires_in_seconds": lifetime_seconds},
+        timeout=10,
+    )
+    response.raise_for_status()
+    return response.json()["jwt"]

@@ -1,0 +1,29 @@
+"""Splitting a run's time range into the 15-minute windows it covers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+WINDOW = timedelta(minutes=15)
+
+
+@dataclass(frozen=True, order=True)
+class Window:
+    start: datetime  # UTC, inclusive
+    end: datetime  # UTC, exclusive
+
+    def local_day_and_hour(self, timezone: str) -> tuple[date, int]:
+        """The account-local day and hour the window starts in (ad platforms report by both)."""
+        local = self.start.astimezone(ZoneInfo(timezone))
+        return local.date(), local.hour
+
+
+def windows_between(start: datetime, end: datetime) -> Iterator[Window]:
+    cursor = start.astimezone(UTC)
+    end = end.astimezone(UTC)
+    while cursor < end:
+        yield Window(cursor, cursor + WINDOW)
+        cursor += WINDOW

