@@ -77,6 +77,7 @@ def _demo(args: argparse.Namespace) -> int:
         from dagster import DagsterInstance
 
         from metricx.demo import mint_demo_token, recent_range, run_pipeline, seed_demo_workspaces
+        from orchestration.definitions import build_definitions
 
         workspace_ids = seed_demo_workspaces(settings, world)
         demo_range = recent_range(args.hours)
@@ -87,7 +88,7 @@ def _demo(args: argparse.Namespace) -> int:
             flush=True,
         )
         with DagsterInstance.get() as instance:
-            if not run_pipeline(instance, demo_range):
+            if not run_pipeline(build_definitions(settings), instance, demo_range):
                 print("metricx: the pipeline run failed; see the log above.", file=sys.stderr)
                 return 1
         print("metricx: pipeline complete.", flush=True)

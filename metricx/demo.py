@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from dagster import DagsterInstance
+from dagster import DagsterInstance, Definitions
 
 from metricx.settings import Settings
+from orchestration.definitions import PIPELINE_JOB_NAME
 from simulator.world import World
 from warehouse.appdb.credentials import CredentialCipher, load_cipher
 from warehouse.appdb.migrate import upgrade
@@ -91,19 +92,18 @@ def seed_demo_workspaces(
         engine.dispose()
 
 
-def run_pipeline(instance: DagsterInstance, demo_range: DemoRange) -> bool:
+def run_pipeline(
+    definitions: Definitions, instance: DagsterInstance, demo_range: DemoRange
+) -> bool:
     """Materialize ingestion and dbt for the range in one run, recorded in `instance`."""
-    # Imported here: loading the definitions parses the dbt project and reads the settings,
-    # which the CLI must have put in place first.
-    from orchestration.definitions import PIPELINE_JOB_NAME, defs
-
-    job = defs.resolve_job_def(PIPELINE_JOB_NAME)
+    job = definitions.resolve_job_def(PIPELINE_JOB_NAME)
     result = job.execute_in_process(
         instance=instance,
         tags={
             "dagster/asset_partition_range_start": demo_range.first_partition_key,
             "dagster/asset_partition_range_end": demo_range.last_partition_key,
         },
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         raise_on_error=False,
     )
     return result.success

@@ -1,12 +1,16 @@
 """Every dbt model as a Dagster asset, built for the run's window range."""
 
-
 import json
 from collections.abc import Iterator
 from typing import Any
 
 from dagster import AssetExecutionContext, BackfillPolicy
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
 
 from orchestration.defs.dbt.project import dbt_project, ensure_manifest
 from orchestration.lib.resources import WarehouseResource

@@ -1,6 +1,5 @@
 """Meta Ads ingestion: hourly ad insights landed once per 15-minute window for every connection."""
 
-
 from concurrent.futures import ThreadPoolExecutor
 
 from dagster import (

@@ -41,7 +41,9 @@ def sync_insights(
     the window starts in. The rows of a day are fetched once per run and cut per window, which
     keeps a backfill at one request series per day instead of one per window.
     """
-    outcome = ConnectionOutcome(target.connection_id, target.workspace_id, target.external_account_id)
+    outcome = ConnectionOutcome(
+        target.connection_id, target.workspace_id, target.external_account_id
+    )
     try:
         account = client.get_account(target.external_account_id)
         windows_by_day: dict[date, list[tuple[Window, int]]] = defaultdict(list)

@@ -1,0 +1,1 @@
+"""Authentication: Clerk session tokens → the calling metricx user."""

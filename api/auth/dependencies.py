@@ -1,0 +1,47 @@
+"""`CurrentUser`: the verified caller of a request."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, HTTPException
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.auth.service import InvalidSessionToken, find_user, verify_session_token
+from api.kit.dependencies import AppDbSession, AppResources
+from warehouse.appdb.models import User
+
+_bearer = HTTPBearer(auto_error=False, description="A Clerk session token.")
+
+
+def current_user(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    resources: AppResources,
+    session: AppDbSession,
+) -> User:
+    if credentials is None:
+        raise HTTPException(401, "A bearer token is required.", {"WWW-Authenticate": "Bearer"})
+    settings = resources.settings
+    try:
+        claims = verify_session_token(
+            credentials.credentials,
+            jwks_client=resources.jwks_client,
+            issuer=settings.clerk_issuer,
+            authorized_parties=settings.clerk_authorized_parties,
+        )
+    except InvalidSessionToken as exc:
+        raise HTTPException(
+            401,
+            f"The bearer token is not valid: {exc}.",
+            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        ) from exc
+    except jwt.PyJWKClientConnectionError as exc:
+        raise HTTPException(503, "The identity provider's keys are unreachable.") from exc
+    user = find_user(session, claims["sub"])
+    if user is None:
+        raise HTTPException(403, "This account has no access to metricx.")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]

@@ -1,0 +1,1 @@
+"""Shared building blocks of the API: errors, app-wide resources, common dependencies."""

@@ -1,0 +1,34 @@
+"""Dependencies on the app-wide resources, as `Annotated` aliases for route signatures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from api.kit.resources import Resources
+from warehouse.connection import WarehouseReader
+
+
+def _resources(request: Request) -> Resources:
+    return request.app.state.resources
+
+
+AppResources = Annotated[Resources, Depends(_resources)]
+
+
+def _app_db_session(resources: AppResources) -> Iterator[Session]:
+    with resources.app_db_sessions() as session:
+        yield session
+
+
+AppDbSession = Annotated[Session, Depends(_app_db_session)]
+
+
+def _warehouse(resources: AppResources) -> WarehouseReader:
+    return resources.warehouse
+
+
+ServingWarehouse = Annotated[WarehouseReader, Depends(_warehouse)]

@@ -1,0 +1,53 @@
+"""What the API holds for its whole lifetime: opened once in the lifespan, shared by requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jwt
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from metricx.settings import Settings
+from warehouse.appdb.session import make_engine, make_session_factory
+from warehouse.connection import WarehouseReader
+from warehouse.serving import open_serving_reader
+
+JWKS_TIMEOUT_SECONDS = 5
+# Clerk rotates signing keys rarely; an unknown `kid` makes the client refetch anyway.
+JWKS_CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Resources:
+    settings: Settings
+    app_db_engine: Engine
+    app_db_sessions: sessionmaker[Session]
+    jwks_client: jwt.PyJWKClient
+    warehouse: WarehouseReader
+
+    def close(self) -> None:
+        self.warehouse.close()
+        self.app_db_engine.dispose()
+
+
+def open_resources(settings: Settings) -> Resources:
+    if not settings.clerk_issuer:
+        # Every route but /v1/health needs a verified caller; refuse to start rather than
+        # answer 401 to everyone.
+        raise RuntimeError("METRICX_CLERK_ISSUER is not set: the API cannot verify sessions")
+    # Clerk serves its keys under the issuer, so the URL is only needed when it lives elsewhere.
+    jwks_url = settings.clerk_jwks_url or f"{settings.clerk_issuer}/.well-known/jwks.json"
+    engine = make_engine(settings.app_database_url)
+    return Resources(
+        settings=settings,
+        app_db_engine=engine,
+        app_db_sessions=make_session_factory(engine),
+        jwks_client=jwt.PyJWKClient(
+            jwks_url,
+            cache_keys=True,
+            lifespan=JWKS_CACHE_SECONDS,
+            timeout=JWKS_TIMEOUT_SECONDS,
+        ),
+        warehouse=open_serving_reader(settings.warehouse_url),
+    )

@@ -1,0 +1,38 @@
+"""The metricx HTTP API. Served by `uvicorn --factory api.main:create_app`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import sentry_sdk
+from fastapi import FastAPI
+
+from api.health.router import router as health_router
+from api.kit.errors import install_problem_handlers
+from api.kit.resources import open_resources
+from api.spend.router import router as spend_router
+from api.workspaces.router import router as workspaces_router
+from metricx.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    if settings.sentry_dsn:
+        sentry_sdk.init(dsn=settings.sentry_dsn, send_default_pii=False)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resources = open_resources(settings)
+        app.state.resources = resources
+        try:
+            yield
+        finally:
+            resources.close()
+
+    app = FastAPI(title="metricx", version="0.1.0", lifespan=lifespan)
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    app.include_router(workspaces_router)
+    app.include_router(spend_router)
+    return app

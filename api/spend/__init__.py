@@ -1,0 +1,1 @@
+"""Ad spend read from the warehouse marts."""

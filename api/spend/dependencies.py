@@ -1,0 +1,34 @@
+"""`ReportPeriod`: the `start`/`end` query parameters, defaulted in the workspace's timezone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, HTTPException, Query
+
+from api.spend.service import DEFAULT_DAYS, MAX_DAYS, InvalidPeriod, Period, resolve_period
+from api.workspaces.dependencies import CurrentWorkspace
+
+
+def report_period(
+    workspace: CurrentWorkspace,
+    start: Annotated[
+        date | None,
+        Query(description=f"First day (YYYY-MM-DD); default: {DEFAULT_DAYS} days up to `end`."),
+    ] = None,
+    end: Annotated[
+        date | None,
+        Query(description=f"Last day, included; default: today. At most {MAX_DAYS} days."),
+    ] = None,
+) -> Period:
+    # "Today" is the merchant's: at 23:00 in Los Angeles it is already tomorrow in UTC.
+    today = datetime.now(ZoneInfo(workspace.timezone)).date()
+    try:
+        return resolve_period(start, end, today)
+    except InvalidPeriod as exc:
+        raise HTTPException(422, str(exc)) from exc
+
+
+ReportPeriod = Annotated[Period, Depends(report_period)]

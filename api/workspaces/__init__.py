@@ -1,0 +1,1 @@
+"""Workspaces (tenants) and the membership check every workspace-scoped route relies on."""

@@ -1,0 +1,16 @@
+"""The simulator as one ASGI app: every third-party API metricx talks to, on one port."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from simulator.clerk import build_clerk_router
+from simulator.meta_ads import build_meta_router
+from simulator.world import World
+
+
+def create_app(world: World) -> FastAPI:
+    app = FastAPI(title="metricx simulator", docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(build_meta_router(world), prefix="/meta")
+    app.include_router(build_clerk_router(world), prefix="/clerk")
+    return app

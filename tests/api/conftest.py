@@ -1,0 +1,182 @@
+"""The API against real parts: the Clerk simulator on loopback, SQLite app DB, DuckDB marts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from datetime import date
+from decimal import Decimal
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import select
+
+from api.main import create_app
+from metricx.settings import Settings
+from simulator.server import SimulatorServer
+from simulator.world import Merchant, World
+from warehouse.appdb.migrate import upgrade
+from warehouse.appdb.models import Role, Workspace
+from warehouse.appdb.session import make_engine, make_session_factory
+from warehouse.appdb.upserts import ensure_membership, upsert_user, upsert_workspace
+from warehouse.connection import DuckDBWarehouse, open_warehouse
+from warehouse.serving import publish_serving_copy
+
+MART_DDL = """
+CREATE TABLE marts.fct_ad_performance_daily (
+    workspace_id VARCHAR, provider VARCHAR, account_id VARCHAR, campaign_id VARCHAR,
+    adset_id VARCHAR, ad_id VARCHAR, report_date DATE, currency VARCHAR,
+    spend DECIMAL(18, 4), impressions BIGINT, clicks BIGINT
+)
+"""
+
+
+@pytest.fixture(scope="session")
+def world() -> World:
+    # Three merchants in Clerk; only the first two have a metricx account (see `app_db_url`).
+    return World(merchants=3)
+
+
+@pytest.fixture(scope="session")
+def merchants(world: World) -> list[Merchant]:
+    return world.merchants
+
+
+@pytest.fixture(scope="session")
+def simulator(world: World) -> Iterator[SimulatorServer]:
+    with SimulatorServer(world) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def app_db_url(tmp_path_factory: pytest.TempPathFactory, merchants: list[Merchant]) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'app.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            for merchant in merchants[:2]:
+                user = upsert_user(
+                    session, clerk_user_id=merchant.clerk_user_id, email=merchant.email
+                )
+                workspace = upsert_workspace(
+                    session,
+                    slug=merchant.slug,
+                    name=merchant.name,
+                    currency=merchant.currency,
+                    timezone=merchant.timezone,
+                )
+                ensure_membership(
+                    session, user_id=user.id, workspace_id=workspace.id, role=Role.OWNER
+                )
+            session.commit()
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def workspace_ids(app_db_url: str) -> dict[str, str]:
+    engine = make_engine(app_db_url)
+    try:
+        with make_session_factory(engine)() as session:
+            return dict(session.execute(select(Workspace.slug, Workspace.id)).tuples().all())
+    finally:
+        engine.dispose()
+
+
+def mart_rows(workspace_ids: dict[str, str]) -> list[tuple[str, str, str, date, Decimal]]:
+    """demo-1 spends on three days of 2026-11-18..22 (and once before), demo-2 on one."""
+    demo_1, demo_2 = workspace_ids["demo-1"], workspace_ids["demo-2"]
+    return [
+        (demo_1, "meta_ads", "a1", date(2026, 11, 17), Decimal("999.0000")),
+        (demo_1, "meta_ads", "a1", date(2026, 11, 18), Decimal("10.5000")),
+        (demo_1, "meta_ads", "a2", date(2026, 11, 18), Decimal("2.2500")),
+        (demo_1, "meta_ads", "a1", date(2026, 11, 20), Decimal("100.0049")),
+        (demo_1, "meta_ads", "a2", date(2026, 11, 20), Decimal("0.0001")),
+        (demo_1, "google_ads", "g1", date(2026, 11, 22), Decimal("7.0000")),
+        (demo_2, "meta_ads", "b1", date(2026, 11, 18), Decimal("55.0000")),
+    ]
+
+
+def build_marts(url: str, rows: list[tuple[str, str, str, date, Decimal]]) -> None:
+    """What the pipeline leaves behind: the daily ad mart, published for readers."""
+    warehouse = open_warehouse(url)
+    try:
+        warehouse.execute("CREATE SCHEMA marts")
+        warehouse.execute(MART_DDL)
+        for workspace_id, provider, ad_id, day, spend in rows:
+            warehouse.execute(
+                "INSERT INTO marts.fct_ad_performance_daily VALUES (:workspace_id, :provider, "
+                "'acct', 'camp', 'adset', :ad_id, :day, 'USD', :spend, 1000, 10)",
+                {
+                    "workspace_id": workspace_id,
+                    "provider": provider,
+                    "ad_id": ad_id,
+                    "day": day,
+                    "spend": spend,
+                },
+            )
+        if isinstance(warehouse, DuckDBWarehouse):
+            publish_serving_copy(warehouse)
+    finally:
+        warehouse.close()
+
+
+@pytest.fixture(scope="session")
+def warehouse_url(tmp_path_factory: pytest.TempPathFactory, workspace_ids: dict[str, str]) -> str:
+    url = f"duckdb:///{tmp_path_factory.mktemp('warehouse') / 'warehouse.duckdb'}"
+    build_marts(url, mart_rows(workspace_ids))
+    return url
+
+
+@pytest.fixture
+def settings(simulator: SimulatorServer, app_db_url: str, warehouse_url: str) -> Settings:
+    issuer = f"{simulator.base_url}/clerk"
+    return Settings(
+        app_database_url=app_db_url,
+        warehouse_url=warehouse_url,
+        secret_key=Fernet.generate_key().decode(),
+        clerk_issuer=issuer,
+        clerk_jwks_url=f"{issuer}/.well-known/jwks.json",
+        clerk_authorized_parties=["http://localhost:8000"],
+    )
+
+
+@asynccontextmanager
+async def serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a freshly created app, its lifespan running (ASGITransport does not run it)."""
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://api") as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with serve(settings) as api_client:
+        yield api_client
+
+
+def mint_token(
+    simulator: SimulatorServer,
+    merchant: Merchant,
+    *,
+    expires_in_seconds: int = 60,
+    host: str | None = None,
+) -> str:
+    """A session token from the Clerk simulator; `host` changes the issuer it is minted under."""
+    response = httpx.post(
+        f"{simulator.base_url}/clerk/v1/sessions/{merchant.clerk_session_id}/tokens",
+        params={"expires_in_seconds": expires_in_seconds},
+        headers={"Host": host} if host else None,
+    )
+    response.raise_for_status()
+    return response.json()["jwt"]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from simulator.server import SimulatorServer
+from simulator.world import Merchant
+from tests.api.conftest import bearer, mint_token
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+def _assert_unauthorized(response: httpx.Response) -> None:
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert response.json()["title"] == "Unauthorized"
+
+
+async def test_valid_token_is_accepted(
+    client: httpx.AsyncClient, simulator: SimulatorServer, merchants: list[Merchant]
+) -> None:
+    response = await client.get(
+        "/v1/workspaces", headers=bearer(mint_token(simulator, merchants[0]))
+    )
+    assert response.status_code == 200
+
+
+async def test_missing_token_is_401(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/workspaces")
+    _assert_unauthorized(response)
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_garbage_token_is_401(client: httpx.AsyncClient) -> None:
+    _assert_unauthorized(await client.get("/v1/workspaces", headers=bearer("not-a-jwt")))
+
+
+async def test_token_signed_by_another_key_is_401(
+    client: httpx.AsyncClient, simulator: SimulatorServer, merchants: list[Merchant]
+) -> None:
+    genuine = mint_token(simulator, merchants[0])
+    # Same header (kid) and claims as a genuine token; only the signing key differs.
+    forged = jwt.encode(
+        jwt.decode(genuine, options={"verify_signature": False}),
+        rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        algorithm="RS256",
+        headers={"kid": jwt.get_unverified_header(genuine)["kid"]},
+    )
+    _assert_unauthorized(await client.get("/v1/workspaces", headers=bearer(forged)))
+
+
+async def test_expired_token_is_401(
+    client: httpx.AsyncClient, simulator: SimulatorServer, merchants: list[Merchant]
+) -> None:
+    expired = mint_token(simulator, merchants[0], expires_in_seconds=-60)
+    response = await client.get("/v1/workspaces", headers=bearer(expired))
+    _assert_unauthorized(response)
+    assert "expired" in response.json()["detail"]
+
+
+async def test_token_from_another_issuer_is_401(
+    client: httpx.AsyncClient, simulator: SimulatorServer, merchants: list[Merchant]
+) -> None:
+    # Signed by the right key, but minted under another host name, so `iss` differs.
+    foreign = mint_token(simulator, merchants[0], host="clerk.other-app.example")
+    assert jwt.decode(foreign, options={"verify_signature": False})["iss"] == (
+        "http://clerk.other-app.example/clerk"
+    )
+    response = await client.get("/v1/workspaces", headers=bearer(foreign))
+    _assert_unauthorized(response)
+    assert "issuer" in response.json()["detail"]
+
+
+async def test_clerk_user_without_account_is_403(
+    client: httpx.AsyncClient, simulator: SimulatorServer, merchants: list[Merchant]
+) -> None:
+    outsider = merchants[2]  # signed in to Clerk, never onboarded to metricx
+    response = await client.get("/v1/workspaces", headers=bearer(mint_token(simulator, outsider)))
+    assert response.status_code == 403
+    assert response.headers["content-type"] == "application/problem+json"

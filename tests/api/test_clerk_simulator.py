@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import httpx
+import jwt
+
+from simulator.server import SimulatorServer
+from simulator.world import Merchant
+from tests.api.conftest import mint_token
+
+
+def test_jwks_publishes_one_rs256_signing_key(simulator: SimulatorServer) -> None:
+    response = httpx.get(f"{simulator.base_url}/clerk/.well-known/jwks.json")
+
+    assert response.status_code == 200
+    [key] = response.json()["keys"]
+    assert {key["kty"], key["use"], key["alg"], key["e"]} == {"RSA", "sig", "RS256", "AQAB"}
+    assert key["kid"] and len(key["n"]) > 300  # a 2048-bit modulus, base64url
+
+
+def test_session_tokens_carry_clerk_claims(
+    simulator: SimulatorServer, merchants: list[Merchant]
+) -> None:
+    merchant = merchants[0]
+    token = mint_token(simulator, merchant, expires_in_seconds=600)
+
+    jwks = jwt.PyJWKClient(f"{simulator.base_url}/clerk/.well-known/jwks.json")
+    claims = jwt.decode(
+        token,
+        jwks.get_signing_key_from_jwt(token),
+        algorithms=["RS256"],
+        issuer=f"{simulator.base_url}/clerk",
+    )
+    assert claims["sub"] == merchant.clerk_user_id
+    assert claims["sid"] == merchant.clerk_session_id
+    assert claims["azp"] == "http://localhost:8000"
+    assert claims["exp"] - claims["iat"] == 600
+    assert claims["nbf"] <= claims["iat"]
+
+
+def test_token_lifetime_defaults_to_60_seconds(
+    simulator: SimulatorServer, merchants: list[Merchant]
+) -> None:
+    response = httpx.post(
+        f"{simulator.base_url}/clerk/v1/sessions/{merchants[0].clerk_session_id}/tokens"
+    )
+
+    assert response.json()["object"] == "token"
+    claims = jwt.decode(response.json()["jwt"], options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 60
+
+
+def test_unknown_session_is_a_clerk_style_404(simulator: SimulatorServer) -> None:
+    response = httpx.post(f"{simulator.base_url}/clerk/v1/sessions/sess_nope/tokens")
+
+    assert response.status_code == 404
+    [error] = response.json()["errors"]
+    assert error["code"] == "resource_not_found"
+    assert error["message"]

@@ -1,0 +1,32 @@
+"""Values and builders the test packages share (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from cryptography.fernet import Fernet
+
+from metricx.demo import DemoRange
+from metricx.settings import Settings
+
+# The simulated "now": the shared run covers 12 hours before it, crossing local midnight in both
+# demo merchants' timezones (New York 00:00 = 05:00 UTC, Berlin 00:00 = 23:00 UTC).
+NOW = datetime(2026, 11, 20, 8, 7, tzinfo=UTC)
+RUN_RANGE = DemoRange(
+    datetime(2026, 11, 19, 20, 0, tzinfo=UTC), datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+)
+
+
+def make_settings(
+    *, warehouse_url: str, app_database_url: str, simulator_url: str, **overrides: object
+) -> Settings:
+    """Settings pointing every platform at the simulator, with a throwaway credentials key."""
+    return Settings(
+        warehouse_url=warehouse_url,
+        app_database_url=app_database_url,
+        secret_key=Fernet.generate_key().decode(),
+        meta_api_base_url=f"{simulator_url}/meta",
+        clerk_issuer=f"{simulator_url}/clerk",
+        clerk_jwks_url=f"{simulator_url}/clerk/.well-known/jwks.json",
+        **overrides,
+    )

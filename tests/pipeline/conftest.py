@@ -1,0 +1,75 @@
+"""One pipeline run per backend, shared by the tests that read what it built.
+
+dbt costs seconds per invocation whatever the model count, so the runs are session-scoped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance, Definitions
+
+from metricx.demo import run_pipeline, seed_demo_workspaces
+from metricx.settings import Settings
+from orchestration.definitions import build_definitions
+from simulator.server import SimulatorServer
+from simulator.world import World
+from tests.helpers import RUN_RANGE, make_settings
+
+
+@dataclass
+class PipelineRun:
+    backend: str
+    settings: Settings
+    definitions: Definitions
+    instance: DagsterInstance
+    workspace_ids: dict[str, str]
+    world: World
+    simulator_url: str
+    succeeded: bool
+
+
+@pytest.fixture(scope="session")
+def warehouse_url_for(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Callable[[str], str]:
+    def url(backend: str) -> str:
+        if backend == "duckdb":
+            return f"duckdb:///{tmp_path_factory.mktemp('warehouse') / 'warehouse.duckdb'}"
+        return request.getfixturevalue("create_postgres_database")("warehouse")
+
+    return url
+
+
+@pytest.fixture(scope="session", params=["duckdb", "postgres"])
+def pipeline_run(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    world: World,
+    simulator: SimulatorServer,
+    warehouse_url_for: Callable[[str], str],
+) -> Iterator[PipelineRun]:
+    backend = request.param
+    app_db_path: Path = tmp_path_factory.mktemp("appdb") / "app.db"
+    settings = make_settings(
+        warehouse_url=warehouse_url_for(backend),
+        app_database_url=f"sqlite:///{app_db_path}",
+        simulator_url=simulator.base_url,
+    )
+    workspace_ids = seed_demo_workspaces(settings, world)
+    definitions = build_definitions(settings)
+    with DagsterInstance.ephemeral() as instance:
+        succeeded = run_pipeline(definitions, instance, RUN_RANGE)
+        yield PipelineRun(
+            backend=backend,
+            settings=settings,
+            definitions=definitions,
+            instance=instance,
+            workspace_ids=workspace_ids,
+            world=world,
+            simulator_url=simulator.base_url,
+            succeeded=succeeded,
+        )

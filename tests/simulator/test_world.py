@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+
+import pytest
+
+from simulator.world import HOUR, NO_DELIVERY, World
+
+# 11:30 in New York (demo-1), 17:30 in Berlin (demo-2).
+NOW = datetime(2026, 8, 10, 15, 30, tzinfo=UTC)
+TODAY_NY = date(2026, 8, 10)
+
+
+def fixed(now: datetime) -> World:
+    return World(clock=lambda: now)
+
+
+def account(world: World, n: int = 0) -> str:
+    return world.merchants[n].meta_account_id
+
+
+def test_merchants_are_distinct_and_found_by_their_ids() -> None:
+    world = World(merchants=3)
+    first, second, third = world.merchants
+    assert (first.slug, first.currency, first.timezone) == ("demo-1", "USD", "America/New_York")
+    assert (second.slug, second.currency, second.timezone) == ("demo-2", "EUR", "Europe/Berlin")
+    assert third.currency == "USD"
+    assert third.timezone not in {first.timezone, second.timezone}
+    assert first.meta_account_id.isdigit()
+    assert (first.clerk_user_id, first.clerk_session_id) == ("user_demo_1", "sess_demo_1")
+    assert len({m.meta_access_token for m in world.merchants}) == 3
+    for merchant in world.merchants:
+        assert world.merchant_by_account_id(merchant.meta_account_id) is merchant
+        assert world.merchant_by_session_id(merchant.clerk_session_id) is merchant
+        assert world.merchant_by_meta_token(merchant.meta_access_token) is merchant
+    assert world.merchant_by_account_id("42") is None
+
+
+def test_ads_have_world_unique_ids_in_two_campaigns_of_two_ad_sets() -> None:
+    world = World(merchants=2, ads_per_merchant=6)
+    ads = [ad for merchant in world.merchants for ad in world.ads(merchant.meta_account_id)]
+    assert len(ads) == 12
+    ids = [i for ad in ads for i in (ad.campaign_id, ad.adset_id, ad.ad_id)]
+    assert all(i.isdigit() for i in ids)
+    # 2 merchants x (2 campaigns + 4 ad sets + 6 ads), no id shared by any two objects.
+    assert len(set(ids)) == 24
+    for merchant in world.merchants:
+        own = world.ads(merchant.meta_account_id)
+        assert len({ad.campaign_id for ad in own}) == 2
+        assert len({ad.adset_id for ad in own}) == 4
+
+
+def test_same_seed_gives_the_same_numbers_and_another_seed_does_not() -> None:
+    day = date(2026, 8, 3)
+    first = fixed(NOW).meta_ad_hours(account(fixed(NOW)), day)
+    again = fixed(NOW).meta_ad_hours(account(fixed(NOW)), day)
+    other = World(seed=8, clock=lambda: NOW).meta_ad_hours(account(fixed(NOW)), day)
+    assert first == again
+    assert first
+    assert [row.delivery for row in first] != [row.delivery for row in other]
+
+
+def test_delivery_is_computed_for_any_day_years_back() -> None:
+    world = fixed(NOW)
+    rows = world.meta_ad_hours(account(world), date(2021, 2, 14))
+    assert sum(row.delivery.spend for row in rows) > 0
+
+
+def test_money_is_decimal_cents_and_counts_are_consistent() -> None:
+    world = fixed(NOW)
+    rows = world.meta_ad_hours(account(world, 1), date(2026, 8, 1))
+    assert rows
+    for row in rows:
+        d = row.delivery
+        assert isinstance(d.spend, Decimal)
+        assert d.spend.as_tuple().exponent == -2
+        assert d.purchase_value.as_tuple().exponent == -2
+        assert d.impressions > 0
+        assert 0 <= d.link_clicks <= d.impressions
+        assert 0 <= d.purchases <= d.link_clicks
+        assert (d.purchase_value > 0) == (d.purchases > 0)
+    assert sum(row.delivery.purchases for row in rows) > 0
+
+
+def test_delivery_follows_the_account_local_day() -> None:
+    world = fixed(NOW)
+    spend_by_hour = dict.fromkeys(range(24), Decimal(0))
+    for day in range(1, 8):
+        for row in world.meta_ad_hours(account(world), date(2026, 8, day)):
+            spend_by_hour[row.hour_of_day] += row.delivery.spend
+    assert all(spend_by_hour[hour] == 0 for hour in (2, 3, 4, 5))
+    assert spend_by_hour[19] > 5 * spend_by_hour[1]
+
+
+def test_hours_not_started_have_no_delivery() -> None:
+    world = fixed(NOW)
+    rows = world.meta_ad_hours(account(world), TODAY_NY)
+    assert rows
+    assert max(row.hour_of_day for row in rows) == 11
+    assert world.meta_ad_hours(account(world), TODAY_NY + timedelta(days=1)) == []
+    ad = world.ads(account(world))[0]
+    assert world.delivery(ad, datetime(2026, 8, 10, 16, tzinfo=UTC)) == NO_DELIVERY
+
+
+def test_the_current_hour_is_pro_rated_by_the_elapsed_fraction() -> None:
+    hour_start = datetime(2026, 8, 10, 15, tzinfo=UTC)
+    final_world = fixed(hour_start + HOUR)
+    quarter_world = fixed(hour_start + timedelta(minutes=15))
+    started_world = fixed(hour_start)
+    checked = 0
+    for ad in final_world.ads(account(final_world)):
+        final = final_world.delivery(ad, hour_start)
+        quarter = quarter_world.delivery(ad, hour_start)
+        assert started_world.delivery(ad, hour_start) == NO_DELIVERY
+        if final.impressions < 4:
+            continue
+        checked += 1
+        assert quarter.spend == (final.spend / 4).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+        assert quarter.impressions == final.impressions // 4
+        assert quarter.link_clicks == final.link_clicks // 4
+        assert quarter.purchases == final.purchases // 4
+    assert checked >= 3
+
+
+def test_past_hours_are_final() -> None:
+    hour_start = datetime(2026, 8, 10, 14, tzinfo=UTC)
+    ad = fixed(NOW).ads(account(fixed(NOW)))[0]
+    assert fixed(NOW).delivery(ad, hour_start) == fixed(NOW + timedelta(days=400)).delivery(
+        ad, hour_start
+    )
+
+
+def test_spend_per_day_is_the_sum_of_its_hours() -> None:
+    world = fixed(NOW)
+    for n in (0, 1):
+        spend = world.meta_spend_by_day(account(world, n), date(2026, 8, 7), date(2026, 8, 11))
+        assert list(spend) == [date(2026, 8, d) for d in range(7, 12)]
+        for day, total in spend.items():
+            hours = world.meta_ad_hours(account(world, n), day)
+            assert total == sum((row.delivery.spend for row in hours), Decimal(0))
+        assert spend[date(2026, 8, 11)] == 0
+        assert 0 < spend[date(2026, 8, 10)] < spend[date(2026, 8, 9)]
+
+
+def test_the_repeated_hour_of_the_autumn_dst_day_holds_both_utc_hours() -> None:
+    world = fixed(NOW + timedelta(days=365))
+    day = date(2026, 11, 1)  # New York falls back at 02:00 EDT: 01:00-01:59 happens twice
+    ads = world.ads(account(world))
+    rows = {
+        (row.ad.ad_id, row.hour_of_day): row for row in world.meta_ad_hours(account(world), day)
+    }
+    for ad in ads:
+        first = world.delivery(ad, datetime(2026, 11, 1, 5, tzinfo=UTC))
+        second = world.delivery(ad, datetime(2026, 11, 1, 6, tzinfo=UTC))
+        row = rows.get((ad.ad_id, 1))
+        assert (row.delivery if row else NO_DELIVERY) == first + second
+
+
+def test_unknown_accounts_and_naive_times_are_refused() -> None:
+    world = fixed(NOW)
+    with pytest.raises(KeyError):
+        world.meta_ad_hours("42", TODAY_NY)
+    with pytest.raises(ValueError, match="tz-aware"):
+        world.delivery(world.ads(account(world))[0], datetime(2026, 8, 10, 15))
+    naive = World(clock=lambda: datetime(2026, 8, 10, 15))
+    with pytest.raises(ValueError, match="tz-aware"):
+        naive.meta_ad_hours(account(naive), TODAY_NY)

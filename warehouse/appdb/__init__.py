@@ -1,0 +1,1 @@
+"""The app database: users, workspaces, memberships and platform connections."""

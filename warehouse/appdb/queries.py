@@ -1,0 +1,18 @@
+"""Reads of the app database shared by the orchestration and the API."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warehouse.appdb.models import Connection, ConnectionStatus
+
+
+def active_connections(session: Session, provider: str) -> list[Connection]:
+    """The connections of `provider` to sync, in a stable order."""
+    statement = (
+        select(Connection)
+        .where(Connection.provider == provider, Connection.status == ConnectionStatus.ACTIVE)
+        .order_by(Connection.workspace_id, Connection.external_account_id)
+    )
+    return list(session.scalars(statement))

@@ -1,0 +1,107 @@
+"""Idempotent writes keyed by natural keys, for seeding: running them twice changes nothing.
+
+They flush (so ids are assigned) but leave the commit to the caller.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cryptography.fernet import InvalidToken
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warehouse.appdb.credentials import CredentialCipher
+from warehouse.appdb.models import Connection, ConnectionStatus, Membership, User, Workspace
+
+
+def upsert_user(session: Session, *, clerk_user_id: str, email: str) -> User:
+    user = session.scalar(select(User).where(User.clerk_user_id == clerk_user_id))
+    if user is None:
+        user = User(clerk_user_id=clerk_user_id, email=email)
+        session.add(user)
+    else:
+        _assign(user, email=email)
+    session.flush()
+    return user
+
+
+def upsert_workspace(
+    session: Session, *, slug: str, name: str, currency: str, timezone: str
+) -> Workspace:
+    workspace = session.scalar(select(Workspace).where(Workspace.slug == slug))
+    if workspace is None:
+        workspace = Workspace(slug=slug, name=name, currency=currency, timezone=timezone)
+        session.add(workspace)
+    else:
+        _assign(workspace, name=name, currency=currency, timezone=timezone)
+    session.flush()
+    return workspace
+
+
+def ensure_membership(
+    session: Session, *, user_id: str, workspace_id: str, role: str
+) -> Membership:
+    membership = session.get(Membership, (user_id, workspace_id))
+    if membership is None:
+        membership = Membership(user_id=user_id, workspace_id=workspace_id, role=role)
+        session.add(membership)
+    else:
+        _assign(membership, role=role)
+    session.flush()
+    return membership
+
+
+def upsert_connection(
+    session: Session,
+    *,
+    workspace_id: str,
+    provider: str,
+    external_account_id: str,
+    display_name: str,
+    credentials: dict[str, Any],
+    cipher: CredentialCipher,
+    status: str = ConnectionStatus.ACTIVE,
+    settings: dict[str, Any] | None = None,
+) -> Connection:
+    connection = session.scalar(
+        select(Connection).where(
+            Connection.workspace_id == workspace_id,
+            Connection.provider == provider,
+            Connection.external_account_id == external_account_id,
+        )
+    )
+    settings = settings or {}
+    if connection is None:
+        connection = Connection(
+            workspace_id=workspace_id,
+            provider=provider,
+            external_account_id=external_account_id,
+            display_name=display_name,
+            status=status,
+            credentials_encrypted=cipher.encrypt(credentials),
+            settings=settings,
+        )
+        session.add(connection)
+    else:
+        _assign(connection, display_name=display_name, status=status, settings=settings)
+        # Fernet output differs on every call, so re-encrypt only when the secrets changed.
+        if _readable(cipher, connection.credentials_encrypted) != credentials:
+            connection.credentials_encrypted = cipher.encrypt(credentials)
+    session.flush()
+    return connection
+
+
+def _readable(cipher: CredentialCipher, token: bytes) -> dict[str, Any] | None:
+    # Sealed under a key since replaced (e.g. a deleted key file): unreadable, so overwritten.
+    try:
+        return cipher.decrypt(token)
+    except InvalidToken:
+        return None
+
+
+def _assign(row: object, **values: Any) -> None:
+    # Only differing values are set, so an unchanged row is not rewritten (nor its updated_at).
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
