@@ -135,6 +135,12 @@ def _demo(args: argparse.Namespace) -> int:
 def _simulated_platforms_env(simulator_url: str) -> dict[str, str]:
     return {
         "METRICX_META_API_BASE_URL": f"{simulator_url}/meta",
+        "METRICX_GOOGLE_ADS_API_BASE_URL": f"{simulator_url}/google-ads",
+        "METRICX_GOOGLE_OAUTH_TOKEN_URL": f"{simulator_url}/google-oauth/token",
+        "METRICX_GOOGLE_ADS_DEVELOPER_TOKEN": "sim-developer-token",
+        "METRICX_GOOGLE_OAUTH_CLIENT_ID": "sim-client-id",
+        "METRICX_GOOGLE_OAUTH_CLIENT_SECRET": "sim-client-secret",
+        "METRICX_SHOPIFY_ADMIN_BASE_URL": f"{simulator_url}/shopify/{{shop}}",
         "METRICX_CLERK_ISSUER": f"{simulator_url}/clerk",
         "METRICX_CLERK_JWKS_URL": f"{simulator_url}/clerk/.well-known/jwks.json",
     }

@@ -33,6 +33,17 @@ class Settings(BaseSettings):
     )
     meta_api_base_url: str = "https://graph.facebook.com"
     meta_api_version: str = "v21.0"
+    google_ads_api_base_url: str = "https://googleads.googleapis.com"
+    google_ads_api_version: str = "v18"
+    google_oauth_token_url: str = "https://oauth2.googleapis.com/token"
+    google_ads_developer_token: str = ""
+    google_oauth_client_id: str = ""
+    google_oauth_client_secret: str = ""
+    shopify_admin_base_url: str = Field(
+        default="https://{shop}",
+        description="Admin API host per shop; `{shop}` is the shop's myshopify.com domain.",
+    )
+    shopify_api_version: str = "2025-01"
     clerk_issuer: str = Field(default="", description="Expected `iss` of Clerk session tokens.")
     clerk_jwks_url: str = Field(default="", description="JWKS endpoint of the Clerk instance.")
     clerk_authorized_parties: list[str] = Field(

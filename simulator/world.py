@@ -65,6 +65,10 @@ class Merchant:
     clerk_user_id: str
     clerk_session_id: str
     email: str
+    google_customer_id: str  # 10 digits, as Google Ads shows it without dashes
+    google_refresh_token: str
+    shop_domain: str  # "<handle>.myshopify.com"
+    shopify_access_token: str
 
     @property
     def tz(self) -> ZoneInfo:
@@ -174,11 +178,13 @@ class World:
         seed: int = 7,
         merchants: int = 2,
         ads_per_merchant: int = 6,
+        orders_per_day: int = 40,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         if merchants < 1 or ads_per_merchant < 1:
             raise ValueError("a world needs at least one merchant with at least one ad")
         self.seed = seed
+        self.orders_per_day = orders_per_day
         self.clock = clock or _utc_now
         self.faults = Faults()
         self.merchants = [self._make_merchant(n) for n in range(1, merchants + 1)]
@@ -281,7 +287,7 @@ class World:
 
     def _make_merchant(self, n: int) -> Merchant:
         slug = f"demo-{n}"
-        token_digest = hashlib.sha256(f"meta-token|{self.seed}|{slug}".encode()).hexdigest()
+        token_digest = _digest("meta-token", self.seed, slug)
         return Merchant(
             slug=slug,
             name=_SHOP_NAMES[(n - 1) % len(_SHOP_NAMES)],
@@ -293,6 +299,11 @@ class World:
             clerk_user_id=f"user_demo_{n}",
             clerk_session_id=f"sess_demo_{n}",
             email=f"owner@{slug}.example.com",
+            google_customer_id=str(5_000_000_000 + n),
+            google_refresh_token=f"1//sim-{_digest('google-refresh', self.seed, slug)[:40]}",
+            shop_domain=f"{slug}.myshopify.com",
+            # Shopify Admin API access tokens start with "shpat_".
+            shopify_access_token=f"shpat_{_digest('shopify-token', self.seed, slug)[:32]}",
         )
 
     def _make_ads(self, merchant: Merchant, merchant_no: int, count: int) -> list[Ad]:
@@ -396,3 +407,7 @@ def _between(draw: int, low: int, high: int) -> int:
 
 def _cents(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-2)
+
+
+def _digest(purpose: str, seed: int, slug: str) -> str:
+    return hashlib.sha256(f"{purpose}|{seed}|{slug}".encode()).hexdigest()

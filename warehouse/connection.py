@@ -17,7 +17,14 @@ from typing import Any, Protocol
 import duckdb
 import psycopg
 
-from warehouse.raw_tables import COLUMN_TYPES, LANDING_LOG_DDL, RAW_SCHEMA, RAW_TABLES, RawTable
+from warehouse.raw_tables import (
+    COLUMN_TYPES,
+    LANDING_LOG_DDL,
+    QUARANTINE_DDL,
+    RAW_SCHEMA,
+    RAW_TABLES,
+    RawTable,
+)
 from warehouse.url import WarehouseUrl, parse_warehouse_url
 
 # `:name` but not the `::type` cast operator.
@@ -59,6 +66,7 @@ class Warehouse(ABC):
             for table in RAW_TABLES:
                 self._execute_in_tx(table.ddl(self.backend))
             self._execute_in_tx(LANDING_LOG_DDL.format(**types))
+            self._execute_in_tx(QUARANTINE_DDL.format(**types))
 
     def replace_slice(
         self,
@@ -70,40 +78,58 @@ class Warehouse(ABC):
         window_end: datetime,
         landed_at: datetime,
         rows: Sequence[Sequence[Any]],
+        quarantined: Sequence[tuple[str, str]] = (),
     ) -> int:
         """Atomically replace one (source, connection, window) slice with `rows`.
 
         `rows` hold the table's source columns in order; the slice columns are added here.
-        A re-run of the same window deletes what the previous run landed, so nothing duplicates.
+        `quarantined` holds (reason, payload) of the rows the connector could not parse; they
+        are replaced along with the slice. A re-run of the same window deletes what the
+        previous run landed, so nothing duplicates.
         """
         slice_values = (workspace_id, connection_id, window_start, window_end, landed_at)
         full_rows = [slice_values + tuple(row) for row in rows]
-        key = {"connection_id": connection_id, "window_start": window_start}
+        key = {
+            "source_table": table.name,
+            "connection_id": connection_id,
+            "window_start": window_start,
+        }
+        in_slice = "connection_id = :connection_id AND window_start = :window_start"
         with self.transaction():
-            self._execute_in_tx(
-                f"DELETE FROM {table.qualified_name} "
-                "WHERE connection_id = :connection_id AND window_start = :window_start",
-                key,
-            )
+            self._execute_in_tx(f"DELETE FROM {table.qualified_name} WHERE {in_slice}", key)
             self._insert_rows(table, full_rows)
-            self._execute_in_tx(
-                f"DELETE FROM {RAW_SCHEMA}.landing_log WHERE source_table = :source_table "
-                "AND connection_id = :connection_id AND window_start = :window_start",
-                {"source_table": table.name, **key},
-            )
+            for bookkeeping in ("landing_log", "quarantine"):
+                self._execute_in_tx(
+                    f"DELETE FROM {RAW_SCHEMA}.{bookkeeping} "
+                    f"WHERE source_table = :source_table AND {in_slice}",
+                    key,
+                )
             self._execute_in_tx(
                 f"INSERT INTO {RAW_SCHEMA}.landing_log VALUES "
                 "(:source_table, :workspace_id, :connection_id, :window_start, :window_end, "
-                ":row_count, :landed_at)",
+                ":row_count, :quarantined_count, :landed_at)",
                 {
-                    "source_table": table.name,
+                    **key,
                     "workspace_id": workspace_id,
                     "window_end": window_end,
                     "row_count": len(full_rows),
+                    "quarantined_count": len(quarantined),
                     "landed_at": landed_at,
-                    **key,
                 },
             )
+            for reason, payload in quarantined:
+                self._execute_in_tx(
+                    f"INSERT INTO {RAW_SCHEMA}.quarantine VALUES "
+                    "(:source_table, :workspace_id, :connection_id, :window_start, :reason, "
+                    ":payload, :landed_at)",
+                    {
+                        **key,
+                        "workspace_id": workspace_id,
+                        "reason": reason,
+                        "payload": payload,
+                        "landed_at": landed_at,
+                    },
+                )
         return len(full_rows)
 
     @abstractmethod

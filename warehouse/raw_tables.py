@@ -100,7 +100,22 @@ CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.landing_log (
   window_start {{timestamp}} NOT NULL,
   window_end {{timestamp}} NOT NULL,
   row_count {{int}} NOT NULL,
+  quarantined_count {{int}} NOT NULL,
   landed_at {{timestamp}} NOT NULL,
   PRIMARY KEY (source_table, connection_id, window_start)
+)
+"""
+
+# Rows a connector could not parse, with the reason, replaced together with their slice: bad
+# input is kept and counted, never silently dropped.
+QUARANTINE_DDL = f"""
+CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.quarantine (
+  source_table {{text}} NOT NULL,
+  workspace_id {{text}} NOT NULL,
+  connection_id {{text}} NOT NULL,
+  window_start {{timestamp}} NOT NULL,
+  reason {{text}} NOT NULL,
+  payload {{text}} NOT NULL,
+  landed_at {{timestamp}} NOT NULL
 )
 """
