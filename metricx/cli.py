@@ -88,7 +88,7 @@ def _demo(args: argparse.Namespace) -> int:
             flush=True,
         )
         with DagsterInstance.get() as instance:
-            if not run_pipeline(build_definitions(settings), instance, demo_range):
+            if not run_pipeline(build_definitions(settings), instance, demo_range).success:
                 print("metricx: the pipeline run failed; see the log above.", file=sys.stderr)
                 return 1
         print("metricx: pipeline complete.", flush=True)

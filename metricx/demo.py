@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from dagster import DagsterInstance, Definitions
+from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
 from metricx.settings import Settings
 from orchestration.definitions import PIPELINE_JOB_NAME
@@ -106,7 +106,7 @@ def run_pipeline(
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         raise_on_error=False,
     )
-    return result.success
+    return result
 
 
 def mint_demo_token(simulator_url: str, session_id: str, lifetime_seconds: int) -> str:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
+import httpx
 from cryptography.fernet import Fernet
 
+from api.main import create_app
 from metricx.demo import DemoRange
 from metricx.settings import Settings
 
@@ -36,3 +40,14 @@ def make_settings(
         clerk_jwks_url=f"{simulator_url}/clerk/.well-known/jwks.json",
         **overrides,
     )
+
+
+@asynccontextmanager
+async def serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a freshly created app, its lifespan running (ASGITransport does not run it)."""
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://api") as client,
+    ):
+        yield client

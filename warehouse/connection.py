@@ -96,7 +96,11 @@ class Warehouse(ABC):
         }
         in_slice = "connection_id = :connection_id AND window_start = :window_start"
         with self.transaction():
-            self._execute_in_tx(f"DELETE FROM {table.qualified_name} WHERE {in_slice}", key)
+            # DuckDB rejects parameters a statement does not use.
+            self._execute_in_tx(
+                f"DELETE FROM {table.qualified_name} WHERE {in_slice}",
+                {"connection_id": connection_id, "window_start": window_start},
+            )
             self._insert_rows(table, full_rows)
             for bookkeeping in ("landing_log", "quarantine"):
                 self._execute_in_tx(

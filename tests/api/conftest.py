@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from datetime import date
 from decimal import Decimal
 
@@ -12,10 +11,10 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from api.main import create_app
 from metricx.settings import Settings
 from simulator.server import SimulatorServer
 from simulator.world import Merchant, World
+from tests.helpers import serve
 from warehouse.appdb.migrate import upgrade
 from warehouse.appdb.models import Role, Workspace
 from warehouse.appdb.session import make_engine, make_session_factory
@@ -142,17 +141,6 @@ def settings(simulator: SimulatorServer, app_db_url: str, warehouse_url: str) ->
         clerk_jwks_url=f"{issuer}/.well-known/jwks.json",
         clerk_authorized_parties=["http://localhost:8000"],
     )
-
-
-@asynccontextmanager
-async def serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of a freshly created app, its lifespan running (ASGITransport does not run it)."""
-    app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://api") as client,
-    ):
-        yield client
 
 
 @pytest.fixture

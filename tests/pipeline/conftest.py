@@ -62,7 +62,7 @@ def pipeline_run(
     workspace_ids = seed_demo_workspaces(settings, world)
     definitions = build_definitions(settings)
     with DagsterInstance.ephemeral() as instance:
-        succeeded = run_pipeline(definitions, instance, RUN_RANGE)
+        succeeded = run_pipeline(definitions, instance, RUN_RANGE).success
         yield PipelineRun(
             backend=backend,
             settings=settings,

@@ -88,5 +88,5 @@ def test_rerunning_a_window_replaces_exactly_its_slice(pipeline_run: PipelineRun
     before = _read(pipeline_run, counts_sql)
     one_window = DemoRange(RUN_RANGE.end - (RUN_RANGE.end - RUN_RANGE.start) / 48, RUN_RANGE.end)
     for _ in range(2):
-        assert run_pipeline(pipeline_run.definitions, pipeline_run.instance, one_window)
+        assert run_pipeline(pipeline_run.definitions, pipeline_run.instance, one_window).success
     assert _read(pipeline_run, counts_sql) == before

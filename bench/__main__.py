@@ -1,0 +1,33 @@
+"""`python -m bench [--backend B]... [--only NAME]...`: one JSON line per figure on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+
+from bench import thin_slice
+from bench.environments import postgres_available
+
+BENCHMARKS = {"thin_slice": thin_slice.run}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--backend", action="append", choices=["duckdb", "postgres"])
+    parser.add_argument("--only", action="append", choices=sorted(BENCHMARKS))
+    args = parser.parse_args(argv)
+    backends = args.backend or ["duckdb", "postgres"]
+    if "postgres" in backends and not postgres_available():
+        print("bench: PostgreSQL unreachable at 127.0.0.1:5432, skipping it", file=sys.stderr)
+        backends.remove("postgres")
+    # dbt and Dagster print progress to stdout; keep stdout for the figures alone.
+    with contextlib.redirect_stdout(sys.stderr):
+        for name in args.only or sorted(BENCHMARKS):
+            for backend in backends:
+                BENCHMARKS[name](backend)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
