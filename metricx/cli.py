@@ -113,15 +113,15 @@ def _demo(args: argparse.Namespace) -> int:
             cwd=PROJECT_ROOT,
         )
         api_url = f"http://127.0.0.1:{args.api_port}"
+        spend_url = f"{api_url}/v1/workspaces/{workspace_ids[merchant.slug]}/spend/daily"
         print(
             "\n"
             f"  API         {api_url}/docs\n"
             f"  Dagster UI  http://127.0.0.1:{args.dagster_port}\n"
             f"  Simulator   {simulator.base_url}\n\n"
-            f"  Token for {merchant.email} (workspace {workspace_ids[merchant.slug]}):\n"
-            f"  {token}\n\n"
-            f"  curl -H 'Authorization: Bearer {token[:12]}…' "
-            f"{api_url}/v1/workspaces/{workspace_ids[merchant.slug]}/spend/daily\n",
+            f"  A token for {merchant.email}, valid 7 days:\n\n"
+            f"  export TOKEN={token}\n"
+            f'  curl -H "Authorization: Bearer $TOKEN" {spend_url}\n',
             flush=True,
         )
         try:

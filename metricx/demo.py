@@ -94,7 +94,7 @@ def seed_demo_workspaces(
 
 def run_pipeline(
     definitions: Definitions, instance: DagsterInstance, demo_range: DemoRange
-) -> bool:
+) -> ExecuteInProcessResult:
     """Materialize ingestion and dbt for the range in one run, recorded in `instance`."""
     job = definitions.resolve_job_def(PIPELINE_JOB_NAME)
     result = job.execute_in_process(
