@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import duckdb
 import psycopg
+import pyarrow as pa
 
 from warehouse.raw_tables import (
     COLUMN_TYPES,
@@ -29,9 +30,14 @@ from warehouse.url import WarehouseUrl, parse_warehouse_url
 
 # `:name` but not the `::type` cast operator.
 _NAMED_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
-# DuckDB binds at most this many parameters per statement comfortably; multi-row VALUES
-# statements are ~18x faster than executemany (measured: 20k rows in 1.2 s vs 21.7 s).
-_DUCKDB_INSERT_PARAMS = 20_000
+_ARROW_TYPES = {
+    "text": pa.string(),
+    "int": pa.int64(),
+    "money": pa.decimal128(18, 4),
+    "decimal": pa.decimal128(38, 9),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+}
 
 Params = Mapping[str, Any] | None
 
@@ -190,16 +196,23 @@ class DuckDBWarehouse(Warehouse):
     def _insert_rows(self, table: RawTable, rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
-        width = len(table.all_columns)
-        placeholder = "(" + ",".join("?" * width) + ")"
-        per_statement = max(1, _DUCKDB_INSERT_PARAMS // width)
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            values = ",".join([placeholder] * len(chunk))
+        # Through Arrow: DuckDB reads the columns in bulk (measured on a 2.7k-row slice: ~10x
+        # faster than multi-row VALUES, which is itself ~18x faster than executemany).
+        # Arrow refuses lossy conversions, so a value that does not fit its column fails loudly.
+        batch = pa.Table.from_arrays(
+            [
+                pa.array([row[index] for row in rows], _ARROW_TYPES[kind])
+                for index, (_, kind) in enumerate(table.all_columns)
+            ],
+            names=[name for name, _ in table.all_columns],
+        )
+        self._connection.register("_landing_batch", batch)
+        try:
             self._connection.execute(
-                f"INSERT INTO {table.qualified_name} VALUES {values}",
-                [value for row in chunk for value in row],
+                f"INSERT INTO {table.qualified_name} SELECT * FROM _landing_batch"
             )
+        finally:
+            self._connection.unregister("_landing_batch")
 
     def close(self) -> None:
         self._connection.close()

@@ -12,13 +12,14 @@ from typing import Any
 
 RAW_SCHEMA = "raw"
 
-# Logical column types, mapped to each backend's DDL type.
+# Logical column types, mapped to each backend's DDL type. Money has 4 decimals (every currency's
+# minor unit fits); "decimal" holds fractional counts such as Google's data-driven conversions.
 COLUMN_TYPES = {
     "duckdb": {
         "text": "VARCHAR",
         "int": "BIGINT",
         "money": "DECIMAL(18,4)",
-        "decimal": "DECIMAL(18,4)",
+        "decimal": "DECIMAL(38,9)",
         "date": "DATE",
         "timestamp": "TIMESTAMPTZ",
     },
@@ -26,7 +27,7 @@ COLUMN_TYPES = {
         "text": "TEXT",
         "int": "BIGINT",
         "money": "NUMERIC(18,4)",
-        "decimal": "NUMERIC(18,4)",
+        "decimal": "NUMERIC(38,9)",
         "date": "DATE",
         "timestamp": "TIMESTAMPTZ",
     },
@@ -46,6 +47,10 @@ class RawTable:
     name: str
     source: str
     columns: tuple[tuple[str, str], ...]  # source columns after the slice columns
+    # Columns identifying one row within a slice, and columns that can never be negative: what
+    # the landing checks hold every slice to.
+    natural_key: tuple[str, ...] = ()
+    non_negative: tuple[str, ...] = ()
 
     @property
     def qualified_name(self) -> str:
@@ -88,7 +93,119 @@ META_ADS_INSIGHTS_HOURLY = RawTable(
     ),
 )
 
-RAW_TABLES: tuple[RawTable, ...] = (META_ADS_INSIGHTS_HOURLY,)
+# Each slice is a capture of the account-local day so far; the run's last window also holds the
+# previous days again, restated (Google keeps attributing conversions for days).
+GOOGLE_ADS_AD_GROUP_HOURLY = RawTable(
+    name="google_ads_ad_group_hourly",
+    source="google_ads",
+    columns=(
+        ("customer_id", "text"),
+        ("time_zone", "text"),
+        ("currency", "text"),
+        ("campaign_id", "text"),
+        ("campaign_name", "text"),
+        ("ad_group_id", "text"),
+        ("ad_group_name", "text"),
+        ("segment_date", "date"),
+        ("segment_hour", "int"),
+        ("cost_micros", "int"),
+        ("impressions", "int"),
+        ("clicks", "int"),
+        ("conversions", "decimal"),
+        ("conversions_value", "money"),
+    ),
+)
+
+# Campaigns, ad sets and ads as of a run, in the slice of its last window: Meta only tells the
+# current state. Budgets are integers in the currency's minor unit, as Meta sends them.
+META_ADS_ENTITIES = RawTable(
+    name="meta_ads_entities",
+    source="meta_ads",
+    columns=(
+        ("account_id", "text"),
+        ("entity_level", "text"),  # campaign | adset | ad
+        ("entity_id", "text"),
+        ("entity_name", "text"),
+        ("campaign_id", "text"),
+        ("adset_id", "text"),
+        ("status", "text"),
+        ("effective_status", "text"),
+        ("daily_budget_minor", "int"),
+        ("lifetime_budget_minor", "int"),
+        ("currency", "text"),
+        ("created_time", "timestamp"),
+        ("updated_time", "timestamp"),
+    ),
+    natural_key=("entity_id",),  # Meta object ids are unique across levels
+    non_negative=("daily_budget_minor", "lifetime_budget_minor"),
+)
+
+# One row per order version: each window lands the orders whose latest change (`updated_at`) falls
+# in it, as they stood when read. An order changed in several windows (created, fulfilled,
+# refunded) appears in several slices; downstream, the version with the latest `updated_at`
+# wins. Money is in the shop's currency, exactly as Shopify's decimal strings said; `refunds` and
+# `line_items` are JSON arrays (amounts as strings); flags are 1 or 0.
+SHOPIFY_ORDERS = RawTable(
+    name="shopify_orders",
+    source="shopify",
+    columns=(
+        ("shop_domain", "text"),
+        ("order_id", "text"),
+        ("order_name", "text"),
+        ("created_at", "timestamp"),
+        ("updated_at", "timestamp"),
+        ("processed_at", "timestamp"),
+        ("cancelled_at", "timestamp"),
+        ("test", "int"),
+        ("currency", "text"),
+        ("taxes_included", "int"),
+        ("financial_status", "text"),
+        ("fulfillment_status", "text"),
+        ("subtotal", "money"),
+        ("total_discounts", "money"),
+        ("shipping", "money"),
+        ("tax", "money"),
+        ("total", "money"),
+        ("total_refunded", "money"),
+        ("customer_id", "text"),
+        ("customer_order_index", "int"),
+        ("customer_orders_at_capture", "int"),
+        ("journey_ready", "int"),
+        ("days_to_conversion", "int"),
+        ("first_visit_visit_id", "text"),
+        ("first_visit_occurred_at", "timestamp"),
+        ("first_visit_source", "text"),
+        ("first_visit_utm_source", "text"),
+        ("first_visit_utm_medium", "text"),
+        ("first_visit_utm_campaign", "text"),
+        ("first_visit_utm_content", "text"),
+        ("first_visit_utm_term", "text"),
+        ("first_visit_landing_page", "text"),
+        ("first_visit_referrer_url", "text"),
+        ("last_visit_visit_id", "text"),
+        ("last_visit_occurred_at", "timestamp"),
+        ("last_visit_source", "text"),
+        ("last_visit_utm_source", "text"),
+        ("last_visit_utm_medium", "text"),
+        ("last_visit_utm_campaign", "text"),
+        ("last_visit_utm_content", "text"),
+        ("last_visit_utm_term", "text"),
+        ("last_visit_landing_page", "text"),
+        ("last_visit_referrer_url", "text"),
+        ("refunds", "text"),
+        ("line_items", "text"),
+        ("line_items_complete", "int"),
+    ),
+    natural_key=("order_id",),
+    non_negative=("subtotal", "total_discounts", "shipping", "tax", "total", "total_refunded"),
+)
+
+RAW_TABLES: tuple[RawTable, ...] = (
+    META_ADS_INSIGHTS_HOURLY,
+    GOOGLE_ADS_AD_GROUP_HOURLY,
+    META_ADS_ENTITIES,
+    SHOPIFY_ORDERS,
+)
 
 # One row per landed slice: what landed when, so checks can tell a window that landed empty from
 # one that never landed.

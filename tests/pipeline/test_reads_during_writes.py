@@ -50,5 +50,5 @@ async def test_api_answers_every_read_while_a_run_writes(pipeline_run: PipelineR
 
     assert outcome["success"]
     assert published.stat().st_ino != before, "the run should have published new marts"
-    assert len(statuses) >= 20
+    assert len(statuses) >= 5
     assert set(statuses) == {200}
