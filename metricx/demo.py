@@ -53,7 +53,7 @@ def recent_range(hours: float, now: datetime | None = None) -> DemoRange:
 def seed_demo_workspaces(
     settings: Settings, world: World, cipher: CredentialCipher | None = None
 ) -> dict[str, str]:
-    """Migrate the app database and upsert one workspace, owner and Meta connection per merchant.
+    """Migrate the app database and upsert one workspace, owner and ad connections per merchant.
 
     Returns workspace ids by merchant slug. Safe to run on every start.
     """
@@ -84,6 +84,24 @@ def seed_demo_workspaces(
                     external_account_id=merchant.meta_account_id,
                     display_name=f"{merchant.name} — Meta Ads",
                     credentials={"access_token": merchant.meta_access_token},
+                    cipher=cipher,
+                )
+                upsert_connection(
+                    session,
+                    workspace_id=workspace.id,
+                    provider=Provider.GOOGLE_ADS,
+                    external_account_id=merchant.google_customer_id,
+                    display_name=f"{merchant.name} — Google Ads",
+                    credentials={"refresh_token": merchant.google_refresh_token},
+                    cipher=cipher,
+                )
+                upsert_connection(
+                    session,
+                    workspace_id=workspace.id,
+                    provider=Provider.SHOPIFY,
+                    external_account_id=merchant.shop_domain,
+                    display_name=f"{merchant.name} — Shopify",
+                    credentials={"access_token": merchant.shopify_access_token},
                     cipher=cipher,
                 )
                 workspace_ids[merchant.slug] = workspace.id

@@ -1,32 +1,40 @@
-"""The Meta connector against the simulator over real HTTP on loopback."""
+"""The Meta connector against the simulator over real HTTP on loopback: reads, paging, purchases,
+authentication. Error families live in test_meta_ads_errors.py."""
 
 from __future__ import annotations
 
 import json
 import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import httpx
 import pytest
 
+from orchestration.connectors.http import RetryPolicy
 from orchestration.connectors.meta_ads import (
     MetaAdAccount,
     MetaAdInsightHour,
     MetaAdsClient,
     MetaApiError,
+    MetaTokenError,
 )
-from orchestration.connectors.meta_ads.client import HOURLY_BREAKDOWN, INSIGHTS_FIELDS
+from orchestration.connectors.meta_ads.client import INSIGHTS_FIELDS
+from orchestration.connectors.meta_ads.records import HOURLY_BREAKDOWN
+from simulator.meta_ads import PURCHASE_ACTION_TYPES
 from simulator.server import SimulatorServer
-from simulator.world import InsightsFault, Merchant, World
-
-# 11:30 in New York (demo-1), 17:30 in Berlin (demo-2); a fixed clock keeps pages stable.
-NOW = datetime(2026, 8, 10, 15, 30, tzinfo=UTC)
-DAY = date(2026, 8, 9)
-API_VERSION = "v21.0"
+from simulator.world import Merchant, World
+from tests.connectors.meta_ads_support import (
+    API_VERSION,
+    DAY,
+    NOW,
+    make_client,
+    observed,
+    only_records,
+    truth,
+)
 
 
 @pytest.fixture(scope="module")
@@ -51,62 +59,6 @@ def merchant(world: World) -> Merchant:
     return world.merchants[0]
 
 
-def make_client(
-    server: SimulatorServer,
-    merchant: Merchant,
-    *,
-    page_size: int = 500,
-    purchase_action_type: str = "omni_purchase",
-    max_retries: int = 5,
-    max_backoff_seconds: float = 0.05,
-    sleep: Callable[[float], None] = time.sleep,
-) -> MetaAdsClient:
-    return MetaAdsClient(
-        f"{server.base_url}/meta",
-        API_VERSION,
-        merchant.meta_access_token,
-        page_size=page_size,
-        purchase_action_type=purchase_action_type,
-        max_retries=max_retries,
-        backoff_base_seconds=0.001,
-        max_backoff_seconds=max_backoff_seconds,
-        sleep=sleep,
-    )
-
-
-def truth(world: World, account_id: str, *days: date) -> list[tuple[object, ...]]:
-    return [
-        (
-            row.local_date,
-            row.ad.ad_id,
-            row.hour_of_day,
-            row.delivery.spend,
-            row.delivery.impressions,
-            row.delivery.link_clicks,
-            Decimal(row.delivery.purchases),
-            row.delivery.purchase_value,
-        )
-        for day in days
-        for row in world.meta_ad_hours(account_id, day)
-    ]
-
-
-def observed(records: list[MetaAdInsightHour]) -> list[tuple[object, ...]]:
-    return [
-        (
-            r.date_start,
-            r.ad_id,
-            r.hour_of_day,
-            r.spend,
-            r.impressions,
-            r.link_clicks,
-            r.purchases,
-            r.purchase_value,
-        )
-        for r in records
-    ]
-
-
 def test_account_lookup(server: SimulatorServer, world: World) -> None:
     for merchant in world.merchants:
         with make_client(server, merchant) as client:
@@ -121,13 +73,13 @@ def test_pages_through_one_day_matching_the_world_to_the_cent(
     server: SimulatorServer, world: World, merchant: Merchant
 ) -> None:
     with make_client(server, merchant, page_size=7) as client:
-        records = list(client.iter_hourly_insights(merchant.meta_account_id, DAY, DAY))
+        records = only_records(client.iter_hourly_insights(merchant.meta_account_id, DAY, DAY))
     expected = truth(world, merchant.meta_account_id, DAY)
     assert len(expected) > 50
     assert observed(records) == expected
-    assert client.pages == -(-len(expected) // 7)
-    assert client.requests == client.pages
-    assert client.retries == 0
+    assert client.usage.pages == -(-len(expected) // 7)
+    assert client.usage.requests == client.usage.pages
+    assert client.usage.retries == 0
     total = sum((r.spend for r in records), Decimal(0))
     assert total == world.meta_spend_by_day(merchant.meta_account_id, DAY, DAY)[DAY]
     ads = {ad.ad_id: ad for ad in world.ads(merchant.meta_account_id)}
@@ -148,7 +100,7 @@ def test_a_range_up_to_tomorrow_stops_at_the_current_pro_rated_hour(
     berlin = world.merchants[1]
     since, today, tomorrow = date(2026, 8, 8), date(2026, 8, 10), date(2026, 8, 11)
     with make_client(server, berlin, page_size=50) as client:
-        records = list(client.iter_hourly_insights(berlin.meta_account_id, since, tomorrow))
+        records = only_records(client.iter_hourly_insights(berlin.meta_account_id, since, tomorrow))
     assert observed(records) == truth(
         world, berlin.meta_account_id, since, date(2026, 8, 9), today, tomorrow
     )
@@ -163,18 +115,38 @@ def test_a_range_up_to_tomorrow_stops_at_the_current_pro_rated_hour(
 def test_the_canonical_purchase_action_is_counted_once(
     server: SimulatorServer, world: World, merchant: Merchant
 ) -> None:
+    """Meta reports one purchase under three action types; whichever one a connection is
+    configured to read, the count is the world's, never the sum of the aliases."""
     delivered = {
         (row.ad.ad_id, row.hour_of_day): row.delivery
         for row in world.meta_ad_hours(merchant.meta_account_id, DAY)
     }
     assert sum(d.purchases for d in delivered.values()) > 0
-    for action_type in ("omni_purchase", "purchase", "offsite_conversion.fb_pixel_purchase"):
+    for action_type in PURCHASE_ACTION_TYPES:
         with make_client(server, merchant, purchase_action_type=action_type) as client:
-            records = list(client.iter_hourly_insights(merchant.meta_account_id, DAY, DAY))
+            records = only_records(client.iter_hourly_insights(merchant.meta_account_id, DAY, DAY))
+        assert len(records) == len(delivered)
         for record in records:
             truth_hour = delivered[(record.ad_id, record.hour_of_day)]
             assert record.purchases == truth_hour.purchases
             assert record.purchase_value == truth_hour.purchase_value
+        assert sum(r.purchases for r in records) == sum(d.purchases for d in delivered.values())
+
+
+def test_the_token_travels_in_the_authorization_header_not_the_url(
+    server: SimulatorServer, merchant: Merchant
+) -> None:
+    seen: list[httpx.Request] = []
+    with httpx.Client(event_hooks={"request": [seen.append]}) as http:
+        client = MetaAdsClient(
+            f"{server.base_url}/meta", API_VERSION, merchant.meta_access_token, http=http
+        )
+        client.get_account(merchant.meta_account_id)
+        only_records(client.iter_hourly_insights(merchant.meta_account_id, DAY, DAY))
+    assert len(seen) == 2
+    for request in seen:
+        assert request.headers["Authorization"] == f"Bearer {merchant.meta_access_token}"
+        assert merchant.meta_access_token not in str(request.url)
 
 
 def test_a_wrong_token_fails_at_once_with_code_190(
@@ -182,11 +154,12 @@ def test_a_wrong_token_fails_at_once_with_code_190(
 ) -> None:
     impostor = replace(merchant, meta_access_token="EAAnot-a-token")
     with make_client(server, impostor) as client:
-        with pytest.raises(MetaApiError) as raised:
+        with pytest.raises(MetaTokenError) as raised:
             list(client.iter_hourly_insights(merchant.meta_account_id, DAY, DAY))
-        assert client.retries == 0
+        assert client.usage.retries == 0
     assert raised.value.code == 190
     assert f"act_{merchant.meta_account_id}" in str(raised.value)
+    assert "reconnect" in str(raised.value)
     assert raised.value.fbtrace_id
 
 
@@ -198,44 +171,7 @@ def test_another_merchants_account_is_not_found(
         client.get_account(other)
     assert (raised.value.code, raised.value.subcode) == (100, 33)
     assert f"act_{other}" in str(raised.value)
-
-
-@pytest.mark.parametrize("fault", [InsightsFault.THROTTLE, InsightsFault.SERVER_ERROR])
-def test_bursts_of_failures_are_retried_into_a_complete_duplicate_free_result(
-    server: SimulatorServer, world: World, merchant: Merchant, fault: InsightsFault
-) -> None:
-    world.faults.fail_meta_insights(3, fault)
-    with make_client(server, merchant, page_size=40) as client:
-        records = list(client.iter_hourly_insights(merchant.meta_account_id, DAY, DAY))
-    assert observed(records) == truth(world, merchant.meta_account_id, DAY)
-    assert len({(r.ad_id, r.hour_of_day) for r in records}) == len(records)
-    assert client.retries == 3
-    assert client.requests == client.pages + 3
-
-
-def test_throttling_waits_as_long_as_meta_says_up_to_the_cap(
-    server: SimulatorServer, world: World, merchant: Merchant
-) -> None:
-    sleeps: list[float] = []
-    world.faults.fail_meta_insights(1, InsightsFault.THROTTLE, regain_minutes=1)
-    world.faults.fail_meta_insights(1, InsightsFault.THROTTLE)
-    with make_client(server, merchant, max_backoff_seconds=0.5, sleep=sleeps.append) as client:
-        records = list(client.iter_hourly_insights(merchant.meta_account_id, DAY, DAY))
-    assert records
-    # One minute to regain access, capped; then an ordinary jittered exponential step.
-    assert sleeps[0] == 0.5
-    assert 0.001 <= sleeps[1] <= 0.002
-
-
-def test_retries_give_up_after_max_retries(
-    server: SimulatorServer, world: World, merchant: Merchant
-) -> None:
-    world.faults.fail_meta_insights(3, InsightsFault.THROTTLE)
-    with make_client(server, merchant, max_retries=2) as client:
-        with pytest.raises(MetaApiError, match="gave up after 2 retries") as raised:
-            list(client.iter_hourly_insights(merchant.meta_account_id, DAY, DAY))
-        assert (client.requests, client.retries) == (3, 2)
-    assert raised.value.code == 17
+    assert client.usage.retries == 0
 
 
 def test_transport_timeouts_are_retried_then_reported() -> None:
@@ -247,18 +183,18 @@ def test_transport_timeouts_are_retried_then_reported() -> None:
             API_VERSION,
             "EAAtoken",
             timeout=0.2,
-            max_retries=1,
-            backoff_base_seconds=0.001,
+            retry=RetryPolicy(max_retries=1, backoff_base_seconds=0.001),
         )
         with client, pytest.raises(MetaApiError, match=r"act_42: ReadTimeout") as raised:
             client.get_account("42")
     assert raised.value.code is None
-    assert (client.requests, client.retries) == (2, 1)
+    assert (client.usage.requests, client.usage.retries) == (2, 1)
 
 
 def test_numbers_arrive_as_strings_and_parse_exactly(
     server: SimulatorServer, merchant: Merchant
 ) -> None:
+    # The token as a parameter, which Graph (and so the simulator) accepts too.
     response = httpx.get(
         f"{server.base_url}/meta/{API_VERSION}/act_{merchant.meta_account_id}/insights",
         params={
@@ -284,6 +220,7 @@ def test_numbers_arrive_as_strings_and_parse_exactly(
         assert record.impressions == int(row["impressions"])
     for row in with_purchases:
         values = {a["action_type"]: a["value"] for a in row["action_values"]}
+        assert set(values) == set(PURCHASE_ACTION_TYPES)
         assert len(set(values.values())) == 1
         assert (
             str(MetaAdInsightHour.from_graph(row, "purchase").purchase_value) == values["purchase"]

@@ -9,6 +9,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from orchestration.connectors.quarantine import MalformedRow
+
+HOURLY_BREAKDOWN = "hourly_stats_aggregated_by_advertiser_time_zone"
 _HOUR_RANGE = re.compile(r"(\d{2}):00:00 - \1:59:59")
 
 
@@ -33,7 +36,8 @@ class MetaAdAccount:
 class MetaAdInsightHour:
     """One ad's delivery in one hour of the ad account's own time zone.
 
-    `date_start` and `hour_of_day` are account-local, exactly as Meta reports them.
+    `date_start` and `hour_of_day` are account-local, exactly as Meta reports them; `currency`
+    is the row's own `account_currency`, which changes when the account's currency does.
     """
 
     account_id: str
@@ -54,51 +58,95 @@ class MetaAdInsightHour:
 
     @classmethod
     def from_graph(cls, row: Mapping[str, Any], purchase_action_type: str) -> MetaAdInsightHour:
-        """Parse one insights row with hourly breakdown.
+        """Parse one insights row with hourly breakdown; fields Meta adds later are ignored.
 
         Meta reports a purchase under several action types at once (`purchase`,
         `omni_purchase`, `offsite_conversion.fb_pixel_purchase`, ...); only
         `purchase_action_type` is read, because summing the aliases would multiply purchases.
+        Raises KeyError for a missing field and ValueError for one that does not parse.
         """
         return cls(
-            account_id=str(row["account_id"]),
-            campaign_id=str(row["campaign_id"]),
-            campaign_name=str(row["campaign_name"]),
-            adset_id=str(row["adset_id"]),
-            adset_name=str(row["adset_name"]),
-            ad_id=str(row["ad_id"]),
-            ad_name=str(row["ad_name"]),
-            date_start=date.fromisoformat(row["date_start"]),
-            hour_of_day=_hour_of_day(row["hourly_stats_aggregated_by_advertiser_time_zone"]),
-            spend=_decimal(row.get("spend", "0")),
-            impressions=int(row.get("impressions", "0")),
-            link_clicks=int(row.get("inline_link_clicks", "0")),
-            purchases=_action_value(row.get("actions"), purchase_action_type),
-            purchase_value=_action_value(row.get("action_values"), purchase_action_type),
-            currency=str(row["account_currency"]),
+            account_id=text_field(row, "account_id"),
+            campaign_id=text_field(row, "campaign_id"),
+            campaign_name=text_field(row, "campaign_name"),
+            adset_id=text_field(row, "adset_id"),
+            adset_name=text_field(row, "adset_name"),
+            ad_id=text_field(row, "ad_id"),
+            ad_name=text_field(row, "ad_name"),
+            date_start=_date(row, "date_start"),
+            hour_of_day=_hour_of_day(row[HOURLY_BREAKDOWN]),
+            # Meta leaves a metric out when it is zero.
+            spend=_decimal(row.get("spend", "0"), "spend"),
+            impressions=_count(row.get("impressions", "0"), "impressions"),
+            link_clicks=_count(row.get("inline_link_clicks", "0"), "inline_link_clicks"),
+            purchases=_action_value(row.get("actions"), purchase_action_type, "actions"),
+            purchase_value=_action_value(
+                row.get("action_values"), purchase_action_type, "action_values"
+            ),
+            currency=text_field(row, "account_currency"),
         )
 
 
-def _hour_of_day(hour_range: str) -> int:
-    match = _HOUR_RANGE.fullmatch(hour_range)
+def parse_insight_row(
+    row: Mapping[str, Any], purchase_action_type: str
+) -> MetaAdInsightHour | MalformedRow:
+    """The row as a record, or as a MalformedRow saying why it could not be one."""
+    try:
+        return MetaAdInsightHour.from_graph(row, purchase_action_type)
+    except KeyError as exc:
+        return MalformedRow.of(row, f"missing field {exc.args[0]!r}")
+    except (ValueError, TypeError) as exc:
+        return MalformedRow.of(row, str(exc))
+
+
+def text_field(row: Mapping[str, Any], field: str) -> str:
+    """A required id or name: Graph sends ids as strings, an empty one is as good as none."""
+    value = row[field]
+    if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
+        raise ValueError(f"{field}: expected text, got {value!r}")
+    return str(value)
+
+
+def _date(row: Mapping[str, Any], field: str) -> date:
+    raw = row[field]
+    try:
+        return date.fromisoformat(raw)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{field}: not a date: {raw!r}") from exc
+
+
+def _hour_of_day(hour_range: Any) -> int:
+    match = _HOUR_RANGE.fullmatch(hour_range) if isinstance(hour_range, str) else None
     if match is None or int(match.group(1)) > 23:
         raise ValueError(f"unexpected hourly breakdown value {hour_range!r}")
     return int(match.group(1))
 
 
-def _action_value(actions: list[Mapping[str, Any]] | None, action_type: str) -> Decimal:
-    for action in actions or ():
-        if action.get("action_type") == action_type:
-            return _decimal(action["value"])
+def _action_value(actions: Any, action_type: str, field: str) -> Decimal:
+    if actions is None:
+        return Decimal(0)
+    if not isinstance(actions, list):
+        raise ValueError(f"{field}: expected a list, got {actions!r}")
+    for action in actions:
+        if isinstance(action, Mapping) and action.get("action_type") == action_type:
+            return _decimal(action.get("value"), f"{field}[{action_type}]")
     return Decimal(0)
 
 
-def _decimal(raw: Any) -> Decimal:
+def _count(raw: Any, field: str) -> int:
+    if not isinstance(raw, str | int) or isinstance(raw, bool) or not str(raw).isdigit():
+        raise ValueError(f"{field}: not a count: {raw!r}")
+    return int(raw)
+
+
+def _decimal(raw: Any, field: str) -> Decimal:
     # Constructing from the string keeps every digit Meta sent; a float would not.
+    if not isinstance(raw, str | int) or isinstance(raw, bool):
+        raise ValueError(f"{field}: not a number: {raw!r}")
     try:
         value = Decimal(str(raw))
     except InvalidOperation as exc:
-        raise ValueError(f"not a number: {raw!r}") from exc
+        raise ValueError(f"{field}: not a number: {raw!r}") from exc
     if not value.is_finite():
-        raise ValueError(f"not a finite number: {raw!r}")
+        raise ValueError(f"{field}: not a finite number: {raw!r}")
     return value

@@ -5,19 +5,35 @@ from __future__ import annotations
 
 from dagster import ConfigurableResource
 
+from orchestration.connectors.http import RetryPolicy
 from orchestration.connectors.meta_ads.client import MetaAdsClient
 
 
 class MetaAdsApiResource(ConfigurableResource):
     base_url: str
     api_version: str
+    timeout_seconds: float = 30.0
+    max_retries: int = 5
+    # Longer waits than this (a throttle announcing minutes) end the connection's sync instead;
+    # the next run continues.
     max_backoff_seconds: float = 60.0
+    max_requests_per_account: int = 2_000
+    # Live runs read up to three days (today and the restated lookback) synchronously; backfill
+    # spans of more go through async report runs, as Meta recommends for large results.
+    async_threshold_days: int = 3
+    report_poll_seconds: float = 5.0
 
     def client(self, access_token: str, *, purchase_action_type: str) -> MetaAdsClient:
         return MetaAdsClient(
             self.base_url,
             self.api_version,
             access_token,
-            max_backoff_seconds=self.max_backoff_seconds,
+            timeout=self.timeout_seconds,
+            retry=RetryPolicy(
+                max_retries=self.max_retries, max_backoff_seconds=self.max_backoff_seconds
+            ),
+            max_requests_per_account=self.max_requests_per_account,
             purchase_action_type=purchase_action_type,
+            async_threshold_days=self.async_threshold_days,
+            report_poll_seconds=self.report_poll_seconds,
         )

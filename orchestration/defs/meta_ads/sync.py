@@ -1,19 +1,33 @@
-"""One connection's Meta insights sync over a run's windows, independent of Dagster."""
+"""One connection's Meta sync over a run's windows, independent of Dagster: hourly insights, with
+the restatement lookback, and the campaigns, ad sets and ads they name."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from orchestration.connectors.meta_ads.client import MetaAdsClient
+from orchestration.connectors.meta_ads.client import MetaAdsClient, MetaTokenError
+from orchestration.connectors.meta_ads.entities import MetaEntity
 from orchestration.connectors.meta_ads.records import MetaAdInsightHour
+from orchestration.connectors.quarantine import MalformedRow
 from orchestration.lib.resources import SyncTarget
-from orchestration.lib.windows import Window
+from orchestration.lib.windows import WINDOW, Window
 from warehouse.connection import Warehouse
-from warehouse.raw_tables import META_ADS_INSIGHTS_HOURLY
+from warehouse.raw_tables import META_ADS_ENTITIES, META_ADS_INSIGHTS_HOURLY
 
-DEFAULT_PURCHASE_ACTION_TYPE = "omni_purchase"
+# Meta keeps attributing purchases to an ad for up to 28 days (its longest click window); most
+# arrive within two days, so that is the default lookback.
+DEFAULT_RESTATEMENT_DAYS = 2
+MAX_RESTATEMENT_DAYS = 28
+# Conversions trickle in over days: restating once an hour keeps them fresh at a quarter of the
+# API calls and rows restating every 15-minute run would cost.
+DEFAULT_RESTATEMENT_EVERY_MINUTES = 60
+# Days read per insights request series; bounds what a backfill holds in memory per connection.
+FETCH_SPAN_DAYS = 7
 
 
 @dataclass
@@ -21,65 +35,212 @@ class ConnectionOutcome:
     connection_id: str
     workspace_id: str
     account_id: str
-    windows: int = 0
+    slices: int = 0  # the run's windows, plus the closing windows of restated days
     rows: int = 0
+    quarantined: int = 0
+    restated_days: int = 0
     requests: int = 0
     pages: int = 0
     retries: int = 0
     error: str | None = None
+    # The token no longer works: only the merchant can fix it, retrying the run cannot.
+    needs_reconnect: bool = False
 
     def as_metadata(self) -> dict[str, object]:
         return {key: value for key, value in asdict(self).items() if value is not None}
 
 
+@dataclass(frozen=True, order=True)
+class _Capture:
+    """A slice to land: the account-local day `day` up to local hour `hour`, in `window`."""
+
+    window: Window
+    day: date
+    hour: int
+
+
+def restatement_due(last_window: Window, every_minutes: int) -> bool:
+    """Whether a run ending with `last_window` restates: on windows starting a multiple of
+    `every_minutes` after UTC midnight."""
+    if every_minutes <= 0 or every_minutes % (WINDOW // timedelta(minutes=1)):
+        raise ValueError(f"restatement cadence {every_minutes} is not a multiple of 15 minutes")
+    start = last_window.start.astimezone(UTC)
+    return (start.hour * 60 + start.minute) % every_minutes == 0
+
+
 def sync_insights(
-    target: SyncTarget, client: MetaAdsClient, windows: list[Window], warehouse: Warehouse
+    target: SyncTarget,
+    client: MetaAdsClient,
+    windows: list[Window],
+    warehouse: Warehouse,
+    *,
+    restatement_days: int = 0,
 ) -> ConnectionOutcome:
     """Land one capture per window: the account-local day so far, up to the window's hour.
 
     Meta reports hourly at best, so a window's capture is the day's hourly rows up to the hour
     the window starts in. The rows of a day are fetched once per run and cut per window, which
-    keeps a backfill at one request series per day instead of one per window.
+    keeps a backfill at one request series per few days instead of one per window.
+
+    With `restatement_days` N, the run also restates the N account-local days before the day of
+    its last window: each is landed again, whole and as Meta reports it now, in the slice of
+    that day's closing window (local 23:45). That is exactly what re-running the closing window
+    would land, and since it is the latest capture holding the day, every model reading "the
+    latest capture of a day" picks the late purchases up unchanged.
     """
-    outcome = ConnectionOutcome(
-        target.connection_id, target.workspace_id, target.external_account_id
-    )
-    try:
+    if not 0 <= restatement_days <= MAX_RESTATEMENT_DAYS:
+        raise ValueError(
+            f"restatement_days must be between 0 and {MAX_RESTATEMENT_DAYS}, not {restatement_days}"
+        )
+    outcome = _outcome(target)
+    with _recorded(outcome, client):
         account = client.get_account(target.external_account_id)
-        windows_by_day: dict[date, list[tuple[Window, int]]] = defaultdict(list)
-        for window in windows:
-            day, hour = window.local_day_and_hour(account.timezone_name)
-            windows_by_day[day].append((window, hour))
-        for day, day_windows in sorted(windows_by_day.items()):
-            hours = list(client.iter_hourly_insights(target.external_account_id, day, day))
-            for window, hour in day_windows:
-                capture = [row for row in hours if row.hour_of_day <= hour]
+        timezone = account.timezone_name
+        captures = {_capture(window, timezone) for window in windows}
+        last_day = max(captures).day
+        restated = {
+            _capture(_closing_window(last_day - timedelta(days=back), timezone), timezone)
+            for back in range(1, restatement_days + 1)
+        }
+        outcome.restated_days = len(restated)
+        captures |= restated
+        for span in _day_spans(sorted({capture.day for capture in captures})):
+            records, malformed = _fetch(client, target.external_account_id, span)
+            span_captures = sorted(capture for capture in captures if capture.day in span)
+            for capture in span_captures:
+                # Rows that did not parse may belong to any day of the span: they are kept once,
+                # with the span's latest capture.
+                quarantined = malformed if capture is span_captures[-1] else []
                 outcome.rows += warehouse.replace_slice(
                     META_ADS_INSIGHTS_HOURLY,
                     workspace_id=target.workspace_id,
                     connection_id=target.connection_id,
-                    window_start=window.start,
-                    window_end=window.end,
+                    window_start=capture.window.start,
+                    window_end=capture.window.end,
                     landed_at=datetime.now(UTC),
-                    rows=[_raw_row(row, account.timezone_name) for row in capture],
+                    rows=[
+                        _insight_row(row, timezone)
+                        for row in records[capture.day]
+                        if row.hour_of_day <= capture.hour
+                    ],
+                    quarantined=[(bad.reason, bad.payload) for bad in quarantined],
                 )
-                outcome.windows += 1
-    except Exception as exc:  # one merchant's failure must not stop the others' sync
-        outcome.error = f"{type(exc).__name__}: {exc}"
-    finally:
-        outcome.requests, outcome.pages, outcome.retries = (
-            client.requests,
-            client.pages,
-            client.retries,
-        )
+                outcome.quarantined += len(quarantined)
+                outcome.slices += 1
     return outcome
 
 
-def _raw_row(row: MetaAdInsightHour, timezone: str) -> tuple[object, ...]:
+def sync_entities(
+    target: SyncTarget, client: MetaAdsClient, windows: list[Window], warehouse: Warehouse
+) -> ConnectionOutcome:
+    """Land the account's campaigns, ad sets and ads as of now, in the slice of the run's last
+    window.
+
+    Meta only tells the current state, so earlier windows of a backfill get no slice: copying
+    today's state into them would invent history.
+    """
+    outcome = _outcome(target)
+    with _recorded(outcome, client):
+        account = client.get_account(target.external_account_id)
+        account_id = target.external_account_id
+        entities: list[MetaEntity] = []
+        malformed: list[MalformedRow] = []
+        for listing in (
+            client.iter_campaigns(account_id),
+            client.iter_adsets(account_id),
+            client.iter_ads(account_id),
+        ):
+            for item in listing:
+                (malformed if isinstance(item, MalformedRow) else entities).append(item)
+        last = max(windows)
+        outcome.rows = warehouse.replace_slice(
+            META_ADS_ENTITIES,
+            workspace_id=target.workspace_id,
+            connection_id=target.connection_id,
+            window_start=last.start,
+            window_end=last.end,
+            landed_at=datetime.now(UTC),
+            rows=[_entity_row(entity, account.currency) for entity in entities],
+            quarantined=[(bad.reason, bad.payload) for bad in malformed],
+        )
+        outcome.quarantined = len(malformed)
+        outcome.slices = 1
+    return outcome
+
+
+def _outcome(target: SyncTarget) -> ConnectionOutcome:
+    return ConnectionOutcome(target.connection_id, target.workspace_id, target.external_account_id)
+
+
+@contextmanager
+def _recorded(outcome: ConnectionOutcome, client: MetaAdsClient) -> Iterator[None]:
+    """Record a failure and what the sync cost in `outcome` instead of raising: one merchant's
+    failure must not stop the others' sync."""
+    try:
+        yield
+    except MetaTokenError as exc:
+        outcome.error = str(exc)
+        outcome.needs_reconnect = True
+    except Exception as exc:
+        outcome.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        outcome.requests = client.usage.requests
+        outcome.pages = client.usage.pages
+        outcome.retries = client.usage.retries
+
+
+def _capture(window: Window, timezone: str) -> _Capture:
+    return _Capture(window, *window.local_day_and_hour(timezone))
+
+
+def _closing_window(day: date, timezone: str) -> Window:
+    """The last 15-minute window of an account-local day."""
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZoneInfo(timezone))
+    end = end.astimezone(UTC)
+    return Window(end - WINDOW, end)
+
+
+def _day_spans(days: list[date]) -> Iterator[list[date]]:
+    """Consecutive days in runs of at most FETCH_SPAN_DAYS."""
+    span: list[date] = []
+    for day in days:
+        if span and (len(span) == FETCH_SPAN_DAYS or day != span[-1] + timedelta(days=1)):
+            yield span
+            span = []
+        span.append(day)
+    if span:
+        yield span
+
+
+def _fetch(
+    client: MetaAdsClient, account_id: str, span: list[date]
+) -> tuple[dict[date, list[MetaAdInsightHour]], list[MalformedRow]]:
+    records: dict[date, list[MetaAdInsightHour]] = defaultdict(list)
+    malformed: list[MalformedRow] = []
+    for item in client.iter_hourly_insights(account_id, span[0], span[-1]):
+        if isinstance(item, MalformedRow):
+            malformed.append(item)
+        else:
+            records[item.date_start].append(item)
+    return records, malformed
+
+
+def _insight_row(row: MetaAdInsightHour, timezone: str) -> tuple[object, ...]:
     # The record's fields carry the raw table's column names; only the timezone comes from the
     # account.
     return META_ADS_INSIGHTS_HOURLY.row_values({**_fields_of(row), "account_timezone": timezone})
 
 
-def _fields_of(row: MetaAdInsightHour) -> dict[str, object]:
-    return {field.name: getattr(row, field.name) for field in fields(row)}
+def _entity_row(entity: MetaEntity, currency: str) -> tuple[object, ...]:
+    return META_ADS_ENTITIES.row_values(
+        {
+            **_fields_of(entity),
+            "entity_level": entity.level.value,
+            "entity_name": entity.name,
+            "currency": currency,
+        }
+    )
+
+
+def _fields_of(record: MetaAdInsightHour | MetaEntity) -> dict[str, object]:
+    return {field.name: getattr(record, field.name) for field in fields(record)}

@@ -1,0 +1,424 @@
+"""Client for the Shopify Admin GraphQL API: orders changed in a time range, paged or in bulk.
+
+Points at `https://{shop}` in production and at the simulator in tests; nothing else differs.
+
+Shopify limits GraphQL by calculated query cost: every shop has a bucket of points (2000 on the
+standard plan) that refills at a fixed rate (100 a second), and every answer reports what is
+left in `extensions.cost.throttleStatus`. The client waits for the bucket before a query it
+knows it cannot afford, and when Shopify answers THROTTLED anyway (another process of the app
+used the points) it waits exactly as long as the refill needs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from decimal import InvalidOperation
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from orchestration.connectors.http import (
+    RETRYABLE_TRANSPORT_ERRORS,
+    RequestBudget,
+    RetryPolicy,
+    SyncUsage,
+)
+from orchestration.connectors.quarantine import MalformedRow
+from orchestration.connectors.shopify.bulk import reassemble
+from orchestration.connectors.shopify.records import ShopifyOrder
+
+# An order's lines are read with it, at most this many; more are flagged, not lost silently.
+LINE_ITEMS_PER_ORDER = 10
+# Each order node costs ~54 points with its line items: 15 a page keeps a query under
+# Shopify's single-query limit of 1000.
+DEFAULT_PAGE_SIZE = 15
+_FIRST_BULK_POLL_SECONDS = 0.25
+_FINISHED_BULK_STATUSES = frozenset({"FAILED", "CANCELED", "EXPIRED"})
+
+_MONEY = "shopMoney { amount currencyCode }"
+_VISIT = (
+    "id occurredAt source landingPage referrerUrl "
+    "utmParameters { source medium campaign content term }"
+)
+_LINE_ITEM = f"id name sku quantity originalUnitPriceSet {{ {_MONEY} }}"
+ORDER_FIELDS = f"""
+      id name createdAt updatedAt processedAt cancelledAt test currencyCode taxesIncluded
+      displayFinancialStatus displayFulfillmentStatus
+      totalPriceSet {{ {_MONEY} }}
+      subtotalPriceSet {{ {_MONEY} }}
+      totalDiscountsSet {{ {_MONEY} }}
+      totalShippingPriceSet {{ {_MONEY} }}
+      totalTaxSet {{ {_MONEY} }}
+      totalRefundedSet {{ {_MONEY} }}
+      customer {{ id numberOfOrders }}
+      customerJourneySummary {{
+        ready customerOrderIndex daysToConversion
+        firstVisit {{ {_VISIT} }}
+        lastVisit {{ {_VISIT} }}
+      }}
+      refunds {{ id createdAt totalRefundedSet {{ {_MONEY} }} }}"""
+
+ORDERS_UPDATED_QUERY = f"""
+query OrdersUpdated($first: Int!, $after: String, $query: String!) {{
+  orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {{
+    edges {{
+      cursor
+      node {{{ORDER_FIELDS}
+        lineItems(first: {LINE_ITEMS_PER_ORDER}) {{
+          pageInfo {{ hasNextPage }}
+          edges {{ node {{ {_LINE_ITEM} }} }}
+        }}
+      }}
+    }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}"""
+
+# Bulk queries take no variables and no page sizes; `{search}` is a quoted search string.
+BULK_ORDERS_QUERY = f"""
+{{
+  orders(query: {{search}}, sortKey: UPDATED_AT) {{
+    edges {{
+      node {{{ORDER_FIELDS}
+        lineItems {{ edges {{ node {{ {_LINE_ITEM} }} }} }}
+      }}
+    }}
+  }}
+}}"""
+
+RUN_BULK_QUERY_MUTATION = """
+mutation RunBulkQuery($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation { id status }
+    userErrors { field message }
+  }
+}"""
+
+BULK_OPERATION_QUERY = """
+query BulkOperation($id: ID!) {
+  node(id: $id) {
+    ... on BulkOperation { id status errorCode objectCount url }
+  }
+}"""
+
+
+class ShopifyApiError(Exception):
+    """A failure retrying did not (or could not) fix; the message names the shop and what to do.
+
+    `status` is the HTTP status when there was an answer; `code` Shopify's error code
+    (`extensions.code`) when it gave one.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class ShopifyAdminClient:
+    def __init__(
+        self,
+        base_url_template: str,
+        api_version: str,
+        shop_domain: str,
+        access_token: str,
+        *,
+        http: httpx.Client | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        budget: RequestBudget | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        bulk_poll_seconds: float = 10.0,
+        bulk_timeout_seconds: float = 1_800.0,
+    ) -> None:
+        base_url = base_url_template.format(shop=shop_domain).rstrip("/")
+        self.shop_domain = shop_domain
+        self._endpoint = f"{base_url}/admin/api/{api_version}/graphql.json"
+        self._access_token = access_token
+        self._owns_http = http is None
+        self._http = http if http is not None else httpx.Client()
+        self._timeout = timeout
+        self._retry = retry or RetryPolicy()
+        self._budget = budget or RequestBudget()
+        self._page_size = page_size
+        self._bulk_poll_seconds = bulk_poll_seconds
+        self._bulk_timeout_seconds = bulk_timeout_seconds
+        # The bucket as the last answer described it: points left, points restored a second.
+        self._points_left: float | None = None
+        self._restore_rate = 0.0
+        self._costs: dict[str, float] = {}  # requested cost per query text, once answered
+        self.usage = SyncUsage()
+
+    def __enter__(self) -> ShopifyAdminClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def iter_orders_updated(
+        self, since: datetime, until: datetime
+    ) -> Iterator[ShopifyOrder | MalformedRow]:
+        """Orders whose `updated_at` is in [since, until), oldest change first, paged by cursor.
+
+        An order Shopify serves but this connector cannot read comes as a MalformedRow.
+        """
+        search = _updated_between(since, until)
+        return self._order_pages(search)
+
+    def bulk_orders_updated(
+        self, since: datetime, until: datetime
+    ) -> Iterator[ShopifyOrder | MalformedRow]:
+        """The same orders as `iter_orders_updated`, through a bulk operation: one query run on
+        Shopify's side and one JSONL download, for backfills of days or years."""
+        search = _updated_between(since, until)
+        return self._bulk_orders(search)
+
+    def _order_pages(self, search: str) -> Iterator[ShopifyOrder | MalformedRow]:
+        after: str | None = None
+        while True:
+            data = self._query(
+                ORDERS_UPDATED_QUERY, {"first": self._page_size, "after": after, "query": search}
+            )
+            self.usage.pages += 1
+            orders = data["orders"]
+            for edge in orders["edges"]:
+                yield _order(edge["node"])
+            page_info = orders["pageInfo"]
+            if not page_info["hasNextPage"]:
+                return
+            after = page_info["endCursor"]
+
+    def _bulk_orders(self, search: str) -> Iterator[ShopifyOrder | MalformedRow]:
+        bulk_query = BULK_ORDERS_QUERY.replace("{search}", json.dumps(search))
+        started = self._query(RUN_BULK_QUERY_MUTATION, {"query": bulk_query})
+        payload = started["bulkOperationRunQuery"]
+        if payload["userErrors"]:
+            messages = "; ".join(error["message"] for error in payload["userErrors"])
+            raise ShopifyApiError(f"shop {self.shop_domain}: bulk query refused: {messages}")
+        operation_id = payload["bulkOperation"]["id"]
+        operation = self._await_bulk(operation_id)
+        self.usage.pages += 1
+        if operation["url"] is None:  # Shopify gives no file when nothing matched
+            return
+        for item in reassemble(self._download(operation["url"])):
+            yield item if isinstance(item, MalformedRow) else _order(item)
+
+    def _await_bulk(self, operation_id: str) -> dict[str, Any]:
+        # Small operations finish in a second or two: poll soon, then ever less often.
+        waited, interval = 0.0, min(_FIRST_BULK_POLL_SECONDS, self._bulk_poll_seconds)
+        while waited < self._bulk_timeout_seconds:
+            self._retry.sleep(interval)
+            waited += interval
+            interval = min(2 * interval, self._bulk_poll_seconds)
+            operation = self._query(BULK_OPERATION_QUERY, {"id": operation_id})["node"]
+            if operation is None:
+                raise ShopifyApiError(
+                    f"shop {self.shop_domain}: bulk operation {operation_id} disappeared"
+                )
+            if operation["status"] == "COMPLETED":
+                return operation
+            if operation["status"] in _FINISHED_BULK_STATUSES:
+                raise ShopifyApiError(
+                    f"shop {self.shop_domain}: bulk operation {operation_id} ended "
+                    f"{operation['status']} ({operation.get('errorCode')}); the next run retries",
+                    code=operation.get("errorCode"),
+                )
+        raise ShopifyApiError(
+            f"shop {self.shop_domain}: bulk operation {operation_id} still running after "
+            f"{waited:.0f} s; the next run retries"
+        )
+
+    def _download(self, url: str) -> list[str]:
+        # The file sits behind a signed storage URL: no access token goes with it.
+        attempt = 0
+        while True:
+            self._budget.spend(f"shop {self.shop_domain}")
+            self.usage.requests += 1
+            try:
+                response = self._http.get(url, timeout=self._timeout)
+            except RETRYABLE_TRANSPORT_ERRORS as exc:
+                failure = f"{type(exc).__name__}: {exc}"
+            else:
+                if response.is_success:
+                    return response.text.splitlines()
+                if response.status_code < 500:
+                    raise ShopifyApiError(
+                        f"shop {self.shop_domain}: bulk file download failed "
+                        f"(HTTP {response.status_code}); the next run retries",
+                        status=response.status_code,
+                    )
+                failure = f"HTTP {response.status_code}"
+            self._retry_or_give_up(attempt, f"bulk file download: {failure}")
+            attempt += 1
+
+    def _query(self, query: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+        """POST one GraphQL operation, retrying what is worth retrying; returns `data`."""
+        attempt = 0
+        body = {"query": query, "variables": dict(variables)}
+        while True:
+            self._await_points(query)
+            self._budget.spend(f"shop {self.shop_domain}")
+            self.usage.requests += 1
+            hint: float | None = 0.0
+            try:
+                response = self._http.post(
+                    self._endpoint,
+                    json=body,
+                    headers={"X-Shopify-Access-Token": self._access_token},
+                    timeout=self._timeout,
+                )
+            except RETRYABLE_TRANSPORT_ERRORS as exc:
+                failure = f"{type(exc).__name__}: {exc}"
+            else:
+                payload = _json_or_none(response)
+                if response.status_code == 429:
+                    failure = "HTTP 429 Too Many Requests"
+                    hint = _retry_after(response)
+                elif response.status_code >= 500:
+                    failure = f"HTTP {response.status_code}"
+                elif not response.is_success or not isinstance(payload, dict):
+                    raise self._refused(response, payload)
+                else:
+                    cost = (payload.get("extensions") or {}).get("cost")
+                    self._note_bucket(query, cost)
+                    errors = payload.get("errors")
+                    if not errors:
+                        return payload["data"]
+                    if not _throttled(errors):
+                        raise ShopifyApiError(
+                            f"shop {self.shop_domain}: GraphQL error: {_messages(errors)}",
+                            status=response.status_code,
+                            code=_first_code(errors),
+                        )
+                    failure = "THROTTLED"
+                    # With the bucket's state just reported, the next turn of the loop waits
+                    # exactly as long as the refill needs; backing off on top would only slow.
+                    hint = None if self._can_await_points(query) else 0.0
+            self._retry_or_give_up(attempt, failure, hint)
+            attempt += 1
+
+    def _retry_or_give_up(self, attempt: int, failure: str, hint: float | None = 0.0) -> None:
+        """Give up after the policy's retries; otherwise count a retry and back off, at least
+        `hint` seconds (None: the caller waits by other means)."""
+        if attempt >= self._retry.max_retries:
+            raise ShopifyApiError(
+                f"shop {self.shop_domain}: {failure} (gave up after {attempt} retries); "
+                "the next run retries"
+            )
+        self.usage.retries += 1
+        if hint is not None:
+            self._retry.wait(attempt, hint)
+
+    def _refused(self, response: httpx.Response, payload: Any) -> ShopifyApiError:
+        status = response.status_code
+        detail = payload.get("errors") if isinstance(payload, dict) else response.text[:200]
+        if status in (401, 403):
+            action = "the access token was rejected; reconnect the shop in metricx"
+        elif status == 404:
+            action = f"no shop answers at {self._endpoint}; check the shop domain and API version"
+        else:
+            action = "the request was refused"
+        return ShopifyApiError(
+            f"shop {self.shop_domain}: {action} (HTTP {status}: {detail})", status=status
+        )
+
+    # -- the cost bucket ---------------------------------------------------------------------
+
+    def _note_bucket(self, query: str, cost: Any) -> None:
+        if not isinstance(cost, dict):
+            return
+        status = cost.get("throttleStatus") or {}
+        available, rate = status.get("currentlyAvailable"), status.get("restoreRate")
+        if isinstance(available, int | float) and isinstance(rate, int | float) and rate > 0:
+            self._points_left, self._restore_rate = float(available), float(rate)
+        requested = cost.get("requestedQueryCost")
+        if isinstance(requested, int | float):
+            self._costs[query] = float(requested)
+
+    def _await_points(self, query: str) -> None:
+        """Before a query whose cost an earlier answer told, wait until the bucket holds it.
+
+        Waits as if no time had passed since the last answer: at most a request's latency
+        longer than needed, never too short.
+        """
+        cost = self._costs.get(query)
+        if cost is None or self._points_left is None or self._points_left >= cost:
+            return
+        self._retry.sleep((cost - self._points_left) / self._restore_rate)
+        self._points_left = cost
+
+    def _can_await_points(self, query: str) -> bool:
+        return query in self._costs and self._points_left is not None
+
+
+def _order(node: Any) -> ShopifyOrder | MalformedRow:
+    try:
+        return ShopifyOrder.from_node(node)
+    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
+        order_id = node.get("id") if isinstance(node, dict) else None
+        return MalformedRow.of(node, f"order {order_id}: {type(exc).__name__}: {exc}")
+
+
+def _updated_between(since: datetime, until: datetime) -> str:
+    for bound in (since, until):
+        if bound.tzinfo is None:
+            raise ValueError(f"{bound!r} is not tz-aware")
+        if bound.microsecond:
+            # Shopify's timestamps are whole seconds, and so are its search bounds.
+            raise ValueError(f"{bound.isoformat()} is not a whole second")
+    if since >= until:
+        raise ValueError(f"since {since.isoformat()} is not before until {until.isoformat()}")
+    return f"updated_at:>='{_search_time(since)}' AND updated_at:<'{_search_time(until)}'"
+
+
+def _search_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _throttled(errors: Any) -> bool:
+    return isinstance(errors, list) and any(
+        isinstance(error, dict) and (error.get("extensions") or {}).get("code") == "THROTTLED"
+        for error in errors
+    )
+
+
+def _messages(errors: Any) -> str:
+    if isinstance(errors, list):
+        return "; ".join(
+            str(error.get("message")) if isinstance(error, dict) else str(error) for error in errors
+        )
+    return str(errors)
+
+
+def _first_code(errors: Any) -> str | None:
+    if isinstance(errors, list):
+        for error in errors:
+            if isinstance(error, dict) and (error.get("extensions") or {}).get("code"):
+                return str(error["extensions"]["code"])
+    return None
+
+
+def _retry_after(response: httpx.Response) -> float:
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "0")))
+    except ValueError:
+        return 0.0
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None

@@ -1,0 +1,442 @@
+"""Google Ads delivery of the world: search campaigns and ad groups per merchant, hourly metrics
+per ad group, and conversions that keep arriving for days after the click.
+
+Like the Meta part of the world nothing is stored: an ad group's hour is a pure function of
+(seed, ad group id, UTC hour start). "Now" hides the hours not started, pro-rates the current
+one and decides how much of each hour's conversions Google has attributed so far: cost,
+impressions and clicks are final once the hour ended, conversions are not (restatement).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import struct
+import threading
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from simulator.world import HOUR, Merchant, World
+
+# What metricx's own Google Ads API registration holds; anything else is refused.
+DEVELOPER_TOKEN = "sim-developer-token"
+OAUTH_CLIENT_ID = "sim-client-id"
+OAUTH_CLIENT_SECRET = "sim-client-secret"
+ADWORDS_SCOPE = "https://www.googleapis.com/auth/adwords"
+DEFAULT_ACCESS_TOKEN_LIFETIME = timedelta(seconds=3599)
+# Google streams search results in batches of 10,000 rows.
+DEFAULT_STREAM_BATCH_SIZE = 10_000
+
+# Share of an hour's conversions visible once the hour ended, and how long after the end of the
+# account-local day the rest keeps arriving (linearly): late conversions and data-driven
+# attribution make Google restate recent days' conversions.
+VISIBLE_AT_FIRST_PERMILLE = 700
+RESTATEMENT_PERIOD = timedelta(days=3)
+
+_HOUR_MICROSECONDS = 3_600_000_000
+_RESTATEMENT_MICROSECONDS = RESTATEMENT_PERIOD // timedelta(microseconds=1)
+_BASIS = 10_000  # draws and rates in basis points: no float touches money
+# Google bills in micros of the account currency, but charges whole hundredths of a unit.
+COST_MICROS_STEP = 10_000
+_CENT = Decimal("0.01")
+
+_CAMPAIGNS = (
+    ("Search | Brand", ("Brand exact", "Brand phrase")),
+    ("Search | Generic", ("Bestsellers", "Category terms")),
+    ("Shopping | All products", ("All products", "Top sellers")),
+)
+# Search demand per local hour: quiet nights, 03:00-04:59 deliver nothing.
+_HOURLY_WEIGHT = (2, 1, 1, 0, 0, 1, 2, 4, 6, 8, 9, 10, 10, 10, 10, 9, 9, 9, 10, 10, 9, 7, 5, 3)
+_WEIGHT_TOTAL = sum(_HOURLY_WEIGHT)
+
+
+@dataclass(frozen=True)
+class AdGroup:
+    customer_id: str
+    campaign_id: str
+    campaign_name: str
+    ad_group_id: str
+    ad_group_name: str
+
+
+@dataclass(frozen=True)
+class GoogleMetrics:
+    cost_micros: int
+    impressions: int
+    clicks: int
+    conversions: Decimal  # fractional: data-driven attribution splits conversions across clicks
+    conversions_value: Decimal
+
+    def __add__(self, other: GoogleMetrics) -> GoogleMetrics:
+        return GoogleMetrics(
+            cost_micros=self.cost_micros + other.cost_micros,
+            impressions=self.impressions + other.impressions,
+            clicks=self.clicks + other.clicks,
+            conversions=self.conversions + other.conversions,
+            conversions_value=self.conversions_value + other.conversions_value,
+        )
+
+
+NO_METRICS = GoogleMetrics(0, 0, 0, Decimal("0.00"), Decimal("0.00"))
+
+
+@dataclass(frozen=True)
+class AdGroupHour:
+    """One ad group's metrics in one hour of the customer's time zone (`segments.date`,
+    `segments.hour`). On the autumn DST day the repeated hour holds both UTC hours."""
+
+    ad_group: AdGroup
+    local_date: date
+    hour: int
+    metrics: GoogleMetrics
+
+
+@dataclass(frozen=True)
+class _FinalHour:
+    """An hour as it ends up once every conversion arrived; conversions in hundredths."""
+
+    cost_micros: int
+    impressions: int
+    clicks: int
+    conversion_hundredths: int
+    value_cents: int
+
+
+_NOTHING = _FinalHour(0, 0, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class _AdGroupProfile:
+    daily_budget_micros: int
+    cpc_micros: int
+    ctr_bp: int
+    cvr_bp: int
+    order_value_cents: int
+
+
+class StreamFault(StrEnum):
+    RESOURCE_EXHAUSTED = "resource_exhausted"  # HTTP 429
+    INTERNAL = "internal"  # HTTP 500
+    UNAVAILABLE = "unavailable"  # HTTP 503
+
+
+@dataclass(frozen=True)
+class StreamFailure:
+    kind: StreamFault
+    # What a RESOURCE_EXHAUSTED answer announces in `quotaErrorDetails.retryDelay`.
+    retry_delay_seconds: int = 2
+
+
+class RowCorruption(StrEnum):
+    NON_NUMERIC_COST = "non_numeric_cost"
+    MISSING_AD_GROUP_ID = "missing_ad_group_id"
+
+
+class GoogleAdsFaults:
+    """Failures injected on purpose; thread-safe, like the Meta faults."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stream_failures: deque[StreamFailure] = deque()
+        self._corruptions: deque[RowCorruption] = deque()
+
+    def fail_search_stream(
+        self, count: int, kind: StreamFault, *, retry_delay_seconds: int = 2
+    ) -> None:
+        """Make the next `count` searchStream requests fail with `kind`."""
+        with self._lock:
+            self._stream_failures.extend([StreamFailure(kind, retry_delay_seconds)] * count)
+
+    def corrupt_rows(self, count: int, kind: RowCorruption) -> None:
+        """Corrupt the next `count` ad group rows served, inside otherwise valid batches."""
+        with self._lock:
+            self._corruptions.extend([kind] * count)
+
+    def take_search_stream_failure(self) -> StreamFailure | None:
+        with self._lock:
+            return self._stream_failures.popleft() if self._stream_failures else None
+
+    def take_corruptions(self, limit: int) -> list[RowCorruption]:
+        with self._lock:
+            return [self._corruptions.popleft() for _ in range(min(limit, len(self._corruptions)))]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._stream_failures.clear()
+            self._corruptions.clear()
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str
+    merchant: Merchant
+    expires_at: datetime  # on the world's clock
+
+
+_OF_WORLD_LOCK = threading.Lock()
+_WORLD_ATTRIBUTE = "google_ads"
+
+
+class GoogleAdsWorld:
+    """The Google side of one `World`: get it with `GoogleAdsWorld.of(world)`, so the simulator's
+    routes and the tests share its knobs (faults, token lifetime, batch size)."""
+
+    def __init__(self, world: World) -> None:
+        self._world = world
+        self.faults = GoogleAdsFaults()
+        self.access_token_lifetime = DEFAULT_ACCESS_TOKEN_LIFETIME
+        self.stream_batch_size = DEFAULT_STREAM_BATCH_SIZE
+        self._tokens: dict[str, AccessToken] = {}
+        self._tokens_lock = threading.Lock()
+        self._by_customer = {m.google_customer_id: m for m in world.merchants}
+        self._by_refresh_token = {m.google_refresh_token: m for m in world.merchants}
+        self._ad_groups = {
+            m.google_customer_id: self._make_ad_groups(m, merchant_no)
+            for merchant_no, m in enumerate(world.merchants, start=1)
+        }
+        self._owners = {
+            group.ad_group_id: self._by_customer[group.customer_id]
+            for groups in self._ad_groups.values()
+            for group in groups
+        }
+        self._profiles = {
+            ad_group_id: self._make_profile(ad_group_id) for ad_group_id in self._owners
+        }
+
+    @classmethod
+    def of(cls, world: World) -> GoogleAdsWorld:
+        """The Google side of `world`, made on first use and kept on the world itself, so it
+        lives exactly as long as the world does."""
+        with _OF_WORLD_LOCK:
+            attributes = vars(world)
+            google = attributes.get(_WORLD_ATTRIBUTE)
+            if google is None:
+                google = attributes[_WORLD_ATTRIBUTE] = cls(world)
+            return google
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def merchant_by_customer_id(self, customer_id: str) -> Merchant | None:
+        return self._by_customer.get(customer_id)
+
+    def merchant_by_refresh_token(self, refresh_token: str) -> Merchant | None:
+        return self._by_refresh_token.get(refresh_token)
+
+    def ad_groups(self, customer_id: str) -> list[AdGroup]:
+        """Ad groups of the customer ordered by id; empty for an unknown customer."""
+        return self._ad_groups.get(customer_id, [])
+
+    def now(self) -> datetime:
+        return self._world.now()
+
+    # -- OAuth -----------------------------------------------------------------------------
+
+    def issue_access_token(self, merchant: Merchant) -> AccessToken:
+        issued = AccessToken(
+            # Google access tokens start with "ya29."; the rest only has to be opaque.
+            token=f"ya29.sim-{secrets.token_urlsafe(32)}",
+            merchant=merchant,
+            expires_at=self._world.now() + self.access_token_lifetime,
+        )
+        with self._tokens_lock:
+            self._tokens[issued.token] = issued
+        return issued
+
+    def access_token(self, token: str) -> AccessToken | None:
+        with self._tokens_lock:
+            return self._tokens.get(token)
+
+    # -- delivery --------------------------------------------------------------------------
+
+    def metrics(self, ad_group: AdGroup, hour_start: datetime) -> GoogleMetrics:
+        """Metrics of `ad_group` in the UTC hour starting at `hour_start`, as of the clock."""
+        if hour_start.tzinfo is None:
+            raise ValueError("hour_start must be tz-aware")
+        hour_start = hour_start.astimezone(UTC)
+        if hour_start.minute or hour_start.second or hour_start.microsecond:
+            raise ValueError(f"{hour_start.isoformat()} is not the start of an hour")
+        return self._metrics_as_of(ad_group, hour_start, self._world.now())
+
+    def ad_group_hours(self, customer_id: str, local_date: date) -> list[AdGroupHour]:
+        """Hourly rows of one account-local day with any impressions, as of the clock.
+
+        Ordered by ad group id then hour, which is also the order the simulator serves.
+        """
+        return self._ad_group_hours(customer_id, local_date, self._world.now())
+
+    def cost_micros_by_day(self, customer_id: str, start: date, end: date) -> dict[date, int]:
+        """Customer cost per account-local day from `start` to `end` inclusive, as of the clock."""
+        now = self._world.now()  # one reading, so a real clock cannot tear the range
+        cost: dict[date, int] = {}
+        day = start
+        while day <= end:
+            rows = self._ad_group_hours(customer_id, day, now)
+            cost[day] = sum(row.metrics.cost_micros for row in rows)
+            day += timedelta(days=1)
+        return cost
+
+    def rows_between(self, customer_id: str, since: date, until: date) -> Iterator[AdGroupHour]:
+        """Rows of the days since..until in (day, ad group id, hour) order, one clock reading."""
+        now = self._world.now()
+        day = since
+        while day <= until:
+            yield from self._ad_group_hours(customer_id, day, now)
+            day += timedelta(days=1)
+
+    def _ad_group_hours(
+        self, customer_id: str, local_date: date, now: datetime
+    ) -> list[AdGroupHour]:
+        merchant = self._by_customer.get(customer_id)
+        if merchant is None:
+            raise KeyError(f"no merchant with Google Ads customer {customer_id}")
+        hours = list(_local_day_hours(local_date, merchant.tz))
+        rows: list[AdGroupHour] = []
+        for ad_group in self.ad_groups(customer_id):
+            by_hour: dict[int, GoogleMetrics] = {}
+            for hour_start, hour in hours:
+                metrics = self._metrics_as_of(ad_group, hour_start, now)
+                if metrics.impressions:
+                    by_hour[hour] = by_hour.get(hour, NO_METRICS) + metrics
+            rows.extend(
+                AdGroupHour(ad_group, local_date, hour, metrics)
+                for hour, metrics in sorted(by_hour.items())
+            )
+        return rows
+
+    def _metrics_as_of(
+        self, ad_group: AdGroup, hour_start: datetime, now: datetime
+    ) -> GoogleMetrics:
+        elapsed_us = (now - hour_start) // timedelta(microseconds=1)
+        if elapsed_us <= 0:
+            return NO_METRICS
+        delivered = self._final_hour(ad_group, hour_start)
+        if elapsed_us < _HOUR_MICROSECONDS:
+            delivered = _pro_rate(delivered, elapsed_us)
+        if delivered.impressions == 0:
+            return NO_METRICS
+        tz = self._owners[ad_group.ad_group_id].tz
+        day_end = datetime.combine(
+            hour_start.astimezone(tz).date() + timedelta(days=1), time(0), tzinfo=tz
+        )
+        late_us = max(0, (now - day_end) // timedelta(microseconds=1))
+        permille_us = VISIBLE_AT_FIRST_PERMILLE * _RESTATEMENT_MICROSECONDS + (
+            1000 - VISIBLE_AT_FIRST_PERMILLE
+        ) * min(late_us, _RESTATEMENT_MICROSECONDS)
+        hundredths = (
+            delivered.conversion_hundredths * permille_us // (1000 * _RESTATEMENT_MICROSECONDS)
+        )
+        value_cents = (
+            delivered.value_cents * hundredths // delivered.conversion_hundredths
+            if hundredths
+            else 0
+        )
+        return GoogleMetrics(
+            cost_micros=delivered.cost_micros,
+            impressions=delivered.impressions,
+            clicks=delivered.clicks,
+            conversions=Decimal(hundredths).scaleb(-2).quantize(_CENT),
+            conversions_value=Decimal(value_cents).scaleb(-2).quantize(_CENT),
+        )
+
+    # -- construction ----------------------------------------------------------------------
+
+    def _make_ad_groups(self, merchant: Merchant, merchant_no: int) -> list[AdGroup]:
+        campaigns = 2 + _draws(self._world.seed, merchant.google_customer_id, "campaigns")[0] % 2
+        groups = []
+        for campaign_no, (campaign_name, group_names) in enumerate(_CAMPAIGNS[:campaigns]):
+            for group_no, group_name in enumerate(group_names):
+                # Prefixes keep Google ids apart from each other and from the Meta ids.
+                groups.append(
+                    AdGroup(
+                        customer_id=merchant.google_customer_id,
+                        campaign_id=f"2101{merchant_no:06d}{campaign_no:06d}",
+                        campaign_name=f"{merchant.name} | {campaign_name}",
+                        ad_group_id=f"2102{merchant_no:06d}{campaign_no * 2 + group_no:06d}",
+                        ad_group_name=group_name,
+                    )
+                )
+        return groups
+
+    def _make_profile(self, ad_group_id: str) -> _AdGroupProfile:
+        draws = _draws(self._world.seed, ad_group_id, "profile")
+        return _AdGroupProfile(
+            daily_budget_micros=_between(draws[0], 30, 250) * 1_000_000,
+            cpc_micros=_between(draws[1], 40, 250) * 10_000,
+            ctr_bp=_between(draws[2], 200, 900),
+            cvr_bp=_between(draws[3], 200, 800),
+            order_value_cents=_between(draws[4], 3_000, 15_000),
+        )
+
+    def _final_hour(self, ad_group: AdGroup, hour_start: datetime) -> _FinalHour:
+        tz = self._owners[ad_group.ad_group_id].tz
+        weight = _HOURLY_WEIGHT[hour_start.astimezone(tz).hour]
+        draws = _draws(self._world.seed, ad_group.ad_group_id, hour_start.isoformat())
+        if weight == 0 or draws[0] % _BASIS < 600:  # ~6% of hours limited by budget pacing
+            return _NOTHING
+        profile = self._profiles[ad_group.ad_group_id]
+        budget_micros = (
+            profile.daily_budget_micros * weight * _between(draws[1], 6_000, 14_000)
+        ) // (_WEIGHT_TOTAL * _BASIS)
+        # Adding a uniform draw before flooring rounds an expected count up or down at random
+        # in proportion, so quiet hours still get the odd click and conversion.
+        clicks = (budget_micros * _BASIS + draws[2] % (profile.cpc_micros * _BASIS)) // (
+            profile.cpc_micros * _BASIS
+        )
+        impressions = clicks * _BASIS // profile.ctr_bp + draws[3] % 25
+        if impressions == 0:
+            return _NOTHING
+        # Search is paid per click: no click, no cost, though the ad was shown.
+        cpc_micros = profile.cpc_micros * _between(draws[4], 7_000, 13_000) // _BASIS
+        cost_micros = clicks * cpc_micros // COST_MICROS_STEP * COST_MICROS_STEP
+        expected = clicks * profile.cvr_bp * _between(draws[5], 6_000, 14_000) * 100
+        hundredths = (expected + draws[6] % _BASIS**2) // _BASIS**2
+        order_cents = profile.order_value_cents * _between(draws[7], 8_000, 12_000) // _BASIS
+        return _FinalHour(
+            cost_micros=cost_micros,
+            impressions=impressions,
+            clicks=clicks,
+            conversion_hundredths=hundredths,
+            value_cents=hundredths * order_cents // 100,
+        )
+
+
+def _pro_rate(final: _FinalHour, elapsed_us: int) -> _FinalHour:
+    """The part of a final hour delivered `elapsed_us` into it: linear, rounded down."""
+    impressions = final.impressions * elapsed_us // _HOUR_MICROSECONDS
+    if impressions == 0:
+        return _NOTHING
+    steps = final.cost_micros // COST_MICROS_STEP * elapsed_us // _HOUR_MICROSECONDS
+    hundredths = final.conversion_hundredths * elapsed_us // _HOUR_MICROSECONDS
+    return _FinalHour(
+        cost_micros=steps * COST_MICROS_STEP,
+        impressions=impressions,
+        clicks=final.clicks * elapsed_us // _HOUR_MICROSECONDS,
+        conversion_hundredths=hundredths,
+        value_cents=(
+            final.value_cents * hundredths // final.conversion_hundredths if hundredths else 0
+        ),
+    )
+
+
+def _local_day_hours(local_date: date, tz: ZoneInfo) -> Iterator[tuple[datetime, int]]:
+    """(UTC hour start, local hour of day) for every UTC hour of an account-local day."""
+    hour = datetime.combine(local_date, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(local_date + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    while hour < end:
+        yield hour, hour.astimezone(tz).hour
+        hour += HOUR
+
+
+def _draws(seed: int, key: str, salt: str) -> tuple[int, ...]:
+    # A "google" salt keeps these draws independent of the Meta ones for the same seed.
+    digest = hashlib.blake2b(f"google|{seed}|{key}|{salt}".encode(), digest_size=32).digest()
+    return struct.unpack(">8I", digest)
+
+
+def _between(draw: int, low: int, high: int) -> int:
+    return low + draw % (high - low + 1)

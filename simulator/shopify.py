@@ -1,0 +1,842 @@
+"""Shopify Admin GraphQL API, as much of it as metricx reads, in the real wire format.
+
+Mounted under `/shopify/{shop}`, so `https://{shop}/admin/api/2025-01/graphql.json` becomes
+`{sim}/shopify/{shop}/admin/api/2025-01/graphql.json`. Serves the order queries the connector
+sends (paged by `updated_at`, and as bulk operations whose JSONL file is downloaded from here
+too), with Shopify's calculated query cost and a leaky bucket per shop.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from simulator.shop_world import Channel, Session, ShopOrder, ShopWorld, order_number
+from simulator.shopify_graphql import (
+    PAGE_INFO,
+    Checked,
+    FieldDef,
+    GraphQLError,
+    Page,
+    check,
+    connection,
+    connection_types,
+    listed,
+    obj,
+    parse,
+    scalar,
+    shape,
+)
+from simulator.world import World
+
+INVALID_TOKEN_MESSAGE = (
+    "[API] Invalid API key or access token (unrecognized login or wrong password)"
+)
+# Shopify refuses a single query whose requested cost exceeds this, whatever the bucket holds.
+SINGLE_QUERY_MAX_COST = 1_000
+_POINT_TOLERANCE = 1e-6
+_RATE_LIMITS_DOCS = "https://shopify.dev/api/usage/rate-limits"
+_VERSION = re.compile(r"\d{4}-\d{2}|unstable")
+_RANGE_TERM = re.compile(
+    r"updated_at:(?P<op>>=|<=|>|<)(?P<quote>['\"]?)(?P<value>[^'\"\s]+)(?P=quote)"
+)
+_MONEY_FIELDS = (
+    "totalPriceSet",
+    "subtotalPriceSet",
+    "totalDiscountsSet",
+    "totalShippingPriceSet",
+    "totalTaxSet",
+    "totalRefundedSet",
+)
+
+SCHEMA: dict[str, dict[str, FieldDef]] = {
+    "QueryRoot": {
+        "orders": connection("Order", "sortKey", "reverse", "query"),
+        "currentBulkOperation": obj("BulkOperation", "type"),
+        "node": obj("Node", "id"),
+    },
+    "Mutation": {
+        "bulkOperationRunQuery": obj("BulkOperationRunQueryPayload", "query", "groupObjects")
+    },
+    "BulkOperationRunQueryPayload": {
+        "bulkOperation": obj("BulkOperation"),
+        "userErrors": listed("BulkOperationUserError"),
+    },
+    "BulkOperationUserError": {"field": scalar(), "message": scalar(), "code": scalar()},
+    "Node": {"id": scalar()},
+    "BulkOperation": {
+        name: scalar()
+        for name in (
+            "id",
+            "status",
+            "errorCode",
+            "createdAt",
+            "completedAt",
+            "objectCount",
+            "rootObjectCount",
+            "fileSize",
+            "url",
+            "partialDataUrl",
+            "query",
+            "type",
+        )
+    },
+    "Order": {
+        **{
+            name: scalar()
+            for name in (
+                "id",
+                "legacyResourceId",
+                "name",
+                "createdAt",
+                "updatedAt",
+                "processedAt",
+                "cancelledAt",
+                "test",
+                "currencyCode",
+                "presentmentCurrencyCode",
+                "taxesIncluded",
+                "displayFinancialStatus",
+                "displayFulfillmentStatus",
+            )
+        },
+        **{name: obj("MoneyBag") for name in _MONEY_FIELDS},
+        "customer": obj("Customer"),
+        "customerJourneySummary": obj("CustomerJourneySummary"),
+        "refunds": listed("Refund", "first"),
+        "lineItems": connection("LineItem"),
+    },
+    "MoneyBag": {"shopMoney": obj("MoneyV2"), "presentmentMoney": obj("MoneyV2")},
+    "MoneyV2": {"amount": scalar(), "currencyCode": scalar()},
+    "Customer": {"id": scalar(), "numberOfOrders": scalar()},
+    "CustomerJourneySummary": {
+        "ready": scalar(),
+        "customerOrderIndex": scalar(),
+        "daysToConversion": scalar(),
+        "firstVisit": obj("CustomerVisit"),
+        "lastVisit": obj("CustomerVisit"),
+    },
+    "CustomerVisit": {
+        "id": scalar(),
+        "landingPage": scalar(),
+        "referrerUrl": scalar(),
+        "occurredAt": scalar(),
+        "source": scalar(),
+        "utmParameters": obj("UTMParameters"),
+    },
+    "UTMParameters": {
+        name: scalar() for name in ("source", "medium", "campaign", "content", "term")
+    },
+    "Refund": {"id": scalar(), "createdAt": scalar(), "totalRefundedSet": obj("MoneyBag")},
+    "LineItem": {
+        "id": scalar(),
+        "name": scalar(),
+        "sku": scalar(),
+        "quantity": scalar(),
+        "originalUnitPriceSet": obj("MoneyBag"),
+    },
+    **connection_types("Order"),
+    **connection_types("LineItem"),
+    **PAGE_INFO,
+}
+
+
+class ShopifyFault(StrEnum):
+    # Another consumer of the app's bucket empties it right before the request.
+    THROTTLED = "throttled"
+    TOO_MANY_REQUESTS = "too_many_requests"  # HTTP 429 with Retry-After
+    SERVER_ERROR = "server_error"  # HTTP 503
+
+
+@dataclass(frozen=True)
+class ShopifyFailure:
+    kind: ShopifyFault
+    retry_after_seconds: float = 2.0
+    shop: str | None = None  # None: any shop
+
+    def applies_to(self, shop: str) -> bool:
+        return self.shop in (None, shop)
+
+
+class ShopifyFaults:
+    """Failures and bad data injected on purpose. Thread-safe, like `simulator.world.Faults`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._failures: deque[ShopifyFailure] = deque()
+        self._corrupt_amounts: set[str] = set()
+        self._corrupt_bulk_files = 0
+        self._unknown_fields = False
+
+    def fail_requests(
+        self,
+        count: int,
+        kind: ShopifyFault,
+        *,
+        retry_after_seconds: float = 2.0,
+        shop: str | None = None,
+    ) -> None:
+        """Make the next `count` GraphQL requests (to `shop`, or any) fail with `kind`."""
+        with self._lock:
+            self._failures.extend([ShopifyFailure(kind, retry_after_seconds, shop)] * count)
+
+    def take_failure(self, shop: str) -> ShopifyFailure | None:
+        with self._lock:
+            for failure in self._failures:
+                if failure.applies_to(shop):
+                    self._failures.remove(failure)
+                    return failure
+            return None
+
+    def corrupt_amount(self, order_id: str) -> None:
+        """Serve the order's `totalPriceSet` amount as a string that is not a decimal."""
+        with self._lock:
+            self._corrupt_amounts.add(order_id)
+
+    def amount_corrupted(self, order_id: str) -> bool:
+        with self._lock:
+            return order_id in self._corrupt_amounts
+
+    def truncate_next_bulk_file(self) -> None:
+        """Cut the next bulk operation's second order line off in the middle."""
+        with self._lock:
+            self._corrupt_bulk_files += 1
+
+    def take_bulk_truncation(self) -> bool:
+        with self._lock:
+            if not self._corrupt_bulk_files:
+                return False
+            self._corrupt_bulk_files -= 1
+            return True
+
+    def add_unknown_fields(self, enabled: bool = True) -> None:
+        """Serve fields the connector has never heard of inside order nodes."""
+        with self._lock:
+            self._unknown_fields = enabled
+
+    @property
+    def unknown_fields(self) -> bool:
+        return self._unknown_fields
+
+    def clear(self) -> None:
+        with self._lock:
+            self._failures.clear()
+            self._corrupt_amounts.clear()
+            self._corrupt_bulk_files = 0
+            self._unknown_fields = False
+
+
+@dataclass
+class _Bucket:
+    available: float
+    refilled_at: float
+
+
+@dataclass
+class _BulkOperation:
+    number: int
+    query: str
+    created_at: datetime
+    lines: list[str]
+    root_objects: int
+    polls: int = 0
+
+    @property
+    def gid(self) -> str:
+        return f"gid://shopify/BulkOperation/{self.number}"
+
+    @property
+    def status(self) -> str:
+        # Each poll moves the operation one step on, so clients go through every state.
+        return ("CREATED", "RUNNING")[self.polls] if self.polls < 2 else "COMPLETED"
+
+
+@dataclass
+class _Answer:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+_OF_WORLD_LOCK = threading.Lock()
+_WORLD_ATTRIBUTE = "shopify_api"
+
+
+class ShopifyApi:
+    """The simulated Admin API of every shop of a world: rate limits, bulk operations, faults.
+
+    Get it with `ShopifyApi.of(world)`, so the routes and the tests share one state. The
+    bucket reads `clock` (seconds, monotonic): tests pass a clock their injected sleep moves.
+    """
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.shops = ShopWorld.of(world)
+        self.faults = ShopifyFaults()
+        self._lock = threading.Lock()
+        self._buckets: dict[str, _Bucket] = {}
+        self._bulk: dict[str, list[_BulkOperation]] = {}
+        self._next_bulk_number = 1
+        self.configure()
+
+    @classmethod
+    def of(cls, world: World) -> ShopifyApi:
+        """The Admin API of `world`'s shops, made on first use and kept on the world itself."""
+        with _OF_WORLD_LOCK:
+            attributes = vars(world)
+            api = attributes.get(_WORLD_ATTRIBUTE)
+            if api is None:
+                api = attributes[_WORLD_ATTRIBUTE] = cls(world)
+            return api
+
+    def configure(
+        self,
+        *,
+        maximum_available: float = 2_000.0,
+        restore_rate: float = 100.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Set the bucket (Shopify's standard plan: 2000 points, 100 restored a second) and
+        start every shop's bucket full."""
+        with self._lock:
+            self.maximum_available = maximum_available
+            self.restore_rate = restore_rate
+            self._clock = clock
+            self._buckets.clear()
+
+    def reset(self) -> None:
+        """Standard buckets, no faults, no bulk operations, no currency changes."""
+        self.faults.clear()
+        self.shops.clear_currency_changes()
+        self.configure()
+        with self._lock:
+            self._bulk.clear()
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def graphql(
+        self,
+        shop: str,
+        version: str,
+        token: str | None,
+        body: bytes,
+        bulk_url: Callable[[int], str],
+    ) -> _Answer:
+        merchant = self.shops.merchant_by_shop(shop)
+        if merchant is None or not _VERSION.fullmatch(version):
+            return _Answer(404, {"errors": "Not Found"})
+        if token != merchant.shopify_access_token:
+            return _Answer(401, {"errors": INVALID_TOKEN_MESSAGE})
+        try:
+            payload = json.loads(body)
+            source = payload["query"]
+            variables = payload.get("variables") or {}
+            if not isinstance(source, str) or not isinstance(variables, dict):
+                raise TypeError("query must be a string and variables an object")
+        except (ValueError, KeyError, TypeError):
+            return _Answer(400, {"errors": {"query": "Required parameter missing or invalid"}})
+        failure = self.faults.take_failure(shop)
+        if failure is not None and failure.kind is not ShopifyFault.THROTTLED:
+            return _failed(failure)
+        try:
+            operation = parse(source)
+            checked = check(operation, SCHEMA, variables)
+        except GraphQLError as error:
+            return _Answer(200, {"errors": [error.as_dict()]})
+        requested = checked.requested_cost
+        if requested > SINGLE_QUERY_MAX_COST:
+            message = (
+                f"Query cost is {requested}, which exceeds the single query max cost limit "
+                f"({SINGLE_QUERY_MAX_COST}). See {_RATE_LIMITS_DOCS} for more information on "
+                "how the cost of a query is calculated. To query larger amounts of data with "
+                "fewer limits, bulk operations should be used instead."
+            )
+            error = GraphQLError(message, code="MAX_COST_EXCEEDED")
+            return _Answer(200, {"errors": [error.as_dict()]})
+        drained = failure is not None and failure.kind is ShopifyFault.THROTTLED
+        if not self._take_from_bucket(shop, requested, drain=drained):
+            return _Answer(
+                200,
+                {
+                    "errors": [
+                        {
+                            "message": "Throttled",
+                            "extensions": {"code": "THROTTLED", "documentation": _RATE_LIMITS_DOCS},
+                        }
+                    ],
+                    "extensions": {"cost": self._cost(shop, requested, None)},
+                },
+            )
+        try:
+            root = self._root_value(shop, bulk_url)
+            data = shape(operation.selections, root, checked)
+        except GraphQLError as error:
+            self._give_back(shop, requested)
+            return _Answer(200, {"errors": [error.as_dict()]})
+        actual = _actual_cost(checked, data)
+        self._give_back(shop, requested - actual)
+        if self.faults.unknown_fields:
+            _add_unknown_fields(data)
+        return _Answer(
+            200, {"data": data, "extensions": {"cost": self._cost(shop, requested, actual)}}
+        )
+
+    def bulk_file(self, shop: str, number: int) -> str | None:
+        with self._lock:
+            for operation in self._bulk.get(shop, []):
+                if operation.number == number and operation.status == "COMPLETED":
+                    return "".join(f"{line}\n" for line in operation.lines)
+        return None
+
+    # -- the bucket ----------------------------------------------------------------------------
+
+    def _take_from_bucket(self, shop: str, cost: int, *, drain: bool) -> bool:
+        with self._lock:
+            bucket = self._refilled(shop)
+            if drain:
+                bucket.available = 0.0
+            # Refills are floats: a client that waited exactly long enough must not be refused
+            # for a rounding error.
+            if cost > bucket.available + _POINT_TOLERANCE:
+                return False
+            bucket.available = max(0.0, bucket.available - cost)
+            return True
+
+    def _give_back(self, shop: str, points: int) -> None:
+        with self._lock:
+            bucket = self._refilled(shop)
+            bucket.available = min(self.maximum_available, bucket.available + points)
+
+    def _refilled(self, shop: str) -> _Bucket:
+        now = self._clock()
+        bucket = self._buckets.setdefault(shop, _Bucket(self.maximum_available, now))
+        bucket.available = min(
+            self.maximum_available,
+            bucket.available + (now - bucket.refilled_at) * self.restore_rate,
+        )
+        bucket.refilled_at = now
+        return bucket
+
+    def _cost(self, shop: str, requested: int, actual: int | None) -> dict[str, Any]:
+        with self._lock:
+            available = self._refilled(shop).available
+        return {
+            "requestedQueryCost": requested,
+            "actualQueryCost": actual,
+            "throttleStatus": {
+                "maximumAvailable": self.maximum_available,
+                "currentlyAvailable": int(available + _POINT_TOLERANCE),
+                "restoreRate": self.restore_rate,
+            },
+        }
+
+    # -- resolvers -------------------------------------------------------------------------
+
+    def _root_value(self, shop: str, bulk_url: Callable[[int], str]) -> dict[str, Any]:
+        return {
+            "orders": lambda args: self._orders_page(shop, args),
+            "currentBulkOperation": lambda args: self._current_bulk(shop, bulk_url),
+            "node": lambda args: self._bulk_node(shop, args.get("id"), bulk_url),
+            "bulkOperationRunQuery": lambda args: self._run_bulk(shop, args.get("query")),
+        }
+
+    def _orders_page(self, shop: str, args: dict[str, Any]) -> Page:
+        if args.get("sortKey") != "UPDATED_AT" or args.get("reverse"):
+            raise GraphQLError("The simulator serves orders with sortKey: UPDATED_AT only")
+        start, end = _updated_range(args.get("query"), self.world.now())
+        after = _decode_cursor(args["after"]) if args.get("after") else None
+        orders = [
+            order
+            for order in self.shops.orders_updated(shop, start, end)
+            if after is None or _order_key(order) > after
+        ]
+        first = args.get("first")
+        page = orders if first is None else orders[:first]
+        return Page(
+            [(_encode_cursor(order), self._order_value(order)) for order in page],
+            has_next_page=first is not None and len(orders) > first,
+        )
+
+    def _order_value(self, order: ShopOrder) -> dict[str, Any]:
+        currency = order.currency
+        amounts = {
+            "totalPriceSet": order.total,
+            "subtotalPriceSet": order.subtotal,
+            "totalDiscountsSet": order.total_discounts,
+            "totalShippingPriceSet": order.shipping,
+            "totalTaxSet": order.tax,
+            "totalRefundedSet": order.total_refunded,
+        }
+        value: dict[str, Any] = {
+            name: _money_bag(_decimal_text(amount), currency) for name, amount in amounts.items()
+        }
+        if self.faults.amount_corrupted(order.order_id):
+            value["totalPriceSet"] = _money_bag(
+                _decimal_text(order.total).replace(".", ","), currency
+            )
+        items = [
+            {
+                "id": item.line_item_id,
+                "name": item.title,
+                "sku": item.sku,
+                "quantity": item.quantity,
+                "originalUnitPriceSet": _money_bag(_decimal_text(item.unit_price), currency),
+            }
+            for item in order.line_items
+        ]
+        value.update(
+            {
+                "id": order.order_id,
+                "legacyResourceId": order.order_id.rsplit("/", 1)[1],
+                "name": order.name,
+                "createdAt": _timestamp(order.created_at),
+                "updatedAt": _timestamp(order.updated_at),
+                "processedAt": _timestamp(order.processed_at),
+                "cancelledAt": _timestamp(order.cancelled_at),
+                "test": order.test,
+                "currencyCode": currency,
+                "presentmentCurrencyCode": currency,
+                "taxesIncluded": order.taxes_included,
+                "displayFinancialStatus": order.financial_status,
+                "displayFulfillmentStatus": order.fulfillment_status,
+                "customer": None
+                if order.customer_id is None
+                else {"id": order.customer_id, "numberOfOrders": str(order.customer_orders_count)},
+                "customerJourneySummary": _journey(order),
+                "refunds": [
+                    {
+                        "id": refund.refund_id,
+                        "createdAt": _timestamp(refund.created_at),
+                        "totalRefundedSet": _money_bag(_decimal_text(refund.amount), currency),
+                    }
+                    for refund in order.refunds
+                ],
+                "lineItems": lambda args: _list_page(items, args),
+            }
+        )
+        return value
+
+    # -- bulk operations ---------------------------------------------------------------------
+
+    def _run_bulk(self, shop: str, query: Any) -> dict[str, Any]:
+        with self._lock:
+            running = next(
+                (op for op in self._bulk.get(shop, []) if op.status != "COMPLETED"), None
+            )
+        if running is not None:
+            return _bulk_refused(
+                f"A bulk query operation for this app and shop is already in progress: "
+                f"{running.gid}."
+            )
+        try:
+            if not isinstance(query, str):
+                raise GraphQLError("Invalid bulk query: query must be a string")
+            operation = parse(query)
+            checked = check(operation, SCHEMA, {}, bulk=True)
+            top = operation.selections
+            if operation.kind != "query" or [getattr(s, "name", None) for s in top] != ["orders"]:
+                raise GraphQLError("Bulk queries must select one top-level connection: orders")
+            data = shape(operation.selections, self._root_value(shop, lambda number: ""), checked)
+            lines = list(_bulk_lines(data["orders"]))
+        except GraphQLError as error:
+            return _bulk_refused(f"Invalid bulk query: {error.message}")
+        roots = sum(1 for line in lines if "__parentId" not in line)
+        if self.faults.unknown_fields:
+            lines = [{**line, "poNumber": None} for line in lines]
+        texts = [json.dumps(line, separators=(",", ":")) for line in lines]
+        if self.faults.take_bulk_truncation() and len(texts) > 1:
+            order_lines = [n for n, line in enumerate(lines) if "__parentId" not in line]
+            cut = order_lines[min(1, len(order_lines) - 1)]
+            texts[cut] = texts[cut][: len(texts[cut]) // 2]
+        with self._lock:
+            operation_state = _BulkOperation(
+                self._next_bulk_number, query, self.world.now(), texts, roots
+            )
+            self._next_bulk_number += 1
+            self._bulk.setdefault(shop, []).append(operation_state)
+            value = _bulk_value(operation_state, lambda number: "")
+        return {"bulkOperation": value, "userErrors": []}
+
+    def _current_bulk(self, shop: str, bulk_url: Callable[[int], str]) -> dict[str, Any] | None:
+        with self._lock:
+            operations = self._bulk.get(shop)
+            if not operations:
+                return None
+            operations[-1].polls += 1
+            return _bulk_value(operations[-1], bulk_url)
+
+    def _bulk_node(
+        self, shop: str, gid: Any, bulk_url: Callable[[int], str]
+    ) -> dict[str, Any] | None:
+        with self._lock:
+            for operation in self._bulk.get(shop, []):
+                if operation.gid == gid:
+                    operation.polls += 1
+                    return _bulk_value(operation, bulk_url)
+        return None
+
+
+def build_shopify_router(world: World) -> APIRouter:
+    """Routes meant to be mounted at `/shopify/{shop}`."""
+    api = ShopifyApi.of(world)
+    router = APIRouter(tags=["shopify simulator"])
+
+    @router.post("/admin/api/{version}/graphql.json")
+    async def graphql(shop: str, version: str, request: Request) -> Response:
+        body = await request.body()
+
+        def bulk_url(number: int) -> str:
+            return str(request.url_for("shopify_bulk_result", shop=shop, number=str(number)))
+
+        # The world's order book is computed, not looked up: keep it off the event loop.
+        answer = await run_in_threadpool(
+            api.graphql,
+            shop,
+            version,
+            request.headers.get("X-Shopify-Access-Token"),
+            body,
+            bulk_url,
+        )
+        return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
+
+    @router.get("/bulk-results/{number}.jsonl", name="shopify_bulk_result")
+    def bulk_result(shop: str, number: int) -> Response:
+        # Shopify hands out a signed storage URL: no access token is needed to download.
+        text = api.bulk_file(shop, number)
+        if text is None:
+            return PlainTextResponse("NoSuchKey", status_code=404)
+        return PlainTextResponse(text, media_type="application/jsonl")
+
+    return router
+
+
+def _failed(failure: ShopifyFailure) -> _Answer:
+    if failure.kind is ShopifyFault.TOO_MANY_REQUESTS:
+        return _Answer(
+            429,
+            {
+                "errors": "Exceeded 2 calls per second for api client. Reduce request rates to "
+                "resume uninterrupted service."
+            },
+            {"Retry-After": f"{failure.retry_after_seconds:.1f}"},
+        )
+    return _Answer(503, {"errors": "Service Unavailable: please try again shortly"})
+
+
+def _journey(order: ShopOrder) -> dict[str, Any]:
+    ready = order.journey_ready
+    return {
+        "ready": ready,
+        "customerOrderIndex": order.customer_order_index,
+        "daysToConversion": order.days_to_conversion if ready else None,
+        "firstVisit": _visit(order.first_visit) if ready else None,
+        "lastVisit": _visit(order.last_visit) if ready else None,
+    }
+
+
+def _visit(session: Session) -> dict[str, Any]:
+    utm = session.utm
+    has_utm = any((utm.source, utm.medium, utm.campaign, utm.content, utm.term))
+    return {
+        "id": session.visit_id,
+        "landingPage": session.landing_page,
+        "referrerUrl": session.referrer_url,
+        "occurredAt": _timestamp(session.started_at),
+        "source": _visit_source(session),
+        "utmParameters": {
+            "source": utm.source,
+            "medium": utm.medium,
+            "campaign": utm.campaign,
+            "content": utm.content,
+            "term": utm.term,
+        }
+        if has_utm
+        else None,
+    }
+
+
+def _visit_source(session: Session) -> str:
+    if session.channel is Channel.META:
+        return "facebook"
+    if session.channel is Channel.EMAIL:
+        return "email"
+    if session.referrer_url is None:
+        return "direct"
+    host = session.referrer_url.split("/")[2]
+    return host.removeprefix("www.").removeprefix("l.").removeprefix("m.").split(".")[0]
+
+
+def _list_page(items: list[dict[str, Any]], args: dict[str, Any]) -> Page:
+    start = int(_decode_cursor(args["after"])[1]) + 1 if args.get("after") else 0
+    first = args.get("first")
+    end = len(items) if first is None else start + first
+    return Page(
+        [(_cursor_text({"last_id": n}), items[n]) for n in range(start, min(end, len(items)))],
+        has_next_page=end < len(items),
+    )
+
+
+def _bulk_lines(
+    connection_value: dict[str, Any], parent_id: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Flatten a connection as a bulk file does: one line per node, nested connections' nodes
+    on lines of their own after their parent, pointing back with `__parentId`."""
+    for edge in connection_value.get("edges", []):
+        node = dict(edge["node"])
+        nested = {
+            name: value
+            for name, value in node.items()
+            if isinstance(value, dict) and "edges" in value
+        }
+        if nested and "id" not in node:
+            raise GraphQLError(
+                "The parent 'node' field for a nested connection must select the 'id' field."
+            )
+        for name in nested:
+            del node[name]
+        yield node if parent_id is None else {**node, "__parentId": parent_id}
+        for value in nested.values():
+            yield from _bulk_lines(value, node["id"])
+
+
+def _bulk_value(operation: _BulkOperation, bulk_url: Callable[[int], str]) -> dict[str, Any]:
+    status = operation.status
+    done = status == "COMPLETED"
+    objects = len(operation.lines) if done else len(operation.lines) // 2 * (status == "RUNNING")
+    size = sum(len(line) + 1 for line in operation.lines)
+    return {
+        "__typename": "BulkOperation",
+        "id": operation.gid,
+        "status": status,
+        "errorCode": None,
+        "createdAt": _timestamp(operation.created_at),
+        "completedAt": _timestamp(operation.created_at + timedelta(seconds=2)) if done else None,
+        "objectCount": str(objects),
+        "rootObjectCount": str(operation.root_objects if done else 0),
+        "fileSize": str(size) if done and operation.lines else None,
+        # Shopify gives no URL when the query matched nothing.
+        "url": bulk_url(operation.number) if done and operation.lines else None,
+        "partialDataUrl": None,
+        "query": operation.query,
+        "type": "QUERY",
+    }
+
+
+def _bulk_refused(message: str) -> dict[str, Any]:
+    return {
+        "bulkOperation": None,
+        "userErrors": [{"field": ["query"], "message": message, "code": None}],
+    }
+
+
+def _actual_cost(checked: Checked, data: dict[str, Any]) -> int:
+    """The requested cost, less what the root connection's missing nodes would have cost."""
+    if checked.root_first is None:
+        return checked.requested_cost
+    root = next(iter(data.values()), None) or {}
+    returned = len(root.get("edges", root.get("nodes", [])))
+    return checked.requested_cost - (checked.root_first - returned) * checked.root_node_cost
+
+
+def _add_unknown_fields(data: dict[str, Any]) -> None:
+    for value in data.values():
+        for edge in (value or {}).get("edges", []) if isinstance(value, dict) else []:
+            node = edge.get("node")
+            if isinstance(node, dict):
+                node["merchantOfRecordApp"] = {"id": "gid://shopify/App/1", "title": "Sim"}
+                node["poNumber"] = None
+
+
+def _updated_range(query: Any, now: datetime) -> tuple[datetime, datetime]:
+    """[start, end) from a search query of `updated_at` bounds joined by AND."""
+    if not isinstance(query, str) or not query.strip():
+        raise GraphQLError("The simulator needs a query with an updated_at lower bound")
+    start: datetime | None = None
+    end = now + timedelta(seconds=1)
+    for term in re.split(r"\s+AND\s+", query.strip()):
+        match = _RANGE_TERM.fullmatch(term)
+        if match is None:
+            raise GraphQLError(
+                f"The simulator understands only updated_at range terms joined by AND: {term!r}"
+            )
+        try:
+            moment = datetime.fromisoformat(match["value"].replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise GraphQLError(f"Invalid date in search term {term!r}") from exc
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        step = timedelta(microseconds=1)
+        op = match["op"]
+        if op == ">=":
+            start = moment
+        elif op == ">":
+            start = moment + step
+        elif op == "<":
+            end = min(end, moment)
+        else:
+            end = min(end, moment + step)
+    if start is None:
+        raise GraphQLError("The simulator needs a query with an updated_at lower bound")
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _order_key(order: ShopOrder) -> tuple[datetime, int]:
+    return order.updated_at, order_number(order)
+
+
+def _encode_cursor(order: ShopOrder) -> str:
+    updated_at, number = _order_key(order)
+    return _cursor_text({"last_id": number, "last_value": _timestamp(updated_at)})
+
+
+def _cursor_text(content: dict[str, Any]) -> str:
+    # Shopify's cursors are base64 JSON; clients must treat them as opaque.
+    return base64.b64encode(json.dumps(content, separators=(",", ":")).encode()).decode()
+
+
+def _decode_cursor(cursor: Any) -> tuple[datetime, int]:
+    try:
+        content = json.loads(base64.b64decode(str(cursor), validate=True))
+        value = content.get("last_value")
+        moment = (
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if value
+            else datetime.min.replace(tzinfo=UTC)
+        )
+        return moment, int(content["last_id"])
+    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise GraphQLError(f"Invalid cursor for current pagination sort: {cursor}") from exc
+
+
+def _money_bag(amount: str, currency: str) -> dict[str, Any]:
+    money = {"amount": amount, "currencyCode": currency}
+    return {"shopMoney": money, "presentmentMoney": money}
+
+
+def _decimal_text(amount: Decimal) -> str:
+    """A Decimal as Shopify writes one: trailing zeros dropped, at least one decimal place."""
+    normalized = amount.normalize()
+    if normalized == normalized.to_integral_value():
+        return f"{normalized:.1f}"
+    return f"{normalized:f}"
+
+
+def _timestamp(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

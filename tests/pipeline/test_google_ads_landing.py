@@ -1,0 +1,310 @@
+"""The Google Ads landing asset: from the simulated API through Dagster into the raw table, on
+DuckDB and PostgreSQL, checked against the world to the micro."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance, ExecuteInProcessResult, materialize
+
+from metricx.demo import seed_demo_workspaces
+from metricx.settings import Settings
+from orchestration.definitions import build_resources
+from orchestration.defs.google_ads.assets import google_ads_ad_group_hourly
+from orchestration.lib.windows import WINDOW
+from simulator.google_ads_world import GoogleAdsWorld, RowCorruption
+from simulator.server import SimulatorServer
+from simulator.world import Merchant, World
+from tests.helpers import NOW, make_settings
+from warehouse.appdb.credentials import load_cipher
+from warehouse.appdb.models import Provider
+from warehouse.appdb.session import make_engine, make_session_factory
+from warehouse.appdb.upserts import upsert_connection
+from warehouse.connection import open_warehouse
+
+# 03:00 in New York (demo-1), 09:00 in Berlin (demo-2); the world is at 08:07 UTC.
+WINDOW_START = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+RESTATEMENT_DAYS = 2
+RAW = "raw.google_ads_ad_group_hourly"
+
+
+@dataclass
+class Clock:
+    now: datetime = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Landing:
+    settings: Settings
+    workspace_ids: dict[str, str]  # by merchant slug
+
+    def read(self, sql: str, params: dict | None = None) -> list[dict]:
+        warehouse = open_warehouse(self.settings.warehouse_url)
+        try:
+            return warehouse.fetch_all(sql, params)
+        finally:
+            warehouse.close()
+
+    def materialize(
+        self, window_start: datetime, last_window_start: datetime | None = None
+    ) -> ExecuteInProcessResult:
+        """Land the windows from `window_start` to `last_window_start`, in one run."""
+        last = last_window_start or window_start
+        keys = {
+            "dagster/asset_partition_range_start": partition_key(window_start),
+            "dagster/asset_partition_range_end": partition_key(last),
+        }
+        with DagsterInstance.ephemeral() as instance:
+            return materialize(
+                [google_ads_ad_group_hourly],
+                resources=build_resources(self.settings),
+                instance=instance,
+                tags=keys,
+                raise_on_error=False,
+            )
+
+
+@pytest.fixture(scope="module")
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(scope="module")
+def world(clock: Clock) -> World:
+    return World(seed=7, merchants=2, clock=clock)
+
+
+@pytest.fixture(scope="module")
+def google(world: World) -> GoogleAdsWorld:
+    return GoogleAdsWorld.of(world)
+
+
+@pytest.fixture(scope="module")
+def server(world: World) -> Iterator[SimulatorServer]:
+    with SimulatorServer(world) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def reset_world(clock: Clock, google: GoogleAdsWorld) -> Iterator[None]:
+    yield
+    clock.now = NOW
+    google.faults.clear()
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def landing(
+    request: pytest.FixtureRequest, tmp_path: Path, world: World, server: SimulatorServer
+) -> Landing:
+    if request.param == "duckdb":
+        warehouse_url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    else:
+        create: Callable[[str], str] = request.getfixturevalue("create_postgres_database")
+        warehouse_url = create("google_landing")
+    settings = make_settings(
+        warehouse_url=warehouse_url,
+        app_database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        simulator_url=server.base_url,
+    )
+    return Landing(settings, seed_demo_workspaces(settings, world))
+
+
+def partition_key(window_start: datetime) -> str:
+    return window_start.strftime("%Y-%m-%d-%H:%M")
+
+
+def truth_rows(google: GoogleAdsWorld, merchant: Merchant, window_start: datetime) -> set[tuple]:
+    """What the window's slice must hold: the local day up to the window's hour, and the
+    restated days before it in full, as the world reports them now."""
+    local = window_start.astimezone(merchant.tz)
+    customer_id = merchant.google_customer_id
+    rows = [
+        row for row in google.ad_group_hours(customer_id, local.date()) if row.hour <= local.hour
+    ]
+    for n in range(1, RESTATEMENT_DAYS + 1):
+        rows += google.ad_group_hours(customer_id, local.date() - timedelta(days=n))
+    return {
+        (
+            row.ad_group.ad_group_id,
+            row.local_date,
+            row.hour,
+            row.metrics.cost_micros,
+            row.metrics.impressions,
+            row.metrics.clicks,
+            row.metrics.conversions,
+            row.metrics.conversions_value,
+        )
+        for row in rows
+    }
+
+
+def landed_rows(landing: Landing, merchant: Merchant, window_start: datetime) -> set[tuple]:
+    rows = landing.read(
+        f"SELECT ad_group_id, segment_date, segment_hour, cost_micros, impressions, clicks, "
+        f"conversions, conversions_value FROM {RAW} "
+        "WHERE workspace_id = :workspace_id AND window_start = :window_start",
+        {"workspace_id": landing.workspace_ids[merchant.slug], "window_start": window_start},
+    )
+    return {tuple(row.values()) for row in rows}
+
+
+def counts(landing: Landing) -> dict:
+    return landing.read(
+        f"SELECT (SELECT count(*) FROM {RAW}) AS raw_rows,"
+        " (SELECT count(*) FROM raw.landing_log) AS slices,"
+        " (SELECT count(*) FROM raw.quarantine) AS quarantined,"
+        f" (SELECT sum(cost_micros) FROM {RAW}) AS cost_micros"
+    )[0]
+
+
+def latest_capture(landing: Landing, merchant: Merchant, column: str) -> dict[date, Decimal]:
+    """Per local day, the total of `column` in the latest capture holding that day."""
+    rows = landing.read(
+        f"SELECT segment_date, sum({column}) AS total FROM {RAW} AS r "
+        "WHERE workspace_id = :workspace_id AND window_start = ("
+        f"  SELECT max(window_start) FROM {RAW} AS later"
+        "   WHERE later.connection_id = r.connection_id AND later.segment_date = r.segment_date"
+        ") GROUP BY segment_date",
+        {"workspace_id": landing.workspace_ids[merchant.slug]},
+    )
+    return {row["segment_date"]: Decimal(row["total"]) for row in rows}
+
+
+def test_a_window_lands_the_day_so_far_and_the_restated_days_to_the_micro(
+    landing: Landing, world: World, google: GoogleAdsWorld
+) -> None:
+    result = landing.materialize(WINDOW_START)
+    assert result.success
+    for merchant in world.merchants:
+        expected = truth_rows(google, merchant, WINDOW_START)
+        assert len(expected) > 100
+        assert landed_rows(landing, merchant, WINDOW_START) == expected
+        local_day = WINDOW_START.astimezone(merchant.tz).date()
+        cost_by_day: dict[date, int] = defaultdict(int)
+        for row in expected:
+            cost_by_day[row[1]] += row[3]
+        restated = google.cost_micros_by_day(
+            merchant.google_customer_id,
+            local_day - timedelta(days=2),
+            local_day - timedelta(days=1),
+        )
+        assert {day: cost_by_day[day] for day in restated} == restated
+    metadata = materialization_metadata(result)
+    assert (metadata["connections"], metadata["failed_connections"]) == (2, 0)
+    assert metadata["restated_days"] == RESTATEMENT_DAYS
+
+
+def test_re_running_a_window_replaces_exactly_its_slice(landing: Landing) -> None:
+    assert landing.materialize(WINDOW_START).success
+    before = counts(landing)
+    assert before["raw_rows"] > 0 and before["slices"] == 2
+    assert landing.materialize(WINDOW_START).success
+    assert counts(landing) == before
+
+
+def test_a_range_lands_one_capture_per_window_across_local_midnight(
+    landing: Landing, world: World, google: GoogleAdsWorld
+) -> None:
+    # New York's midnight is 05:00 UTC: the range holds the end of the 19th and start of the 20th.
+    first, last = (
+        datetime(2026, 11, 20, 4, 30, tzinfo=UTC),
+        datetime(2026, 11, 20, 5, 15, tzinfo=UTC),
+    )
+    assert landing.materialize(first, last).success
+    new_york = world.merchants[0]
+    windows = [first + n * WINDOW for n in range(4)]
+    assert counts(landing)["slices"] == 2 * len(windows)
+    for window_start in windows[:-1]:
+        local = window_start.astimezone(new_york.tz)
+        expected = {
+            row
+            for row in truth_rows(google, new_york, window_start)
+            if row[1] == local.date()  # only the run's last window holds restated days
+        }
+        assert landed_rows(landing, new_york, window_start) == expected
+    assert landed_rows(landing, new_york, windows[-1]) == truth_rows(google, new_york, windows[-1])
+    assert {row[1] for row in landed_rows(landing, new_york, windows[0])} == {date(2026, 11, 19)}
+
+
+def test_late_conversions_update_past_days_when_a_later_run_restates_them(
+    landing: Landing, world: World, google: GoogleAdsWorld, clock: Clock
+) -> None:
+    new_york = world.merchants[0]
+    yesterday = date(2026, 11, 19)
+    assert landing.materialize(WINDOW_START).success
+    conversions_then = latest_capture(landing, new_york, "conversions")[yesterday]
+    cost_then = latest_capture(landing, new_york, "cost_micros")[yesterday]
+
+    clock.now = NOW + timedelta(days=1)
+    assert landing.materialize(WINDOW_START + timedelta(days=1)).success
+    conversions_now = latest_capture(landing, new_york, "conversions")[yesterday]
+    truth_now = sum(
+        (
+            row.metrics.conversions
+            for row in google.ad_group_hours(new_york.google_customer_id, yesterday)
+        ),
+        Decimal(0),
+    )
+    assert conversions_now == truth_now > conversions_then
+    assert latest_capture(landing, new_york, "cost_micros")[yesterday] == cost_then
+
+
+def test_malformed_rows_are_quarantined_with_the_last_window(
+    landing: Landing, world: World, google: GoogleAdsWorld
+) -> None:
+    google.faults.corrupt_rows(2, RowCorruption.NON_NUMERIC_COST)
+    result = landing.materialize(WINDOW_START)
+    assert result.success
+    assert materialization_metadata(result)["rows_quarantined"] == 2
+    quarantined = landing.read("SELECT reason, window_start, payload FROM raw.quarantine")
+    assert [row["reason"] for row in quarantined] == [
+        "metrics.costMicros is not an integer: 'n/a'"
+    ] * 2
+    assert {row["window_start"] for row in quarantined} == {WINDOW_START}
+    logged = landing.read(
+        "SELECT sum(quarantined_count) AS n FROM raw.landing_log WHERE source_table = :table",
+        {"table": "google_ads_ad_group_hourly"},
+    )
+    assert logged[0]["n"] == 2
+
+
+def test_a_connection_that_fails_does_not_stop_the_others(
+    landing: Landing, world: World, google: GoogleAdsWorld
+) -> None:
+    engine = make_engine(landing.settings.app_database_url)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            upsert_connection(
+                session,
+                workspace_id=landing.workspace_ids[world.merchants[1].slug],
+                provider=Provider.GOOGLE_ADS,
+                external_account_id="9999999999",
+                display_name="A revoked Google Ads connection",
+                credentials={"refresh_token": "1//revoked"},
+                cipher=load_cipher(landing.settings),
+            )
+    finally:
+        engine.dispose()
+    result = landing.materialize(WINDOW_START)
+    assert not result.success
+    [failure] = result.get_step_failure_events()
+    assert "1 of 3 Google Ads connections failed" in str(failure.step_failure_data.error)
+    for merchant in world.merchants:
+        assert landed_rows(landing, merchant, WINDOW_START) == truth_rows(
+            google, merchant, WINDOW_START
+        )
+
+
+def materialization_metadata(result: ExecuteInProcessResult) -> dict:
+    [event] = result.get_asset_materialization_events()
+    metadata = event.materialization.metadata
+    return {key: value.value for key, value in metadata.items()}

@@ -1,0 +1,173 @@
+"""The Meta ingestion assets materialized by Dagster against the simulator, on DuckDB and
+PostgreSQL: every connection lands its window; one whose token expired fails alone, is recorded,
+and fills in without duplicates once the merchant reconnected."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dagster import DagsterInstance, ExecuteInProcessResult, materialize
+
+from metricx.demo import seed_demo_workspaces
+from metricx.settings import Settings
+from orchestration.definitions import build_resources
+from orchestration.defs.meta_ads.assets import meta_ads_entities, meta_ads_insights_hourly
+from orchestration.lib.resources import AppDatabaseResource
+from orchestration.lib.windows import Window
+from simulator.server import SimulatorServer
+from simulator.world import Merchant, World
+from tests.helpers import make_settings
+from warehouse.connection import open_warehouse
+
+# A window on the hour, so the run restates the two days before (the default cadence).
+WINDOW = Window(datetime(2026, 8, 10, 15, tzinfo=UTC), datetime(2026, 8, 10, 15, 15, tzinfo=UTC))
+PARTITION_KEY = WINDOW.start.strftime("%Y-%m-%d-%H:%M")
+NOW = WINDOW.end + timedelta(minutes=3)
+INSIGHTS_STEP = "raw__meta_ads_insights_hourly"
+
+
+@pytest.fixture(scope="module")
+def landing_world() -> World:
+    return World(merchants=3, ads_per_merchant=8, clock=lambda: NOW)
+
+
+@pytest.fixture(scope="module")
+def landing_simulator(landing_world: World) -> Iterator[SimulatorServer]:
+    with SimulatorServer(landing_world) as server:
+        yield server
+
+
+def materialize_window(settings: Settings, instance: DagsterInstance) -> ExecuteInProcessResult:
+    resources = build_resources(settings)
+    return materialize(
+        [meta_ads_insights_hourly, meta_ads_entities],
+        partition_key=PARTITION_KEY,
+        resources={name: resources[name] for name in ("warehouse", "app_database", "meta_ads_api")},
+        instance=instance,
+        raise_on_error=False,
+    )
+
+
+def metadata(result: ExecuteInProcessResult, step: str) -> dict[str, Any]:
+    (materialization,) = result.asset_materializations_for_node(step)
+    return {name: value.value for name, value in materialization.metadata.items()}
+
+
+def capture(world: World, merchant: Merchant, window: Window) -> list[tuple]:
+    day, hour = window.local_day_and_hour(merchant.timezone)
+    return sorted(
+        (row.local_date, row.ad.ad_id, row.hour_of_day, row.delivery.spend, row.delivery.purchases)
+        for row in world.meta_ad_hours(merchant.meta_account_id, day)
+        if row.hour_of_day <= hour
+    )
+
+
+def closing_window(world: World, merchant: Merchant, days_back: int) -> Window:
+    local_midnight = WINDOW.start.astimezone(merchant.tz).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    ) - timedelta(days=days_back - 1)
+    end = local_midnight.astimezone(UTC)
+    return Window(end - timedelta(minutes=15), end)
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "postgres"])
+def test_an_expired_token_fails_its_connection_alone_and_a_rerun_fills_the_gap(
+    backend: str,
+    tmp_path: Path,
+    warehouse_url_for: Callable[[str], str],
+    landing_world: World,
+    landing_simulator: SimulatorServer,
+) -> None:
+    world = landing_world
+    settings = make_settings(
+        warehouse_url=warehouse_url_for(backend),
+        app_database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        simulator_url=landing_simulator.base_url,
+    )
+    seed_demo_workspaces(settings, world)
+    connections = {
+        target.external_account_id: target.connection_id
+        for target in AppDatabaseResource(
+            url=settings.app_database_url, secret_key=settings.secret_key
+        ).sync_targets("meta_ads")
+    }
+    expired, *healthy = world.merchants
+
+    def landed(merchant: Merchant, window: Window) -> list[tuple]:
+        warehouse = open_warehouse(settings.warehouse_url)
+        try:
+            rows = warehouse.fetch_all(
+                "SELECT date_start, ad_id, hour_of_day, spend, purchases "
+                "FROM raw.meta_ads_insights_hourly "
+                "WHERE connection_id = :connection_id AND window_start = :window_start",
+                {
+                    "connection_id": connections[merchant.meta_account_id],
+                    "window_start": window.start,
+                },
+            )
+        finally:
+            warehouse.close()
+        return sorted(tuple(row.values()) for row in rows)
+
+    def counts() -> dict[str, int]:
+        warehouse = open_warehouse(settings.warehouse_url)
+        try:
+            return warehouse.fetch_all(
+                "SELECT (SELECT count(*) FROM raw.meta_ads_insights_hourly) AS insights,"
+                " (SELECT count(*) FROM raw.meta_ads_entities) AS entities,"
+                " (SELECT count(*) FROM raw.landing_log) AS slices"
+            )[0]
+        finally:
+            warehouse.close()
+
+    world.faults.expire_meta_token(expired.meta_account_id)
+    try:
+        with DagsterInstance.ephemeral() as instance:
+            first = materialize_window(settings, instance)
+    finally:
+        world.faults.restore_meta_token(expired.meta_account_id)
+    assert first.success
+    for step in (INSIGHTS_STEP, "raw__meta_ads_entities"):
+        recorded = metadata(first, step)
+        assert recorded["failed_connections"] == 1
+        assert recorded["connections_needing_reconnect"] == [connections[expired.meta_account_id]]
+        failure = next(
+            o for o in recorded["outcomes"] if o["account_id"] == expired.meta_account_id
+        )
+        assert "reconnect Meta Ads" in failure["error"]
+    assert metadata(first, INSIGHTS_STEP)["restatement_days"] == 2
+    for merchant in healthy:
+        assert landed(merchant, WINDOW) == capture(world, merchant, WINDOW)
+        for days_back in (1, 2):
+            closing = closing_window(world, merchant, days_back)
+            assert landed(merchant, closing) == capture(world, merchant, closing)
+    assert landed(expired, WINDOW) == []
+    after_first = counts()
+    per_merchant_entities = after_first["entities"] // len(healthy)
+    assert per_merchant_entities == 2 + 4 + 8
+
+    # The merchant reconnected: re-running the window fills its slices, twice changes nothing.
+    with DagsterInstance.ephemeral() as instance:
+        for _ in range(2):
+            again = materialize_window(settings, instance)
+            assert again.success
+            assert metadata(again, INSIGHTS_STEP)["failed_connections"] == 0
+            for merchant in world.merchants:
+                assert landed(merchant, WINDOW) == capture(world, merchant, WINDOW)
+            after_rerun = counts()
+            assert after_rerun["entities"] == per_merchant_entities * len(world.merchants)
+            # Three insights slices (the window, two restated days) and one entities slice each.
+            assert after_rerun["slices"] == 4 * len(world.merchants)
+            expired_rows = sum(
+                len(landed(expired, window))
+                for window in (
+                    WINDOW,
+                    closing_window(world, expired, 1),
+                    closing_window(world, expired, 2),
+                )
+            )
+            assert after_rerun["insights"] == after_first["insights"] + expired_rows

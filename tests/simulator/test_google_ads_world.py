@@ -1,0 +1,425 @@
+"""Google delivery of the simulated world, and the wire format the simulator serves it in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+
+import httpx
+import pytest
+
+from simulator.google_ads_world import (
+    COST_MICROS_STEP,
+    NO_METRICS,
+    RESTATEMENT_PERIOD,
+    GoogleAdsWorld,
+    StreamFault,
+)
+from simulator.server import SimulatorServer
+from simulator.world import HOUR, World
+
+# 03:07 in New York (demo-1), 09:07 in Berlin (demo-2): the shared suite's NOW.
+NOW = datetime(2026, 11, 20, 8, 7, tzinfo=UTC)
+DAY = date(2026, 11, 16)  # long enough ago that every conversion has arrived
+HOURLY_QUERY = (
+    "SELECT campaign.id, campaign.name, ad_group.id, ad_group.name, segments.date, "
+    "segments.hour, metrics.cost_micros, metrics.impressions, metrics.clicks, "
+    "metrics.conversions, metrics.conversions_value, customer.currency_code, "
+    "customer.time_zone FROM ad_group WHERE segments.date BETWEEN '{since}' AND '{until}'"
+)
+
+
+# Customer ids do not depend on the seed or the clock.
+NEW_YORK, BERLIN = (merchant.google_customer_id for merchant in World().merchants)
+
+
+def google_at(now: datetime, seed: int = 7) -> GoogleAdsWorld:
+    return GoogleAdsWorld.of(World(seed=seed, clock=lambda: now))
+
+
+def test_merchants_have_two_or_three_campaigns_of_two_ad_groups_with_world_unique_ids() -> None:
+    world = World(merchants=4)
+    google = GoogleAdsWorld.of(world)
+    assert GoogleAdsWorld.of(world) is google
+    campaign_counts = set()
+    ids: list[str] = []
+    for merchant in world.merchants:
+        groups = google.ad_groups(merchant.google_customer_id)
+        campaigns = {group.campaign_id for group in groups}
+        campaign_counts.add(len(campaigns))
+        assert len(groups) == 2 * len(campaigns)
+        assert all(group.customer_id == merchant.google_customer_id for group in groups)
+        assert all(group.campaign_name.startswith(merchant.name) for group in groups)
+        ids += campaigns
+        ids += [group.ad_group_id for group in groups]
+    assert campaign_counts == {2, 3}
+    assert all(i.isdigit() for i in ids)
+    meta_ids = {
+        i
+        for merchant in world.merchants
+        for ad in world.ads(merchant.meta_account_id)
+        for i in (ad.campaign_id, ad.adset_id, ad.ad_id)
+    }
+    assert len(set(ids)) == len(ids)
+    assert not set(ids) & meta_ids
+    assert google.ad_groups("42") == []
+
+
+def test_same_seed_gives_the_same_numbers_and_another_seed_does_not() -> None:
+    first = google_at(NOW).ad_group_hours(NEW_YORK, DAY)
+    again = google_at(NOW).ad_group_hours(NEW_YORK, DAY)
+    other = google_at(NOW, seed=8).ad_group_hours(NEW_YORK, DAY)
+    assert first == again
+    assert first
+    assert [row.metrics for row in first] != [row.metrics for row in other]
+
+
+def test_metrics_are_exact_and_consistent() -> None:
+    google = google_at(NOW)
+    rows = [row for c in (NEW_YORK, BERLIN) for row in google.ad_group_hours(c, DAY)]
+    assert rows
+    for row in rows:
+        m = row.metrics
+        assert m.cost_micros % COST_MICROS_STEP == 0
+        assert m.impressions > 0
+        assert 0 <= m.clicks <= m.impressions
+        # Search is paid per click.
+        assert (m.cost_micros > 0) == (m.clicks > 0)
+        assert isinstance(m.conversions, Decimal)
+        assert m.conversions.as_tuple().exponent == -2
+        assert m.conversions_value.as_tuple().exponent == -2
+        assert (m.conversions_value > 0) <= (m.conversions > 0)
+    # Data-driven attribution: some hours hold a fraction of a conversion.
+    assert any(row.metrics.conversions % 1 for row in rows)
+    assert sum(row.metrics.conversions for row in rows) > 10
+    assert any(row.metrics.clicks == 0 for row in rows)
+
+
+def test_delivery_follows_the_customers_local_day() -> None:
+    google = google_at(NOW)
+    cost_by_hour = dict.fromkeys(range(24), 0)
+    for day in range(1, 8):
+        for row in google.ad_group_hours(NEW_YORK, date(2026, 11, day)):
+            cost_by_hour[row.hour] += row.metrics.cost_micros
+    assert cost_by_hour[3] == cost_by_hour[4] == 0
+    assert cost_by_hour[13] > 5 * cost_by_hour[1]
+
+
+def test_hours_not_started_are_empty_and_the_current_one_is_pro_rated() -> None:
+    google = google_at(NOW)
+    today = date(2026, 11, 20)
+    assert max(row.hour for row in google.ad_group_hours(BERLIN, today)) == 9
+    assert google.ad_group_hours(BERLIN, today + timedelta(days=1)) == []
+    group = google.ad_groups(BERLIN)[0]
+    assert google.metrics(group, datetime(2026, 11, 20, 9, tzinfo=UTC)) == NO_METRICS
+
+    hour_start = datetime(2026, 11, 20, 8, tzinfo=UTC)
+    checked = 0
+    for group in google.ad_groups(BERLIN):
+        final = google_at(hour_start + HOUR).metrics(group, hour_start)
+        quarter = google_at(hour_start + timedelta(minutes=15)).metrics(group, hour_start)
+        assert google_at(hour_start).metrics(group, hour_start) == NO_METRICS
+        if final.impressions < 4:
+            continue
+        checked += 1
+        steps = final.cost_micros // COST_MICROS_STEP
+        assert quarter.cost_micros == steps // 4 * COST_MICROS_STEP
+        assert (quarter.impressions, quarter.clicks) == (
+            final.impressions // 4,
+            final.clicks // 4,
+        )
+    assert checked >= 2
+
+
+def test_conversions_keep_arriving_for_three_days_while_cost_stays_final() -> None:
+    tz_new_york = google_at(NOW).merchant_by_customer_id(NEW_YORK).tz
+    day_end = datetime(2026, 11, 19, tzinfo=tz_new_york)
+    google = google_at(NOW)
+    checked = 0
+    for hour_start in (datetime(2026, 11, 18, utc_hour, tzinfo=UTC) for utc_hour in range(14, 22)):
+        moments = (
+            (hour_start + HOUR, Decimal("0.7")),  # the hour just ended
+            (day_end, Decimal("0.7")),  # the local day just ended
+            (day_end + RESTATEMENT_PERIOD / 2, Decimal("0.85")),
+            (day_end + RESTATEMENT_PERIOD, Decimal(1)),
+            (day_end + timedelta(days=365), Decimal(1)),
+        )
+        for group in google.ad_groups(NEW_YORK):
+            final = google_at(day_end + timedelta(days=400)).metrics(group, hour_start)
+            if not final.conversions:
+                continue
+            checked += 1
+            for moment, share in moments:
+                seen = google_at(moment).metrics(group, hour_start)
+                assert (seen.cost_micros, seen.impressions, seen.clicks) == (
+                    final.cost_micros,
+                    final.impressions,
+                    final.clicks,
+                )
+                assert seen.conversions == (final.conversions * share).quantize(
+                    Decimal("0.01"), rounding=ROUND_DOWN
+                )
+                assert seen.conversions_value <= final.conversions_value
+    assert checked >= 10
+
+
+def test_cost_per_day_is_the_sum_of_its_hours() -> None:
+    google = google_at(NOW)
+    for customer_id in (NEW_YORK, BERLIN):
+        cost = google.cost_micros_by_day(customer_id, date(2026, 11, 17), date(2026, 11, 21))
+        assert list(cost) == [date(2026, 11, d) for d in range(17, 22)]
+        for day, total in cost.items():
+            rows = google.ad_group_hours(customer_id, day)
+            assert total == sum(row.metrics.cost_micros for row in rows)
+        assert cost[date(2026, 11, 21)] == 0
+        assert 0 < cost[date(2026, 11, 20)] < cost[date(2026, 11, 19)]
+
+
+def test_the_repeated_hour_of_the_autumn_dst_day_holds_both_utc_hours() -> None:
+    google = google_at(NOW)
+    day = date(2026, 11, 1)  # New York falls back at 02:00 EDT: 01:00-01:59 happens twice
+    rows = {
+        (row.ad_group.ad_group_id, row.hour): row for row in google.ad_group_hours(NEW_YORK, day)
+    }
+    for group in google.ad_groups(NEW_YORK):
+        first = google.metrics(group, datetime(2026, 11, 1, 5, tzinfo=UTC))
+        second = google.metrics(group, datetime(2026, 11, 1, 6, tzinfo=UTC))
+        row = rows.get((group.ad_group_id, 1))
+        assert (row.metrics if row else NO_METRICS) == first + second
+
+
+# -- the simulator's wire format -----------------------------------------------------------
+
+
+@pytest.fixture
+def access_token(simulator: SimulatorServer, world: World) -> str:
+    merchant = world.merchants[0]
+    response = httpx.post(
+        f"{simulator.base_url}/google-oauth/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": merchant.google_refresh_token,
+            "client_id": "sim-client-id",
+            "client_secret": "sim-client-secret",
+        },
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["token_type"], body["expires_in"]) == ("Bearer", 3599)
+    assert body["access_token"].startswith("ya29.")
+    return body["access_token"]
+
+
+@pytest.fixture
+def google(world: World) -> Iterator[GoogleAdsWorld]:
+    google = GoogleAdsWorld.of(world)
+    yield google
+    google.faults.clear()
+    google.stream_batch_size = 10_000
+
+
+def search(
+    simulator: SimulatorServer,
+    customer_id: str,
+    query: str,
+    access_token: str | None,
+    developer_token: str | None = "sim-developer-token",
+) -> httpx.Response:
+    headers = {}
+    if access_token is not None:
+        headers["Authorization"] = f"Bearer {access_token}"
+    if developer_token is not None:
+        headers["developer-token"] = developer_token
+    return httpx.post(
+        f"{simulator.base_url}/google-ads/v18/customers/{customer_id}/googleAds:searchStream",
+        json={"query": query},
+        headers=headers,
+    )
+
+
+def failure_of(error: dict) -> tuple[str, dict]:
+    [detail] = error["details"]
+    assert detail["@type"] == "type.googleapis.com/google.ads.googleads.v18.errors.GoogleAdsFailure"
+    [failure] = detail["errors"]
+    return error["status"], failure["errorCode"]
+
+
+def test_rows_stream_in_batches_with_int64_as_strings(
+    simulator: SimulatorServer, world: World, google: GoogleAdsWorld, access_token: str
+) -> None:
+    customer_id = world.merchants[0].google_customer_id
+    google.stream_batch_size = 25
+    response = search(
+        simulator, customer_id, HOURLY_QUERY.format(since=DAY, until=DAY), access_token
+    )
+    assert response.status_code == 200
+    batches = response.json()
+    truth = google.ad_group_hours(customer_id, DAY)
+    assert len(batches) == -(-len(truth) // 25) > 1
+    rows = [row for batch in batches for row in batch["results"]]
+    assert len(rows) == len(truth)
+    assert {batch["fieldMask"] for batch in batches} == {
+        "campaign.id,campaign.name,adGroup.id,adGroup.name,segments.date,segments.hour,"
+        "metrics.costMicros,metrics.impressions,metrics.clicks,metrics.conversions,"
+        "metrics.conversionsValue,customer.currencyCode,customer.timeZone"
+    }
+    first, expected = rows[0], truth[0]
+    assert first["adGroup"] == {
+        "resourceName": f"customers/{customer_id}/adGroups/{expected.ad_group.ad_group_id}",
+        "id": expected.ad_group.ad_group_id,
+        "name": expected.ad_group.ad_group_name,
+    }
+    assert first["segments"] == {"date": DAY.isoformat(), "hour": expected.hour}
+    assert first["customer"]["timeZone"] == "America/New_York"
+    for row in rows:
+        assert all(
+            isinstance(row["metrics"][f], str) for f in ("costMicros", "impressions", "clicks")
+        )
+        assert all(
+            isinstance(row["metrics"][f], float | int) for f in ("conversions", "conversionsValue")
+        )
+
+
+def test_an_empty_range_is_one_batch_without_results(
+    simulator: SimulatorServer, world: World, access_token: str
+) -> None:
+    response = search(
+        simulator,
+        world.merchants[0].google_customer_id,
+        HOURLY_QUERY.format(since="2026-12-01", until="2026-12-02"),
+        access_token,
+    )
+    [batch] = response.json()
+    assert "results" not in batch and batch["fieldMask"] and batch["requestId"]
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("FETCH campaign.id FROM ad_group", "EXPECTED_SELECT"),
+        ("SELECT campaign.id", "EXPECTED_FROM"),
+        ("SELECT campaign.id FROM keyword_view", "BAD_RESOURCE_TYPE_IN_FROM_CLAUSE"),
+        ("SELECT metrics.ctr, segments.date FROM ad_group", "UNRECOGNIZED_FIELD"),
+        ("SELECT segments.date, segments.hour FROM ad_group", "EXPECTED_FILTERS_ON_DATE_RANGE"),
+        (
+            "SELECT segments.date, segments.hour FROM ad_group "
+            "WHERE segments.date BETWEEN '2026-11-02' AND '2026-11-01'",
+            "DATE_RANGE_TOO_NARROW",
+        ),
+        (
+            "SELECT segments.date, segments.hour FROM ad_group "
+            "WHERE segments.date BETWEEN '2026-11-31' AND '2026-12-01'",
+            "BAD_VALUE",
+        ),
+        (
+            "SELECT segments.date, segments.hour FROM ad_group "
+            "WHERE segments.date DURING LAST_7_DAYS",
+            "QUERY_ERROR",
+        ),
+        (
+            "SELECT segments.date, segments.hour FROM ad_group "
+            "WHERE segments.date BETWEEN '2026-11-01' AND '2026-11-02' ORDER BY segments.hour",
+            "QUERY_ERROR",
+        ),
+    ],
+)
+def test_queries_outside_the_served_subset_are_refused_as_google_does(
+    simulator: SimulatorServer, world: World, access_token: str, query: str, code: str
+) -> None:
+    response = search(simulator, world.merchants[0].google_customer_id, query, access_token)
+    assert response.status_code == 400
+    # Raised inside the stream: REST clients get the error as an element of the array.
+    [element] = response.json()
+    assert failure_of(element["error"]) == ("INVALID_ARGUMENT", {"queryError": code})
+
+
+@pytest.mark.parametrize(
+    ("access", "developer_token", "status_code", "expected"),
+    [
+        (None, "sim-developer-token", 401, ("UNAUTHENTICATED", "authenticationError")),
+        ("ya29.forged", "sim-developer-token", 401, ("UNAUTHENTICATED", "authenticationError")),
+        ("valid", None, 400, ("INVALID_ARGUMENT", "requestError")),
+        ("valid", "not-ours", 403, ("PERMISSION_DENIED", "authorizationError")),
+    ],
+)
+def test_credentials_are_checked_with_googles_error_shape(
+    simulator: SimulatorServer,
+    world: World,
+    access_token: str,
+    access: str | None,
+    developer_token: str | None,
+    status_code: int,
+    expected: tuple[str, str],
+) -> None:
+    token = access_token if access == "valid" else access
+    response = search(
+        simulator,
+        world.merchants[0].google_customer_id,
+        "SELECT customer.id FROM customer",
+        token,
+        developer_token,
+    )
+    assert response.status_code == status_code
+    status, error_code = failure_of(response.json()["error"])
+    assert (status, *error_code) == expected
+    assert response.json()["error"]["code"] == status_code
+
+
+def test_another_merchants_customer_is_permission_denied(
+    simulator: SimulatorServer, world: World, access_token: str
+) -> None:
+    response = search(
+        simulator,
+        world.merchants[1].google_customer_id,
+        "SELECT customer.id FROM customer",
+        access_token,
+    )
+    assert response.status_code == 403
+    assert failure_of(response.json()["error"]) == (
+        "PERMISSION_DENIED",
+        {"authorizationError": "USER_PERMISSION_DENIED"},
+    )
+
+
+def test_throttling_announces_a_retry_delay(
+    simulator: SimulatorServer, world: World, google: GoogleAdsWorld, access_token: str
+) -> None:
+    google.faults.fail_search_stream(1, StreamFault.RESOURCE_EXHAUSTED, retry_delay_seconds=3)
+    google.faults.fail_search_stream(1, StreamFault.UNAVAILABLE)
+    customer_id = world.merchants[0].google_customer_id
+    throttled = search(simulator, customer_id, "SELECT customer.id FROM customer", access_token)
+    assert throttled.status_code == 429
+    error = throttled.json()["error"]
+    assert error["status"] == "RESOURCE_EXHAUSTED"
+    [failure] = error["details"][0]["errors"]
+    assert failure["details"]["quotaErrorDetails"]["retryDelay"] == "3s"
+    unavailable = search(simulator, customer_id, "SELECT customer.id FROM customer", access_token)
+    assert (unavailable.status_code, unavailable.json()["error"]["status"]) == (503, "UNAVAILABLE")
+    served = search(simulator, customer_id, "SELECT customer.id FROM customer", access_token)
+    assert served.json()[0]["results"] == [
+        {"customer": {"resourceName": f"customers/{customer_id}", "id": customer_id}}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("form", "status_code", "error"),
+    [
+        ({"client_secret": "guess"}, 401, "invalid_client"),
+        ({"refresh_token": "1//revoked"}, 400, "invalid_grant"),
+        ({"grant_type": "authorization_code"}, 400, "unsupported_grant_type"),
+    ],
+)
+def test_the_token_endpoint_answers_oauth_errors(
+    simulator: SimulatorServer, world: World, form: dict, status_code: int, error: str
+) -> None:
+    valid = {
+        "grant_type": "refresh_token",
+        "refresh_token": world.merchants[0].google_refresh_token,
+        "client_id": "sim-client-id",
+        "client_secret": "sim-client-secret",
+    }
+    response = httpx.post(f"{simulator.base_url}/google-oauth/token", data={**valid, **form})
+    assert response.status_code == status_code
+    assert response.json()["error"] == error
+    assert response.json()["error_description"]
