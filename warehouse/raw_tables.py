@@ -91,6 +91,8 @@ META_ADS_INSIGHTS_HOURLY = RawTable(
         ("purchase_value", "money"),
         ("currency", "text"),
     ),
+    natural_key=("date_start", "ad_id", "hour_of_day"),
+    non_negative=("spend", "impressions", "link_clicks", "purchases", "purchase_value"),
 )
 
 # Each slice is a capture of the account-local day so far; the run's last window also holds the
@@ -114,6 +116,8 @@ GOOGLE_ADS_AD_GROUP_HOURLY = RawTable(
         ("conversions", "decimal"),
         ("conversions_value", "money"),
     ),
+    natural_key=("segment_date", "ad_group_id", "segment_hour"),
+    non_negative=("cost_micros", "impressions", "clicks", "conversions", "conversions_value"),
 )
 
 # Campaigns, ad sets and ads as of a run, in the slice of its last window: Meta only tells the
@@ -200,11 +204,42 @@ SHOPIFY_ORDERS = RawTable(
     non_negative=("subtotal", "total_discounts", "shipping", "tax", "total", "total_refunded"),
 )
 
+# Storefront events sent by the merchant's Shopify web pixel to the API's pixel intake, landed
+# per window of receipt: the touchpoints multi-touch attribution is built from.
+SHOPIFY_PIXEL_EVENTS = RawTable(
+    name="shopify_pixel_events",
+    source="shopify",
+    columns=(
+        ("shop_domain", "text"),
+        ("event_id", "text"),
+        ("event_name", "text"),  # page_viewed | product_viewed | checkout_completed | ...
+        ("client_id", "text"),  # the pixel's visitor id, stable across sessions
+        ("occurred_at", "timestamp"),
+        ("received_at", "timestamp"),
+        ("page_url", "text"),
+        ("referrer", "text"),
+        ("utm_source", "text"),
+        ("utm_medium", "text"),
+        ("utm_campaign", "text"),
+        ("utm_content", "text"),
+        ("utm_term", "text"),
+        ("fbclid", "text"),
+        ("gclid", "text"),
+        ("order_id", "text"),  # checkout_completed only: the Shopify order id (gid)
+        ("customer_id", "text"),
+        ("order_total", "money"),
+        ("currency", "text"),
+    ),
+    natural_key=("event_id",),
+    non_negative=("order_total",),
+)
+
 RAW_TABLES: tuple[RawTable, ...] = (
     META_ADS_INSIGHTS_HOURLY,
     GOOGLE_ADS_AD_GROUP_HOURLY,
     META_ADS_ENTITIES,
     SHOPIFY_ORDERS,
+    SHOPIFY_PIXEL_EVENTS,
 )
 
 # One row per landed slice: what landed when, so checks can tell a window that landed empty from
