@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from metricx.settings import PROJECT_ROOT, get_settings
+from warehouse.url import parse_warehouse_url
 
 DEMO_TOKEN_LIFETIME_SECONDS = 7 * 24 * 3600
+DEPLOY_DIR = PROJECT_ROOT / "orchestration" / "deploy"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,7 +75,7 @@ def _demo(args: argparse.Namespace) -> int:
         os.environ.setdefault("DAGSTER_HOME", str(get_settings().dagster_home))
         get_settings.cache_clear()
         settings = get_settings()
-        Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+        _prepare_dagster_home(Path(os.environ["DAGSTER_HOME"]), settings.warehouse_url)
 
         from dagster import DagsterInstance
 
@@ -130,6 +133,14 @@ def _demo(args: argparse.Namespace) -> int:
             dagster_ui.terminate()
             dagster_ui.wait(timeout=30)
     return 0
+
+
+def _prepare_dagster_home(dagster_home: Path, warehouse_url: str) -> None:
+    """Give a new DuckDB deployment's instance its one-writer pool limit."""
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    instance_yaml = dagster_home / "dagster.yaml"
+    if not instance_yaml.exists() and parse_warehouse_url(warehouse_url).backend == "duckdb":
+        shutil.copy(DEPLOY_DIR / "dagster.duckdb.yaml", instance_yaml)
 
 
 def _simulated_platforms_env(simulator_url: str) -> dict[str, str]:

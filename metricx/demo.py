@@ -9,7 +9,8 @@ import httpx
 from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
 from metricx.settings import Settings
-from orchestration.definitions import PIPELINE_JOB_NAME
+from orchestration.definitions import INGEST_JOB_NAME, WAREHOUSE_JOB_NAME
+from orchestration.lib.windows import WINDOW
 from simulator.world import World
 from warehouse.appdb.credentials import CredentialCipher, load_cipher
 from warehouse.appdb.migrate import upgrade
@@ -22,7 +23,7 @@ from warehouse.appdb.upserts import (
     upsert_workspace,
 )
 
-WINDOW = timedelta(minutes=15)
+DAY_KEY_FORMAT = "%Y-%m-%d"
 
 
 @dataclass(frozen=True)
@@ -110,21 +111,49 @@ def seed_demo_workspaces(
         engine.dispose()
 
 
+@dataclass(frozen=True)
+class PipelineResult:
+    """The two runs of a pipeline pass: landing the windows, then building the models."""
+
+    ingest: ExecuteInProcessResult
+    warehouse: ExecuteInProcessResult | None
+
+    @property
+    def success(self) -> bool:
+        return self.ingest.success and self.warehouse is not None and self.warehouse.success
+
+
 def run_pipeline(
     definitions: Definitions, instance: DagsterInstance, demo_range: DemoRange
-) -> ExecuteInProcessResult:
-    """Materialize ingestion and dbt for the range in one run, recorded in `instance`."""
-    job = definitions.resolve_job_def(PIPELINE_JOB_NAME)
-    result = job.execute_in_process(
+) -> PipelineResult:
+    """Land the range's windows in one run, then build the models for the days it touches in
+    another, both recorded in `instance` (the jobs have different partitions: windows, days)."""
+    run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    ingest = definitions.resolve_job_def(INGEST_JOB_NAME).execute_in_process(
         instance=instance,
-        tags={
-            "dagster/asset_partition_range_start": demo_range.first_partition_key,
-            "dagster/asset_partition_range_end": demo_range.last_partition_key,
-        },
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        tags=_range_tags(demo_range.first_partition_key, demo_range.last_partition_key),
+        run_config=run_config,
         raise_on_error=False,
     )
-    return result
+    if not ingest.success:
+        return PipelineResult(ingest, None)
+    warehouse = definitions.resolve_job_def(WAREHOUSE_JOB_NAME).execute_in_process(
+        instance=instance,
+        tags=_range_tags(
+            demo_range.start.strftime(DAY_KEY_FORMAT),
+            (demo_range.end - WINDOW).strftime(DAY_KEY_FORMAT),
+        ),
+        run_config=run_config,
+        raise_on_error=False,
+    )
+    return PipelineResult(ingest, warehouse)
+
+
+def _range_tags(first_key: str, last_key: str) -> dict[str, str]:
+    return {
+        "dagster/asset_partition_range_start": first_key,
+        "dagster/asset_partition_range_end": last_key,
+    }
 
 
 def mint_demo_token(simulator_url: str, session_id: str, lifetime_seconds: int) -> str:

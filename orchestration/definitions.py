@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import (
-    AssetSelection,
-    Definitions,
-    build_schedule_from_partitioned_job,
-    define_asset_job,
-)
+from dagster import AssetSelection, Definitions, define_asset_job
 from dagster_dbt import DbtCliResource
 
 from metricx.settings import Settings, get_settings
@@ -19,20 +14,35 @@ from orchestration.defs.meta_ads.assets import meta_ads_entities, meta_ads_insig
 from orchestration.defs.meta_ads.resources import MetaAdsApiResource
 from orchestration.defs.shopify.assets import shopify_orders
 from orchestration.defs.shopify.resources import ShopifyAdminApiResource
+from orchestration.defs.shopify_pixel import SHOPIFY_PIXEL_ASSETS
 from orchestration.lib.resources import AppDatabaseResource, WarehouseResource
+from orchestration.partitions import daily_partitions, fifteen_minute_partitions
+from orchestration.schedules import build_schedules
+from orchestration.sensors import build_sentry_failure_sensor
 
-PIPELINE_JOB_NAME = "metricx_pipeline"
+INGEST_JOB_NAME = "ingest_windows"
+WAREHOUSE_JOB_NAME = "build_warehouse"
 
-pipeline_job = define_asset_job(
-    PIPELINE_JOB_NAME,
-    selection=AssetSelection.assets(
-        meta_ads_insights_hourly,
-        meta_ads_entities,
-        google_ads_ad_group_hourly,
-        shopify_orders,
-        metricx_dbt_models,
-    ),
-    description="Ingest every source for the window, then build the warehouse models for it.",
+LANDING_ASSETS = [
+    meta_ads_insights_hourly,
+    meta_ads_entities,
+    google_ads_ad_group_hourly,
+    shopify_orders,
+    *SHOPIFY_PIXEL_ASSETS,
+]
+
+ingest_job = define_asset_job(
+    INGEST_JOB_NAME,
+    selection=AssetSelection.assets(*LANDING_ASSETS),
+    partitions_def=fifteen_minute_partitions(),
+    description="Land every source's 15-minute windows for every active connection.",
+)
+
+warehouse_job = define_asset_job(
+    WAREHOUSE_JOB_NAME,
+    selection=AssetSelection.assets(metricx_dbt_models),
+    partitions_def=daily_partitions(),
+    description="Build the dbt models (staging → marts) for UTC days, from what has landed.",
 )
 
 
@@ -62,16 +72,12 @@ def build_resources(settings: Settings) -> dict[str, object]:
 
 
 def build_definitions(settings: Settings) -> Definitions:
+    sensors = [build_sentry_failure_sensor(settings.sentry_dsn)] if settings.sentry_dsn else []
     return Definitions(
-        assets=[
-            meta_ads_insights_hourly,
-            meta_ads_entities,
-            google_ads_ad_group_hourly,
-            shopify_orders,
-            metricx_dbt_models,
-        ],
-        jobs=[pipeline_job],
-        schedules=[build_schedule_from_partitioned_job(pipeline_job)],
+        assets=[*LANDING_ASSETS, metricx_dbt_models],
+        jobs=[ingest_job, warehouse_job],
+        schedules=build_schedules(ingest_job, meta_ads_insights_hourly.key),
+        sensors=sensors,
         resources=build_resources(settings),
     )
 

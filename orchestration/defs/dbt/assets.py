@@ -1,37 +1,31 @@
-"""Every dbt model as a Dagster asset, built for the run's window range."""
+"""Every dbt model as a Dagster asset, partitioned by UTC day and built for the run's days."""
 
 import json
 from collections.abc import Iterator
 from typing import Any
 
 from dagster import AssetExecutionContext, BackfillPolicy
-from dagster_dbt import (
-    DagsterDbtTranslator,
-    DagsterDbtTranslatorSettings,
-    DbtCliResource,
-    dbt_assets,
-)
+from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.dbt.project import dbt_project, ensure_manifest
+from orchestration.lib.dbt_translator import MetricxDbtTranslator
 from orchestration.lib.resources import WarehouseResource
-from orchestration.partitions import fifteen_minute_partitions
+from orchestration.partitions import daily_partitions
 from warehouse.connection import DuckDBWarehouse
 from warehouse.serving import publish_serving_copy
 
-translator = DagsterDbtTranslator(
-    settings=DagsterDbtTranslatorSettings(
-        # Each source's landing_log maps onto the ingestion asset that writes it.
-        enable_duplicate_source_asset_keys=True,
-    )
-)
+WAREHOUSE_WRITES_POOL = "warehouse_writes"
 
 
 @dbt_assets(
     manifest=ensure_manifest(),
     project=dbt_project,
-    partitions_def=fifteen_minute_partitions(),
+    partitions_def=daily_partitions(),
+    # A backfill of any number of days is one dbt build: the models are incremental on what
+    # landed, so one build covers every day at once.
     backfill_policy=BackfillPolicy.single_run(),
-    dagster_dbt_translator=translator,
+    dagster_dbt_translator=MetricxDbtTranslator(),
+    pool=WAREHOUSE_WRITES_POOL,
 )
 def metricx_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource

@@ -1,0 +1,78 @@
+"""When the pipeline runs on its own: the latest window every 15 minutes, and Meta's long
+restatement once a day. The models follow the landings by automation (see dbt_translator)."""
+
+from datetime import datetime, timedelta
+
+from dagster import (
+    AssetKey,
+    JobDefinition,
+    RunRequest,
+    ScheduleDefinition,
+    ScheduleEvaluationContext,
+    schedule,
+)
+
+from orchestration.lib.windows import WINDOW
+from orchestration.partitions import WINDOW_KEY_FORMAT
+
+# Platforms report a window's delivery a little after it ends; running 2 minutes past the
+# window boundary catches most of it, and the next windows' captures catch the rest.
+PLATFORM_LAG = timedelta(minutes=2)
+LATEST_WINDOW_CRON = "2,17,32,47 * * * *"
+# Meta attributes purchases up to 28 days after the click (its default attribution window).
+META_RESTATEMENT_CRON = "30 3 * * *"
+META_RESTATEMENT_DAYS = 28
+
+
+def latest_complete_window_key(at: datetime) -> str:
+    """The partition key of the last 15-minute window that ended at least PLATFORM_LAG ago."""
+    boundary = at - PLATFORM_LAG
+    boundary = boundary.replace(
+        minute=boundary.minute - boundary.minute % 15, second=0, microsecond=0
+    )
+    return (boundary - WINDOW).strftime(WINDOW_KEY_FORMAT)
+
+
+def build_schedules(
+    ingest_job: JobDefinition, meta_insights_key: AssetKey
+) -> list[ScheduleDefinition]:
+    @schedule(
+        name="ingest_latest_window",
+        cron_schedule=LATEST_WINDOW_CRON,
+        execution_timezone="UTC",
+        job=ingest_job,
+        description="Land every source's latest complete 15-minute window.",
+    )
+    def ingest_latest_window(context: ScheduleEvaluationContext) -> RunRequest:
+        # One run per tick, for that tick's window only: after a pause the daemon does not
+        # replay the missed windows (backfill those from the UI instead).
+        key = latest_complete_window_key(context.scheduled_execution_time)
+        return RunRequest(run_key=key, partition_key=key)
+
+    @schedule(
+        name="meta_restatement",
+        cron_schedule=META_RESTATEMENT_CRON,
+        execution_timezone="UTC",
+        job=ingest_job,
+        description=f"Re-land the last {META_RESTATEMENT_DAYS} days of Meta insights, which "
+        "keep gaining late-attributed purchases.",
+    )
+    def meta_restatement(context: ScheduleEvaluationContext) -> RunRequest:
+        key = latest_complete_window_key(context.scheduled_execution_time)
+        return RunRequest(
+            run_key=f"meta-restatement-{key}",
+            partition_key=key,
+            asset_selection=[meta_insights_key],
+            run_config={
+                "ops": {
+                    meta_insights_key.to_python_identifier(): {
+                        "config": {
+                            "restatement_days": META_RESTATEMENT_DAYS,
+                            "restatement_every_minutes": 15,
+                        }
+                    }
+                }
+            },
+        )
+
+    return [ingest_latest_window, meta_restatement]

@@ -1,0 +1,86 @@
+"""Pins what the code location promises, so an accidental change to the graph fails loudly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from dagster import AssetKey, build_schedule_context, validate_run_config
+
+from orchestration.definitions import INGEST_JOB_NAME, WAREHOUSE_JOB_NAME, defs
+from orchestration.partitions import daily_partitions, fifteen_minute_partitions
+from orchestration.schedules import latest_complete_window_key
+
+LANDING_KEYS = {
+    AssetKey(["raw", "meta_ads_insights_hourly"]),
+    AssetKey(["raw", "meta_ads_entities"]),
+    AssetKey(["raw", "google_ads_ad_group_hourly"]),
+    AssetKey(["raw", "shopify_orders"]),
+}
+
+
+def test_landing_assets_feed_the_models() -> None:
+    graph = defs.resolve_asset_graph()
+    keys = graph.get_all_asset_keys()
+    assert keys >= LANDING_KEYS
+    marts = {key for key in keys if key.path[0] == "marts"}
+    assert marts, "the dbt marts are assets"
+    upstream_of_marts = set().union(
+        *(graph.get(key).parent_keys for key in keys if key not in LANDING_KEYS)
+    )
+    assert AssetKey(["raw", "meta_ads_insights_hourly"]) in upstream_of_marts
+
+
+def test_partitions_are_15_minute_windows_for_landing_and_days_for_models() -> None:
+    windows = fifteen_minute_partitions()
+    assert windows.cron_schedule == "*/15 * * * *"
+    assert windows.timezone == "UTC"
+    assert windows.start == datetime(2026, 8, 1, tzinfo=UTC)
+    first_day = windows.get_partition_keys_between_indexes(0, 96)
+    assert first_day[0] == "2026-08-01-00:00" and first_day[-1] == "2026-08-01-23:45"
+
+    days = daily_partitions()
+    assert days.start == datetime(2026, 8, 1, tzinfo=UTC)
+    # Today is a partition while it runs, so the marts refresh all day.
+    assert days.end_offset == 1
+    assert defs.resolve_job_def(INGEST_JOB_NAME).partitions_def == windows
+    assert defs.resolve_job_def(WAREHOUSE_JOB_NAME).partitions_def == days
+
+
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        ("2026-11-20T10:02:00", "2026-11-20-09:45"),
+        ("2026-11-20T10:16:59", "2026-11-20-09:45"),
+        ("2026-11-20T10:17:00", "2026-11-20-10:00"),
+        ("2026-11-21T00:02:00", "2026-11-20-23:45"),
+    ],
+)
+def test_latest_window_waits_for_platform_lag(at: str, expected: str) -> None:
+    assert latest_complete_window_key(datetime.fromisoformat(at).replace(tzinfo=UTC)) == expected
+
+
+def test_schedules_request_one_valid_run_per_tick() -> None:
+    schedules = {schedule.name: schedule for schedule in defs.schedules}
+    assert {name: s.cron_schedule for name, s in schedules.items()} == {
+        "ingest_latest_window": "2,17,32,47 * * * *",
+        "meta_restatement": "30 3 * * *",
+    }
+    ingest_job = defs.resolve_job_def(INGEST_JOB_NAME)
+    tick = datetime(2026, 11, 20, 3, 30, tzinfo=UTC)
+    for schedule in schedules.values():
+        context = build_schedule_context(
+            repository_def=defs.get_repository_def(), scheduled_execution_time=tick
+        )
+        request = schedule.evaluate_tick(context).run_requests[0]
+        # 03:30 is too early for the 03:15 window (it ended less than PLATFORM_LAG ago).
+        assert request.partition_key == "2026-11-20-03:00"
+        validate_run_config(ingest_job, request.run_config)
+    restatement = schedules["meta_restatement"].evaluate_tick(
+        build_schedule_context(
+            repository_def=defs.get_repository_def(), scheduled_execution_time=tick
+        )
+    )
+    assert restatement.run_requests[0].asset_selection == [
+        AssetKey(["raw", "meta_ads_insights_hourly"])
+    ]
