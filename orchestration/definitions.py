@@ -14,7 +14,6 @@ from orchestration.defs.meta_ads.assets import meta_ads_entities, meta_ads_insig
 from orchestration.defs.meta_ads.resources import MetaAdsApiResource
 from orchestration.defs.shopify.assets import shopify_orders
 from orchestration.defs.shopify.resources import ShopifyAdminApiResource
-from orchestration.defs.shopify_pixel import SHOPIFY_PIXEL_ASSETS
 from orchestration.lib.resources import AppDatabaseResource, WarehouseResource
 from orchestration.partitions import daily_partitions, fifteen_minute_partitions
 from orchestration.schedules import build_schedules
@@ -28,7 +27,6 @@ LANDING_ASSETS = [
     meta_ads_entities,
     google_ads_ad_group_hourly,
     shopify_orders,
-    *SHOPIFY_PIXEL_ASSETS,
 ]
 
 ingest_job = define_asset_job(
