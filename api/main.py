@@ -9,8 +9,10 @@ import sentry_sdk
 from fastapi import FastAPI
 
 from api.health.router import router as health_router
+from api.kit.cors import PathScopedCORS
 from api.kit.errors import install_problem_handlers
 from api.kit.resources import open_resources
+from api.pixel.router import router as pixel_router
 from api.spend.router import router as spend_router
 from api.workspaces.router import router as workspaces_router
 from metricx.settings import Settings, get_settings
@@ -32,7 +34,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="metricx", version="0.1.0", lifespan=lifespan)
     install_problem_handlers(app)
+    # The pixel key is public and no cookies are used, so any shop origin may post events.
+    app.add_middleware(
+        PathScopedCORS,
+        prefix="/v1/pixel/",
+        allow_origins=["*"],
+        allow_methods=["POST"],
+        allow_headers=["Content-Type", "X-Metricx-Pixel-Key"],
+        max_age=86_400,
+    )
     app.include_router(health_router)
     app.include_router(workspaces_router)
     app.include_router(spend_router)
+    app.include_router(pixel_router)
     return app

@@ -6,10 +6,10 @@ import argparse
 import contextlib
 import sys
 
-from bench import thin_slice
+from bench import ingest_throughput, thin_slice
 from bench.environments import postgres_available
 
-BENCHMARKS = {"thin_slice": thin_slice.run}
+BENCHMARKS = {"ingest_throughput": ingest_throughput.run, "thin_slice": thin_slice.run}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,6 +32,7 @@ def test_upgrade_reaches_head_and_matches_the_models(
                 "workspaces",
                 "memberships",
                 "connections",
+                "pixel_events",
             }
             # Autogenerate finds no difference: the migration creates exactly the models.
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
