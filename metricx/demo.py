@@ -7,17 +7,20 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
+from sqlalchemy import select
 
 from metricx.settings import Settings
 from orchestration.definitions import INGEST_JOB_NAME, WAREHOUSE_JOB_NAME
 from orchestration.lib.windows import WINDOW
+from simulator.pixel_replay import pixel_batches, post_batch
 from simulator.world import World
 from warehouse.appdb.credentials import CredentialCipher, load_cipher
 from warehouse.appdb.migrate import upgrade
-from warehouse.appdb.models import Provider, Role
+from warehouse.appdb.models import Connection, Provider, Role
 from warehouse.appdb.session import make_engine, make_session_factory
 from warehouse.appdb.upserts import (
     ensure_membership,
+    ensure_pixel_key,
     upsert_connection,
     upsert_user,
     upsert_workspace,
@@ -96,7 +99,7 @@ def seed_demo_workspaces(
                     credentials={"refresh_token": merchant.google_refresh_token},
                     cipher=cipher,
                 )
-                upsert_connection(
+                shop = upsert_connection(
                     session,
                     workspace_id=workspace.id,
                     provider=Provider.SHOPIFY,
@@ -105,6 +108,7 @@ def seed_demo_workspaces(
                     credentials={"access_token": merchant.shopify_access_token},
                     cipher=cipher,
                 )
+                ensure_pixel_key(session, shop)
                 workspace_ids[merchant.slug] = workspace.id
             return workspace_ids
     finally:
@@ -121,6 +125,51 @@ class PipelineResult:
     @property
     def success(self) -> bool:
         return self.ingest.success and self.warehouse is not None and self.warehouse.success
+
+
+def replay_pixel_traffic(settings: Settings, world: World, demo_range: DemoRange) -> int:
+    """Post the shops' storefront events of the range to the pixel intake, each batch received
+    when the pixel would have sent it, so the pipeline lands it in its window. Returns the
+    events stored.
+
+    The intake runs in-process (its real route, through ASGI) with its receipt clock set to the
+    replayed moment: the live API would stamp the replay's wall-clock time instead.
+    """
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from api.pixel.dependencies import receipt_clock
+
+    engine = make_engine(settings.app_database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            keys = dict(
+                session.execute(
+                    select(Connection.external_account_id, Connection.pixel_key).where(
+                        Connection.provider == Provider.SHOPIFY,
+                        Connection.pixel_key.is_not(None),
+                    )
+                )
+                .tuples()
+                .all()
+            )
+    finally:
+        engine.dispose()
+    sent_at = demo_range.start
+    app = create_app(settings)
+    app.dependency_overrides[receipt_clock] = lambda: lambda: sent_at
+    stored = 0
+    with TestClient(app, base_url="http://metricx-api") as client:
+        for merchant in world.merchants:
+            key = keys.get(merchant.shop_domain)
+            if key is None:
+                continue
+            for batch in pixel_batches(
+                world, merchant.shop_domain, demo_range.start, demo_range.end
+            ):
+                sent_at = batch.sent_at
+                stored += post_batch(client, key, batch)["stored"]
+    return stored
 
 
 def run_pipeline(

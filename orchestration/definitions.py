@@ -6,13 +6,13 @@ from dagster import AssetSelection, Definitions, define_asset_job
 from dagster_dbt import DbtCliResource
 
 from metricx.settings import Settings, get_settings
+from orchestration.defs.app_database import APP_DATABASE_ASSETS
 from orchestration.defs.dbt.assets import metricx_dbt_models
 from orchestration.defs.dbt.project import DBT_EXECUTABLE, dbt_project
-from orchestration.defs.google_ads.assets import google_ads_ad_group_hourly
 from orchestration.defs.google_ads.resources import GoogleAdsApiResource
-from orchestration.defs.meta_ads.assets import meta_ads_entities, meta_ads_insights_hourly
+from orchestration.defs.landing import LANDING_ASSETS, LANDING_CHECKS
+from orchestration.defs.meta_ads.assets import meta_ads_insights_hourly
 from orchestration.defs.meta_ads.resources import MetaAdsApiResource
-from orchestration.defs.shopify.assets import shopify_orders
 from orchestration.defs.shopify.resources import ShopifyAdminApiResource
 from orchestration.lib.resources import AppDatabaseResource, WarehouseResource
 from orchestration.partitions import daily_partitions, fifteen_minute_partitions
@@ -21,13 +21,6 @@ from orchestration.sensors import build_sentry_failure_sensor
 
 INGEST_JOB_NAME = "ingest_windows"
 WAREHOUSE_JOB_NAME = "build_warehouse"
-
-LANDING_ASSETS = [
-    meta_ads_insights_hourly,
-    meta_ads_entities,
-    google_ads_ad_group_hourly,
-    shopify_orders,
-]
 
 ingest_job = define_asset_job(
     INGEST_JOB_NAME,
@@ -38,7 +31,7 @@ ingest_job = define_asset_job(
 
 warehouse_job = define_asset_job(
     WAREHOUSE_JOB_NAME,
-    selection=AssetSelection.assets(metricx_dbt_models),
+    selection=AssetSelection.assets(*APP_DATABASE_ASSETS, metricx_dbt_models),
     partitions_def=daily_partitions(),
     description="Build the dbt models (staging → marts) for UTC days, from what has landed.",
 )
@@ -72,7 +65,8 @@ def build_resources(settings: Settings) -> dict[str, object]:
 def build_definitions(settings: Settings) -> Definitions:
     sensors = [build_sentry_failure_sensor(settings.sentry_dsn)] if settings.sentry_dsn else []
     return Definitions(
-        assets=[*LANDING_ASSETS, metricx_dbt_models],
+        assets=[*LANDING_ASSETS, *APP_DATABASE_ASSETS, metricx_dbt_models],
+        asset_checks=LANDING_CHECKS,
         jobs=[ingest_job, warehouse_job],
         schedules=build_schedules(ingest_job, meta_ads_insights_hourly.key),
         sensors=sensors,

@@ -253,21 +253,29 @@ class GoogleAdsWorld:
 
     # -- delivery --------------------------------------------------------------------------
 
-    def metrics(self, ad_group: AdGroup, hour_start: datetime) -> GoogleMetrics:
-        """Metrics of `ad_group` in the UTC hour starting at `hour_start`, as of the clock."""
+    def metrics(
+        self, ad_group: AdGroup, hour_start: datetime, *, as_of: datetime | None = None
+    ) -> GoogleMetrics:
+        """Metrics of `ad_group` in the UTC hour starting at `hour_start`, as of `as_of`
+        (default the clock)."""
         if hour_start.tzinfo is None:
             raise ValueError("hour_start must be tz-aware")
         hour_start = hour_start.astimezone(UTC)
         if hour_start.minute or hour_start.second or hour_start.microsecond:
             raise ValueError(f"{hour_start.isoformat()} is not the start of an hour")
-        return self._metrics_as_of(ad_group, hour_start, self._world.now())
+        now = self._world.now() if as_of is None else as_of.astimezone(UTC)
+        return self._metrics_as_of(ad_group, hour_start, now)
 
-    def ad_group_hours(self, customer_id: str, local_date: date) -> list[AdGroupHour]:
-        """Hourly rows of one account-local day with any impressions, as of the clock.
+    def ad_group_hours(
+        self, customer_id: str, local_date: date, *, as_of: datetime | None = None
+    ) -> list[AdGroupHour]:
+        """Hourly rows of one account-local day with any impressions, as of `as_of` (default
+        the clock).
 
         Ordered by ad group id then hour, which is also the order the simulator serves.
         """
-        return self._ad_group_hours(customer_id, local_date, self._world.now())
+        now = self._world.now() if as_of is None else as_of.astimezone(UTC)
+        return self._ad_group_hours(customer_id, local_date, now)
 
     def cost_micros_by_day(self, customer_id: str, start: date, end: date) -> dict[date, int]:
         """Customer cost per account-local day from `start` to `end` inclusive, as of the clock."""

@@ -28,7 +28,6 @@ The story, per merchant and UTC hour:
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
 import struct
 import threading
@@ -45,6 +44,8 @@ from simulator.world import HOUR, AdOrders, Merchant, World
 
 _BASIS = 10_000  # draws and rates are integers in basis points: no float touches money
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # ids are built from hours since this instant
+# Sessions are placed by every ad-hour's final clicks and orders, read as of this instant, so a
+# session's place in its hour never moves while the hour is still running.
 _END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 _NO_ORDERS = AdOrders(0, Decimal("0.00"))
 _DAY = timedelta(days=1)
@@ -332,11 +333,7 @@ class ShopWorld:
 
     def __init__(self, world: World) -> None:
         self.world = world
-        # The same world read at the end of time: every ad-hour's final clicks and orders, so a
-        # session's place in its hour never moves while the hour is still running.
-        self._final = copy.copy(world)
-        self._final.clock = lambda: _END_OF_TIME
-        self._final_google = GoogleAdsWorld(self._final)
+        self._google = GoogleAdsWorld.of(world)
         self._by_shop = {m.shop_domain: m for m in world.merchants}
         self._merchant_no = {m.shop_domain: n for n, m in enumerate(world.merchants, start=1)}
         self._lock = threading.Lock()
@@ -576,12 +573,16 @@ class ShopWorld:
 
     def _meta_strata(self, merchant: Merchant, hour: datetime) -> list[_Stratum]:
         strata = []
-        for ad in self._final.ads(merchant.meta_account_id):
-            delivery = self._final.delivery(ad, hour)
+        for ad in self.world.ads(merchant.meta_account_id):
+            delivery = self.world.delivery(ad, hour, as_of=_END_OF_TIME)
             if not delivery.link_clicks:
                 continue
             # Meta claims at least the orders an ad drove: no claim, no order to look up.
-            driven = self._final.ad_driven_orders(ad, hour) if delivery.purchases else _NO_ORDERS
+            driven = (
+                self.world.ad_driven_orders(ad, hour, as_of=_END_OF_TIME)
+                if delivery.purchases
+                else _NO_ORDERS
+            )
             strata.append(
                 _Stratum(
                     key=f"meta:{ad.ad_id}",
@@ -598,8 +599,8 @@ class ShopWorld:
 
     def _google_strata(self, merchant: Merchant, hour: datetime) -> list[_Stratum]:
         strata = []
-        for group in self._final_google.ad_groups(merchant.google_customer_id):
-            metrics = self._final_google.metrics(group, hour)
+        for group in self._google.ad_groups(merchant.google_customer_id):
+            metrics = self._google.metrics(group, hour, as_of=_END_OF_TIME)
             if not metrics.clicks:
                 continue
             # Google's conversions are fractional (data-driven attribution); the shop records

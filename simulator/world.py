@@ -449,23 +449,32 @@ class World:
             raise ValueError("the world's clock must return tz-aware datetimes")
         return now.astimezone(UTC)
 
+    def _as_of(self, as_of: datetime | None) -> datetime:
+        if as_of is None:
+            return self.now()
+        if as_of.tzinfo is None:
+            raise ValueError("as_of must be tz-aware")
+        return as_of.astimezone(UTC)
+
     # -- delivery --------------------------------------------------------------------------
 
-    def delivery(self, ad: Ad, hour_start: datetime) -> Delivery:
+    def delivery(self, ad: Ad, hour_start: datetime, *, as_of: datetime | None = None) -> Delivery:
         """Delivery of `ad` in the UTC hour starting at `hour_start`, as Meta reports it as of
-        `clock()`: spend, impressions and clicks are final once the hour ended, purchases keep
-        being attributed for up to 28 days."""
+        `as_of` (default `clock()`): spend, impressions and clicks are final once the hour
+        ended, purchases keep being attributed for up to 28 days."""
         slot = self._slot(ad, hour_start)
         profile = self._require_book(ad.account_id).profiles[ad.ad_id]
-        return _reported(self._final_hour(ad.ad_id, profile, slot), slot, self.now())
+        return _reported(self._final_hour(ad.ad_id, profile, slot), slot, self._as_of(as_of))
 
-    def ad_driven_orders(self, ad: Ad, hour_start: datetime) -> AdOrders:
-        """Orders `ad` really drove in the hour, as of `clock()`: once Meta has attributed
-        everything, it claims more (view-through, cross-device, other channels' orders)."""
+    def ad_driven_orders(
+        self, ad: Ad, hour_start: datetime, *, as_of: datetime | None = None
+    ) -> AdOrders:
+        """Orders `ad` really drove in the hour, as of `as_of` (default `clock()`): once Meta has
+        attributed everything, it claims more (view-through, cross-device, other channels')."""
         slot = self._slot(ad, hour_start)
         profile = self._require_book(ad.account_id).profiles[ad.ad_id]
         final = self._final_hour(ad.ad_id, profile, slot)
-        elapsed_us = (self.now() - slot.start) // _MICROSECOND
+        elapsed_us = (self._as_of(as_of) - slot.start) // _MICROSECOND
         if final is None or elapsed_us <= 0:
             return AdOrders(0, Decimal("0.00"))
         count = final.real_orders * min(elapsed_us, _HOUR_MICROSECONDS) // _HOUR_MICROSECONDS
@@ -493,7 +502,7 @@ class World:
         below `from_ad_id`: a page of rows costs that page, not the whole day."""
         merchant = self._require_account(account_id)
         book = self._require_book(account_id)
-        now = self.now() if as_of is None else as_of.astimezone(UTC)
+        now = self._as_of(as_of)
         slots = _day_slots(local_date, merchant.timezone)
         start = 0 if from_ad_id is None else bisect.bisect_left(book.ad_ids, from_ad_id)
         for ad in book.ads[start:]:

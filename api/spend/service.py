@@ -14,11 +14,12 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 366
 CENT = Decimal("0.01")
 
+# In the workspace's currency: its ad accounts may bill in others.
 _DAILY_SPEND_SQL = """
-SELECT report_date, COALESCE(SUM(spend), 0) AS spend
-FROM marts.fct_ad_performance_daily
-WHERE workspace_id = :workspace_id AND report_date BETWEEN :start AND :end
-GROUP BY report_date
+SELECT date_day, COALESCE(SUM(spend_workspace_currency), 0) AS spend
+FROM marts.fct_ad_reporting_daily
+WHERE workspace_id = :workspace_id AND date_day BETWEEN :start AND :end
+GROUP BY date_day
 """
 
 
@@ -61,7 +62,7 @@ def daily_spend(warehouse: WarehouseReader, workspace_id: str, period: Period) -
         _DAILY_SPEND_SQL,
         {"workspace_id": workspace_id, "start": period.start, "end": period.end},
     )
-    spend_by_day = {row["report_date"]: _to_cents(row["spend"]) for row in rows}
+    spend_by_day = {row["date_day"]: _to_cents(row["spend"]) for row in rows}
     return [DaySpend(day, spend_by_day.get(day, Decimal("0.00"))) for day in period.days()]
 
 

@@ -1,5 +1,6 @@
-"""What every connector shares on the wire: retry pacing, a per-account request budget, and
-usage counters the orchestration records per connection."""
+"""What every connector shares on the wire: one request loop (budget, send, classify, retry),
+retry pacing, a per-account request budget, and usage counters the orchestration records per
+connection."""
 
 from __future__ import annotations
 
@@ -7,11 +8,21 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 import httpx
 
 # Failures where the request may never have reached the platform, or its answer was lost.
 RETRYABLE_TRANSPORT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class ReconnectRequired(Exception):
+    """Mixed into a platform's error when it refused the merchant's credentials (expired,
+    revoked): only the merchant reconnecting fixes it, so no run retries it."""
 
 
 @dataclass
@@ -60,3 +71,72 @@ class RequestBudget:
                 "the next run continues"
             )
         self.used += 1
+
+
+@dataclass(frozen=True)
+class Succeeded(Generic[T]):
+    value: T
+
+
+@dataclass(frozen=True)
+class RetryAfter:
+    """Worth another attempt, backing off at least `seconds` (the platform's hint); None when
+    the classifier already removed the cause (a new token, a refilled bucket) and no backoff
+    is due."""
+
+    failure: Exception
+    seconds: float | None = 0.0
+
+
+@dataclass(frozen=True)
+class Failed:
+    failure: Exception
+
+
+Verdict = Succeeded[T] | RetryAfter | Failed
+
+
+def send_with_retries(
+    send: Callable[[], R],
+    classify: Callable[[R], Verdict[T]],
+    *,
+    retry: RetryPolicy,
+    transport_failure: Callable[[Exception], Exception],
+    give_up: Callable[[Exception, int], Exception],
+    usage: SyncUsage | None = None,
+    budget: RequestBudget | None = None,
+    context: str = "",
+    before_each: Callable[[], None] | None = None,
+) -> T:
+    """Send until `classify` says the answer is good or hopeless, or the policy's retries are
+    spent (`give_up(last failure, retries)` is raised then).
+
+    Every attempt spends from `budget` and counts in `usage`; transport errors are retried as
+    `transport_failure(exc)`. `before_each` runs before every attempt, before its budget is
+    spent (refreshing a token, waiting for a rate bucket).
+    """
+    attempt = 0
+    while True:
+        if before_each is not None:
+            before_each()
+        if budget is not None:
+            budget.spend(context)
+        if usage is not None:
+            usage.requests += 1
+        try:
+            answer = send()
+        except RETRYABLE_TRANSPORT_ERRORS as exc:
+            verdict: Verdict[T] = RetryAfter(transport_failure(exc))
+        else:
+            verdict = classify(answer)
+        if isinstance(verdict, Succeeded):
+            return verdict.value
+        if isinstance(verdict, Failed):
+            raise verdict.failure
+        if attempt >= retry.max_retries:
+            raise give_up(verdict.failure, attempt)
+        if verdict.seconds is not None:
+            retry.wait(attempt, verdict.seconds)
+        attempt += 1
+        if usage is not None:
+            usage.retries += 1

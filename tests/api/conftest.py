@@ -23,10 +23,11 @@ from warehouse.connection import DuckDBWarehouse, open_warehouse
 from warehouse.serving import publish_serving_copy
 
 MART_DDL = """
-CREATE TABLE marts.fct_ad_performance_daily (
-    workspace_id VARCHAR, provider VARCHAR, account_id VARCHAR, campaign_id VARCHAR,
-    adset_id VARCHAR, ad_id VARCHAR, report_date DATE, currency VARCHAR,
-    spend DECIMAL(18, 4), impressions BIGINT, clicks BIGINT
+CREATE TABLE marts.fct_ad_reporting_daily (
+    workspace_id VARCHAR, platform VARCHAR, account_id VARCHAR, campaign_id VARCHAR,
+    ad_group_id VARCHAR, ad_id VARCHAR, date_day DATE, currency VARCHAR,
+    spend DECIMAL(38, 6), impressions BIGINT, clicks BIGINT,
+    workspace_currency VARCHAR, spend_workspace_currency DECIMAL(38, 4)
 )
 """
 
@@ -107,8 +108,8 @@ def build_marts(url: str, rows: list[tuple[str, str, str, date, Decimal]]) -> No
         warehouse.execute(MART_DDL)
         for workspace_id, provider, ad_id, day, spend in rows:
             warehouse.execute(
-                "INSERT INTO marts.fct_ad_performance_daily VALUES (:workspace_id, :provider, "
-                "'acct', 'camp', 'adset', :ad_id, :day, 'USD', :spend, 1000, 10)",
+                "INSERT INTO marts.fct_ad_reporting_daily VALUES (:workspace_id, :provider, "
+                "'acct', 'camp', 'adset', :ad_id, :day, 'USD', :spend, 1000, 10, 'USD', :spend)",
                 {
                     "workspace_id": workspace_id,
                     "provider": provider,

@@ -12,12 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.defs.meta_ads.sync import (
-    ConnectionOutcome,
-    restatement_due,
-    sync_entities,
-    sync_insights,
-)
+from orchestration.defs.meta_ads.sync import sync_entities, sync_insights
+from orchestration.lib.landing import ConnectionOutcome, restatement_due
 from orchestration.lib.resources import SyncTarget
 from orchestration.lib.windows import Window, windows_between
 from simulator.server import SimulatorServer

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, Definitions
 
-from metricx.demo import run_pipeline, seed_demo_workspaces
+from metricx.demo import replay_pixel_traffic, run_pipeline, seed_demo_workspaces
 from metricx.settings import Settings
 from orchestration.definitions import build_definitions
 from simulator.server import SimulatorServer
@@ -60,6 +60,8 @@ def pipeline_run(
         simulator_url=simulator.base_url,
     )
     workspace_ids = seed_demo_workspaces(settings, world)
+    # The storefronts' pixel traffic of the range, in the API's inbox as it would have arrived.
+    replay_pixel_traffic(settings, world, RUN_RANGE)
     definitions = build_definitions(settings)
     with DagsterInstance.ephemeral() as instance:
         succeeded = run_pipeline(definitions, instance, RUN_RANGE).success

@@ -17,10 +17,11 @@ async def test_daily_spend_endpoint_returns_the_mart_figures(pipeline_run: Pipel
     warehouse = open_warehouse(pipeline_run.settings.warehouse_url)
     try:
         expected = {
-            row["report_date"].isoformat(): Decimal(row["spend"]).quantize(Decimal("0.01"))
+            row["date_day"].isoformat(): Decimal(row["spend"]).quantize(Decimal("0.01"))
             for row in warehouse.fetch_all(
-                "SELECT report_date, sum(spend) AS spend FROM marts.fct_ad_performance_daily "
-                "WHERE workspace_id = :workspace_id GROUP BY report_date",
+                "SELECT date_day, sum(spend_workspace_currency) AS spend "
+                "FROM marts.fct_ad_reporting_daily "
+                "WHERE workspace_id = :workspace_id GROUP BY date_day",
                 {"workspace_id": workspace_id},
             )
         }

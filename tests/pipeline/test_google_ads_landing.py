@@ -3,10 +3,9 @@ DuckDB and PostgreSQL, checked against the world to the micro."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -122,16 +121,13 @@ def partition_key(window_start: datetime) -> str:
     return window_start.strftime("%Y-%m-%d-%H:%M")
 
 
-def truth_rows(google: GoogleAdsWorld, merchant: Merchant, window_start: datetime) -> set[tuple]:
-    """What the window's slice must hold: the local day up to the window's hour, and the
-    restated days before it in full, as the world reports them now."""
+def truth_rows(
+    google: GoogleAdsWorld, merchant: Merchant, window_start: datetime, *, whole_day: bool = False
+) -> set[tuple]:
+    """What the window's slice must hold: the local day up to the window's hour (the whole day
+    for a restated day's closing window), as the world reports it now."""
     local = window_start.astimezone(merchant.tz)
-    customer_id = merchant.google_customer_id
-    rows = [
-        row for row in google.ad_group_hours(customer_id, local.date()) if row.hour <= local.hour
-    ]
-    for n in range(1, RESTATEMENT_DAYS + 1):
-        rows += google.ad_group_hours(customer_id, local.date() - timedelta(days=n))
+    rows = google.ad_group_hours(merchant.google_customer_id, local.date())
     return {
         (
             row.ad_group.ad_group_id,
@@ -144,7 +140,14 @@ def truth_rows(google: GoogleAdsWorld, merchant: Merchant, window_start: datetim
             row.metrics.conversions_value,
         )
         for row in rows
+        if whole_day or row.hour <= local.hour
     }
+
+
+def closing_window_start(merchant: Merchant, day: date) -> datetime:
+    """Local 23:45 of `day`, in UTC: the window a restated day lands in."""
+    midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=merchant.tz)
+    return (midnight - WINDOW).astimezone(UTC)
 
 
 def landed_rows(landing: Landing, merchant: Merchant, window_start: datetime) -> set[tuple]:
@@ -179,34 +182,36 @@ def latest_capture(landing: Landing, merchant: Merchant, column: str) -> dict[da
     return {row["segment_date"]: Decimal(row["total"]) for row in rows}
 
 
-def test_a_window_lands_the_day_so_far_and_the_restated_days_to_the_micro(
+def test_a_window_lands_the_day_so_far_and_each_restated_day_in_its_closing_window(
     landing: Landing, world: World, google: GoogleAdsWorld
 ) -> None:
     result = landing.materialize(WINDOW_START)
     assert result.success
     for merchant in world.merchants:
         expected = truth_rows(google, merchant, WINDOW_START)
-        assert len(expected) > 100
+        assert len(expected) > 10
         assert landed_rows(landing, merchant, WINDOW_START) == expected
         local_day = WINDOW_START.astimezone(merchant.tz).date()
-        cost_by_day: dict[date, int] = defaultdict(int)
-        for row in expected:
-            cost_by_day[row[1]] += row[3]
-        restated = google.cost_micros_by_day(
-            merchant.google_customer_id,
-            local_day - timedelta(days=2),
-            local_day - timedelta(days=1),
+        restated_days = [local_day - timedelta(days=n) for n in range(1, RESTATEMENT_DAYS + 1)]
+        restated_cost = google.cost_micros_by_day(
+            merchant.google_customer_id, restated_days[-1], restated_days[0]
         )
-        assert {day: cost_by_day[day] for day in restated} == restated
+        for day in restated_days:
+            closing = closing_window_start(merchant, day)
+            landed = landed_rows(landing, merchant, closing)
+            assert landed == truth_rows(google, merchant, closing, whole_day=True)
+            assert {row[1] for row in landed} == {day}
+            assert sum(row[3] for row in landed) == restated_cost[day]
     metadata = materialization_metadata(result)
     assert (metadata["connections"], metadata["failed_connections"]) == (2, 0)
-    assert metadata["restated_days"] == RESTATEMENT_DAYS
+    assert metadata["restatement_days"] == RESTATEMENT_DAYS
 
 
-def test_re_running_a_window_replaces_exactly_its_slice(landing: Landing) -> None:
+def test_re_running_a_window_replaces_exactly_its_slices(landing: Landing) -> None:
     assert landing.materialize(WINDOW_START).success
     before = counts(landing)
-    assert before["raw_rows"] > 0 and before["slices"] == 2
+    # Per connection: the window, and the closing windows of the restated days.
+    assert before["raw_rows"] > 0 and before["slices"] == 2 * (1 + RESTATEMENT_DAYS)
     assert landing.materialize(WINDOW_START).success
     assert counts(landing) == before
 
@@ -215,23 +220,21 @@ def test_a_range_lands_one_capture_per_window_across_local_midnight(
     landing: Landing, world: World, google: GoogleAdsWorld
 ) -> None:
     # New York's midnight is 05:00 UTC: the range holds the end of the 19th and start of the 20th.
+    # Its last window starts at 05:15, off the hour: the run does not restate.
     first, last = (
         datetime(2026, 11, 20, 4, 30, tzinfo=UTC),
         datetime(2026, 11, 20, 5, 15, tzinfo=UTC),
     )
-    assert landing.materialize(first, last).success
+    result = landing.materialize(first, last)
+    assert result.success
+    assert materialization_metadata(result)["restatement_days"] == 0
     new_york = world.merchants[0]
     windows = [first + n * WINDOW for n in range(4)]
     assert counts(landing)["slices"] == 2 * len(windows)
-    for window_start in windows[:-1]:
-        local = window_start.astimezone(new_york.tz)
-        expected = {
-            row
-            for row in truth_rows(google, new_york, window_start)
-            if row[1] == local.date()  # only the run's last window holds restated days
-        }
-        assert landed_rows(landing, new_york, window_start) == expected
-    assert landed_rows(landing, new_york, windows[-1]) == truth_rows(google, new_york, windows[-1])
+    for window_start in windows:
+        assert landed_rows(landing, new_york, window_start) == truth_rows(
+            google, new_york, window_start
+        )
     assert {row[1] for row in landed_rows(landing, new_york, windows[0])} == {date(2026, 11, 19)}
 
 
@@ -277,13 +280,13 @@ def test_malformed_rows_are_quarantined_with_the_last_window(
     assert logged[0]["n"] == 2
 
 
-def test_a_connection_that_fails_does_not_stop_the_others(
+def test_a_revoked_connection_asks_for_a_reconnect_without_failing_the_others(
     landing: Landing, world: World, google: GoogleAdsWorld
 ) -> None:
     engine = make_engine(landing.settings.app_database_url)
     try:
         with make_session_factory(engine)() as session, session.begin():
-            upsert_connection(
+            revoked = upsert_connection(
                 session,
                 workspace_id=landing.workspace_ids[world.merchants[1].slug],
                 provider=Provider.GOOGLE_ADS,
@@ -291,13 +294,17 @@ def test_a_connection_that_fails_does_not_stop_the_others(
                 display_name="A revoked Google Ads connection",
                 credentials={"refresh_token": "1//revoked"},
                 cipher=load_cipher(landing.settings),
-            )
+            ).id
     finally:
         engine.dispose()
     result = landing.materialize(WINDOW_START)
-    assert not result.success
-    [failure] = result.get_step_failure_events()
-    assert "1 of 3 Google Ads connections failed" in str(failure.step_failure_data.error)
+    # A retry cannot fix a revoked grant: the run succeeds and names the connection instead.
+    assert result.success
+    metadata = materialization_metadata(result)
+    assert metadata["failed_connections"] == 1
+    assert metadata["connections_needing_reconnect"] == [revoked]
+    [outcome] = [o for o in metadata["outcomes"] if o["connection_id"] == revoked]
+    assert outcome["needs_reconnect"] and "reconnect Google Ads" in outcome["error"]
     for merchant in world.merchants:
         assert landed_rows(landing, merchant, WINDOW_START) == truth_rows(
             google, merchant, WINDOW_START
@@ -305,6 +312,7 @@ def test_a_connection_that_fails_does_not_stop_the_others(
 
 
 def materialization_metadata(result: ExecuteInProcessResult) -> dict:
-    [event] = result.get_asset_materialization_events()
+    # A range run reports one materialization per window, all with the run's metadata.
+    event = result.get_asset_materialization_events()[0]
     metadata = event.materialization.metadata
     return {key: value.value for key, value in metadata.items()}

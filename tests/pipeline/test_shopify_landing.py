@@ -263,7 +263,7 @@ def test_a_broken_order_is_quarantined_and_a_broken_shop_does_not_stop_the_other
 
     result = landing.materialize(BULK_UNTIL, PAGED_UNTIL)
     assert not result.success
-    outcomes = {o["shop_domain"]: o for o in _failure_metadata(result)["outcomes"].data}
+    outcomes = {o["account_id"]: o for o in _failure_metadata(result)["outcomes"].data}
     assert "HTTP 404" in outcomes["closed-store.myshopify.com"]["error"]
     assert outcomes[merchant.shop_domain]["quarantined"] == 1
     assert "error" not in outcomes[world.merchants[1].shop_domain]

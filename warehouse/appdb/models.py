@@ -12,9 +12,11 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     LargeBinary,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
@@ -134,5 +136,32 @@ class Connection(Base):
     # Fernet token of the JSON credentials; see credentials.py. Never store them in clear.
     credentials_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Public key the shop's web pixel sends its events with (Shopify connections only). Public
+    # because it ships in storefront JavaScript: it identifies the shop, it authorises nothing
+    # but writing into this connection's pixel inbox. Rotating it revokes the old one.
+    pixel_key: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
+
+
+class PixelEvent(Base):
+    """A storefront event received from a shop's web pixel, waiting to be landed.
+
+    The API only writes here (the warehouse has one writer: the pipeline), and the landing asset
+    moves each window's receipts into the warehouse. `event_id` is the pixel's own id: the pixel
+    retries, so it is unique per connection and a retry stores nothing twice.
+    """
+
+    __tablename__ = "pixel_events"
+    __table_args__ = (
+        UniqueConstraint("connection_id", "event_id", name="uq_pixel_events_event"),
+        Index("ix_pixel_events_received", "connection_id", "received_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[str] = mapped_column(Text)  # the event as the pixel sent it, JSON text
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -5,6 +5,7 @@ They flush (so ids are assigned) but leave the commit to the caller.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from cryptography.fernet import InvalidToken
@@ -90,6 +91,15 @@ def upsert_connection(
             connection.credentials_encrypted = cipher.encrypt(credentials)
     session.flush()
     return connection
+
+
+def ensure_pixel_key(session: Session, connection: Connection) -> str:
+    """The connection's pixel key, minted on first call and kept after, so the key already
+    pasted into the shop's pixel settings stays valid across seedings."""
+    if connection.pixel_key is None:
+        connection.pixel_key = f"pk_{secrets.token_urlsafe(24)}"
+        session.flush()
+    return connection.pixel_key
 
 
 def _readable(cipher: CredentialCipher, token: bytes) -> dict[str, Any] | None:

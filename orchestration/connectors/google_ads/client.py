@@ -20,10 +20,15 @@ import httpx
 from orchestration.connectors.google_ads.oauth import GoogleOAuthError, OAuthRefresher
 from orchestration.connectors.google_ads.records import GoogleAdsAdGroupHour, GoogleAdsCustomer
 from orchestration.connectors.http import (
-    RETRYABLE_TRANSPORT_ERRORS,
+    Failed,
+    ReconnectRequired,
     RequestBudget,
+    RetryAfter,
     RetryPolicy,
+    Succeeded,
     SyncUsage,
+    Verdict,
+    send_with_retries,
 )
 from orchestration.connectors.quarantine import MalformedRow
 
@@ -88,6 +93,21 @@ class GoogleAdsApiError(Exception):
         # A 401 about the developer token or the customer id is not cured by a new token.
         return self.http_status == 401 and all(
             code.startswith("authenticationError.OAUTH_TOKEN") for code in self.error_codes
+        )
+
+
+class GoogleAdsTokenError(GoogleAdsApiError, ReconnectRequired):
+    """Google refused the merchant's refresh token (invalid_grant), or an access token fresh
+    from it (401): only the merchant reconnecting Google Ads issues a usable one."""
+
+    @classmethod
+    def of(cls, failure: GoogleAdsApiError) -> GoogleAdsTokenError:
+        return cls(
+            str(failure),
+            http_status=failure.http_status,
+            status=failure.status,
+            error_codes=failure.error_codes,
+            request_id=failure.request_id,
         )
 
 
@@ -180,47 +200,51 @@ class GoogleAdsClient:
     def _search_stream(self, customer_id: str, query: str) -> list[dict[str, Any]]:
         url = f"{self._base_url}/customers/{customer_id}/googleAds:searchStream"
         context = f"Google Ads customer {customer_id}"
-        attempt = 0
+        headers: dict[str, str] = {}
         refreshed = False
-        while True:
-            headers = self._headers(context)
-            self._budget.spend(context)
-            self.usage.requests += 1
-            try:
-                response = self._http.post(
-                    url, json={"query": query}, headers=headers, timeout=self._timeout
-                )
-            except RETRYABLE_TRANSPORT_ERRORS as exc:
-                failure = GoogleAdsApiError(f"{context}: {type(exc).__name__}: {exc}")
-            else:
-                body = _json_or_none(response)
-                failure = _failure(context, response, body)
-                if failure is None:
-                    return body
-                if failure.needs_new_access_token and not refreshed:
-                    # An access token can expire or be revoked before the refresher expects.
-                    self._credentials.invalidate()
-                    refreshed = True
-                    self.usage.retries += 1
-                    continue
-                if not failure.retryable:
-                    raise failure
-            if attempt >= self._retry.max_retries:
-                raise GoogleAdsApiError(
-                    f"{failure} (gave up after {attempt} retries)",
-                    http_status=failure.http_status,
-                    status=failure.status,
-                    error_codes=failure.error_codes,
-                    request_id=failure.request_id,
-                )
-            self._retry.wait(attempt, failure.retry_delay_seconds)
-            attempt += 1
-            self.usage.retries += 1
+
+        def authorize() -> None:
+            headers.update(self._headers(context))
+
+        def classify(response: httpx.Response) -> Verdict[list[dict[str, Any]]]:
+            nonlocal refreshed
+            body = _json_or_none(response)
+            failure = _failure(context, response, body)
+            if failure is None:
+                return Succeeded(body)
+            if failure.needs_new_access_token:
+                if refreshed:
+                    return Failed(GoogleAdsTokenError.of(failure))
+                # An access token can expire or be revoked before the refresher expects.
+                self._credentials.invalidate()
+                refreshed = True
+                return RetryAfter(failure, None)
+            if not failure.retryable:
+                return Failed(failure)
+            return RetryAfter(failure, failure.retry_delay_seconds)
+
+        return send_with_retries(
+            lambda: self._http.post(
+                url, json={"query": query}, headers=headers, timeout=self._timeout
+            ),
+            classify,
+            retry=self._retry,
+            transport_failure=lambda exc: GoogleAdsApiError(
+                f"{context}: {type(exc).__name__}: {exc}"
+            ),
+            give_up=_gave_up,
+            usage=self.usage,
+            budget=self._budget,
+            context=context,
+            before_each=authorize,
+        )
 
     def _headers(self, context: str) -> dict[str, str]:
         try:
             access_token = self._credentials.access_token()
         except GoogleOAuthError as exc:
+            if exc.error == "invalid_grant":
+                raise GoogleAdsTokenError(f"{context}: {exc}") from exc
             raise GoogleAdsApiError(f"{context}: {exc}") from exc
         headers = {
             "Authorization": f"Bearer {access_token}",
@@ -229,6 +253,16 @@ class GoogleAdsClient:
         if self._login_customer_id:
             headers["login-customer-id"] = self._login_customer_id
         return headers
+
+
+def _gave_up(failure: GoogleAdsApiError, retries: int) -> GoogleAdsApiError:
+    return GoogleAdsApiError(
+        f"{failure} (gave up after {retries} retries)",
+        http_status=failure.http_status,
+        status=failure.status,
+        error_codes=failure.error_codes,
+        request_id=failure.request_id,
+    )
 
 
 def bare_customer_id(customer_id: str) -> str:

@@ -13,7 +13,14 @@ from typing import Any
 
 import httpx
 
-from orchestration.connectors.http import RETRYABLE_TRANSPORT_ERRORS, RetryPolicy
+from orchestration.connectors.http import (
+    Failed,
+    RetryAfter,
+    RetryPolicy,
+    Succeeded,
+    Verdict,
+    send_with_retries,
+)
 
 # Refresh this long before the announced expiry, so a token never runs out mid-request.
 EXPIRY_MARGIN_SECONDS = 60.0
@@ -78,32 +85,41 @@ class OAuthRefresher:
         self._token = None
 
     def _refresh(self) -> _AccessToken:
-        attempt = 0
-        while True:
+        def send() -> tuple[float, httpx.Response]:
             requested_at = self._clock()
-            try:
-                response = self._http.post(self._token_url, data=self._form, timeout=self._timeout)
-            except RETRYABLE_TRANSPORT_ERRORS as exc:
-                failure = GoogleOAuthError(None, f"token endpoint: {type(exc).__name__}: {exc}")
-            else:
-                payload = _json_object(response)
-                if response.is_success and isinstance(payload.get("access_token"), str):
-                    self.refreshes += 1
-                    expires_in = payload.get("expires_in")
-                    # Without a usable lifetime the token is used once and then refreshed.
-                    lifetime = expires_in if isinstance(expires_in, int | float) else 0
-                    return _AccessToken(
-                        payload["access_token"], requested_at + lifetime - EXPIRY_MARGIN_SECONDS
-                    )
-                failure = _token_error(response, payload)
-                if response.status_code < 500:
-                    raise failure
-            if attempt >= self._retry.max_retries:
-                raise GoogleOAuthError(
-                    failure.error, f"{failure} (gave up after {attempt} retries)"
+            return requested_at, self._http.post(
+                self._token_url, data=self._form, timeout=self._timeout
+            )
+
+        return send_with_retries(
+            send,
+            self._classify,
+            retry=self._retry,
+            transport_failure=lambda exc: GoogleOAuthError(
+                None, f"token endpoint: {type(exc).__name__}: {exc}"
+            ),
+            give_up=_gave_up,
+        )
+
+    def _classify(self, sent: tuple[float, httpx.Response]) -> Verdict[_AccessToken]:
+        requested_at, response = sent
+        payload = _json_object(response)
+        if response.is_success and isinstance(payload.get("access_token"), str):
+            self.refreshes += 1
+            expires_in = payload.get("expires_in")
+            # Without a usable lifetime the token is used once and then refreshed.
+            lifetime = expires_in if isinstance(expires_in, int | float) else 0
+            return Succeeded(
+                _AccessToken(
+                    payload["access_token"], requested_at + lifetime - EXPIRY_MARGIN_SECONDS
                 )
-            self._retry.wait(attempt)
-            attempt += 1
+            )
+        failure = _token_error(response, payload)
+        return Failed(failure) if response.status_code < 500 else RetryAfter(failure)
+
+
+def _gave_up(failure: GoogleOAuthError, retries: int) -> GoogleOAuthError:
+    return GoogleOAuthError(failure.error, f"{failure} (gave up after {retries} retries)")
 
 
 def _json_object(response: httpx.Response) -> dict[str, Any]:

@@ -16,10 +16,15 @@ from typing import Any
 import httpx
 
 from orchestration.connectors.http import (
-    RETRYABLE_TRANSPORT_ERRORS,
+    Failed,
+    ReconnectRequired,
     RequestBudget,
+    RetryAfter,
     RetryPolicy,
+    Succeeded,
     SyncUsage,
+    Verdict,
+    send_with_retries,
 )
 from orchestration.connectors.meta_ads.async_reports import ReportRunState
 from orchestration.connectors.meta_ads.entities import (
@@ -86,7 +91,7 @@ class MetaApiError(Exception):
         self.fbtrace_id = fbtrace_id
 
 
-class MetaTokenError(MetaApiError):
+class MetaTokenError(MetaApiError, ReconnectRequired):
     """The merchant's access token no longer works (Graph code 190): never retried, because
     only the merchant reconnecting Meta Ads issues a new one."""
 
@@ -252,47 +257,53 @@ class MetaAdsClient:
         budget = self._budgets.setdefault(
             account_id, RequestBudget(max_requests=self._max_requests_per_account)
         )
-        attempt = 0
-        while True:
-            budget.spend(context)
-            self.usage.requests += 1
-            wait_hint = 0.0
-            try:
-                response = self._http.request(
-                    method, url, params=params, headers=self._headers, timeout=self._timeout
-                )
-            except RETRYABLE_TRANSPORT_ERRORS as exc:
-                failure = MetaApiError(None, None, f"{context}: {type(exc).__name__}: {exc}", None)
-            else:
-                payload = _json_or_none(response)
-                error = payload.get("error") if isinstance(payload, dict) else None
-                if response.is_success and isinstance(payload, dict) and error is None:
-                    return payload
-                failure = _api_error(response, error, context)
-                if not _retryable(failure, response, error):
-                    raise failure
-                if failure.code in THROTTLING_CODES:
-                    wait_hint = _seconds_to_regain_access(response, self._retry)
-                    if wait_hint > self._retry.max_backoff_seconds:
-                        # Calling before access is back only prolongs the block.
-                        raise MetaApiError(
-                            failure.code,
-                            failure.subcode,
-                            f"{failure.message} — Meta asks to wait {wait_hint:g} s, longer "
-                            f"than a sync waits ({self._retry.max_backoff_seconds:g} s); the "
-                            "next run continues",
-                            failure.fbtrace_id,
-                        )
-            if attempt >= self._retry.max_retries:
-                raise MetaApiError(
+        return send_with_retries(
+            lambda: self._http.request(
+                method, url, params=params, headers=self._headers, timeout=self._timeout
+            ),
+            lambda response: self._classify(response, context),
+            retry=self._retry,
+            transport_failure=lambda exc: MetaApiError(
+                None, None, f"{context}: {type(exc).__name__}: {exc}", None
+            ),
+            give_up=_gave_up,
+            usage=self.usage,
+            budget=budget,
+            context=context,
+        )
+
+    def _classify(self, response: httpx.Response, context: str) -> Verdict[dict[str, Any]]:
+        payload = _json_or_none(response)
+        error = payload.get("error") if isinstance(payload, dict) else None
+        if response.is_success and isinstance(payload, dict) and error is None:
+            return Succeeded(payload)
+        failure = _api_error(response, error, context)
+        if not _retryable(failure, response, error):
+            return Failed(failure)
+        if failure.code not in THROTTLING_CODES:
+            return RetryAfter(failure)
+        wait_hint = _seconds_to_regain_access(response, self._retry)
+        if wait_hint > self._retry.max_backoff_seconds:
+            # Calling before access is back only prolongs the block.
+            return Failed(
+                MetaApiError(
                     failure.code,
                     failure.subcode,
-                    f"{failure.message} (gave up after {attempt} retries)",
+                    f"{failure.message} — Meta asks to wait {wait_hint:g} s, longer than a "
+                    f"sync waits ({self._retry.max_backoff_seconds:g} s); the next run continues",
                     failure.fbtrace_id,
                 )
-            self._retry.wait(attempt, wait_hint)
-            attempt += 1
-            self.usage.retries += 1
+            )
+        return RetryAfter(failure, wait_hint)
+
+
+def _gave_up(failure: MetaApiError, retries: int) -> MetaApiError:
+    return MetaApiError(
+        failure.code,
+        failure.subcode,
+        f"{failure.message} (gave up after {retries} retries)",
+        failure.fbtrace_id,
+    )
 
 
 def _bare_account_id(account_id: str) -> str:

@@ -12,7 +12,7 @@ used the points) it waits exactly as long as the refill needs.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import InvalidOperation
 from types import TracebackType
@@ -21,10 +21,16 @@ from typing import Any
 import httpx
 
 from orchestration.connectors.http import (
-    RETRYABLE_TRANSPORT_ERRORS,
+    Failed,
+    ReconnectRequired,
     RequestBudget,
+    RetryAfter,
     RetryPolicy,
+    Succeeded,
     SyncUsage,
+    T,
+    Verdict,
+    send_with_retries,
 )
 from orchestration.connectors.quarantine import MalformedRow
 from orchestration.connectors.shopify.bulk import reassemble
@@ -116,6 +122,11 @@ class ShopifyApiError(Exception):
         super().__init__(message)
         self.status = status
         self.code = code
+
+
+class ShopifyTokenError(ShopifyApiError, ReconnectRequired):
+    """Shopify refused the shop's access token (HTTP 401: uninstalled app, rotated token): only
+    the merchant reconnecting the shop issues a new one."""
 
 
 class ShopifyAdminClient:
@@ -242,89 +253,103 @@ class ShopifyAdminClient:
 
     def _download(self, url: str) -> list[str]:
         # The file sits behind a signed storage URL: no access token goes with it.
-        attempt = 0
-        while True:
-            self._budget.spend(f"shop {self.shop_domain}")
-            self.usage.requests += 1
-            try:
-                response = self._http.get(url, timeout=self._timeout)
-            except RETRYABLE_TRANSPORT_ERRORS as exc:
-                failure = f"{type(exc).__name__}: {exc}"
-            else:
-                if response.is_success:
-                    return response.text.splitlines()
-                if response.status_code < 500:
-                    raise ShopifyApiError(
-                        f"shop {self.shop_domain}: bulk file download failed "
-                        f"(HTTP {response.status_code}); the next run retries",
-                        status=response.status_code,
-                    )
-                failure = f"HTTP {response.status_code}"
-            self._retry_or_give_up(attempt, f"bulk file download: {failure}")
-            attempt += 1
+        def classify(response: httpx.Response) -> Verdict[list[str]]:
+            if response.is_success:
+                return Succeeded(response.text.splitlines())
+            if response.status_code >= 500:
+                return RetryAfter(
+                    ShopifyApiError(f"bulk file download: HTTP {response.status_code}")
+                )
+            return Failed(
+                ShopifyApiError(
+                    f"shop {self.shop_domain}: bulk file download failed "
+                    f"(HTTP {response.status_code}); the next run retries",
+                    status=response.status_code,
+                )
+            )
+
+        return self._send(
+            lambda: self._http.get(url, timeout=self._timeout),
+            classify,
+            what="bulk file download: ",
+        )
 
     def _query(self, query: str, variables: Mapping[str, Any]) -> dict[str, Any]:
         """POST one GraphQL operation, retrying what is worth retrying; returns `data`."""
-        attempt = 0
         body = {"query": query, "variables": dict(variables)}
-        while True:
-            self._await_points(query)
-            self._budget.spend(f"shop {self.shop_domain}")
-            self.usage.requests += 1
-            hint: float | None = 0.0
-            try:
-                response = self._http.post(
-                    self._endpoint,
-                    json=body,
-                    headers={"X-Shopify-Access-Token": self._access_token},
-                    timeout=self._timeout,
-                )
-            except RETRYABLE_TRANSPORT_ERRORS as exc:
-                failure = f"{type(exc).__name__}: {exc}"
-            else:
-                payload = _json_or_none(response)
-                if response.status_code == 429:
-                    failure = "HTTP 429 Too Many Requests"
-                    hint = _retry_after(response)
-                elif response.status_code >= 500:
-                    failure = f"HTTP {response.status_code}"
-                elif not response.is_success or not isinstance(payload, dict):
-                    raise self._refused(response, payload)
-                else:
-                    cost = (payload.get("extensions") or {}).get("cost")
-                    self._note_bucket(query, cost)
-                    errors = payload.get("errors")
-                    if not errors:
-                        return payload["data"]
-                    if not _throttled(errors):
-                        raise ShopifyApiError(
-                            f"shop {self.shop_domain}: GraphQL error: {_messages(errors)}",
-                            status=response.status_code,
-                            code=_first_code(errors),
-                        )
-                    failure = "THROTTLED"
-                    # With the bucket's state just reported, the next turn of the loop waits
-                    # exactly as long as the refill needs; backing off on top would only slow.
-                    hint = None if self._can_await_points(query) else 0.0
-            self._retry_or_give_up(attempt, failure, hint)
-            attempt += 1
 
-    def _retry_or_give_up(self, attempt: int, failure: str, hint: float | None = 0.0) -> None:
-        """Give up after the policy's retries; otherwise count a retry and back off, at least
-        `hint` seconds (None: the caller waits by other means)."""
-        if attempt >= self._retry.max_retries:
-            raise ShopifyApiError(
-                f"shop {self.shop_domain}: {failure} (gave up after {attempt} retries); "
-                "the next run retries"
+        def classify(response: httpx.Response) -> Verdict[dict[str, Any]]:
+            payload = _json_or_none(response)
+            if response.status_code == 429:
+                return RetryAfter(
+                    ShopifyApiError("HTTP 429 Too Many Requests"), _retry_after(response)
+                )
+            if response.status_code >= 500:
+                return RetryAfter(ShopifyApiError(f"HTTP {response.status_code}"))
+            if not response.is_success or not isinstance(payload, dict):
+                return Failed(self._refused(response, payload))
+            self._note_bucket(query, (payload.get("extensions") or {}).get("cost"))
+            errors = payload.get("errors")
+            if not errors:
+                return Succeeded(payload["data"])
+            if not _throttled(errors):
+                return Failed(
+                    ShopifyApiError(
+                        f"shop {self.shop_domain}: GraphQL error: {_messages(errors)}",
+                        status=response.status_code,
+                        code=_first_code(errors),
+                    )
+                )
+            # With the bucket's state just reported, the next attempt waits exactly as long as
+            # the refill needs; backing off on top would only slow.
+            return RetryAfter(
+                ShopifyApiError("THROTTLED"), None if self._can_await_points(query) else 0.0
             )
-        self.usage.retries += 1
-        if hint is not None:
-            self._retry.wait(attempt, hint)
+
+        return self._send(
+            lambda: self._http.post(
+                self._endpoint,
+                json=body,
+                headers={"X-Shopify-Access-Token": self._access_token},
+                timeout=self._timeout,
+            ),
+            classify,
+            before_each=lambda: self._await_points(query),
+        )
+
+    def _send(
+        self,
+        send: Callable[[], httpx.Response],
+        classify: Callable[[httpx.Response], Verdict[T]],
+        *,
+        what: str = "",
+        before_each: Callable[[], None] | None = None,
+    ) -> T:
+        return send_with_retries(
+            send,
+            classify,
+            retry=self._retry,
+            transport_failure=lambda exc: ShopifyApiError(f"{what}{type(exc).__name__}: {exc}"),
+            give_up=lambda failure, retries: ShopifyApiError(
+                f"shop {self.shop_domain}: {failure} (gave up after {retries} retries); "
+                "the next run retries"
+            ),
+            usage=self.usage,
+            budget=self._budget,
+            context=f"shop {self.shop_domain}",
+            before_each=before_each,
+        )
 
     def _refused(self, response: httpx.Response, payload: Any) -> ShopifyApiError:
         status = response.status_code
         detail = payload.get("errors") if isinstance(payload, dict) else response.text[:200]
-        if status in (401, 403):
+        if status == 401:
+            return ShopifyTokenError(
+                f"shop {self.shop_domain}: the access token was rejected; reconnect the shop in "
+                f"metricx (HTTP {status}: {detail})",
+                status=status,
+            )
+        if status == 403:
             action = "the access token was rejected; reconnect the shop in metricx"
         elif status == 404:
             action = f"no shop answers at {self._endpoint}; check the shop domain and API version"

@@ -9,12 +9,11 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.dbt.project import dbt_project, ensure_manifest
 from orchestration.lib.dbt_translator import MetricxDbtTranslator
+from orchestration.lib.landing import WAREHOUSE_WRITES_POOL
 from orchestration.lib.resources import WarehouseResource
 from orchestration.partitions import daily_partitions
 from warehouse.connection import DuckDBWarehouse
 from warehouse.serving import publish_serving_copy
-
-WAREHOUSE_WRITES_POOL = "warehouse_writes"
 
 
 @dbt_assets(

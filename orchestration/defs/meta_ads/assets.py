@@ -6,44 +6,31 @@ function's annotations at definition time.
 """
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
-from dagster import (
-    AssetExecutionContext,
-    AssetKey,
-    BackfillPolicy,
-    Config,
-    Failure,
-    MaterializeResult,
-    MetadataValue,
-    asset,
-)
+from dagster import AssetExecutionContext, MaterializeResult
 from pydantic import Field
 
 from orchestration.connectors.meta_ads.client import DEFAULT_PURCHASE_ACTION_TYPE, MetaAdsClient
 from orchestration.defs.meta_ads.resources import MetaAdsApiResource
-from orchestration.defs.meta_ads.sync import (
+from orchestration.defs.meta_ads.sync import MAX_RESTATEMENT_DAYS, sync_entities, sync_insights
+from orchestration.lib.landing import (
     DEFAULT_RESTATEMENT_DAYS,
-    DEFAULT_RESTATEMENT_EVERY_MINUTES,
-    MAX_RESTATEMENT_DAYS,
     ConnectionOutcome,
-    restatement_due,
-    sync_entities,
-    sync_insights,
+    RestatementConfig,
+    landing_asset,
+    landing_result,
+    run_windows,
+    sync_every_connection,
 )
 from orchestration.lib.resources import AppDatabaseResource, SyncTarget, WarehouseResource
-from orchestration.lib.windows import Window, windows_between
-from orchestration.partitions import fifteen_minute_partitions
+from orchestration.lib.windows import Window
 from warehouse.connection import Warehouse
 from warehouse.raw_tables import META_ADS_ENTITIES, META_ADS_INSIGHTS_HOURLY
-
-# Requests in flight at once; each connection is one sequential request series.
-MAX_CONCURRENT_CONNECTIONS = 8
 
 ConnectionSync = Callable[[SyncTarget, MetaAdsClient, list[Window], Warehouse], ConnectionOutcome]
 
 
-class MetaAdsInsightsConfig(Config):
+class MetaAdsInsightsConfig(RestatementConfig):
     restatement_days: int = Field(
         default=DEFAULT_RESTATEMENT_DAYS,
         ge=0,
@@ -51,19 +38,11 @@ class MetaAdsInsightsConfig(Config):
         description="Account-local days before the last window's day that a restating run lands "
         "again, whole, so purchases Meta attributes late reach the marts.",
     )
-    restatement_every_minutes: int = Field(
-        default=DEFAULT_RESTATEMENT_EVERY_MINUTES,
-        description="Runs whose last window starts a multiple of this after UTC midnight "
-        "restate; 15 restates on every run.",
-    )
 
 
-@asset(
-    key=AssetKey(["raw", META_ADS_INSIGHTS_HOURLY.name]),
-    partitions_def=fifteen_minute_partitions(),
-    # A backfill runs as one run per range, so the connector fetches each day once.
-    backfill_policy=BackfillPolicy.single_run(),
-    group_name="meta_ads",
+@landing_asset(
+    META_ADS_INSIGHTS_HOURLY,
+    group="meta_ads",
     kinds={"python", "meta"},
     description=(
         "Ad-level hourly insights from the Meta Marketing API, one capture of the account-local "
@@ -71,6 +50,7 @@ class MetaAdsInsightsConfig(Config):
         "their closing windows with the purchases Meta attributed since. A re-run replaces "
         "exactly its windows."
     ),
+    config_cls=MetaAdsInsightsConfig,
 )
 def meta_ads_insights_hourly(
     context: AssetExecutionContext,
@@ -79,12 +59,8 @@ def meta_ads_insights_hourly(
     app_database: AppDatabaseResource,
     meta_ads_api: MetaAdsApiResource,
 ) -> MaterializeResult:
-    windows = _run_windows(context)
-    restatement_days = (
-        config.restatement_days
-        if restatement_due(windows[-1], config.restatement_every_minutes)
-        else 0
-    )
+    windows = run_windows(context)
+    restatement_days = config.days_to_restate(windows)
 
     def sync(
         target: SyncTarget, client: MetaAdsClient, windows: list[Window], landing: Warehouse
@@ -92,14 +68,14 @@ def meta_ads_insights_hourly(
         return sync_insights(target, client, windows, landing, restatement_days=restatement_days)
 
     outcomes = _sync_every_connection(windows, warehouse, app_database, meta_ads_api, sync)
-    return _result(context, "insights", windows, outcomes, restatement_days=restatement_days)
+    return landing_result(
+        context, "Meta insights", windows, outcomes, restatement_days=restatement_days
+    )
 
 
-@asset(
-    key=AssetKey(["raw", META_ADS_ENTITIES.name]),
-    partitions_def=fifteen_minute_partitions(),
-    backfill_policy=BackfillPolicy.single_run(),
-    group_name="meta_ads",
+@landing_asset(
+    META_ADS_ENTITIES,
+    group="meta_ads",
     kinds={"python", "meta"},
     description=(
         "Campaigns, ad sets and ads (status, budgets in minor units) from the Meta Marketing "
@@ -112,14 +88,9 @@ def meta_ads_entities(
     app_database: AppDatabaseResource,
     meta_ads_api: MetaAdsApiResource,
 ) -> MaterializeResult:
-    windows = _run_windows(context)
+    windows = run_windows(context)
     outcomes = _sync_every_connection(windows, warehouse, app_database, meta_ads_api, sync_entities)
-    return _result(context, "entities", windows, outcomes)
-
-
-def _run_windows(context: AssetExecutionContext) -> list[Window]:
-    time_window = context.partition_time_window
-    return list(windows_between(time_window.start, time_window.end))
+    return landing_result(context, "Meta entities", windows, outcomes)
 
 
 def _sync_every_connection(
@@ -129,11 +100,10 @@ def _sync_every_connection(
     meta_ads_api: MetaAdsApiResource,
     sync: ConnectionSync,
 ) -> list[ConnectionOutcome]:
-    targets = app_database.sync_targets("meta_ads")
     with warehouse.open() as landing:
         landing.ensure_raw_schema()
 
-        def run(target: SyncTarget) -> ConnectionOutcome:
+        def sync_one(target: SyncTarget) -> ConnectionOutcome:
             purchase_action_type = target.settings.get(
                 "purchase_action_type", DEFAULT_PURCHASE_ACTION_TYPE
             )
@@ -142,50 +112,4 @@ def _sync_every_connection(
             ) as client:
                 return sync(target, client, windows, landing)
 
-        with ThreadPoolExecutor(max_workers=MAX_CONCURRENT_CONNECTIONS) as pool:
-            return list(pool.map(run, targets))
-
-
-def _result(
-    context: AssetExecutionContext,
-    what: str,
-    windows: list[Window],
-    outcomes: list[ConnectionOutcome],
-    *,
-    restatement_days: int | None = None,
-) -> MaterializeResult:
-    failed = [outcome for outcome in outcomes if outcome.error]
-    reconnect = [outcome for outcome in failed if outcome.needs_reconnect]
-    metadata: dict[str, object] = {
-        "windows": len(windows),
-        "connections": len(outcomes),
-        "failed_connections": len(failed),
-        "connections_needing_reconnect": MetadataValue.json(
-            [outcome.connection_id for outcome in reconnect]
-        ),
-        "rows_landed": sum(outcome.rows for outcome in outcomes),
-        "rows_quarantined": sum(outcome.quarantined for outcome in outcomes),
-        "requests": sum(outcome.requests for outcome in outcomes),
-        "retries": sum(outcome.retries for outcome in outcomes),
-        "outcomes": MetadataValue.json([outcome.as_metadata() for outcome in outcomes]),
-    }
-    if restatement_days is not None:
-        metadata["restatement_days"] = restatement_days
-    for outcome in failed:
-        context.log.error(
-            f"Meta {what} sync failed for connection {outcome.connection_id} "
-            f"(account {outcome.account_id}): {outcome.error}"
-        )
-    retryable = [outcome for outcome in failed if not outcome.needs_reconnect]
-    if retryable:
-        # The healthy connections' slices are committed; failing the run marks these windows
-        # for a retry, which re-syncs every connection and replaces their slices exactly.
-        raise Failure(
-            description=f"{len(retryable)} of {len(outcomes)} Meta connections failed to sync "
-            f"{what}",
-            metadata=metadata,
-        )
-    # A connection whose token no longer works fails alone and does not fail the run: a retry
-    # cannot fix it, and failing would hold back every other merchant's models until the
-    # merchant reconnects. Its windows are filled by re-running them once it has.
-    return MaterializeResult(metadata=metadata)
+        return sync_every_connection(app_database.sync_targets("meta_ads"), sync_one)

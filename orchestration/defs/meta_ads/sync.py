@@ -5,67 +5,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from dataclasses import fields
+from datetime import UTC, date, datetime, timedelta
 
-from orchestration.connectors.meta_ads.client import MetaAdsClient, MetaTokenError
+from orchestration.connectors.meta_ads.client import MetaAdsClient
 from orchestration.connectors.meta_ads.entities import MetaEntity
 from orchestration.connectors.meta_ads.records import MetaAdInsightHour
 from orchestration.connectors.quarantine import MalformedRow
+from orchestration.lib.landing import ConnectionOutcome, day_captures, recorded
 from orchestration.lib.resources import SyncTarget
-from orchestration.lib.windows import WINDOW, Window
+from orchestration.lib.windows import Window
 from warehouse.connection import Warehouse
 from warehouse.raw_tables import META_ADS_ENTITIES, META_ADS_INSIGHTS_HOURLY
 
-# Meta keeps attributing purchases to an ad for up to 28 days (its longest click window); most
-# arrive within two days, so that is the default lookback.
-DEFAULT_RESTATEMENT_DAYS = 2
+# Meta keeps attributing purchases to an ad for up to 28 days (its longest click window).
 MAX_RESTATEMENT_DAYS = 28
-# Conversions trickle in over days: restating once an hour keeps them fresh at a quarter of the
-# API calls and rows restating every 15-minute run would cost.
-DEFAULT_RESTATEMENT_EVERY_MINUTES = 60
 # Days read per insights request series; bounds what a backfill holds in memory per connection.
 FETCH_SPAN_DAYS = 7
-
-
-@dataclass
-class ConnectionOutcome:
-    connection_id: str
-    workspace_id: str
-    account_id: str
-    slices: int = 0  # the run's windows, plus the closing windows of restated days
-    rows: int = 0
-    quarantined: int = 0
-    restated_days: int = 0
-    requests: int = 0
-    pages: int = 0
-    retries: int = 0
-    error: str | None = None
-    # The token no longer works: only the merchant can fix it, retrying the run cannot.
-    needs_reconnect: bool = False
-
-    def as_metadata(self) -> dict[str, object]:
-        return {key: value for key, value in asdict(self).items() if value is not None}
-
-
-@dataclass(frozen=True, order=True)
-class _Capture:
-    """A slice to land: the account-local day `day` up to local hour `hour`, in `window`."""
-
-    window: Window
-    day: date
-    hour: int
-
-
-def restatement_due(last_window: Window, every_minutes: int) -> bool:
-    """Whether a run ending with `last_window` restates: on windows starting a multiple of
-    `every_minutes` after UTC midnight."""
-    if every_minutes <= 0 or every_minutes % (WINDOW // timedelta(minutes=1)):
-        raise ValueError(f"restatement cadence {every_minutes} is not a multiple of 15 minutes")
-    start = last_window.start.astimezone(UTC)
-    return (start.hour * 60 + start.minute) % every_minutes == 0
 
 
 def sync_insights(
@@ -92,21 +48,14 @@ def sync_insights(
         raise ValueError(
             f"restatement_days must be between 0 and {MAX_RESTATEMENT_DAYS}, not {restatement_days}"
         )
-    outcome = _outcome(target)
-    with _recorded(outcome, client):
+    outcome = ConnectionOutcome.of(target)
+    with recorded(outcome, client.usage):
         account = client.get_account(target.external_account_id)
         timezone = account.timezone_name
-        captures = {_capture(window, timezone) for window in windows}
-        last_day = max(captures).day
-        restated = {
-            _capture(_closing_window(last_day - timedelta(days=back), timezone), timezone)
-            for back in range(1, restatement_days + 1)
-        }
-        outcome.restated_days = len(restated)
-        captures |= restated
+        captures, outcome.restated_days = day_captures(windows, timezone, restatement_days)
         for span in _day_spans(sorted({capture.day for capture in captures})):
             records, malformed = _fetch(client, target.external_account_id, span)
-            span_captures = sorted(capture for capture in captures if capture.day in span)
+            span_captures = [capture for capture in captures if capture.day in span]
             for capture in span_captures:
                 # Rows that did not parse may belong to any day of the span: they are kept once,
                 # with the span's latest capture.
@@ -139,8 +88,8 @@ def sync_entities(
     Meta only tells the current state, so earlier windows of a backfill get no slice: copying
     today's state into them would invent history.
     """
-    outcome = _outcome(target)
-    with _recorded(outcome, client):
+    outcome = ConnectionOutcome.of(target)
+    with recorded(outcome, client.usage):
         account = client.get_account(target.external_account_id)
         account_id = target.external_account_id
         entities: list[MetaEntity] = []
@@ -166,38 +115,6 @@ def sync_entities(
         outcome.quarantined = len(malformed)
         outcome.slices = 1
     return outcome
-
-
-def _outcome(target: SyncTarget) -> ConnectionOutcome:
-    return ConnectionOutcome(target.connection_id, target.workspace_id, target.external_account_id)
-
-
-@contextmanager
-def _recorded(outcome: ConnectionOutcome, client: MetaAdsClient) -> Iterator[None]:
-    """Record a failure and what the sync cost in `outcome` instead of raising: one merchant's
-    failure must not stop the others' sync."""
-    try:
-        yield
-    except MetaTokenError as exc:
-        outcome.error = str(exc)
-        outcome.needs_reconnect = True
-    except Exception as exc:
-        outcome.error = f"{type(exc).__name__}: {exc}"
-    finally:
-        outcome.requests = client.usage.requests
-        outcome.pages = client.usage.pages
-        outcome.retries = client.usage.retries
-
-
-def _capture(window: Window, timezone: str) -> _Capture:
-    return _Capture(window, *window.local_day_and_hour(timezone))
-
-
-def _closing_window(day: date, timezone: str) -> Window:
-    """The last 15-minute window of an account-local day."""
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZoneInfo(timezone))
-    end = end.astimezone(UTC)
-    return Window(end - WINDOW, end)
 
 
 def _day_spans(days: list[date]) -> Iterator[list[date]]:

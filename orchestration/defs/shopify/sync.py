@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import bisect
 import json
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from orchestration.connectors.quarantine import MalformedRow
 from orchestration.connectors.shopify.client import ShopifyAdminClient
 from orchestration.connectors.shopify.records import ShopifyOrder, ShopifyVisit
+from orchestration.lib.landing import ConnectionOutcome, recorded
 from orchestration.lib.resources import SyncTarget
 from orchestration.lib.windows import Window
 from warehouse.connection import Warehouse
@@ -29,24 +29,6 @@ _VISIT_FIELDS = (
 )
 
 
-@dataclass
-class ConnectionOutcome:
-    connection_id: str
-    workspace_id: str
-    shop_domain: str
-    read_through: str  # "pages" or "bulk"
-    windows: int = 0
-    rows: int = 0
-    quarantined: int = 0
-    requests: int = 0
-    pages: int = 0
-    retries: int = 0
-    error: str | None = None
-
-    def as_metadata(self) -> dict[str, object]:
-        return {key: value for key, value in asdict(self).items() if value is not None}
-
-
 def sync_orders(
     target: SyncTarget,
     client: ShopifyAdminClient,
@@ -62,13 +44,8 @@ def sync_orders(
     half its orders. Quarantined rows go to the window their `updatedAt` names, or to the run's
     first window when even that is unreadable.
     """
-    outcome = ConnectionOutcome(
-        target.connection_id,
-        target.workspace_id,
-        target.external_account_id,
-        read_through="bulk" if bulk else "pages",
-    )
-    try:
+    outcome = ConnectionOutcome.of(target)
+    with recorded(outcome, client.usage):
         since, until = windows[0].start, windows[-1].end
         read = client.bulk_orders_updated if bulk else client.iter_orders_updated
         rows: dict[Window, list[tuple[object, ...]]] = {window: [] for window in windows}
@@ -99,13 +76,7 @@ def sync_orders(
                 quarantined=quarantined[window],
             )
             outcome.quarantined += len(quarantined[window])
-            outcome.windows += 1
-    except Exception as exc:  # one shop's failure must not stop the others' sync
-        outcome.error = f"{type(exc).__name__}: {exc}"
-    finally:
-        outcome.requests = client.usage.requests
-        outcome.pages = client.usage.pages
-        outcome.retries = client.usage.retries
+            outcome.slices += 1
     return outcome
 
 

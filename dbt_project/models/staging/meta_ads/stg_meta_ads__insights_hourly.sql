@@ -11,6 +11,7 @@ renamed as (
         connection_id,
         window_start as captured_window_start,
         window_end as captured_window_end,
+        landed_at,
         account_id,
         account_timezone,
         campaign_id,

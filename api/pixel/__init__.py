@@ -1,0 +1,1 @@
+"""Intake of storefront events from merchants' Shopify web pixels."""

@@ -1,0 +1,74 @@
+{{ config(materialized='table') }}
+
+-- Each capture holds the whole account-local day as the platform reported it then, so the
+-- latest capture of a (connection, day) supersedes every earlier one, late conversions and
+-- restatements included: the latest window wins, and within a window the latest landing.
+with captures as (
+
+    select
+        *,
+        dense_rank() over (
+            partition by connection_id, report_date
+            order by captured_window_start desc, landed_at desc
+        ) as capture_recency
+    from {{ ref('int_ad_captures_unioned') }}
+
+),
+
+latest as (
+
+    select * from captures where capture_recency = 1
+
+),
+
+workspaces as (
+
+    select workspace_id, currency as workspace_currency
+    from {{ ref('int_workspaces') }}
+
+),
+
+converted as (
+
+    select
+        latest.*,
+        workspaces.workspace_currency,
+        fx.rate as fx_rate
+    from latest
+    left join workspaces on latest.workspace_id = workspaces.workspace_id
+    left join {{ ref('int_fx_rates_daily') }} as fx
+        on fx.rate_date = latest.report_date
+        and fx.from_currency = latest.account_currency
+        and fx.to_currency = workspaces.workspace_currency
+
+)
+
+select
+    workspace_id,
+    provider,
+    connection_id,
+    account_id,
+    campaign_id,
+    campaign_name,
+    ad_group_id,
+    ad_group_name,
+    ad_id,
+    ad_name,
+    ad_entity_level,
+    ad_entity_id,
+    report_date,
+    hour_of_day,
+    source_timezone,
+    account_currency,
+    captured_window_start,
+    landed_at,
+    spend,
+    impressions,
+    clicks,
+    conversions,
+    conversion_value,
+    workspace_currency,
+    fx_rate,
+    {{ convert_currency('spend', 'fx_rate') }} as spend_workspace_currency,
+    {{ convert_currency('conversion_value', 'fx_rate') }} as conversion_value_workspace_currency
+from converted

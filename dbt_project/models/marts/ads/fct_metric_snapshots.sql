@@ -1,0 +1,256 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['connection_id', 'report_date'],
+        on_schema_change='fail',
+        post_hook=["{{ index_by_workspace_and_date('window_start') }}"],
+    )
+}}
+
+{#- Compaction ages rows against the build's clock (or a fixed instant, for tests). Cutoffs are
+    whole UTC hours so an hour's captures always fall on the same side. -#}
+{%- set as_of = var('snapshot_compaction_as_of') -%}
+{%- set as_of_ts = "cast('" ~ as_of ~ "' as timestamptz)" if as_of else "current_timestamp" -%}
+{%- set hourly_cutoff -%}
+    (date_trunc('hour', ({{ as_of_ts }} - interval '{{ var("snapshot_hourly_after_days") }} days')
+        at time zone 'UTC') at time zone 'UTC')
+{%- endset -%}
+{%- set daily_cutoff -%}
+    (date_trunc('hour', ({{ as_of_ts }} - interval '{{ var("snapshot_daily_after_days") }} days')
+        at time zone 'UTC') at time zone 'UTC')
+{%- endset -%}
+
+-- One row per ad entity (Meta ad, Google ad group) × account-local day × capture: what the
+-- capture saw for the day so far, and what changed since the previous capture of that day.
+-- A capture is rebuilt from every capture of its (connection, day), so work is proportional to
+-- the (connection, day) keys that landed since the last build — found by landing time, not by
+-- the run's windows: restated days land in slices of older windows.
+with
+
+{% if is_incremental() %}
+
+high_water_mark as (
+
+    select
+        coalesce(
+            max(landed_at), cast('1970-01-01T00:00:00+00:00' as timestamptz)
+        ) - interval '{{ var("snapshot_landing_margin_minutes") }} minutes' as landed_after
+    from {{ this }}
+
+),
+
+landed_keys as (
+
+    select distinct connection_id, report_date
+    from {{ ref('int_ad_captures_unioned') }}
+    where landed_at > (select landed_after from high_water_mark)
+
+),
+
+keys_due_for_compaction as (
+
+    select distinct connection_id, report_date
+    from {{ this }}
+    where (grain = '15m' and window_start < {{ hourly_cutoff }})
+        or (grain <> '1d' and window_start < {{ daily_cutoff }})
+
+),
+
+keys_to_build as (
+
+    select connection_id, report_date from landed_keys
+    union
+    select connection_id, report_date from keys_due_for_compaction
+
+),
+
+{% endif %}
+
+captures as (
+
+    select
+        captures.*,
+        dense_rank() over (
+            partition by captures.connection_id, captures.captured_window_start
+            order by captures.landed_at desc
+        ) as landing_recency
+    from {{ ref('int_ad_captures_unioned') }} as captures
+    {% if is_incremental() %}
+    inner join keys_to_build
+        on captures.connection_id = keys_to_build.connection_id
+        and captures.report_date = keys_to_build.report_date
+    {% endif %}
+
+),
+
+entity_captures as (
+
+    select
+        workspace_id,
+        provider,
+        connection_id,
+        account_id,
+        ad_entity_level,
+        ad_entity_id,
+        campaign_id,
+        ad_group_id,
+        report_date,
+        source_timezone,
+        account_currency,
+        captured_window_start as window_start,
+        captured_window_end as window_end,
+        landed_at,
+        sum(spend) as spend_day_to_date,
+        sum(impressions) as impressions_day_to_date,
+        sum(clicks) as clicks_day_to_date,
+        sum(conversions) as conversions_day_to_date,
+        sum(conversion_value) as conversion_value_day_to_date
+    from captures
+    -- A later landing of the same window supersedes the earlier one.
+    where landing_recency = 1
+    group by
+        workspace_id,
+        provider,
+        connection_id,
+        account_id,
+        ad_entity_level,
+        ad_entity_id,
+        campaign_id,
+        ad_group_id,
+        report_date,
+        source_timezone,
+        account_currency,
+        captured_window_start,
+        captured_window_end,
+        landed_at
+
+),
+
+converted as (
+
+    select
+        entity_captures.*,
+        workspaces.currency as workspace_currency,
+        {{ convert_currency('entity_captures.spend_day_to_date', 'fx.rate') }}
+            as spend_day_to_date_workspace_currency,
+        {{ convert_currency('entity_captures.conversion_value_day_to_date', 'fx.rate') }}
+            as conversion_value_day_to_date_workspace_currency
+    from entity_captures
+    left join {{ ref('int_workspaces') }} as workspaces
+        on entity_captures.workspace_id = workspaces.workspace_id
+    left join {{ ref('int_fx_rates_daily') }} as fx
+        on fx.rate_date = entity_captures.report_date
+        and fx.from_currency = entity_captures.account_currency
+        and fx.to_currency = workspaces.currency
+
+),
+
+{%- set cumulative_metrics = [
+    'spend', 'impressions', 'clicks', 'conversions', 'conversion_value',
+    'spend_workspace_currency', 'conversion_value_workspace_currency',
+] %}
+
+with_deltas as (
+
+    select
+        converted.*,
+        {%- for metric in cumulative_metrics %}
+        {%- set day_to_date = metric ~ '_day_to_date' if 'workspace_currency' not in metric
+            else metric | replace('_workspace_currency', '_day_to_date_workspace_currency') %}
+        {%- set delta = metric ~ '_delta' if 'workspace_currency' not in metric
+            else metric | replace('_workspace_currency', '_delta_workspace_currency') %}
+        {{ day_to_date }} - coalesce(
+            lag({{ day_to_date }}) over (
+                partition by connection_id, ad_entity_id, report_date order by window_start
+            ),
+            0
+        ) as {{ delta }},
+        {%- endfor %}
+        case
+            when window_start < {{ daily_cutoff }} then '1d'
+            when window_start < {{ hourly_cutoff }} then '1h'
+            else '15m'
+        end as grain
+    from converted
+
+),
+
+-- Old captures fold into one row per hour, then per day: deltas add up, the day-to-date values
+-- are the last folded capture's, so every day's totals stay exactly what they were.
+bucketed as (
+
+    select
+        with_deltas.*,
+        case
+            when grain = '15m' then window_start
+            when grain = '1h'
+                then date_trunc('hour', window_start at time zone 'UTC') at time zone 'UTC'
+        end as bucket_start
+    from with_deltas
+
+),
+
+folded as (
+
+    select
+        bucketed.*,
+        row_number() over (
+            partition by connection_id, ad_entity_id, report_date, grain, bucket_start
+            order by window_start desc
+        ) as recency_in_bucket,
+        min(window_start) over (
+            partition by connection_id, ad_entity_id, report_date, grain, bucket_start
+        ) as first_window_start,
+        max(landed_at) over (
+            partition by connection_id, ad_entity_id, report_date, grain, bucket_start
+        ) as last_landed_at,
+        count(*) over (
+            partition by connection_id, ad_entity_id, report_date, grain, bucket_start
+        ) as folded_captures,
+        {%- for metric in cumulative_metrics %}
+        {%- set delta = metric ~ '_delta' if 'workspace_currency' not in metric
+            else metric | replace('_workspace_currency', '_delta_workspace_currency') %}
+        sum({{ delta }}) over (
+            partition by connection_id, ad_entity_id, report_date, grain, bucket_start
+        ) as folded_{{ delta }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from bucketed
+
+)
+
+select
+    workspace_id,
+    provider,
+    connection_id,
+    account_id,
+    ad_entity_level,
+    ad_entity_id,
+    campaign_id,
+    ad_group_id,
+    report_date,
+    source_timezone,
+    grain,
+    first_window_start as window_start,
+    window_end,
+    last_landed_at as landed_at,
+    folded_captures as captures,
+    account_currency,
+    spend_day_to_date,
+    folded_spend_delta as spend_delta,
+    impressions_day_to_date,
+    folded_impressions_delta as impressions_delta,
+    clicks_day_to_date,
+    folded_clicks_delta as clicks_delta,
+    conversions_day_to_date,
+    folded_conversions_delta as conversions_delta,
+    conversion_value_day_to_date,
+    folded_conversion_value_delta as conversion_value_delta,
+    workspace_currency,
+    spend_day_to_date_workspace_currency,
+    folded_spend_delta_workspace_currency as spend_delta_workspace_currency,
+    conversion_value_day_to_date_workspace_currency,
+    folded_conversion_value_delta_workspace_currency as conversion_value_delta_workspace_currency
+from folded
+where recency_in_bucket = 1
+order by workspace_id, window_start

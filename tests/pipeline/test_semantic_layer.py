@@ -1,0 +1,142 @@
+"""The semantic layer answers what the marts hold: one real MetricFlow query per backend, through
+the `mf` CLI and the dbt profile the pipeline used, compared with fct_shop_kpis_daily.
+
+`mf` takes ~5 s to start, after a parse of the project for the backend: one query per backend.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from orchestration.defs.dbt.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from tests.pipeline.conftest import PipelineRun
+from warehouse.connection import open_warehouse
+from warehouse.url import parse_warehouse_url
+
+MF_EXECUTABLE = str(Path(sys.executable).with_name("mf"))
+METRICS = ("revenue", "orders", "new_customers", "average_order_value", "mer", "new_customer_cac")
+# MetricFlow's CSV renders numbers as floats: ratios are compared to this much.
+RATIO_TOLERANCE = Decimal("0.000001")
+
+
+def _query_metricflow(run: PipelineRun, workdir: Path) -> list[dict[str, str]]:
+    """Parse a copy of the project against the run's warehouse, then ask MetricFlow.
+
+    The semantic manifest names each model's relation with the target's database (the DuckDB
+    file's stem, the PostgreSQL database), and `mf` reads it from <project>/target: a copy per
+    backend keeps the shared project's artifacts out of it.
+    """
+    project = workdir / "dbt_project"
+    shutil.copytree(
+        DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages")
+    )
+    env = {
+        **os.environ,
+        **parse_warehouse_url(run.settings.warehouse_url).dbt_env(),
+        "DBT_PROFILES_DIR": str(project),
+        "DBT_PROJECT_DIR": str(project),
+    }
+    output = workdir / "query.csv"
+    for command in (
+        [DBT_EXECUTABLE, "parse", "--quiet"],
+        [
+            MF_EXECUTABLE,
+            "query",
+            "--metrics",
+            ",".join(METRICS),
+            "--group-by",
+            "metric_time__day,workspace",
+            "--csv",
+            str(output),
+        ],
+    ):
+        completed = subprocess.run(
+            command, cwd=project, env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+    with output.open(newline="") as rows:
+        return list(csv.DictReader(rows))
+
+
+@pytest.fixture(scope="module")
+def metricflow_rows(
+    pipeline_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory
+) -> dict[tuple[str, date], dict[str, str]]:
+    """MetricFlow's answer per (workspace, day), leaving out days without a revenue order (only
+    test or cancelled ones), which the mart has no row for."""
+    rows = _query_metricflow(pipeline_run, tmp_path_factory.mktemp("metricflow"))
+    return {
+        (row["workspace"], datetime.fromisoformat(row["metric_time__day"]).date()): row
+        for row in rows
+        if float(row["orders"] or 0)
+    }
+
+
+def _read(run: PipelineRun, sql: str) -> list[dict]:
+    warehouse = open_warehouse(run.settings.warehouse_url)
+    try:
+        return warehouse.fetch_all(sql)
+    finally:
+        warehouse.close()
+
+
+def _kpis(run: PipelineRun) -> dict[tuple[str, date], dict]:
+    rows = _read(run, "SELECT * FROM marts.fct_shop_kpis_daily")
+    return {(row["workspace_id"], row["order_date"]): row for row in rows}
+
+
+def _spend(run: PipelineRun) -> dict[tuple[str, date], Decimal]:
+    rows = _read(
+        run,
+        "SELECT workspace_id, date_day, sum(spend_workspace_currency) AS spend"
+        " FROM marts.fct_ad_reporting_daily GROUP BY workspace_id, date_day",
+    )
+    return {(row["workspace_id"], row["date_day"]): Decimal(row["spend"]) for row in rows}
+
+
+def _money(value: str) -> Decimal:
+    # MetricFlow's CSV renders the sums as floats; a day's revenue is far inside their precision.
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
+def test_metricflow_matches_the_shop_kpis_mart(
+    pipeline_run: PipelineRun, metricflow_rows: dict[tuple[str, date], dict[str, str]]
+) -> None:
+    kpis = _kpis(pipeline_run)
+    assert kpis
+    assert set(metricflow_rows) == set(kpis)
+    for key, row in kpis.items():
+        answer = metricflow_rows[key]
+        assert _money(answer["revenue"]) == Decimal(row["net_revenue"]), key
+        assert int(float(answer["orders"])) == row["orders"], key
+        assert int(float(answer["new_customers"])) == row["new_customers"], key
+        ratio = Decimal(row["net_revenue"]) / row["orders"]
+        assert abs(Decimal(answer["average_order_value"]) - ratio) < RATIO_TOLERANCE, key
+
+
+def test_metricflow_relates_revenue_and_customers_to_ad_spend(
+    pipeline_run: PipelineRun, metricflow_rows: dict[tuple[str, date], dict[str, str]]
+) -> None:
+    """MER and new-customer CAC join the shop and the ads semantic models on workspace and day."""
+    kpis, spend = _kpis(pipeline_run), _spend(pipeline_run)
+    compared = 0
+    for key, row in kpis.items():
+        if not spend.get(key):
+            continue
+        answer = metricflow_rows[key]
+        mer = Decimal(row["net_revenue"]) / spend[key]
+        assert abs(Decimal(answer["mer"]) - mer) < RATIO_TOLERANCE, key
+        if row["new_customers"]:
+            cac = spend[key] / row["new_customers"]
+            assert abs(Decimal(answer["new_customer_cac"]) - cac) < RATIO_TOLERANCE, key
+        compared += 1
+    assert compared, "no workspace-day with both orders and ad spend"
