@@ -79,7 +79,13 @@ def _demo(args: argparse.Namespace) -> int:
 
         from dagster import DagsterInstance
 
-        from metricx.demo import mint_demo_token, recent_range, run_pipeline, seed_demo_workspaces
+        from metricx.demo import (
+            mint_demo_token,
+            recent_range,
+            replay_pixel_traffic,
+            run_pipeline,
+            seed_demo_workspaces,
+        )
         from orchestration.definitions import build_definitions
 
         workspace_ids = seed_demo_workspaces(settings, world)
@@ -90,6 +96,10 @@ def _demo(args: argparse.Namespace) -> int:
             f"{demo_range.end:%Y-%m-%d %H:%M} UTC) on {settings.warehouse_url}",
             flush=True,
         )
+        # The shops' storefront traffic of the range reaches the pixel intake before the
+        # pipeline lands it, as it would have in real time.
+        events = replay_pixel_traffic(settings, world, demo_range)
+        print(f"metricx: {events} storefront pixel events received.", flush=True)
         with DagsterInstance.get() as instance:
             if not run_pipeline(build_definitions(settings), instance, demo_range).success:
                 print("metricx: the pipeline run failed; see the log above.", file=sys.stderr)

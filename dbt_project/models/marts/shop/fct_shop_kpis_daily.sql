@@ -46,7 +46,9 @@ select
     tax,
     refunds,
     net_revenue,
-    round(net_revenue / orders, 2) as average_order_value,
+    -- DuckDB divides decimals in floating point; the cent-rounded quotient is cast back to the
+    -- money type so the column stays decimal on both adapters.
+    {{ cast_money('round(net_revenue / orders, 2)') }} as average_order_value,
     new_customers,
     returning_customers
 from daily
