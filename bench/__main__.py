@@ -6,10 +6,14 @@ import argparse
 import contextlib
 import sys
 
-from bench import ingest_throughput, thin_slice
+from bench import backfill, ingest_throughput, thin_slice
 from bench.environments import postgres_available
 
-BENCHMARKS = {"ingest_throughput": ingest_throughput.run, "thin_slice": thin_slice.run}
+BENCHMARKS = {
+    "backfill": backfill.run,
+    "ingest_throughput": ingest_throughput.run,
+    "thin_slice": thin_slice.run,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

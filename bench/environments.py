@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg
 from cryptography.fernet import Fernet
+from dagster import ExecuteInProcessResult
 from psycopg import sql
 
 from metricx.settings import Settings
@@ -58,3 +59,12 @@ def bench_settings(backend: str, simulator_url: str) -> Iterator[Settings]:
                             sql.Identifier(database)
                         )
                     )
+
+
+def step_seconds(result: ExecuteInProcessResult | None) -> float:
+    """The steps' own compute time in a run: the work, without Dagster's bookkeeping around it."""
+    if result is None:
+        raise ValueError("the run did not happen")
+    return sum(
+        event.event_specific_data.duration_ms / 1000 for event in result.get_step_success_events()
+    )

@@ -6,9 +6,9 @@ import statistics
 import time
 from datetime import timedelta
 
-from dagster import DagsterInstance, ExecuteInProcessResult
+from dagster import DagsterInstance
 
-from bench.environments import bench_settings
+from bench.environments import bench_settings, step_seconds
 from bench.report import emit
 from metricx.demo import DemoRange, recent_range, run_pipeline, seed_demo_workspaces
 from orchestration.definitions import build_definitions
@@ -37,8 +37,8 @@ def run(backend: str, merchants: int = 2) -> None:
                 totals.append(time.perf_counter() - started)
                 if not result.success:
                     raise RuntimeError(f"the pipeline failed for {window}")
-                ingest.append(_step_seconds(result.ingest))
-                build.append(_step_seconds(result.warehouse))
+                ingest.append(step_seconds(result.ingest))
+                build.append(step_seconds(result.warehouse))
         parameters = {"merchants": merchants, "windows": WINDOWS}
         emit(
             "thin_slice.window_total", statistics.median(totals), "s", backend=backend, **parameters
@@ -57,9 +57,3 @@ def run(backend: str, merchants: int = 2) -> None:
             backend=backend,
             **parameters,
         )
-
-
-def _step_seconds(result: ExecuteInProcessResult) -> float:
-    return sum(
-        event.event_specific_data.duration_ms / 1000 for event in result.get_step_success_events()
-    )

@@ -1,0 +1,111 @@
+{#- Each revenue order's journey: the touchpoints within `attribution_lookback_days` before it,
+    numbered in time order. A journey is stitched across browsers: the client ids whose
+    checkout completed the order, and every client id that completed a checkout of the same
+    Shopify customer. An order none of whose browsers had a pixel session in the lookback falls
+    back to Shopify's journey summary (its first and last visit). -#}
+with orders as (
+
+    select workspace_id, order_id, customer_id, created_at
+    from {{ ref('int_orders_latest') }}
+    where not is_test and cancelled_at is null
+
+),
+
+checkouts as (
+
+    select distinct
+        checkout_events.workspace_id,
+        checkout_events.client_id,
+        checkout_events.order_id,
+        coalesce(checkout_orders.customer_id, checkout_events.customer_id) as customer_id
+    from {{ ref('stg_shopify_pixel__events') }} as checkout_events
+    left join {{ ref('int_orders_latest') }} as checkout_orders
+        on checkout_events.order_id = checkout_orders.order_id
+    where checkout_events.event_name = 'checkout_completed'
+        and checkout_events.order_id is not null
+
+),
+
+order_clients as (
+
+    select orders.order_id, checkouts.workspace_id, checkouts.client_id
+    from orders
+    inner join checkouts
+        on orders.workspace_id = checkouts.workspace_id
+        and orders.order_id = checkouts.order_id
+
+    union
+
+    select orders.order_id, checkouts.workspace_id, checkouts.client_id
+    from orders
+    inner join checkouts
+        on orders.workspace_id = checkouts.workspace_id
+        and orders.customer_id = checkouts.customer_id
+
+),
+
+touchpoints as (
+
+    select * from {{ ref('int_touchpoints') }}
+
+),
+
+session_touches as (
+
+    select orders.*, touchpoints.touchpoint_id
+    from orders
+    inner join order_clients
+        on orders.order_id = order_clients.order_id
+    inner join touchpoints
+        on order_clients.workspace_id = touchpoints.workspace_id
+        and order_clients.client_id = touchpoints.client_id
+    where touchpoints.touchpoint_source = 'pixel_session'
+        and touchpoints.touched_at <= orders.created_at
+        and touchpoints.touched_at >= {{ dbt.dateadd(
+            'day', -var('attribution_lookback_days'), 'orders.created_at'
+        ) }}
+
+),
+
+journey_touches as (
+
+    select orders.*, touchpoints.touchpoint_id
+    from orders
+    inner join touchpoints
+        on orders.workspace_id = touchpoints.workspace_id
+        and orders.order_id = touchpoints.journey_order_id
+    where touchpoints.touched_at <= orders.created_at
+        and touchpoints.touched_at >= {{ dbt.dateadd(
+            'day', -var('attribution_lookback_days'), 'orders.created_at'
+        ) }}
+        and orders.order_id not in (select order_id from session_touches)
+
+),
+
+order_touches as (
+
+    select * from session_touches
+    union all
+    select * from journey_touches
+
+)
+
+select
+    order_touches.workspace_id,
+    order_touches.order_id,
+    order_touches.created_at as order_created_at,
+    touchpoints.touchpoint_id,
+    touchpoints.touchpoint_source,
+    touchpoints.touched_at,
+    touchpoints.channel,
+    touchpoints.provider,
+    touchpoints.campaign_id,
+    touchpoints.campaign_name,
+    row_number() over (
+        partition by order_touches.order_id
+        order by touchpoints.touched_at, touchpoints.touchpoint_id
+    ) as touch_position,
+    count(*) over (partition by order_touches.order_id) as touch_count
+from order_touches
+inner join touchpoints
+    on order_touches.touchpoint_id = touchpoints.touchpoint_id
