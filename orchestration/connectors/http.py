@@ -8,7 +8,8 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from types import TracebackType
+from typing import Generic, Self, TypeVar
 
 import httpx
 
@@ -140,3 +141,32 @@ def send_with_retries(
         attempt += 1
         if usage is not None:
             usage.retries += 1
+
+
+class HttpConnector:
+    """What every platform client shares: its httpx client (owned unless one is passed in, and
+    closed with the connector), its timeout and retry policy, and what its requests cost."""
+
+    def __init__(
+        self, *, http: httpx.Client | None, timeout: float, retry: RetryPolicy | None
+    ) -> None:
+        self._owns_http = http is None
+        self._http = http if http is not None else httpx.Client()
+        self._timeout = timeout
+        self._retry = retry if retry is not None else RetryPolicy()
+        self.usage = SyncUsage()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()

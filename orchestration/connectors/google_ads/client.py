@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -21,12 +20,12 @@ from orchestration.connectors.google_ads.oauth import GoogleOAuthError, OAuthRef
 from orchestration.connectors.google_ads.records import GoogleAdsAdGroupHour, GoogleAdsCustomer
 from orchestration.connectors.http import (
     Failed,
+    HttpConnector,
     ReconnectRequired,
     RequestBudget,
     RetryAfter,
     RetryPolicy,
     Succeeded,
-    SyncUsage,
     Verdict,
     send_with_retries,
 )
@@ -111,7 +110,7 @@ class GoogleAdsTokenError(GoogleAdsApiError, ReconnectRequired):
         )
 
 
-class GoogleAdsClient:
+class GoogleAdsClient(HttpConnector):
     def __init__(
         self,
         base_url: str,
@@ -129,27 +128,8 @@ class GoogleAdsClient:
         self._developer_token = developer_token
         self._credentials = credentials
         self._login_customer_id = bare_customer_id(login_customer_id) if login_customer_id else None
-        self._owns_http = http is None
-        self._http = http if http is not None else httpx.Client()
-        self._timeout = timeout
-        self._retry = retry or RetryPolicy()
+        super().__init__(http=http, timeout=timeout, retry=retry)
         self._budget = budget or RequestBudget()
-        self.usage = SyncUsage()
-
-    def __enter__(self) -> GoogleAdsClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
 
     def get_customer(self, customer_id: str) -> GoogleAdsCustomer:
         customer_id = bare_customer_id(customer_id)

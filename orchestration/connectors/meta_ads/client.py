@@ -10,19 +10,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from datetime import date
-from types import TracebackType
 from typing import Any
 
 import httpx
 
 from orchestration.connectors.http import (
     Failed,
+    HttpConnector,
     ReconnectRequired,
     RequestBudget,
     RetryAfter,
     RetryPolicy,
     Succeeded,
-    SyncUsage,
     Verdict,
     send_with_retries,
 )
@@ -100,7 +99,7 @@ class MetaReportRunError(MetaApiError):
     """An async report run ended without data (failed, skipped) or never finished."""
 
 
-class MetaAdsClient:
+class MetaAdsClient(HttpConnector):
     """One sync's view of the Graph API for one access token.
 
     Every account it reads gets its own request budget; `usage` counts what the sync cost.
@@ -126,10 +125,7 @@ class MetaAdsClient:
         # A header rather than the `access_token` parameter Graph also accepts: a token in a
         # URL ends up in proxy and server logs.
         self._headers = {"Authorization": f"Bearer {access_token}"}
-        self._owns_http = http is None
-        self._http = http if http is not None else httpx.Client()
-        self._timeout = timeout
-        self._retry = retry if retry is not None else RetryPolicy()
+        super().__init__(http=http, timeout=timeout, retry=retry)
         self._max_requests_per_account = max_requests_per_account
         self._budgets: dict[str, RequestBudget] = {}
         self._purchase_action_type = purchase_action_type
@@ -137,22 +133,6 @@ class MetaAdsClient:
         self._async_threshold_days = async_threshold_days
         self._report_poll_seconds = report_poll_seconds
         self._report_max_polls = report_max_polls
-        self.usage = SyncUsage()
-
-    def __enter__(self) -> MetaAdsClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
 
     def get_account(self, account_id: str) -> MetaAdAccount:
         account_id = _bare_account_id(account_id)

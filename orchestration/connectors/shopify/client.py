@@ -15,19 +15,18 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import InvalidOperation
-from types import TracebackType
 from typing import Any
 
 import httpx
 
 from orchestration.connectors.http import (
     Failed,
+    HttpConnector,
     ReconnectRequired,
     RequestBudget,
     RetryAfter,
     RetryPolicy,
     Succeeded,
-    SyncUsage,
     T,
     Verdict,
     send_with_retries,
@@ -129,7 +128,7 @@ class ShopifyTokenError(ShopifyApiError, ReconnectRequired):
     the merchant reconnecting the shop issues a new one."""
 
 
-class ShopifyAdminClient:
+class ShopifyAdminClient(HttpConnector):
     def __init__(
         self,
         base_url_template: str,
@@ -149,10 +148,7 @@ class ShopifyAdminClient:
         self.shop_domain = shop_domain
         self._endpoint = f"{base_url}/admin/api/{api_version}/graphql.json"
         self._access_token = access_token
-        self._owns_http = http is None
-        self._http = http if http is not None else httpx.Client()
-        self._timeout = timeout
-        self._retry = retry or RetryPolicy()
+        super().__init__(http=http, timeout=timeout, retry=retry)
         self._budget = budget or RequestBudget()
         self._page_size = page_size
         self._bulk_poll_seconds = bulk_poll_seconds
@@ -161,22 +157,6 @@ class ShopifyAdminClient:
         self._points_left: float | None = None
         self._restore_rate = 0.0
         self._costs: dict[str, float] = {}  # requested cost per query text, once answered
-        self.usage = SyncUsage()
-
-    def __enter__(self) -> ShopifyAdminClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
 
     def iter_orders_updated(
         self, since: datetime, until: datetime
