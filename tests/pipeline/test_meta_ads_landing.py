@@ -16,10 +16,11 @@ from metricx.demo import seed_demo_workspaces
 from metricx.settings import Settings
 from orchestration.definitions import build_resources
 from orchestration.defs.meta_ads.assets import meta_ads_entities, meta_ads_insights_hourly
+from orchestration.defs.meta_ads.resources import MetaAdsApiResource
 from orchestration.lib.resources import AppDatabaseResource
 from orchestration.lib.windows import Window
 from simulator.server import SimulatorServer
-from simulator.world import Merchant, World
+from simulator.world import Merchant, MetaFault, World
 from tests.helpers import make_settings
 from warehouse.connection import open_warehouse
 
@@ -171,3 +172,83 @@ def test_an_expired_token_fails_its_connection_alone_and_a_rerun_fills_the_gap(
                 )
             )
             assert after_rerun["insights"] == after_first["insights"] + expired_rows
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "postgres"])
+def test_a_platform_failing_for_one_merchant_fails_the_run_but_not_the_others(
+    backend: str,
+    tmp_path: Path,
+    warehouse_url_for: Callable[[str], str],
+    landing_world: World,
+    landing_simulator: SimulatorServer,
+) -> None:
+    """Meta answers 500 to one account, past every retry: the run fails so the window is retried,
+    the two other merchants' slices are complete, and the retry fills the gap exactly."""
+    world = landing_world
+    settings = make_settings(
+        warehouse_url=warehouse_url_for(backend),
+        app_database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        simulator_url=landing_simulator.base_url,
+    )
+    seed_demo_workspaces(settings, world)
+    resources = build_resources(settings)
+    # One retry with no real waiting: the failure has to outlast the retries, not the test.
+    resources["meta_ads_api"] = MetaAdsApiResource(
+        base_url=settings.meta_api_base_url,
+        api_version=settings.meta_api_version,
+        max_retries=1,
+        max_backoff_seconds=0.01,
+    )
+    connections = {
+        target.external_account_id: target.connection_id
+        for target in AppDatabaseResource(
+            url=settings.app_database_url, secret_key=settings.secret_key
+        ).sync_targets("meta_ads")
+    }
+    failing, *healthy = world.merchants
+
+    def run() -> ExecuteInProcessResult:
+        with DagsterInstance.ephemeral() as instance:
+            return materialize(
+                [meta_ads_insights_hourly],
+                partition_key=PARTITION_KEY,
+                resources={k: resources[k] for k in ("warehouse", "app_database", "meta_ads_api")},
+                instance=instance,
+                raise_on_error=False,
+            )
+
+    def window_rows(merchant: Merchant) -> list[tuple]:
+        warehouse = open_warehouse(settings.warehouse_url)
+        try:
+            rows = warehouse.fetch_all(
+                "SELECT date_start, ad_id, hour_of_day, spend, purchases "
+                "FROM raw.meta_ads_insights_hourly "
+                "WHERE connection_id = :connection_id AND window_start = :window_start",
+                {
+                    "connection_id": connections[merchant.meta_account_id],
+                    "window_start": WINDOW.start,
+                },
+            )
+            return sorted(tuple(row.values()) for row in rows)
+        finally:
+            warehouse.close()
+
+    world.faults.fail_meta(100, MetaFault.SERVER_ERROR, account_id=failing.meta_account_id)
+    try:
+        first = run()
+    finally:
+        world.faults.clear()
+    assert not first.success
+    (failure,) = first.get_step_failure_events()
+    recorded = failure.step_failure_data.user_failure_data.metadata
+    assert recorded["failed_connections"].value == 1
+    (failed_outcome,) = [o for o in recorded["outcomes"].value if o.get("error")]
+    assert failed_outcome["account_id"] == failing.meta_account_id
+    for merchant in healthy:
+        assert window_rows(merchant) == capture(world, merchant, WINDOW)
+    assert window_rows(failing) == []
+
+    for _ in range(2):
+        assert run().success
+        for merchant in world.merchants:
+            assert window_rows(merchant) == capture(world, merchant, WINDOW)
