@@ -11,7 +11,8 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import duckdb
@@ -20,7 +21,9 @@ import pyarrow as pa
 
 from warehouse.raw_tables import (
     COLUMN_TYPES,
+    LANDING_LOG_COLUMNS,
     LANDING_LOG_DDL,
+    QUARANTINE_COLUMNS,
     QUARANTINE_DDL,
     RAW_SCHEMA,
     RAW_TABLES,
@@ -30,6 +33,7 @@ from warehouse.url import WarehouseUrl, parse_warehouse_url
 
 # `:name` but not the `::type` cast operator.
 _NAMED_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+WINDOW_LENGTH = timedelta(minutes=15)
 _ARROW_TYPES = {
     "text": pa.string(),
     "int": pa.int64(),
@@ -40,6 +44,16 @@ _ARROW_TYPES = {
 }
 
 Params = Mapping[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Slice:
+    """What one window of one connection landed: its rows and the rows quarantined."""
+
+    window_start: datetime
+    window_end: datetime
+    rows: Sequence[Sequence[Any]]
+    quarantined: Sequence[tuple[str, str]] = ()
 
 
 class WarehouseReader(Protocol):
@@ -86,60 +100,85 @@ class Warehouse(ABC):
         rows: Sequence[Sequence[Any]],
         quarantined: Sequence[tuple[str, str]] = (),
     ) -> int:
-        """Atomically replace one (source, connection, window) slice with `rows`.
+        """Atomically replace one (source, connection, window) slice; see `replace_slices`."""
+        return self.replace_slices(
+            table,
+            workspace_id=workspace_id,
+            connection_id=connection_id,
+            landed_at=landed_at,
+            slices=[Slice(window_start, window_end, rows, quarantined)],
+        )
 
-        `rows` hold the table's source columns in order; the slice columns are added here.
-        `quarantined` holds (reason, payload) of the rows the connector could not parse; they
-        are replaced along with the slice. A re-run of the same window deletes what the
-        previous run landed, so nothing duplicates.
+    def replace_slices(
+        self,
+        table: RawTable,
+        *,
+        workspace_id: str,
+        connection_id: str,
+        landed_at: datetime,
+        slices: Sequence[Slice],
+    ) -> int:
+        """Atomically replace a connection's slices, one per window, with their rows.
+
+        A slice's `rows` hold the table's source columns in order; the slice columns are added
+        here. `quarantined` holds (reason, payload) of the rows the connector could not parse,
+        replaced along with the slice. A re-run of the same windows deletes what the previous
+        run landed, so nothing duplicates. All the slices go in one transaction: a backfill of
+        thousands of windows costs a few statements, not a few per window.
         """
-        slice_values = (workspace_id, connection_id, window_start, window_end, landed_at)
-        full_rows = [slice_values + tuple(row) for row in rows]
-        key = {
-            "source_table": table.name,
-            "connection_id": connection_id,
-            "window_start": window_start,
-        }
-        in_slice = "connection_id = :connection_id AND window_start = :window_start"
+        starts = sorted(piece.window_start for piece in slices)
+        if len(set(starts)) != len(starts):
+            raise ValueError(
+                f"{table.name}: two slices of connection {connection_id} share a window"
+            )
+        full_rows = [
+            (workspace_id, connection_id, piece.window_start, piece.window_end, landed_at, *row)
+            for piece in slices
+            for row in piece.rows
+        ]
+        log_rows = [
+            (
+                table.name,
+                workspace_id,
+                connection_id,
+                piece.window_start,
+                piece.window_end,
+                len(piece.rows),
+                len(piece.quarantined),
+                landed_at,
+            )
+            for piece in slices
+        ]
+        quarantine_rows = [
+            (
+                table.name,
+                workspace_id,
+                connection_id,
+                piece.window_start,
+                reason,
+                payload,
+                landed_at,
+            )
+            for piece in slices
+            for reason, payload in piece.quarantined
+        ]
         with self.transaction():
-            # DuckDB rejects parameters a statement does not use.
-            self._execute_in_tx(
-                f"DELETE FROM {table.qualified_name} WHERE {in_slice}",
-                {"connection_id": connection_id, "window_start": window_start},
-            )
-            self._insert_rows(table, full_rows)
-            for bookkeeping in ("landing_log", "quarantine"):
-                self._execute_in_tx(
-                    f"DELETE FROM {RAW_SCHEMA}.{bookkeeping} "
-                    f"WHERE source_table = :source_table AND {in_slice}",
-                    key,
+            for first, last in _contiguous_runs(starts):
+                in_run = {"connection_id": connection_id, "first": first, "last": last}
+                in_slices = (
+                    "connection_id = :connection_id "
+                    "AND window_start >= :first AND window_start <= :last"
                 )
-            self._execute_in_tx(
-                f"INSERT INTO {RAW_SCHEMA}.landing_log VALUES "
-                "(:source_table, :workspace_id, :connection_id, :window_start, :window_end, "
-                ":row_count, :quarantined_count, :landed_at)",
-                {
-                    **key,
-                    "workspace_id": workspace_id,
-                    "window_end": window_end,
-                    "row_count": len(full_rows),
-                    "quarantined_count": len(quarantined),
-                    "landed_at": landed_at,
-                },
-            )
-            for reason, payload in quarantined:
-                self._execute_in_tx(
-                    f"INSERT INTO {RAW_SCHEMA}.quarantine VALUES "
-                    "(:source_table, :workspace_id, :connection_id, :window_start, :reason, "
-                    ":payload, :landed_at)",
-                    {
-                        **key,
-                        "workspace_id": workspace_id,
-                        "reason": reason,
-                        "payload": payload,
-                        "landed_at": landed_at,
-                    },
-                )
+                self._execute_in_tx(f"DELETE FROM {table.qualified_name} WHERE {in_slices}", in_run)
+                for bookkeeping in ("landing_log", "quarantine"):
+                    self._execute_in_tx(
+                        f"DELETE FROM {RAW_SCHEMA}.{bookkeeping} "
+                        f"WHERE source_table = :source_table AND {in_slices}",
+                        {"source_table": table.name, **in_run},
+                    )
+            self._insert_rows(table.qualified_name, table.all_columns, full_rows)
+            self._insert_rows(f"{RAW_SCHEMA}.landing_log", LANDING_LOG_COLUMNS, log_rows)
+            self._insert_rows(f"{RAW_SCHEMA}.quarantine", QUARANTINE_COLUMNS, quarantine_rows)
         return len(full_rows)
 
     @abstractmethod
@@ -150,7 +189,9 @@ class Warehouse(ABC):
     def _execute_in_tx(self, sql: str, params: Params = None) -> None: ...
 
     @abstractmethod
-    def _insert_rows(self, table: RawTable, rows: list[tuple[Any, ...]]) -> None: ...
+    def _insert_rows(
+        self, name: str, columns: Sequence[tuple[str, str]], rows: list[tuple[Any, ...]]
+    ) -> None: ...
 
 
 class DuckDBWarehouse(Warehouse):
@@ -193,7 +234,9 @@ class DuckDBWarehouse(Warehouse):
     def _execute_in_tx(self, sql: str, params: Params = None) -> None:
         self._connection.execute(to_duckdb_sql(sql), dict(params or {}))
 
-    def _insert_rows(self, table: RawTable, rows: list[tuple[Any, ...]]) -> None:
+    def _insert_rows(
+        self, name: str, columns: Sequence[tuple[str, str]], rows: list[tuple[Any, ...]]
+    ) -> None:
         if not rows:
             return
         # Through Arrow: DuckDB reads the columns in bulk (measured on a 2.7k-row slice: ~10x
@@ -202,15 +245,13 @@ class DuckDBWarehouse(Warehouse):
         batch = pa.Table.from_arrays(
             [
                 pa.array([row[index] for row in rows], _ARROW_TYPES[kind])
-                for index, (_, kind) in enumerate(table.all_columns)
+                for index, (_, kind) in enumerate(columns)
             ],
-            names=[name for name, _ in table.all_columns],
+            names=[column for column, _ in columns],
         )
         self._connection.register("_landing_batch", batch)
         try:
-            self._connection.execute(
-                f"INSERT INTO {table.qualified_name} SELECT * FROM _landing_batch"
-            )
+            self._connection.execute(f"INSERT INTO {name} SELECT * FROM _landing_batch")
         finally:
             self._connection.unregister("_landing_batch")
 
@@ -245,11 +286,15 @@ class PostgresWarehouse(Warehouse):
     def _execute_in_tx(self, sql: str, params: Params = None) -> None:
         self._connection.execute(to_psycopg_sql(sql), params)
 
-    def _insert_rows(self, table: RawTable, rows: list[tuple[Any, ...]]) -> None:
-        columns = ", ".join(name for name, _ in table.all_columns)
+    def _insert_rows(
+        self, name: str, columns: Sequence[tuple[str, str]], rows: list[tuple[Any, ...]]
+    ) -> None:
+        if not rows:
+            return
+        column_list = ", ".join(column for column, _ in columns)
         with (
             self._connection.cursor() as cursor,
-            cursor.copy(f"COPY {table.qualified_name} ({columns}) FROM STDIN") as copy,
+            cursor.copy(f"COPY {name} ({column_list}) FROM STDIN") as copy,
         ):
             for row in rows:
                 copy.write_row(row)
@@ -263,6 +308,21 @@ def open_warehouse(url: str, *, read_only: bool = False) -> Warehouse:
     if parsed.backend == "duckdb":
         return DuckDBWarehouse(parsed, read_only=read_only)
     return PostgresWarehouse(parsed)
+
+
+def _contiguous_runs(starts: Sequence[datetime]) -> list[tuple[datetime, datetime]]:
+    """Sorted window starts grouped into runs of consecutive windows: (first start, last start).
+
+    A run's windows are deleted with one range predicate; the restated days' closing windows
+    of a run are runs of their own.
+    """
+    runs: list[tuple[datetime, datetime]] = []
+    for start in starts:
+        if runs and start - runs[-1][1] == WINDOW_LENGTH:
+            runs[-1] = (runs[-1][0], start)
+        else:
+            runs.append((start, start))
+    return runs
 
 
 def to_duckdb_sql(sql: str) -> str:

@@ -242,6 +242,26 @@ RAW_TABLES: tuple[RawTable, ...] = (
     SHOPIFY_PIXEL_EVENTS,
 )
 
+LANDING_LOG_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("source_table", "text"),
+    ("workspace_id", "text"),
+    ("connection_id", "text"),
+    ("window_start", "timestamp"),
+    ("window_end", "timestamp"),
+    ("row_count", "int"),
+    ("quarantined_count", "int"),
+    ("landed_at", "timestamp"),
+)
+QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("source_table", "text"),
+    ("workspace_id", "text"),
+    ("connection_id", "text"),
+    ("window_start", "timestamp"),
+    ("reason", "text"),
+    ("payload", "text"),
+    ("landed_at", "timestamp"),
+)
+
 # One row per landed slice: what landed when, so checks can tell a window that landed empty from
 # one that never landed.
 LANDING_LOG_DDL = f"""

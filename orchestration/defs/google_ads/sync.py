@@ -12,7 +12,7 @@ from orchestration.connectors.quarantine import MalformedRow
 from orchestration.lib.landing import ConnectionOutcome, day_captures, recorded
 from orchestration.lib.resources import SyncTarget
 from orchestration.lib.windows import Window
-from warehouse.connection import Warehouse
+from warehouse.connection import Slice, Warehouse
 from warehouse.raw_tables import GOOGLE_ADS_AD_GROUP_HOURLY
 
 
@@ -46,24 +46,30 @@ def sync_ad_group_hours(
                 malformed.append(row)
             else:
                 by_day[row.segment_date].append(row)
-        for capture in captures:
-            quarantined = malformed if capture is captures[-1] else []
-            outcome.rows += warehouse.replace_slice(
-                GOOGLE_ADS_AD_GROUP_HOURLY,
-                workspace_id=target.workspace_id,
-                connection_id=target.connection_id,
-                window_start=capture.window.start,
-                window_end=capture.window.end,
-                landed_at=datetime.now(UTC),
+        slices = [
+            Slice(
+                capture.window.start,
+                capture.window.end,
                 rows=[
                     GOOGLE_ADS_AD_GROUP_HOURLY.row_values(_fields_of(row))
                     for row in by_day[capture.day]
                     if row.segment_hour <= capture.hour
                 ],
-                quarantined=[(bad.reason, bad.payload) for bad in quarantined],
+                quarantined=[(bad.reason, bad.payload) for bad in malformed]
+                if capture is captures[-1]
+                else [],
             )
-            outcome.quarantined += len(quarantined)
-            outcome.slices += 1
+            for capture in captures
+        ]
+        outcome.rows += warehouse.replace_slices(
+            GOOGLE_ADS_AD_GROUP_HOURLY,
+            workspace_id=target.workspace_id,
+            connection_id=target.connection_id,
+            landed_at=datetime.now(UTC),
+            slices=slices,
+        )
+        outcome.quarantined += len(malformed)
+        outcome.slices += len(slices)
     return outcome
 
 

@@ -15,7 +15,7 @@ from orchestration.connectors.quarantine import MalformedRow
 from orchestration.lib.landing import ConnectionOutcome, day_captures, recorded
 from orchestration.lib.resources import SyncTarget
 from orchestration.lib.windows import Window
-from warehouse.connection import Warehouse
+from warehouse.connection import Slice, Warehouse
 from warehouse.raw_tables import META_ADS_ENTITIES, META_ADS_INSIGHTS_HOURLY
 
 # Meta keeps attributing purchases to an ad for up to 28 days (its longest click window).
@@ -56,26 +56,32 @@ def sync_insights(
         for span in _day_spans(sorted({capture.day for capture in captures})):
             records, malformed = _fetch(client, target.external_account_id, span)
             span_captures = [capture for capture in captures if capture.day in span]
-            for capture in span_captures:
-                # Rows that did not parse may belong to any day of the span: they are kept once,
-                # with the span's latest capture.
-                quarantined = malformed if capture is span_captures[-1] else []
-                outcome.rows += warehouse.replace_slice(
-                    META_ADS_INSIGHTS_HOURLY,
-                    workspace_id=target.workspace_id,
-                    connection_id=target.connection_id,
-                    window_start=capture.window.start,
-                    window_end=capture.window.end,
-                    landed_at=datetime.now(UTC),
+            slices = [
+                Slice(
+                    capture.window.start,
+                    capture.window.end,
                     rows=[
                         _insight_row(row, timezone)
                         for row in records[capture.day]
                         if row.hour_of_day <= capture.hour
                     ],
-                    quarantined=[(bad.reason, bad.payload) for bad in quarantined],
+                    # Rows that did not parse may belong to any day of the span: they are kept
+                    # once, with the span's latest capture.
+                    quarantined=[(bad.reason, bad.payload) for bad in malformed]
+                    if capture is span_captures[-1]
+                    else [],
                 )
-                outcome.quarantined += len(quarantined)
-                outcome.slices += 1
+                for capture in span_captures
+            ]
+            outcome.rows += warehouse.replace_slices(
+                META_ADS_INSIGHTS_HOURLY,
+                workspace_id=target.workspace_id,
+                connection_id=target.connection_id,
+                landed_at=datetime.now(UTC),
+                slices=slices,
+            )
+            outcome.quarantined += len(malformed)
+            outcome.slices += len(slices)
     return outcome
 
 

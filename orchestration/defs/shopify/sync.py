@@ -12,7 +12,7 @@ from orchestration.connectors.shopify.records import ShopifyOrder, ShopifyVisit
 from orchestration.lib.landing import ConnectionOutcome, recorded
 from orchestration.lib.resources import SyncTarget
 from orchestration.lib.windows import Window
-from warehouse.connection import Warehouse
+from warehouse.connection import Slice, Warehouse
 from warehouse.raw_tables import SHOPIFY_ORDERS
 
 _VISIT_FIELDS = (
@@ -64,19 +64,18 @@ def sync_orders(
                 )
             rows[window].append(_raw_row(item, target.external_account_id))
         landed_at = datetime.now(UTC)
-        for window in windows:
-            outcome.rows += warehouse.replace_slice(
-                SHOPIFY_ORDERS,
-                workspace_id=target.workspace_id,
-                connection_id=target.connection_id,
-                window_start=window.start,
-                window_end=window.end,
-                landed_at=landed_at,
-                rows=rows[window],
-                quarantined=quarantined[window],
-            )
-            outcome.quarantined += len(quarantined[window])
-            outcome.slices += 1
+        outcome.rows += warehouse.replace_slices(
+            SHOPIFY_ORDERS,
+            workspace_id=target.workspace_id,
+            connection_id=target.connection_id,
+            landed_at=landed_at,
+            slices=[
+                Slice(window.start, window.end, rows[window], quarantined[window])
+                for window in windows
+            ],
+        )
+        outcome.quarantined += sum(len(bad) for bad in quarantined.values())
+        outcome.slices += len(windows)
     return outcome
 
 

@@ -16,7 +16,7 @@ from orchestration.lib.landing import ConnectionOutcome, recorded
 from orchestration.lib.resources import SyncTarget
 from orchestration.lib.windows import Window
 from warehouse.appdb.models import PixelEvent
-from warehouse.connection import Warehouse
+from warehouse.connection import Slice, Warehouse
 from warehouse.raw_tables import SHOPIFY_PIXEL_EVENTS
 
 
@@ -54,17 +54,16 @@ def land_pixel_events(
             else:
                 rows[window].append(row)
         landed_at = datetime.now(UTC)
-        for window in windows:
-            outcome.rows += warehouse.replace_slice(
-                SHOPIFY_PIXEL_EVENTS,
-                workspace_id=target.workspace_id,
-                connection_id=target.connection_id,
-                window_start=window.start,
-                window_end=window.end,
-                landed_at=landed_at,
-                rows=rows[window],
-                quarantined=quarantined[window],
-            )
-            outcome.quarantined += len(quarantined[window])
-            outcome.slices += 1
+        outcome.rows += warehouse.replace_slices(
+            SHOPIFY_PIXEL_EVENTS,
+            workspace_id=target.workspace_id,
+            connection_id=target.connection_id,
+            landed_at=landed_at,
+            slices=[
+                Slice(window.start, window.end, rows[window], quarantined[window])
+                for window in windows
+            ],
+        )
+        outcome.quarantined += sum(len(bad) for bad in quarantined.values())
+        outcome.slices += len(windows)
     return outcome
