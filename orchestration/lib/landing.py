@@ -5,7 +5,7 @@ No `from __future__ import annotations` here: `landing_asset` hands Dagster func
 annotations it reads at definition time.
 """
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -27,9 +27,11 @@ from dagster import (
 from pydantic import Field
 
 from orchestration.connectors.http import ReconnectRequired, SyncUsage
+from orchestration.connectors.quarantine import MalformedRow
 from orchestration.lib.resources import SyncTarget
 from orchestration.lib.windows import WINDOW, Window, windows_between
 from orchestration.partitions import fifteen_minute_partitions
+from warehouse.connection import Slice, Warehouse
 from warehouse.raw_tables import RawTable
 
 # Every writer to the warehouse runs in this pool; DuckDB deployments limit it to one slot, so
@@ -264,3 +266,50 @@ def closing_window(day: date, timezone: str) -> Window:
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZoneInfo(timezone))
     end = end.astimezone(UTC)
     return Window(end - WINDOW, end)
+
+
+# -- landing what a connection's run read ------------------------------------------------------
+
+
+def land_captures(
+    warehouse: Warehouse,
+    table: RawTable,
+    target: SyncTarget,
+    outcome: ConnectionOutcome,
+    rows_by_capture: Mapping[Capture, list[tuple[object, ...]]],
+    malformed: Sequence[MalformedRow],
+) -> None:
+    """One slice per capture, all in one transaction. Rows that did not parse may belong to any
+    of the captured days: they are kept once, with the latest capture."""
+    latest = max(rows_by_capture)
+    land_window_slices(
+        warehouse,
+        table,
+        target,
+        outcome,
+        {capture.window: rows for capture, rows in rows_by_capture.items()},
+        {latest.window: [(bad.reason, bad.payload) for bad in malformed]},
+    )
+
+
+def land_window_slices(
+    warehouse: Warehouse,
+    table: RawTable,
+    target: SyncTarget,
+    outcome: ConnectionOutcome,
+    rows: Mapping[Window, list[tuple[object, ...]]],
+    quarantined: Mapping[Window, list[tuple[str, str]]],
+) -> None:
+    """Replace the slices of `rows`' windows (each with its quarantined rows) in one go."""
+    outcome.rows += warehouse.replace_slices(
+        table,
+        workspace_id=target.workspace_id,
+        connection_id=target.connection_id,
+        landed_at=datetime.now(UTC),
+        slices=[
+            Slice(window.start, window.end, window_rows, quarantined.get(window, []))
+            for window, window_rows in rows.items()
+        ],
+    )
+    outcome.quarantined += sum(len(bad) for bad in quarantined.values())
+    outcome.slices += len(rows)

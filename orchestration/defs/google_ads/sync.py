@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import fields
-from datetime import UTC, date, datetime
+from datetime import date
 
 from orchestration.connectors.google_ads.client import GoogleAdsClient
 from orchestration.connectors.google_ads.records import GoogleAdsAdGroupHour
 from orchestration.connectors.quarantine import MalformedRow
-from orchestration.lib.landing import ConnectionOutcome, day_captures, recorded
+from orchestration.lib.landing import ConnectionOutcome, day_captures, land_captures, recorded
 from orchestration.lib.resources import SyncTarget
 from orchestration.lib.windows import Window
-from warehouse.connection import Slice, Warehouse
+from warehouse.connection import Warehouse
 from warehouse.raw_tables import GOOGLE_ADS_AD_GROUP_HOURLY
 
 
@@ -46,30 +46,21 @@ def sync_ad_group_hours(
                 malformed.append(row)
             else:
                 by_day[row.segment_date].append(row)
-        slices = [
-            Slice(
-                capture.window.start,
-                capture.window.end,
-                rows=[
+        land_captures(
+            warehouse,
+            GOOGLE_ADS_AD_GROUP_HOURLY,
+            target,
+            outcome,
+            {
+                capture: [
                     GOOGLE_ADS_AD_GROUP_HOURLY.row_values(_fields_of(row))
                     for row in by_day[capture.day]
                     if row.segment_hour <= capture.hour
-                ],
-                quarantined=[(bad.reason, bad.payload) for bad in malformed]
-                if capture is captures[-1]
-                else [],
-            )
-            for capture in captures
-        ]
-        outcome.rows += warehouse.replace_slices(
-            GOOGLE_ADS_AD_GROUP_HOURLY,
-            workspace_id=target.workspace_id,
-            connection_id=target.connection_id,
-            landed_at=datetime.now(UTC),
-            slices=slices,
+                ]
+                for capture in captures
+            },
+            malformed,
         )
-        outcome.quarantined += len(malformed)
-        outcome.slices += len(slices)
     return outcome
 
 

@@ -12,10 +12,10 @@ from orchestration.connectors.meta_ads.client import MetaAdsClient
 from orchestration.connectors.meta_ads.entities import MetaEntity
 from orchestration.connectors.meta_ads.records import MetaAdInsightHour
 from orchestration.connectors.quarantine import MalformedRow
-from orchestration.lib.landing import ConnectionOutcome, day_captures, recorded
+from orchestration.lib.landing import ConnectionOutcome, day_captures, land_captures, recorded
 from orchestration.lib.resources import SyncTarget
 from orchestration.lib.windows import Window
-from warehouse.connection import Slice, Warehouse
+from warehouse.connection import Warehouse
 from warehouse.raw_tables import META_ADS_ENTITIES, META_ADS_INSIGHTS_HOURLY
 
 # Meta keeps attributing purchases to an ad for up to 28 days (its longest click window).
@@ -56,32 +56,21 @@ def sync_insights(
         for span in _day_spans(sorted({capture.day for capture in captures})):
             records, malformed = _fetch(client, target.external_account_id, span)
             span_captures = [capture for capture in captures if capture.day in span]
-            slices = [
-                Slice(
-                    capture.window.start,
-                    capture.window.end,
-                    rows=[
+            land_captures(
+                warehouse,
+                META_ADS_INSIGHTS_HOURLY,
+                target,
+                outcome,
+                {
+                    capture: [
                         _insight_row(row, timezone)
                         for row in records[capture.day]
                         if row.hour_of_day <= capture.hour
-                    ],
-                    # Rows that did not parse may belong to any day of the span: they are kept
-                    # once, with the span's latest capture.
-                    quarantined=[(bad.reason, bad.payload) for bad in malformed]
-                    if capture is span_captures[-1]
-                    else [],
-                )
-                for capture in span_captures
-            ]
-            outcome.rows += warehouse.replace_slices(
-                META_ADS_INSIGHTS_HOURLY,
-                workspace_id=target.workspace_id,
-                connection_id=target.connection_id,
-                landed_at=datetime.now(UTC),
-                slices=slices,
+                    ]
+                    for capture in span_captures
+                },
+                malformed,
             )
-            outcome.quarantined += len(malformed)
-            outcome.slices += len(slices)
     return outcome
 
 

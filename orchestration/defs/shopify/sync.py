@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import bisect
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 from orchestration.connectors.quarantine import MalformedRow
 from orchestration.connectors.shopify.client import ShopifyAdminClient
 from orchestration.connectors.shopify.records import ShopifyOrder, ShopifyVisit
-from orchestration.lib.landing import ConnectionOutcome, recorded
+from orchestration.lib.landing import ConnectionOutcome, land_window_slices, recorded
 from orchestration.lib.resources import SyncTarget
 from orchestration.lib.windows import Window
-from warehouse.connection import Slice, Warehouse
+from warehouse.connection import Warehouse
 from warehouse.raw_tables import SHOPIFY_ORDERS
 
 _VISIT_FIELDS = (
@@ -63,19 +63,7 @@ def sync_orders(
                     f"{until.isoformat()})"
                 )
             rows[window].append(_raw_row(item, target.external_account_id))
-        landed_at = datetime.now(UTC)
-        outcome.rows += warehouse.replace_slices(
-            SHOPIFY_ORDERS,
-            workspace_id=target.workspace_id,
-            connection_id=target.connection_id,
-            landed_at=landed_at,
-            slices=[
-                Slice(window.start, window.end, rows[window], quarantined[window])
-                for window in windows
-            ],
-        )
-        outcome.quarantined += sum(len(bad) for bad in quarantined.values())
-        outcome.slices += len(windows)
+        land_window_slices(warehouse, SHOPIFY_ORDERS, target, outcome, rows, quarantined)
     return outcome
 
 

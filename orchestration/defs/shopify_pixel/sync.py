@@ -4,7 +4,6 @@ a slice per window of receipt, independent of Dagster."""
 from __future__ import annotations
 
 import bisect
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,11 +11,11 @@ from sqlalchemy.orm import Session
 from orchestration.connectors.http import SyncUsage
 from orchestration.connectors.quarantine import MalformedRow
 from orchestration.defs.shopify_pixel.events import pixel_row
-from orchestration.lib.landing import ConnectionOutcome, recorded
+from orchestration.lib.landing import ConnectionOutcome, land_window_slices, recorded
 from orchestration.lib.resources import SyncTarget
 from orchestration.lib.windows import Window
 from warehouse.appdb.models import PixelEvent
-from warehouse.connection import Slice, Warehouse
+from warehouse.connection import Warehouse
 from warehouse.raw_tables import SHOPIFY_PIXEL_EVENTS
 
 
@@ -53,17 +52,5 @@ def land_pixel_events(
                 quarantined[window].append((row.reason, row.payload))
             else:
                 rows[window].append(row)
-        landed_at = datetime.now(UTC)
-        outcome.rows += warehouse.replace_slices(
-            SHOPIFY_PIXEL_EVENTS,
-            workspace_id=target.workspace_id,
-            connection_id=target.connection_id,
-            landed_at=landed_at,
-            slices=[
-                Slice(window.start, window.end, rows[window], quarantined[window])
-                for window in windows
-            ],
-        )
-        outcome.quarantined += sum(len(bad) for bad in quarantined.values())
-        outcome.slices += len(windows)
+        land_window_slices(warehouse, SHOPIFY_PIXEL_EVENTS, target, outcome, rows, quarantined)
     return outcome
