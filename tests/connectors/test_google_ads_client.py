@@ -68,12 +68,6 @@ def google(world: World) -> GoogleAdsWorld:
     return GoogleAdsWorld.of(world)
 
 
-@pytest.fixture(scope="module")
-def server(world: World) -> Iterator[SimulatorServer]:
-    with SimulatorServer(world) as running:
-        yield running
-
-
 @pytest.fixture(autouse=True)
 def fresh_knobs(google: GoogleAdsWorld, clock: Clock) -> Iterator[None]:
     yield

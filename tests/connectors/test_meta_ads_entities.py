@@ -19,12 +19,6 @@ def world() -> World:
     return World(merchants=2, ads_per_merchant=9, clock=lambda: NOW)
 
 
-@pytest.fixture(scope="module")
-def server(world: World) -> Iterator[SimulatorServer]:
-    with SimulatorServer(world) as running:
-        yield running
-
-
 @pytest.fixture(autouse=True)
 def no_leftover_faults(world: World) -> Iterator[None]:
     yield

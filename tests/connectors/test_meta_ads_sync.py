@@ -32,12 +32,6 @@ def world(clock: Clock) -> World:
     return World(clock=clock)
 
 
-@pytest.fixture(scope="module")
-def server(world: World) -> Iterator[SimulatorServer]:
-    with SimulatorServer(world) as running:
-        yield running
-
-
 @pytest.fixture(autouse=True)
 def fresh_knobs(world: World, clock: Clock) -> Iterator[None]:
     yield

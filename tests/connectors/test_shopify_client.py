@@ -47,12 +47,6 @@ def world() -> World:
 
 
 @pytest.fixture(scope="module")
-def server(world: World) -> Iterator[SimulatorServer]:
-    with SimulatorServer(world) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def api(world: World) -> ShopifyApi:
     return ShopifyApi.of(world)
 
