@@ -85,6 +85,8 @@ class Warehouse(ABC):
             self._execute_in_tx(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
             for table in RAW_TABLES:
                 self._execute_in_tx(table.ddl(self.backend))
+                for statement in table.index_ddl(self.backend):
+                    self._execute_in_tx(statement)
             self._execute_in_tx(LANDING_LOG_DDL.format(**types))
             self._execute_in_tx(QUARANTINE_DDL.format(**types))
 

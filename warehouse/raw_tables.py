@@ -69,6 +69,20 @@ class RawTable:
         cols = ",\n  ".join(f"{name} {types[kind]}" for name, kind in self.all_columns)
         return f"CREATE TABLE IF NOT EXISTS {self.qualified_name} (\n  {cols}\n)"
 
+    def index_ddl(self, backend: str) -> tuple[str, ...]:
+        """Indexes for the two reads that must stay proportional to a window, not the history:
+        replacing a connection's slices, and incremental models picking up what landed since
+        their last build. PostgreSQL only: DuckDB's min-max zone maps already prune both reads
+        (rows arrive in landing order), and its ART indexes would slow every replace."""
+        if backend != "postgres":
+            return ()
+        return (
+            f"CREATE INDEX IF NOT EXISTS {self.name}_slice_idx "
+            f"ON {self.qualified_name} (connection_id, window_start)",
+            f"CREATE INDEX IF NOT EXISTS {self.name}_landed_at_idx "
+            f"ON {self.qualified_name} (landed_at)",
+        )
+
 
 META_ADS_INSIGHTS_HOURLY = RawTable(
     name="meta_ads_insights_hourly",
