@@ -12,12 +12,9 @@ from dagster import (
     schedule,
 )
 
-from orchestration.lib.windows import WINDOW
+from orchestration.lib.windows import PLATFORM_LAG, WINDOW
 from orchestration.partitions import WINDOW_KEY_FORMAT
 
-# Platforms report a window's delivery a little after it ends; running 2 minutes past the
-# window boundary catches most of it, and the next windows' captures catch the rest.
-PLATFORM_LAG = timedelta(minutes=2)
 LATEST_WINDOW_CRON = "2,17,32,47 * * * *"
 # Meta attributes purchases up to 28 days after the click (its default attribution window).
 META_RESTATEMENT_CRON = "30 3 * * *"

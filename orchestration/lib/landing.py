@@ -28,6 +28,7 @@ from pydantic import Field
 
 from orchestration.connectors.http import ReconnectRequired, SyncUsage
 from orchestration.connectors.quarantine import MalformedRow
+from orchestration.lib.freshness import LANDING_FRESHNESS
 from orchestration.lib.resources import SyncTarget
 from orchestration.lib.windows import WINDOW, Window, windows_between
 from orchestration.partitions import fifteen_minute_partitions
@@ -174,7 +175,7 @@ def landing_asset(
 ) -> Callable[[Callable[..., MaterializeResult]], AssetsDefinition]:
     """`@asset` with what every landing asset shares: keyed `raw/<table>`, partitioned by 15-minute
     window, one run per backfill range (so a connector reads each day once), in the warehouse
-    writers' pool.
+    writers' pool, late in the UI when a tick did not land (`LANDING_FRESHNESS`).
 
     `config_cls` is only checked to be the body's config annotation: Dagster reads the config
     class from the function itself.
@@ -189,6 +190,7 @@ def landing_asset(
             partitions_def=fifteen_minute_partitions(),
             backfill_policy=BackfillPolicy.single_run(),
             pool=WAREHOUSE_WRITES_POOL,
+            freshness_policy=LANDING_FRESHNESS,
             group_name=group,
             kinds=kinds,
             description=description,
