@@ -1,7 +1,7 @@
 """When the pipeline runs on its own: the latest window every 15 minutes, and Meta's long
 restatement once a day. The models follow the landings by automation (see dbt_translator)."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from dagster import (
     AssetKey,
