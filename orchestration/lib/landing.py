@@ -26,6 +26,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from metricx.logs import log_context
 from orchestration.connectors.http import ReconnectRequired, SyncUsage
 from orchestration.connectors.quarantine import MalformedRow
 from orchestration.lib.freshness import LANDING_FRESHNESS
@@ -109,7 +110,9 @@ def sync_every_connection(
 
     def run(target: SyncTarget) -> ConnectionOutcome:
         try:
-            return sync_one(target)
+            # Whatever the connectors log while syncing says which merchant's connection it was.
+            with log_context(connection=target.connection_id):
+                return sync_one(target)
         except Exception as exc:
             outcome = ConnectionOutcome.of(target)
             outcome.fail(exc)
@@ -152,7 +155,8 @@ def landing_result(
     for outcome in failed:
         context.log.error(
             f"{source_label} sync failed for connection {outcome.connection_id} "
-            f"(account {outcome.account_id}): {outcome.error}"
+            f"(account {outcome.account_id}): {outcome.error}",
+            extra={"connection": outcome.connection_id},
         )
     retryable = len(failed) - len(reconnect)
     if retryable:
