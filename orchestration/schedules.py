@@ -47,8 +47,9 @@ def build_schedules(
         description="Land every source's latest complete 15-minute window.",
     )
     def ingest_latest_window(context: ScheduleEvaluationContext) -> RunRequest:
-        # One run per tick, for that tick's window only: after a pause the daemon does not
-        # replay the missed windows (backfill those from the UI instead).
+        # One run per tick, for that tick's window only: a schedule switched off and on again
+        # does not replay the windows it missed, and a daemon that was down replays at most
+        # `max_catchup_runs` ticks (deploy/dagster.yaml); backfill older windows from the UI.
         key = latest_complete_window_key(context.scheduled_execution_time)
         return RunRequest(run_key=key, partition_key=key)
 
