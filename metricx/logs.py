@@ -35,6 +35,9 @@ _RANGE_START_TAG = "dagster/asset_partition_range_start"
 _RANGE_END_TAG = "dagster/asset_partition_range_end"
 # Marks the root handler configure_logging installed.
 _OURS = "metricx_handler"
+# HTTP clients log every request at INFO (thousands per landing run) and alembic every plugin it
+# loads: above WARNING only, so the pipeline's own records stay readable.
+QUIET_LOGGERS = ("httpx", "httpx2", "httpcore", "httpcore2", "alembic")
 
 
 @contextmanager
@@ -134,3 +137,5 @@ def configure_logging(log_format: LogFormat, level: str = "INFO") -> None:
     setattr(handler, _OURS, True)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -3,7 +3,7 @@ logs in (`metricx.logs`)."""
 
 import logging
 
-from dagster import Field, InitLoggerContext, LoggerDefinition, logger
+from dagster import Field, InitLoggerContext, LoggerDefinition, get_dagster_logger, logger
 
 from metricx.logs import configure_logging, make_handler
 from metricx.settings import get_settings
@@ -19,6 +19,9 @@ def metricx_console_logger(init_context: InitLoggerContext) -> logging.Logger:
     # Loggers start in each run's (or step's) own process: our modules' `logging` records there
     # get the same format.
     configure_logging(settings.log_format, settings.log_level)
+    # Dagster's own Python logger (dagster-dbt logs through it) reaches this logger through the
+    # run's log manager; reaching the root handler too would print each of its records twice.
+    get_dagster_logger().propagate = False
     level = init_context.logger_config["log_level"].upper()
     # Outside the logging hierarchy, so run records are written once, not again by the root.
     run_logger = logging.Logger("dagster", level=level)

@@ -17,6 +17,7 @@ from dagster import (
     asset,
     build_schedule_context,
     define_asset_job,
+    get_dagster_logger,
 )
 from dagster._core.system_config.objects import ResolvedRunConfig
 
@@ -104,6 +105,7 @@ def test_a_run_logs_json_lines_with_run_partition_and_connection(
     def landed(context: AssetExecutionContext) -> None:
         context.log.error("sync failed for conn-2", extra={"connection": "conn-2"})
         logging.getLogger("warehouse.connection").info("replaced 3 slices")
+        get_dagster_logger().info("dbt build finished")
 
     job = Definitions(
         assets=[landed],
@@ -129,3 +131,6 @@ def test_a_run_logs_json_lines_with_run_partition_and_connection(
     # Our modules' records inside the run reach the same stream.
     [replaced] = [line for line in lines if line["logger"] == "warehouse.connection"]
     assert replaced["message"] == "replaced 3 slices"
+    # Dagster's own Python logger (dagster-dbt's) comes once, with the run's context.
+    [dbt] = [line for line in lines if line["message"] == "dbt build finished"]
+    assert dbt["run_id"] == result.run_id
