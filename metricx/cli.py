@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from metricx.logs import configure_logging
 from metricx.settings import PROJECT_ROOT, get_settings
 from warehouse.url import parse_warehouse_url
 
@@ -44,6 +45,13 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "demo":
+        # Someone watches the demo in a terminal; deployed services keep JSON for their log
+        # collector. The environment carries the choice to the Dagster UI and its runs.
+        os.environ.setdefault("METRICX_LOG_FORMAT", "text")
+        get_settings.cache_clear()
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    if args.command == "demo":
         return _demo(args)
     if args.command == "api":
         _serve_api(args.host, args.port)
@@ -57,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         from warehouse.appdb.migrate import upgrade
 
-        upgrade(get_settings().app_database_url)
+        upgrade(settings.app_database_url)
         return 0
     return 2
 
@@ -170,7 +178,8 @@ def _simulated_platforms_env(simulator_url: str) -> dict[str, str]:
 def _serve_api(host: str, port: int) -> None:
     import uvicorn
 
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port)
+    # log_config=None: uvicorn's loggers propagate to the root handler configure_logging set.
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, log_config=None)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from metricx.logs import LogFormat
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 
@@ -49,6 +51,13 @@ class Settings(BaseSettings):
     clerk_authorized_parties: list[str] = Field(
         default_factory=list, description="Accepted `azp` claims; empty accepts any."
     )
+
+    log_format: LogFormat = Field(
+        default="json",
+        description="`json`: one JSON object per line, for a log collector; `text`: for a "
+        "terminal (the demo's default).",
+    )
+    log_level: str = "INFO"
 
     # Conventional names without the METRICX_ prefix, as their SDKs document them.
     sentry_dsn: str = Field(default="", validation_alias="SENTRY_DSN")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dagster import AssetSelection, Definitions, define_asset_job
+import os
+
+from dagster import AssetSelection, Definitions, EnvVar, define_asset_job
 from dagster_dbt import DbtCliResource
 
 from metricx.settings import Settings, get_settings
@@ -14,6 +16,7 @@ from orchestration.defs.landing import LANDING_ASSETS, LANDING_CHECKS
 from orchestration.defs.meta_ads.assets import meta_ads_insights_hourly
 from orchestration.defs.meta_ads.resources import MetaAdsApiResource
 from orchestration.defs.shopify.resources import ShopifyAdminApiResource
+from orchestration.lib.loggers import RUN_LOGGER_CONFIG, RUN_LOGGERS
 from orchestration.lib.resources import AppDatabaseResource, WarehouseResource
 from orchestration.partitions import daily_partitions, fifteen_minute_partitions
 from orchestration.schedules import build_schedules
@@ -26,6 +29,7 @@ ingest_job = define_asset_job(
     INGEST_JOB_NAME,
     selection=AssetSelection.assets(*LANDING_ASSETS),
     partitions_def=fifteen_minute_partitions(),
+    config=RUN_LOGGER_CONFIG,
     description="Land every source's 15-minute windows for every active connection.",
 )
 
@@ -33,15 +37,30 @@ warehouse_job = define_asset_job(
     WAREHOUSE_JOB_NAME,
     selection=AssetSelection.assets(*APP_DATABASE_ASSETS, metricx_dbt_models),
     partitions_def=daily_partitions(),
+    config=RUN_LOGGER_CONFIG,
     description="Build the dbt models (staging → marts) for UTC days, from what has landed.",
 )
 
 
+def from_environment(value: str, variable: str) -> str | EnvVar:
+    """`value` as a reference to `variable` when that is where it came from.
+
+    Dagster resolves an `EnvVar` in the run's process and shows only the variable's name in the
+    UI and in stored run config; a plain string would show the secret (credentials key, app
+    tokens, passwords inside database URLs). Settings built in code (tests, benchmarks) keep
+    their literal values.
+    """
+    return EnvVar(variable) if value and os.environ.get(variable) == value else value
+
+
 def build_resources(settings: Settings) -> dict[str, object]:
     return {
-        "warehouse": WarehouseResource(url=settings.warehouse_url),
+        "warehouse": WarehouseResource(
+            url=from_environment(settings.warehouse_url, "METRICX_WAREHOUSE_URL")
+        ),
         "app_database": AppDatabaseResource(
-            url=settings.app_database_url, secret_key=settings.secret_key
+            url=from_environment(settings.app_database_url, "METRICX_APP_DATABASE_URL"),
+            secret_key=from_environment(settings.secret_key, "METRICX_SECRET_KEY"),
         ),
         "meta_ads_api": MetaAdsApiResource(
             base_url=settings.meta_api_base_url, api_version=settings.meta_api_version
@@ -49,10 +68,14 @@ def build_resources(settings: Settings) -> dict[str, object]:
         "google_ads_api": GoogleAdsApiResource(
             base_url=settings.google_ads_api_base_url,
             api_version=settings.google_ads_api_version,
-            developer_token=settings.google_ads_developer_token,
+            developer_token=from_environment(
+                settings.google_ads_developer_token, "METRICX_GOOGLE_ADS_DEVELOPER_TOKEN"
+            ),
             oauth_token_url=settings.google_oauth_token_url,
             oauth_client_id=settings.google_oauth_client_id,
-            oauth_client_secret=settings.google_oauth_client_secret,
+            oauth_client_secret=from_environment(
+                settings.google_oauth_client_secret, "METRICX_GOOGLE_OAUTH_CLIENT_SECRET"
+            ),
         ),
         "shopify_admin_api": ShopifyAdminApiResource(
             base_url_template=settings.shopify_admin_base_url,
@@ -68,9 +91,10 @@ def build_definitions(settings: Settings) -> Definitions:
         assets=[*LANDING_ASSETS, *APP_DATABASE_ASSETS, metricx_dbt_models],
         asset_checks=LANDING_CHECKS,
         jobs=[ingest_job, warehouse_job],
-        schedules=build_schedules(ingest_job, meta_ads_insights_hourly.key),
+        schedules=build_schedules(ingest_job, warehouse_job, meta_ads_insights_hourly.key),
         sensors=sensors,
         resources=build_resources(settings),
+        loggers=RUN_LOGGERS,
     )
 
 

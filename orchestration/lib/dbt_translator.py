@@ -1,10 +1,17 @@
 """How dbt nodes become Dagster assets in metricx."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dagster import AutomationCondition
+from dagster import AssetSpec, AutomationCondition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+
+from orchestration.lib.freshness import MART_FRESHNESS
+
+if TYPE_CHECKING:
+    from dagster_dbt import DbtProject
+
+MARTS = "marts"
 
 
 class MetricxDbtTranslator(DagsterDbtTranslator):
@@ -15,6 +22,15 @@ class MetricxDbtTranslator(DagsterDbtTranslator):
                 enable_duplicate_source_asset_keys=True,
             )
         )
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: "DbtProject | None"
+    ) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        # Readers see the marts only: their freshness is what a merchant notices.
+        if spec.key.path[0] == MARTS:
+            return spec.replace_attributes(freshness_policy=MART_FRESHNESS)
+        return spec
 
     def get_automation_condition(
         self, dbt_resource_props: Mapping[str, Any]

@@ -26,8 +26,10 @@ from dagster import (
 )
 from pydantic import Field
 
+from metricx.logs import log_context
 from orchestration.connectors.http import ReconnectRequired, SyncUsage
 from orchestration.connectors.quarantine import MalformedRow
+from orchestration.lib.freshness import LANDING_FRESHNESS
 from orchestration.lib.resources import SyncTarget
 from orchestration.lib.windows import WINDOW, Window, windows_between
 from orchestration.partitions import fifteen_minute_partitions
@@ -108,7 +110,9 @@ def sync_every_connection(
 
     def run(target: SyncTarget) -> ConnectionOutcome:
         try:
-            return sync_one(target)
+            # Whatever the connectors log while syncing says which merchant's connection it was.
+            with log_context(connection=target.connection_id):
+                return sync_one(target)
         except Exception as exc:
             outcome = ConnectionOutcome.of(target)
             outcome.fail(exc)
@@ -151,7 +155,8 @@ def landing_result(
     for outcome in failed:
         context.log.error(
             f"{source_label} sync failed for connection {outcome.connection_id} "
-            f"(account {outcome.account_id}): {outcome.error}"
+            f"(account {outcome.account_id}): {outcome.error}",
+            extra={"connection": outcome.connection_id},
         )
     retryable = len(failed) - len(reconnect)
     if retryable:
@@ -174,7 +179,7 @@ def landing_asset(
 ) -> Callable[[Callable[..., MaterializeResult]], AssetsDefinition]:
     """`@asset` with what every landing asset shares: keyed `raw/<table>`, partitioned by 15-minute
     window, one run per backfill range (so a connector reads each day once), in the warehouse
-    writers' pool.
+    writers' pool, late in the UI when a tick did not land (`LANDING_FRESHNESS`).
 
     `config_cls` is only checked to be the body's config annotation: Dagster reads the config
     class from the function itself.
@@ -189,6 +194,7 @@ def landing_asset(
             partitions_def=fifteen_minute_partitions(),
             backfill_policy=BackfillPolicy.single_run(),
             pool=WAREHOUSE_WRITES_POOL,
+            freshness_policy=LANDING_FRESHNESS,
             group_name=group,
             kinds=kinds,
             description=description,

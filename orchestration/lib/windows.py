@@ -8,6 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 WINDOW = timedelta(minutes=15)
+# Platforms report a window's delivery a little after it ends; landing a window 2 minutes past
+# its end catches most of it, and the next windows' captures catch the rest.
+PLATFORM_LAG = timedelta(minutes=2)
 
 
 @dataclass(frozen=True, order=True)

@@ -66,10 +66,12 @@ def test_schedules_request_one_valid_run_per_tick() -> None:
     assert {name: s.cron_schedule for name, s in schedules.items()} == {
         "ingest_latest_window": "2,17,32,47 * * * *",
         "meta_restatement": "30 3 * * *",
+        "warehouse_daily": "30 0 * * *",
     }
     ingest_job = defs.resolve_job_def(INGEST_JOB_NAME)
     tick = datetime(2026, 11, 20, 3, 30, tzinfo=UTC)
-    for schedule in schedules.values():
+    for name in ("ingest_latest_window", "meta_restatement"):
+        schedule = schedules[name]
         context = build_schedule_context(
             repository_def=defs.get_repository_def(), scheduled_execution_time=tick
         )
@@ -85,3 +87,28 @@ def test_schedules_request_one_valid_run_per_tick() -> None:
     assert restatement.run_requests[0].asset_selection == [
         AssetKey(["raw", "meta_ads_insights_hourly"])
     ]
+
+
+@pytest.mark.parametrize(
+    ("tick", "day"),
+    [("2026-11-20T00:30:00", "2026-11-19"), ("2026-12-01T00:30:00", "2026-11-30")],
+)
+def test_the_daily_schedule_builds_every_model_for_yesterday(tick: str, day: str) -> None:
+    schedule = defs.get_schedule_def("warehouse_daily")
+    warehouse_job = defs.resolve_job_def(WAREHOUSE_JOB_NAME)
+    assert schedule.job_name == WAREHOUSE_JOB_NAME
+    context = build_schedule_context(
+        repository_def=defs.get_repository_def(),
+        scheduled_execution_time=datetime.fromisoformat(tick).replace(tzinfo=UTC),
+    )
+    [request] = schedule.evaluate_tick(context).run_requests
+    assert request.partition_key == day
+    # The whole job: every model (snapshot compaction, attribution) and the workspace settings.
+    assert request.asset_selection is None
+    assert warehouse_job.asset_layer.executable_asset_keys >= {
+        AssetKey(["marts", "fct_metric_snapshots"]),
+        AssetKey(["marts", "fct_attribution_credits"]),
+        AssetKey(["raw", "app_workspaces"]),
+    }
+    # One run per day, however often the tick is retried.
+    assert request.run_key == f"warehouse-daily-{day}"

@@ -10,6 +10,7 @@ time.
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 from sqlalchemy import select
 
+from orchestration.lib.landing import WAREHOUSE_WRITES_POOL
 from orchestration.lib.resources import AppDatabaseResource, WarehouseResource
 from warehouse.appdb.models import Workspace
 from warehouse.appdb.session import make_engine, make_session_factory
@@ -22,6 +23,8 @@ _COLUMNS = ("workspace_id", "slug", "name", "currency", "timezone")
 
 @asset(
     key=AssetKey(["raw", "app_workspaces"]),
+    # It writes the warehouse like the landings do.
+    pool=WAREHOUSE_WRITES_POOL,
     group_name="app_database",
     kinds={"python", "sqlite"},
     description=(
