@@ -1,16 +1,23 @@
 """What the ad marts promise beyond the platforms' figures: money in the workspace's currency at
-the seeded FX rate, daily rows that are the sum of the hourly ones, and snapshot compaction that
-keeps every day's totals."""
+the seeded FX rate, daily rows that are the sum of the hourly ones, snapshot compaction that
+keeps every day's totals, and incremental builds that give exactly what a full refresh gives."""
 
 from __future__ import annotations
 
 import csv
 import json
+import shutil
 import subprocess
+import uuid
 from collections import defaultdict
-from datetime import date, timedelta
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql as pg_sql
 
 from orchestration.defs.dbt.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from tests.helpers import RUN_RANGE
@@ -20,6 +27,18 @@ from warehouse.url import parse_warehouse_url
 
 RATE_PLACES = Decimal("0.0000000001")
 MONEY_PLACES = Decimal("0.0001")
+ADS_MODELS = (
+    "intermediate.int_ad_hourly",
+    "marts.fct_ad_reporting_hourly",
+    "marts.fct_ad_reporting_daily",
+    "marts.dim_ad_entities",
+    "marts.fct_metric_snapshots",
+)
+ADS_RAW_TABLES = (
+    "raw.meta_ads_insights_hourly",
+    "raw.google_ads_ad_group_hourly",
+    "raw.meta_ads_entities",
+)
 
 
 def _read(run: PipelineRun, sql: str, params: dict | None = None) -> list[dict]:
@@ -102,23 +121,18 @@ def test_daily_reporting_is_the_sum_of_hourly(pipeline_run: PipelineRun) -> None
     assert normalized(daily) == normalized(hourly)
 
 
-def _compacted_snapshots_sql(run: PipelineRun, tmp_path: Path, as_of: str) -> str:
-    """The snapshot model compiled as a build at `as_of` would run it, to read without writing."""
+def _dbt(warehouse_url: str, tmp_path: Path, *args: str) -> None:
+    """Run dbt on `warehouse_url` with its own target and log folders under `tmp_path`."""
     env = {
         "PATH": "",
         "HOME": str(tmp_path),
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
-        **parse_warehouse_url(run.settings.warehouse_url).dbt_env(),
+        **parse_warehouse_url(warehouse_url).dbt_env(),
     }
-    subprocess.run(
+    completed = subprocess.run(
         [
             DBT_EXECUTABLE,
-            "compile",
-            "--quiet",
-            "--select",
-            "fct_metric_snapshots",
-            "--vars",
-            json.dumps({"snapshot_compaction_as_of": as_of}),
+            *args,
             "--target-path",
             str(tmp_path / "target"),
             "--log-path",
@@ -126,8 +140,23 @@ def _compacted_snapshots_sql(run: PipelineRun, tmp_path: Path, as_of: str) -> st
         ],
         cwd=DBT_PROJECT_DIR,
         env=env,
-        check=True,
         capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 0, f"dbt {' '.join(args)} failed:\n{completed.stdout[-4000:]}"
+
+
+def _compacted_snapshots_sql(run: PipelineRun, tmp_path: Path, as_of: str) -> str:
+    """The snapshot model compiled as a build at `as_of` would run it, to read without writing."""
+    _dbt(
+        run.settings.warehouse_url,
+        tmp_path,
+        "compile",
+        "--quiet",
+        "--select",
+        "fct_metric_snapshots",
+        "--vars",
+        json.dumps({"snapshot_compaction_as_of": as_of}),
     )
     compiled = next((tmp_path / "target" / "compiled").rglob("fct_metric_snapshots.sql"))
     return compiled.read_text()
@@ -170,3 +199,151 @@ def test_compaction_keeps_every_days_totals(pipeline_run: PipelineRun, tmp_path:
     assert {row["grain"] for row in after} == {"1d", "1h"}
     assert sum(row["row_count"] for row in after) < sum(row["row_count"] for row in before)
     assert totals(after) == totals(before)
+
+
+@pytest.fixture
+def warehouse_copy(pipeline_run: PipelineRun, tmp_path: Path) -> Iterator[str]:
+    """A copy of the session's warehouse (landings and models) that a test may rebuild freely."""
+    url = parse_warehouse_url(pipeline_run.settings.warehouse_url)
+    if url.backend == "duckdb":
+        copy = tmp_path / "copy.duckdb"
+        shutil.copyfile(url.duckdb_path, copy)
+        yield f"duckdb:///{copy}"
+        return
+    source = url.postgres_parts["dbname"]
+    name = f"{source}_copy_{uuid.uuid4().hex[:6]}"
+    admin_dsn = url.postgres_dsn.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_dsn, autocommit=True) as admin:
+        admin.execute(
+            pg_sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                pg_sql.Identifier(name), pg_sql.Identifier(source)
+            )
+        )
+    try:
+        yield url.postgres_dsn.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as admin:
+            admin.execute(
+                pg_sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    pg_sql.Identifier(name)
+                )
+            )
+
+
+def _execute(warehouse_url: str, *statements: str) -> None:
+    # Closed before dbt runs: DuckDB lets one process at a time open the file for writing.
+    warehouse = open_warehouse(warehouse_url)
+    try:
+        for statement in statements:
+            warehouse.execute(statement)
+    finally:
+        warehouse.close()
+
+
+def _fetch(warehouse_url: str, sql: str, params: dict | None = None) -> list[dict]:
+    warehouse = open_warehouse(warehouse_url)
+    try:
+        return warehouse.fetch_all(sql, params)
+    finally:
+        warehouse.close()
+
+
+def test_incremental_builds_equal_a_full_refresh(warehouse_copy: str, tmp_path: Path) -> None:
+    """The ads models built from the run's first ten hours, then incrementally after the last
+    two hours land (today's captures, and on the hour Meta's restatement of the days before)
+    while captures cross the hourly compaction cutoff, equal a full refresh of everything."""
+    held_back_from = f"cast('{(RUN_RANGE.end - timedelta(hours=2)).isoformat()}' as timestamptz)"
+    # Compaction ages rows against these instants: between the builds, the run's third and
+    # fourth hours cross the 7-day cutoff, so the incremental build must fold them too.
+    first_as_of = RUN_RANGE.start + timedelta(days=7, hours=2)
+    later_as_of = first_as_of + timedelta(hours=2)
+    models = [name.split(".")[1] for name in ADS_MODELS]
+
+    def build(as_of: datetime, *flags: str) -> None:
+        # No landing margin: every landing here happens within minutes, so the default margin
+        # would rebuild every key and leave the choice of keys untested.
+        build_vars = {
+            "snapshot_compaction_as_of": as_of.isoformat(),
+            "ads_landing_margin_minutes": 0,
+        }
+        _dbt(
+            warehouse_copy,
+            tmp_path,
+            "run",
+            "--select",
+            *models,
+            "--vars",
+            json.dumps(build_vars),
+            *flags,
+        )
+
+    def count(sql: str, params: dict | None = None) -> int:
+        return _fetch(warehouse_copy, f"SELECT count(*) AS n FROM {sql}", params)[0]["n"]
+
+    _execute(
+        warehouse_copy,
+        "CREATE SCHEMA held_back",
+        *(
+            statement
+            for table in ADS_RAW_TABLES
+            for statement in (
+                f"CREATE TABLE held_back.{table.split('.')[1]} AS"
+                f" SELECT * FROM {table} WHERE window_start >= {held_back_from}",
+                f"DELETE FROM {table} WHERE window_start >= {held_back_from}",
+            )
+        ),
+    )
+    build(first_as_of, "--full-refresh")
+    first_landed_at = _fetch(
+        warehouse_copy, "SELECT max(landed_at) AS landed_at FROM marts.fct_ad_reporting_hourly"
+    )[0]["landed_at"]
+    first_hours = count("marts.fct_ad_reporting_hourly")
+    first_folded = count("marts.fct_metric_snapshots WHERE grain = '1h'")
+
+    # The held-back slices land after that build, as the next windows would.
+    landings = []
+    for table in ADS_RAW_TABLES:
+        schema, name = table.split(".")
+        columns = [
+            row["column_name"]
+            for row in _fetch(
+                warehouse_copy,
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_schema = :schema AND table_name = :name ORDER BY ordinal_position",
+                {"schema": schema, "name": name},
+            )
+        ]
+        landed = ", ".join(
+            "landed_at + interval '1 day'" if column == "landed_at" else column
+            for column in columns
+        )
+        landings.append(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {landed} FROM held_back.{name}"
+        )
+    _execute(warehouse_copy, *landings)
+    build(later_as_of)
+    _execute(
+        warehouse_copy,
+        "CREATE SCHEMA incremental_build",
+        *(
+            f"CREATE TABLE incremental_build.{model.split('.')[1]} AS SELECT * FROM {model}"
+            for model in ADS_MODELS
+        ),
+    )
+    build(later_as_of, "--full-refresh")
+
+    # Not vacuous: the incremental build added the late hours, kept the days nothing landed
+    # for, replaced the ones restated, and folded the captures that aged past the cutoff.
+    daily = "incremental_build.fct_ad_reporting_daily"
+    assert count(f"{daily} WHERE landed_at > :first", {"first": first_landed_at}) > 0
+    assert count(f"{daily} WHERE landed_at <= :first", {"first": first_landed_at}) > 0
+    assert count("incremental_build.fct_ad_reporting_hourly") > first_hours
+    assert count("incremental_build.fct_metric_snapshots WHERE grain = '1h'") > first_folded > 0
+
+    for model in ADS_MODELS:
+        incremental = f"incremental_build.{model.split('.')[1]}"
+        for left, right in ((incremental, model), (model, incremental)):
+            differing = _fetch(
+                warehouse_copy, f"SELECT * FROM {left} EXCEPT ALL SELECT * FROM {right}"
+            )
+            assert differing == [], f"{model}: rows of {left} missing from {right}"

@@ -1,17 +1,46 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['connection_id', 'report_date'],
+        on_schema_change='fail',
+    )
+}}
 
 -- Each capture holds the whole account-local day as the platform reported it then, so the
 -- latest capture of a (connection, day) supersedes every earlier one, late conversions and
 -- restatements included: the latest window wins, and within a window the latest landing.
-with captures as (
+-- Incremental: only the (connection, day) keys with a capture landed since the last build are
+-- rebuilt, from all of their captures — found by landing time, not by the run's windows, since
+-- restated days land in slices of older windows.
+with
+
+{% if is_incremental() %}
+
+landed_keys as (
+
+    select distinct connection_id, report_date
+    from {{ ref('int_ad_captures_unioned') }}
+    where landed_at > {{ ads_landed_after() }}
+
+),
+
+{% endif %}
+
+captures as (
 
     select
-        *,
+        captures.*,
         dense_rank() over (
-            partition by connection_id, report_date
-            order by captured_window_start desc, landed_at desc
+            partition by captures.connection_id, captures.report_date
+            order by captures.captured_window_start desc, captures.landed_at desc
         ) as capture_recency
-    from {{ ref('int_ad_captures_unioned') }}
+    from {{ ref('int_ad_captures_unioned') }} as captures
+    {% if is_incremental() %}
+    inner join landed_keys
+        on captures.connection_id = landed_keys.connection_id
+        and captures.report_date = landed_keys.report_date
+    {% endif %}
 
 ),
 

@@ -1,18 +1,22 @@
 {{
     config(
-        materialized='table',
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['connection_id', 'date_day'],
+        on_schema_change='fail',
         post_hook=["{{ index_by_workspace_and_date('date_day') }}"],
     )
 }}
 
 -- Fivetran ad_reporting's shape (platform, date_day, account/campaign/ad group/ad), one row per
--- entity × account-local hour of the latest capture of each day.
+-- entity × account-local hour of the latest capture of each day. Casts pin the contract's types
+-- on both adapters (DuckDB and PostgreSQL size decimals differently).
 select
     workspace_id,
     provider as platform,
     connection_id,
     report_date as date_day,
-    hour_of_day,
+    cast(hour_of_day as integer) as hour_of_day,
     source_timezone,
     account_id,
     campaign_id,
@@ -22,13 +26,21 @@ select
     ad_id,
     ad_name,
     account_currency as currency,
-    spend,
-    impressions,
-    clicks,
-    conversions,
-    conversion_value,
+    cast(spend as numeric(28, 6)) as spend,
+    cast(impressions as bigint) as impressions,
+    cast(clicks as bigint) as clicks,
+    cast(conversions as numeric(28, 6)) as conversions,
+    cast(conversion_value as numeric(28, 6)) as conversion_value,
     workspace_currency,
-    spend_workspace_currency,
-    conversion_value_workspace_currency
+    cast(fx_rate as numeric(18, 10)) as fx_rate,
+    cast(spend_workspace_currency as numeric(28, 4)) as spend_workspace_currency,
+    cast(conversion_value_workspace_currency as numeric(28, 4))
+        as conversion_value_workspace_currency,
+    landed_at
 from {{ ref('int_ad_hourly') }}
+{% if is_incremental() %}
+-- Every row of a (connection, day) comes from the same capture and carries its landing, so the
+-- rows landed since the last build are whole keys, ready to replace theirs.
+where landed_at > {{ ads_landed_after() }}
+{% endif %}
 order by workspace_id, date_day

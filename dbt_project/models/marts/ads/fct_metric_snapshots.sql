@@ -30,24 +30,16 @@ with
 
 {% if is_incremental() %}
 
-high_water_mark as (
-
-    select
-        coalesce(
-            max(landed_at), cast('1970-01-01T00:00:00+00:00' as timestamptz)
-        ) - interval '{{ var("snapshot_landing_margin_minutes") }} minutes' as landed_after
-    from {{ this }}
-
-),
-
 landed_keys as (
 
     select distinct connection_id, report_date
     from {{ ref('int_ad_captures_unioned') }}
-    where landed_at > (select landed_after from high_water_mark)
+    where landed_at > {{ ads_landed_after() }}
 
 ),
 
+-- Rows already folded are no longer at a finer grain than their age allows, so only the days
+-- whose captures crossed a cutoff since the last build are found and rebuilt, not the history.
 keys_due_for_compaction as (
 
     select distinct connection_id, report_date
@@ -219,6 +211,8 @@ folded as (
 
 )
 
+-- Casts pin the contract's types on both adapters: DuckDB widens sums of integers to HUGEINT
+-- and of decimals to 38 digits, PostgreSQL keeps numeric unconstrained.
 select
     workspace_id,
     provider,
@@ -234,23 +228,27 @@ select
     first_window_start as window_start,
     window_end,
     last_landed_at as landed_at,
-    folded_captures as captures,
+    cast(folded_captures as bigint) as captures,
     account_currency,
-    spend_day_to_date,
-    folded_spend_delta as spend_delta,
-    impressions_day_to_date,
-    folded_impressions_delta as impressions_delta,
-    clicks_day_to_date,
-    folded_clicks_delta as clicks_delta,
-    conversions_day_to_date,
-    folded_conversions_delta as conversions_delta,
-    conversion_value_day_to_date,
-    folded_conversion_value_delta as conversion_value_delta,
+    cast(spend_day_to_date as numeric(28, 6)) as spend_day_to_date,
+    cast(folded_spend_delta as numeric(28, 6)) as spend_delta,
+    cast(impressions_day_to_date as bigint) as impressions_day_to_date,
+    cast(folded_impressions_delta as bigint) as impressions_delta,
+    cast(clicks_day_to_date as bigint) as clicks_day_to_date,
+    cast(folded_clicks_delta as bigint) as clicks_delta,
+    cast(conversions_day_to_date as numeric(28, 6)) as conversions_day_to_date,
+    cast(folded_conversions_delta as numeric(28, 6)) as conversions_delta,
+    cast(conversion_value_day_to_date as numeric(28, 6)) as conversion_value_day_to_date,
+    cast(folded_conversion_value_delta as numeric(28, 6)) as conversion_value_delta,
     workspace_currency,
-    spend_day_to_date_workspace_currency,
-    folded_spend_delta_workspace_currency as spend_delta_workspace_currency,
-    conversion_value_day_to_date_workspace_currency,
-    folded_conversion_value_delta_workspace_currency as conversion_value_delta_workspace_currency
+    cast(spend_day_to_date_workspace_currency as numeric(28, 4))
+        as spend_day_to_date_workspace_currency,
+    cast(folded_spend_delta_workspace_currency as numeric(28, 4))
+        as spend_delta_workspace_currency,
+    cast(conversion_value_day_to_date_workspace_currency as numeric(28, 4))
+        as conversion_value_day_to_date_workspace_currency,
+    cast(folded_conversion_value_delta_workspace_currency as numeric(28, 4))
+        as conversion_value_delta_workspace_currency
 from folded
 where recency_in_bucket = 1
 order by workspace_id, window_start
