@@ -1,7 +1,8 @@
-"""The semantic layer answers what the marts hold: one real MetricFlow query per backend, through
-the `mf` CLI and the dbt profile the pipeline used, compared with fct_shop_kpis_daily.
+"""The semantic layer answers what the marts hold: real MetricFlow queries per backend, through
+the `mf` CLI and the dbt profile the pipeline used, compared with fct_shop_kpis_daily and
+fct_attributed_performance_daily.
 
-`mf` takes ~5 s to start, after a parse of the project for the backend: one query per backend.
+`mf` takes ~5 s to start, after a parse of the project for the backend: one query per mart.
 """
 
 from __future__ import annotations
@@ -28,7 +29,12 @@ METRICS = ("revenue", "orders", "new_customers", "average_order_value", "mer", "
 RATIO_TOLERANCE = Decimal("0.000001")
 
 
-def _query_metricflow(run: PipelineRun, workdir: Path) -> list[dict[str, str]]:
+def _query_metricflow(
+    run: PipelineRun,
+    workdir: Path,
+    metrics: tuple[str, ...] = METRICS,
+    group_by: str = "metric_time__day,workspace",
+) -> list[dict[str, str]]:
     """Parse a copy of the project against the run's warehouse, then ask MetricFlow.
 
     The semantic manifest names each model's relation with the target's database (the DuckDB
@@ -52,9 +58,9 @@ def _query_metricflow(run: PipelineRun, workdir: Path) -> list[dict[str, str]]:
             MF_EXECUTABLE,
             "query",
             "--metrics",
-            ",".join(METRICS),
+            ",".join(metrics),
             "--group-by",
-            "metric_time__day,workspace",
+            group_by,
             "--csv",
             str(output),
         ],
@@ -140,3 +146,51 @@ def test_metricflow_relates_revenue_and_customers_to_ad_spend(
             assert abs(Decimal(answer["new_customer_cac"]) - cac) < RATIO_TOLERANCE, key
         compared += 1
     assert compared, "no workspace-day with both orders and ad spend"
+
+
+def test_per_model_attribution_metrics_match_the_mart(
+    pipeline_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A per-model metric sums only its own model's rows (each row of the mart, spend included,
+    exists once per model): last-click revenue, ROAS and CPA per workspace, day and platform."""
+    rows = _query_metricflow(
+        pipeline_run,
+        tmp_path_factory.mktemp("metricflow_attribution"),
+        metrics=(
+            "attributed_revenue_last_click",
+            "attributed_roas_last_click",
+            "attributed_cpa_last_click",
+        ),
+        group_by="metric_time__day,workspace,attributed_performance_day__provider",
+    )
+    answers = {
+        (
+            row["workspace"],
+            datetime.fromisoformat(row["metric_time__day"]).date(),
+            row["attributed_performance_day__provider"] or None,
+        ): row
+        for row in rows
+    }
+    mart = _read(
+        pipeline_run,
+        "SELECT workspace_id, date_day, provider,"
+        " sum(attributed_revenue_workspace_currency) AS revenue,"
+        " sum(spend_workspace_currency) AS spend, sum(attributed_orders) AS orders"
+        " FROM marts.fct_attributed_performance_daily WHERE attribution_model = 'last_click'"
+        " GROUP BY workspace_id, date_day, provider",
+    )
+    assert set(answers) == {(row["workspace_id"], row["date_day"], row["provider"]) for row in mart}
+    with_spend = 0
+    for row in mart:
+        answer = answers[(row["workspace_id"], row["date_day"], row["provider"])]
+        # Credited revenue keeps money's 4 decimals.
+        revenue = Decimal(answer["attributed_revenue_last_click"]).quantize(Decimal("0.0001"))
+        assert revenue == row["revenue"], row
+        if row["spend"]:
+            roas = Decimal(row["revenue"]) / Decimal(row["spend"])
+            assert abs(Decimal(answer["attributed_roas_last_click"]) - roas) < RATIO_TOLERANCE, row
+            with_spend += 1
+        if row["orders"]:
+            cpa = Decimal(row["spend"]) / Decimal(row["orders"])
+            assert abs(Decimal(answer["attributed_cpa_last_click"]) - cpa) < RATIO_TOLERANCE, row
+    assert with_spend, "no platform day with spend to compare ROAS on"

@@ -1,17 +1,17 @@
 {#- The first and last visit of each order's customer journey as Shopify summarises it
     (customerJourneySummary), from the latest landed version in which the journey was ready:
-    the fallback touchpoints of orders the pixel saw no visit for. Read from the landing table
-    because stg_shopify__orders does not carry the journey's visits. A journey of one visit is
+    the fallback touchpoints of orders the pixel saw no visit for. A journey of one visit is
     one touchpoint. -#}
 with ready_versions as (
 
     select
         *,
         row_number() over (
-            partition by order_id order by window_start desc, landed_at desc, updated_at desc
+            partition by order_id
+            order by captured_window_start desc, landed_at desc, updated_at desc
         ) as recency
-    from {{ source('shopify', 'shopify_orders') }}
-    where journey_ready = 1
+    from {{ ref('stg_shopify__orders') }}
+    where journey_ready
 
 ),
 

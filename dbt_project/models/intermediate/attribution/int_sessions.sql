@@ -1,5 +1,17 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['workspace_id', 'client_id'],
+        on_schema_change='fail',
+    )
+}}
+
 {#- Visits: a client's browsing events split where 30 minutes pass without one. The checkout's
-    thank-you page neither starts nor splits a visit: it belongs to the visit it completes. -#}
+    thank-you page neither starts nor splits a visit: it belongs to the visit it completes.
+    Incremental: the clients with an event landed since the last build (less
+    `pixel_events_landing_margin_minutes`) have all their visits recomputed from all their
+    events, so a late event that joins or splits visits renumbers them as a full build would. -#}
 with browsing_events as (
 
     select
@@ -9,6 +21,13 @@ with browsing_events as (
         ) as previous_occurred_at
     from {{ ref('stg_shopify_pixel__events') }}
     where event_name <> 'checkout_completed'
+    {% if is_incremental() %}
+        and client_id in (
+            select client_id
+            from {{ ref('stg_shopify_pixel__events') }}
+            where landed_at > {{ landing_mark('pixel_events_landing_margin_minutes') }}
+        )
+    {% endif %}
 
 ),
 
@@ -45,7 +64,8 @@ session_spans as (
         client_id,
         session_number,
         max(occurred_at) as last_event_at,
-        count(*) as events
+        count(*) as events,
+        max(landed_at) as last_landed_at
     from numbered_events
     group by workspace_id, client_id, session_number
 
@@ -71,6 +91,7 @@ select
     landings.occurred_at as started_at,
     session_spans.last_event_at,
     session_spans.events,
+    session_spans.last_landed_at,
     landings.page_url as landing_page_url,
     landings.referrer_url,
     landings.utm_source,

@@ -16,22 +16,7 @@ journey_visits as (
 
 campaign_names as (
 
-    {#- The campaign's latest name as the ad platform reports it. -#}
-    select workspace_id, provider, campaign_id, campaign_name
-    from (
-        select
-            workspace_id,
-            provider,
-            campaign_id,
-            campaign_name,
-            row_number() over (
-                partition by workspace_id, provider, campaign_id
-                order by report_date desc, hour_of_day desc
-            ) as recency
-        from {{ ref('int_ad_hourly') }}
-        where campaign_id is not null
-    ) as named_campaigns
-    where recency = 1
+    select * from {{ ref('int_campaign_names') }}
 
 ),
 
@@ -49,7 +34,8 @@ unioned as (
         utm_source,
         utm_medium,
         landing_page_url,
-        referrer_url
+        referrer_url,
+        last_landed_at
     from sessions
 
     union all
@@ -66,7 +52,8 @@ unioned as (
         utm_source,
         utm_medium,
         landing_page_url,
-        referrer_url
+        referrer_url,
+        cast(null as timestamptz) as last_landed_at
     from journey_visits
 
 ),
@@ -95,7 +82,8 @@ select
     touchpoints.utm_source,
     touchpoints.utm_medium,
     touchpoints.landing_page_url,
-    touchpoints.referrer_url
+    touchpoints.referrer_url,
+    touchpoints.last_landed_at
 from touchpoints
 left join campaign_names
     on touchpoints.workspace_id = campaign_names.workspace_id

@@ -2,7 +2,9 @@
     campaign, beside what the campaign spent and what its platform claimed that day. The shop's
     own channels (organic search, email, referral, direct) get a row each without spend; each
     workspace, day and model has one unattributed row, so the rows of a day and model add up to
-    the day's net revenue. Ad days are the ad account's days. -#}
+    the day's net revenue. Ad days are the ad account's days. A full rebuild on every build (an
+    aggregate of two marts): fct_ad_reporting_daily keeps no landing time to tell which of its
+    days a build restated (Meta re-lands 28 days), so there is no sound set of days to replace. -#}
 with credits as (
 
     select * from {{ ref('fct_attribution_credits') }}
@@ -29,7 +31,6 @@ attributed as (
         channel,
         provider,
         campaign_id,
-        max(campaign_name) as campaign_name,
         sum(credit) as attributed_orders,
         sum(credited_revenue_workspace_currency) as attributed_revenue
     from credits
@@ -101,7 +102,7 @@ paid_rows as (
         ) as channel,
         coalesce(attributed.provider, ad_days_by_model.provider) as provider,
         coalesce(attributed.campaign_id, ad_days_by_model.campaign_id) as campaign_id,
-        coalesce(ad_days_by_model.campaign_name, attributed.campaign_name) as campaign_name,
+        ad_days_by_model.campaign_name,
         coalesce(attributed.attributed_orders, 0) as attributed_orders,
         coalesce(attributed.attributed_revenue, 0) as attributed_revenue,
         coalesce(ad_days_by_model.spend, 0) as spend,
@@ -127,7 +128,7 @@ own_channel_rows as (
         channel,
         provider,
         campaign_id,
-        campaign_name,
+        cast(null as {{ dbt.type_string() }}) as campaign_name,
         attributed_orders,
         attributed_revenue,
         0 as spend,
@@ -181,25 +182,26 @@ select
     all_rows.channel,
     all_rows.provider,
     all_rows.campaign_id,
-    all_rows.campaign_name,
+    -- The campaign's name that day as its platform reported it, else its latest name, else
+    -- utm_campaign (the shop's own channels).
+    coalesce(all_rows.campaign_name, campaign_names.campaign_name, all_rows.campaign_id)
+        as campaign_name,
     workspaces.currency as workspace_currency,
-    cast(all_rows.attributed_orders as double precision) as attributed_orders,
+    cast(all_rows.attributed_orders as numeric(38, 15)) as attributed_orders,
     {{ cast_money('all_rows.attributed_revenue') }} as attributed_revenue_workspace_currency,
     {{ cast_money('all_rows.spend') }} as spend_workspace_currency,
-    cast(all_rows.platform_conversions as double precision) as platform_conversions,
+    cast(all_rows.platform_conversions as numeric(38, 6)) as platform_conversions,
     {{ cast_money('all_rows.platform_conversion_value') }}
         as platform_conversion_value_workspace_currency,
-    case
-        when all_rows.spend <> 0
-            then cast(all_rows.attributed_revenue as double precision)
-                / cast(all_rows.spend as double precision)
-    end as roas,
-    case
-        when all_rows.attributed_orders <> 0
-            then cast(all_rows.spend as double precision)
-                / cast(all_rows.attributed_orders as double precision)
-    end as cpa
+    {{ cast_money(decimal_quotient('all_rows.attributed_revenue', 'all_rows.spend', 6)) }} as roas,
+    {{ cast_money(decimal_quotient(
+        'all_rows.spend', 'all_rows.attributed_orders', 6, operand_scale=15
+    )) }} as cpa
 from all_rows
 inner join {{ ref('int_workspaces') }} as workspaces
     on all_rows.workspace_id = workspaces.workspace_id
+left join {{ ref('int_campaign_names') }} as campaign_names
+    on all_rows.workspace_id = campaign_names.workspace_id
+    and all_rows.provider = campaign_names.provider
+    and all_rows.campaign_id = campaign_names.campaign_id
 order by all_rows.workspace_id, all_rows.date_day, all_rows.attribution_model

@@ -1,22 +1,143 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='order_id',
+        on_schema_change='fail',
+        post_hook=[
+            "{{ delete_credits_of_orders_without_revenue() }}",
+        ],
+    )
+}}
+
+-- depends_on: {{ ref('int_order_touchpoints') }}
+-- depends_on: {{ ref('int_touchpoints') }}
+-- depends_on: {{ ref('stg_shopify_pixel__events') }}
 {#- Each revenue order's credit per touchpoint under every attribution model. Within an order
     and model the touchpoints before the last keep their computed share and the last one takes
     what is left, so credits sum to 1 and attributed revenue to the order's net revenue exactly
     (revenue rounded to 4 decimals like all money). Orders without a touchpoint get one
-    unattributed row per model with credit 1. -#}
+    unattributed row per model with credit 1. Incremental: the orders whose journey or revenue
+    may have changed since the last build are credited again (see changed_orders). -#}
 {%- set half_life_days = var('attribution_half_life_days') %}
-with orders as (
+with
+
+{% if is_incremental() %}
+
+landed_events as (
+
+    select workspace_id, client_id, event_name, order_id, customer_id, occurred_at
+    from {{ ref('stg_shopify_pixel__events') }}
+    where landed_at > {{ landing_mark('pixel_events_landing_margin_minutes') }}
+
+),
+
+-- Every checkout of the browsers with a newly landed event, with the customer behind it.
+landed_clients_checkouts as (
+
+    select
+        checkouts.order_id,
+        coalesce(checkout_orders.customer_id, checkouts.customer_id) as customer_id
+    from {{ ref('stg_shopify_pixel__events') }} as checkouts
+    inner join (select distinct workspace_id, client_id from landed_events) as landed_clients
+        on checkouts.workspace_id = landed_clients.workspace_id
+        and checkouts.client_id = landed_clients.client_id
+    left join {{ ref('fct_orders') }} as checkout_orders
+        on checkouts.order_id = checkout_orders.order_id
+    where checkouts.event_name = 'checkout_completed'
+        and checkouts.order_id is not null
+
+),
+
+-- A newly landed checkout stitches its browser to the customer's every order.
+landed_checkouts as (
+
+    select
+        landed_events.order_id,
+        coalesce(checkout_orders.customer_id, landed_events.customer_id) as customer_id
+    from landed_events
+    left join {{ ref('fct_orders') }} as checkout_orders
+        on landed_events.order_id = checkout_orders.order_id
+    where landed_events.event_name = 'checkout_completed'
+        and landed_events.order_id is not null
+
+),
+
+-- The orders to credit again: those fct_orders may have changed (a version landed, or the
+-- customer placed another order); those stitched to a browser with newly landed events and
+-- placed after the earliest of them (a visit can only be added or renumbered from the event's
+-- time on); and every order of the customers a newly landed checkout belongs to.
+changed_orders as (
+
+    select order_id from ({{ shop_orders_changed_since_last_build() }}) as shop_changed
+
+    union
+
+    select order_id
+    from {{ ref('fct_orders') }}
+    where created_at >= (select min(occurred_at) from landed_events)
+        and (
+            order_id in (select order_id from landed_clients_checkouts)
+            or customer_id in (select customer_id from landed_clients_checkouts)
+        )
+
+    union
+
+    select order_id
+    from {{ ref('fct_orders') }}
+    where order_id in (select order_id from landed_checkouts)
+        or customer_id in (select customer_id from landed_checkouts)
+
+),
+
+orders as (
 
     select
         workspace_id,
         order_id,
+        customer_id,
         order_date,
         created_at,
         workspace_currency,
-        net_revenue_workspace_currency
+        net_revenue_workspace_currency,
+        last_landed_at
+    from {{ ref('fct_orders') }}
+    where counts_as_revenue
+        and order_id in (select order_id from changed_orders)
+
+),
+
+order_touchpoints as (
+
+    with {{ order_touchpoints('orders', ref('fct_orders')) }}
+
+),
+
+{% else %}
+
+orders as (
+
+    select
+        workspace_id,
+        order_id,
+        customer_id,
+        order_date,
+        created_at,
+        workspace_currency,
+        net_revenue_workspace_currency,
+        last_landed_at
     from {{ ref('fct_orders') }}
     where counts_as_revenue
 
 ),
+
+order_touchpoints as (
+
+    select * from {{ ref('int_order_touchpoints') }}
+
+),
+
+{% endif %}
 
 touches as (
 
@@ -24,8 +145,9 @@ touches as (
         order_touchpoints.*,
         orders.order_date,
         orders.workspace_currency,
-        orders.net_revenue_workspace_currency
-    from {{ ref('int_order_touchpoints') }} as order_touchpoints
+        orders.net_revenue_workspace_currency,
+        orders.last_landed_at as order_landed_at
+    from order_touchpoints
     inner join orders
         on order_touchpoints.order_id = orders.order_id
 
@@ -40,6 +162,10 @@ weighted as (
                 over (partition by order_id),
             touch_count
         ) as last_non_direct_position,
+        {#- The newest landing behind the order's credits: its versions' or its visits' events. -#}
+        greatest(
+            order_landed_at, max(touchpoint_landed_at) over (partition by order_id)
+        ) as last_landed_at,
         {#- 2^(−Δt / half-life), Δt in days before the order. -#}
         power(
             cast(2 as double precision),
@@ -87,9 +213,9 @@ model_shares as (
         channel,
         provider,
         campaign_id,
-        campaign_name,
         touch_position,
         touch_count,
+        last_landed_at,
         '{{ attribution_model }}' as attribution_model,
         {#- Fixed-point from here on: 15 decimals drop the binary noise of the shares above
             (0.1 is not a double), so the remainder below makes the sum exactly 1. -#}
@@ -138,16 +264,19 @@ attributed as (
         channel,
         provider,
         campaign_id,
-        campaign_name,
-        touch_position,
-        touch_count,
+        cast(touch_position as bigint) as touch_position,
+        cast(touch_count as bigint) as touch_count,
         credit,
         workspace_currency,
         net_revenue_workspace_currency,
-        case
-            when touch_position < touch_count then rounded_revenue
-            else {{ cast_money('net_revenue_workspace_currency - coalesce(sum(rounded_revenue) over (partition by order_id, attribution_model), 0)') }}
-        end as credited_revenue_workspace_currency
+        {#- Cast as a whole: PostgreSQL drops the scale of a CASE whose branches differ in it
+            (rounded_revenue's implicit null else), and the incremental builds compare types. -#}
+        {{ cast_money(
+            'case when touch_position < touch_count then rounded_revenue'
+            ~ ' else net_revenue_workspace_currency - coalesce(sum(rounded_revenue)'
+            ~ ' over (partition by order_id, attribution_model), 0) end'
+        ) }} as credited_revenue_workspace_currency,
+        last_landed_at
     from credited
 
 ),
@@ -167,13 +296,13 @@ unattributed as (
         cast(null as {{ dbt.type_string() }}) as channel,
         cast(null as {{ dbt.type_string() }}) as provider,
         cast(null as {{ dbt.type_string() }}) as campaign_id,
-        cast(null as {{ dbt.type_string() }}) as campaign_name,
-        cast(null as integer) as touch_position,
-        0 as touch_count,
+        cast(null as bigint) as touch_position,
+        cast(0 as bigint) as touch_count,
         cast(1 as numeric(38, 15)) as credit,
         workspace_currency,
         net_revenue_workspace_currency,
-        net_revenue_workspace_currency as credited_revenue_workspace_currency
+        net_revenue_workspace_currency as credited_revenue_workspace_currency,
+        last_landed_at
     from orders
     where order_id not in (select order_id from touches)
     {%- if not loop.last %}

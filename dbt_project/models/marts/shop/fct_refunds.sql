@@ -1,14 +1,55 @@
 {{
     config(
-        materialized='table',
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='order_id',
+        on_schema_change='fail',
         post_hook=["{{ index_by_workspace_and_date('refund_date') }}"],
     )
 }}
 
+-- depends_on: {{ ref('stg_shopify__orders') }}
+-- depends_on: {{ ref('int_orders_latest') }}
 -- One row per refund, on the day it was made (shop-local): the cash view, next to fct_orders'
 -- order-date view where refunds reduce the day the order was placed. Refunds are read from the
--- latest version of each order, which lists every refund made so far.
-with orders as (
+-- latest version of each order, which lists every refund made so far. Incremental: the refunds
+-- of the orders fct_orders may have changed since the last build are replaced (refunds are
+-- never withdrawn, so an order keeps at least the rows it had).
+with
+
+{% if is_incremental() %}
+
+changed_orders as (
+
+    select order_id from ({{ shop_orders_changed_since_last_build() }}) as changed
+
+),
+
+changed_versions as (
+
+    select *
+    from {{ ref('stg_shopify__orders') }}
+    where order_id in (select order_id from changed_orders)
+
+),
+
+latest_versions as (
+
+    {{ latest_order_versions('changed_versions') }}
+
+),
+
+{% else %}
+
+latest_versions as (
+
+    select * from {{ ref('int_orders_latest') }}
+
+),
+
+{% endif %}
+
+orders as (
 
     select * from {{ ref('fct_orders') }}
 
@@ -21,7 +62,7 @@ refunds as (
         refund.value ->> 'id' as refund_id,
         cast(refund.value ->> 'created_at' as timestamptz) as refunded_at,
         {{ cast_money("refund.value ->> 'amount'") }} as amount
-    from {{ ref('int_orders_latest') }} as order_versions
+    from latest_versions as order_versions
     {{ unnest_json_array('order_versions.refunds_json', 'refund') }}
 
 ),
@@ -36,6 +77,7 @@ localized as (
         orders.currency,
         orders.workspace_currency,
         orders.counts_as_revenue,
+        orders.last_landed_at,
         {{ local_date('refunds.refunded_at', 'workspaces.timezone') }} as refund_date
     from refunds
     inner join orders on refunds.order_id = orders.order_id
@@ -57,7 +99,8 @@ select
     localized.amount,
     localized.workspace_currency,
     fx.rate as fx_rate,
-    {{ cast_money('round(localized.amount * fx.rate, 4)') }} as amount_workspace_currency
+    {{ cast_money('round(localized.amount * fx.rate, 4)') }} as amount_workspace_currency,
+    localized.last_landed_at
 from localized
 left join {{ ref('int_fx_rates_daily') }} as fx
     on fx.rate_date = localized.refund_date

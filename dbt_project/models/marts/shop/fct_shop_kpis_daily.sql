@@ -1,19 +1,52 @@
 {{
     config(
-        materialized='table',
-        post_hook=["{{ index_by_workspace_and_date('order_date') }}"],
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['workspace_id', 'order_date'],
+        on_schema_change='fail',
+        post_hook=[
+            "{{ delete_days_without_revenue_orders('order_date') }}",
+            "{{ index_by_workspace_and_date('order_date') }}",
+        ],
     )
 }}
 
 -- Shop KPIs per workspace and shop-local day of order creation. Refunds count against the day
 -- the order was placed, so a past day's net revenue falls as refunds arrive, as in Shopify's
--- "net sales by order date". Test and cancelled orders are left out.
-with revenue_orders as (
+-- "net sales by order date". Test and cancelled orders are left out. Incremental: the days of
+-- the orders fct_orders may have changed since the last build are recomputed whole.
+with
+
+{% if is_incremental() %}
+
+changed_days as (
+
+    select distinct workspace_id, order_date
+    from ({{ shop_orders_changed_since_last_build() }}) as changed_orders
+
+),
+
+revenue_orders as (
+
+    select orders.*
+    from {{ ref('fct_orders') }} as orders
+    inner join changed_days
+        on orders.workspace_id = changed_days.workspace_id
+        and orders.order_date = changed_days.order_date
+    where orders.counts_as_revenue
+
+),
+
+{% else %}
+
+revenue_orders as (
 
     select * from {{ ref('fct_orders') }}
     where counts_as_revenue
 
 ),
+
+{% endif %}
 
 daily as (
 
@@ -29,27 +62,29 @@ daily as (
         sum(refunds_workspace_currency) as refunds,
         sum(net_revenue_workspace_currency) as net_revenue,
         count(distinct case when is_new_customer then customer_id end) as new_customers,
-        count(distinct case when not is_new_customer then customer_id end) as returning_customers
+        count(distinct case when not is_new_customer then customer_id end) as returning_customers,
+        max(last_landed_at) as last_landed_at
     from revenue_orders
     group by workspace_id, order_date
 
 )
 
+-- Sums are cast back to the money type: DuckDB widens a DECIMAL sum to 38 digits, PostgreSQL
+-- keeps an unbounded numeric.
 select
     workspace_id,
     order_date,
     workspace_currency,
-    orders,
-    gross_sales,
-    discounts,
-    shipping,
-    tax,
-    refunds,
-    net_revenue,
-    -- DuckDB divides decimals in floating point; the cent-rounded quotient is cast back to the
-    -- money type so the column stays decimal on both adapters.
-    {{ cast_money('round(net_revenue / orders, 2)') }} as average_order_value,
-    new_customers,
-    returning_customers
+    cast(orders as bigint) as orders,
+    {{ cast_money('gross_sales') }} as gross_sales,
+    {{ cast_money('discounts') }} as discounts,
+    {{ cast_money('shipping') }} as shipping,
+    {{ cast_money('tax') }} as tax,
+    {{ cast_money('refunds') }} as refunds,
+    {{ cast_money('net_revenue') }} as net_revenue,
+    {{ cast_money(decimal_quotient('net_revenue', 'orders', 2)) }} as average_order_value,
+    cast(new_customers as bigint) as new_customers,
+    cast(returning_customers as bigint) as returning_customers,
+    last_landed_at
 from daily
 order by workspace_id, order_date

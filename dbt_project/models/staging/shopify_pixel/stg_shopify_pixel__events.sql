@@ -10,6 +10,7 @@ renamed as (
         workspace_id,
         connection_id,
         window_start as received_window_start,
+        landed_at,
         shop_domain,
         event_id,
         event_name,
