@@ -6,11 +6,14 @@ import argparse
 import contextlib
 import sys
 
-from bench import backfill, ingest_throughput, thin_slice
+from bench import backfill, compaction, incremental, ingest_throughput, thin_slice
 from bench.environments import postgres_available
+from bench.history import kept_for_the_run
 
 BENCHMARKS = {
     "backfill": backfill.run,
+    "compaction": compaction.run,
+    "incremental": incremental.run,
     "ingest_throughput": ingest_throughput.run,
     "thin_slice": thin_slice.run,
 }
@@ -25,8 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     if "postgres" in backends and not postgres_available():
         print("bench: PostgreSQL unreachable at 127.0.0.1:5432, skipping it", file=sys.stderr)
         backends.remove("postgres")
-    # dbt and Dagster print progress to stdout; keep stdout for the figures alone.
-    with contextlib.redirect_stdout(sys.stderr):
+    # dbt and Dagster print progress to stdout; keep stdout for the figures alone. Landed
+    # histories are shared by the benchmarks of a run (bench/history.py).
+    with contextlib.redirect_stdout(sys.stderr), kept_for_the_run():
         for name in args.only or sorted(BENCHMARKS):
             for backend in backends:
                 BENCHMARKS[name](backend)
