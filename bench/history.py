@@ -228,6 +228,24 @@ class DbtCommands:
             raise RuntimeError(f"{' '.join(command[:2])} failed:\n{completed.stdout[-4000:]}")
         return seconds
 
+    def seconds_by_node_type(self) -> dict[str, float]:
+        """The last command's execution time per node type (model, test, unit_test, seed), from
+        its run_results.json: the work, without dbt's start-up and parse."""
+        seconds: dict[str, float] = {}
+        for unique_id, execution_time in self._node_seconds().items():
+            node_type = unique_id.split(".", 1)[0]
+            seconds[node_type] = seconds.get(node_type, 0.0) + execution_time
+        return seconds
+
+    def slowest_nodes(self, count: int = 5) -> dict[str, float]:
+        """The last command's `count` slowest nodes (model.metricx.name → seconds)."""
+        ranked = sorted(self._node_seconds().items(), key=lambda item: item[1], reverse=True)
+        return {unique_id: round(seconds, 2) for unique_id, seconds in ranked[:count]}
+
+    def _node_seconds(self) -> dict[str, float]:
+        results = json.loads((self._folder / "target" / "run_results.json").read_text())
+        return {result["unique_id"]: result["execution_time"] for result in results["results"]}
+
 
 def window_after(history: LandedHistory, index: int) -> DemoRange:
     """The `index`-th 15-minute window after the history (0 is the first)."""

@@ -37,21 +37,23 @@ TARGET_RATIO = 1.3
 def run(backend: str) -> None:
     history = landed_history(backend)
     builds = {days: _measure(history, days) for days in HISTORIES_DAYS}
-    short, long = (builds[days] for days in HISTORIES_DAYS)
-    emit(
-        "incremental.window_dbt_build_ratio",
-        statistics.median(long) / statistics.median(short),
-        "ratio",
-        backend=backend,
-        history_days=list(HISTORIES_DAYS),
-        windows=WINDOWS,
-        target=TARGET_RATIO,
-        mean_ratio=round(statistics.mean(long) / statistics.mean(short), 4),
-    )
+    for figure in ("build", "models", "tests"):
+        short, long = (builds[days][figure] for days in HISTORIES_DAYS)
+        emit(
+            f"incremental.window_dbt_{figure}_ratio",
+            statistics.median(long) / statistics.median(short),
+            "ratio",
+            backend=backend,
+            history_days=list(HISTORIES_DAYS),
+            windows=WINDOWS,
+            target=TARGET_RATIO,
+            mean_ratio=round(statistics.mean(long) / statistics.mean(short), 4),
+        )
 
 
-def _measure(history: LandedHistory, days: int) -> list[float]:
-    """Emit the figures of one history length; returns the windows' dbt build seconds."""
+def _measure(history: LandedHistory, days: int) -> dict[str, list[float]]:
+    """Emit the figures of one history length; returns the windows' dbt build seconds: the
+    whole command, its models' execution and its data tests' (which read whole tables)."""
     parameters = {"history_days": days, "windows": WINDOWS}
     with (
         warehouse_copy(history, days) as settings,
@@ -62,12 +64,16 @@ def _measure(history: LandedHistory, days: int) -> list[float]:
             "build", dbt_vars=day_vars(history.end - timedelta(days=days), history.end - WINDOW)
         )
         definitions = build_definitions(settings)
-        ingest, builds = [], []
+        ingest, builds, models, tests = [], [], [], []
         for index in range(WINDOWS):
             window = window_after(history, index)
             history.clock.now = window.end
             ingest.append(land_windows(definitions, window))
             builds.append(dbt.run("build", dbt_vars=day_vars(window.start, window.start)))
+            by_type = dbt.seconds_by_node_type()
+            models.append(by_type.get("model", 0.0))
+            tests.append(by_type.get("test", 0.0))
+        slowest = dbt.slowest_nodes()
     emit("incremental.first_build", first_build, "s", backend=history.backend, **parameters)
     emit(
         "incremental.window_ingest_work",
@@ -91,4 +97,21 @@ def _measure(history: LandedHistory, days: int) -> list[float]:
         backend=history.backend,
         **parameters,
     )
-    return builds
+    for figure, seconds in (("models", models), ("tests", tests)):
+        emit(
+            f"incremental.window_dbt_{figure}",
+            statistics.median(seconds),
+            "s",
+            backend=history.backend,
+            seconds=[round(value, 2) for value in seconds],
+            **parameters,
+        )
+    emit(
+        "incremental.window_dbt_slowest_nodes",
+        max(slowest.values()),
+        "s",
+        backend=history.backend,
+        last_window=slowest,
+        **parameters,
+    )
+    return {"build": builds, "models": models, "tests": tests}

@@ -96,20 +96,7 @@ def test_every_model_has_a_description(docs: tuple[dict[str, Any], dict[str, Any
     assert not undescribed, f"models without a description: {', '.join(sorted(undescribed))}"
 
 
-@pytest.mark.parametrize(
-    "layer",
-    [
-        "staging",
-        pytest.param(
-            "intermediate",
-            # Strict: once these are documented the test passes and the mark must go.
-            marks=pytest.mark.xfail(
-                reason="int_orders_latest documents none of its 26 columns", strict=True
-            ),
-        ),
-        "marts",
-    ],
-)
+@pytest.mark.parametrize("layer", ["staging", "intermediate", "marts"])
 def test_every_column_in_the_warehouse_is_documented(
     docs: tuple[dict[str, Any], dict[str, Any]], layer: str
 ) -> None:
