@@ -8,10 +8,13 @@
     )
 }}
 
-{#- Compaction ages rows against the build's clock (or a fixed instant, for tests). Cutoffs are
-    whole UTC hours so an hour's captures always fall on the same side. -#}
+{#- Compaction ages rows against the build's clock, or the end of the run's days when that is
+    earlier: a build of past days compacts as it would have then, so a rebuild of the same days
+    gives the same rows (or a fixed instant, var snapshot_compaction_as_of). Cutoffs are whole
+    UTC hours so an hour's captures always fall on the same side. -#}
 {%- set as_of = var('snapshot_compaction_as_of') -%}
-{%- set as_of_ts = "cast('" ~ as_of ~ "' as timestamptz)" if as_of else "current_timestamp" -%}
+{%- set as_of_ts = "cast('" ~ as_of ~ "' as timestamptz)" if as_of
+    else "least(current_timestamp, cast('" ~ var('window_end') ~ "' as timestamptz))" -%}
 {%- set hourly_cutoff -%}
     (date_trunc('hour', ({{ as_of_ts }} - interval '{{ var("snapshot_hourly_after_days") }} days')
         at time zone 'UTC') at time zone 'UTC')
