@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
-from dagster import DagsterInstance, materialize
+from dagster import AssetKey, DagsterInstance, PartitionKeyRange, materialize
 
-from metricx.demo import seed_demo_workspaces
+from metricx.demo import DemoRange, seed_demo_workspaces
 from metricx.settings import PROJECT_ROOT
 from orchestration.definitions import build_resources
 from orchestration.defs.meta_ads.assets import meta_ads_insights_hourly
+from orchestration.partitions import fifteen_minute_partitions
 from simulator.server import SimulatorServer
 from simulator.world import World
-from tests.helpers import make_settings
+from tests.helpers import RUN_RANGE, make_settings
 
 DAGSTER_YAML = PROJECT_ROOT / "orchestration" / "deploy" / "dagster.yaml"
 
@@ -42,20 +44,41 @@ def test_materialization_is_recorded_in_postgres(
     )
     seed_demo_workspaces(settings, world)
 
+    # Two hours in one ranged run, as a backfill runs: its per-window materializations are
+    # stored in batches (orchestration turns Dagster's event batching on), every one of them.
+    backfill = DemoRange(RUN_RANGE.end - timedelta(hours=2), RUN_RANGE.end)
+    windows = fifteen_minute_partitions().get_partition_keys_in_range(
+        PartitionKeyRange(backfill.first_partition_key, backfill.last_partition_key)
+    )
     with DagsterInstance.from_config(str(dagster_home)) as instance:
         result = materialize(
             [meta_ads_insights_hourly],
-            partition_key="2026-11-20-07:45",
+            partition_key=windows[-1],
             resources=build_resources(settings),
             instance=instance,
         )
         assert result.success
+        ranged = materialize(
+            [meta_ads_insights_hourly],
+            tags={
+                "dagster/asset_partition_range_start": windows[0],
+                "dagster/asset_partition_range_end": windows[-1],
+            },
+            resources=build_resources(settings),
+            instance=instance,
+        )
+        assert ranged.success
+        materialized = instance.get_materialized_partitions(
+            AssetKey(["raw", "meta_ads_insights_hourly"])
+        )
 
     with psycopg.connect(dagster_url) as dagster_db:
         runs = dagster_db.execute("SELECT status FROM runs").fetchall()
         materializations = dagster_db.execute(
-            "SELECT asset_key, partition FROM event_logs "
-            "WHERE dagster_event_type = 'ASSET_MATERIALIZATION'"
+            "SELECT partition, count(*) FROM event_logs "
+            "WHERE dagster_event_type = 'ASSET_MATERIALIZATION' "
+            'AND asset_key = \'["raw", "meta_ads_insights_hourly"]\' GROUP BY partition'
         ).fetchall()
-    assert runs == [("SUCCESS",)]
-    assert materializations == [('["raw", "meta_ads_insights_hourly"]', "2026-11-20-07:45")]
+    assert runs == [("SUCCESS",), ("SUCCESS",)]
+    assert dict(materializations) == {key: 2 if key == windows[-1] else 1 for key in windows}
+    assert materialized == set(windows)
