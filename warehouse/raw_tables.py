@@ -51,6 +51,8 @@ class RawTable:
     # the landing checks hold every slice to.
     natural_key: tuple[str, ...] = ()
     non_negative: tuple[str, ...] = ()
+    # Column sets the incremental models look rows up by (PostgreSQL indexes).
+    lookups: tuple[tuple[str, ...], ...] = ()
 
     @property
     def qualified_name(self) -> str:
@@ -70,10 +72,11 @@ class RawTable:
         return f"CREATE TABLE IF NOT EXISTS {self.qualified_name} (\n  {cols}\n)"
 
     def index_ddl(self, backend: str) -> tuple[str, ...]:
-        """Indexes for the two reads that must stay proportional to a window, not the history:
-        replacing a connection's slices, and incremental models picking up what landed since
-        their last build. PostgreSQL only: DuckDB's min-max zone maps already prune both reads
-        (rows arrive in landing order), and its ART indexes would slow every replace."""
+        """Indexes for the reads that must stay proportional to a window, not the history:
+        replacing a connection's slices, incremental models picking up what landed since their
+        last build, and their lookups of the keys it touched. PostgreSQL only: DuckDB's min-max
+        zone maps already prune these reads (rows arrive in landing order), and its ART indexes
+        would slow every replace."""
         if backend != "postgres":
             return ()
         return (
@@ -81,6 +84,11 @@ class RawTable:
             f"ON {self.qualified_name} (connection_id, window_start)",
             f"CREATE INDEX IF NOT EXISTS {self.name}_landed_at_idx "
             f"ON {self.qualified_name} (landed_at)",
+            *(
+                f"CREATE INDEX IF NOT EXISTS {self.name}_{'_'.join(columns)}_idx "
+                f"ON {self.qualified_name} ({', '.join(columns)})"
+                for columns in self.lookups
+            ),
         )
 
 
@@ -106,6 +114,7 @@ META_ADS_INSIGHTS_HOURLY = RawTable(
         ("currency", "text"),
     ),
     natural_key=("date_start", "ad_id", "hour_of_day"),
+    lookups=(("connection_id", "date_start"),),
     non_negative=("spend", "impressions", "link_clicks", "purchases", "purchase_value"),
 )
 
@@ -131,6 +140,7 @@ GOOGLE_ADS_AD_GROUP_HOURLY = RawTable(
         ("conversions_value", "money"),
     ),
     natural_key=("segment_date", "ad_group_id", "segment_hour"),
+    lookups=(("connection_id", "segment_date"),),
     non_negative=("cost_micros", "impressions", "clicks", "conversions", "conversions_value"),
 )
 
@@ -215,6 +225,7 @@ SHOPIFY_ORDERS = RawTable(
         ("line_items_complete", "int"),
     ),
     natural_key=("order_id",),
+    lookups=(("order_id",), ("customer_id",)),
     non_negative=("subtotal", "total_discounts", "shipping", "tax", "total", "total_refunded"),
 )
 

@@ -12,20 +12,30 @@
 -- restatements included: the latest window wins, and within a window the latest landing.
 -- Incremental: only the (connection, day) keys with a capture landed since the last build are
 -- rebuilt, from all of their captures — found by landing time, not by the run's windows, since
--- restated days land in slices of older windows.
+-- restated days land in slices of older windows. A capture already built, or older than the
+-- one built, changes nothing: the hour after a backfill does not rebuild it again and again.
+{%- if is_incremental() %}
+{%- set landed_keys_query %}
+    select distinct landed.connection_id, landed.report_date
+    from {{ ref('int_ad_captures_unioned') }} as landed
+    where landed.landed_at > {{ ads_landed_after() }}
+        and not exists (
+            select 1
+            from {{ this }} as built
+            where built.connection_id = landed.connection_id
+                and built.report_date = landed.report_date
+                and (
+                    built.captured_window_start > landed.captured_window_start
+                    or (
+                        built.captured_window_start = landed.captured_window_start
+                        and built.landed_at = landed.landed_at
+                    )
+                )
+        )
+{%- endset %}
+{%- endif %}
+
 with
-
-{% if is_incremental() %}
-
-landed_keys as (
-
-    select distinct connection_id, report_date
-    from {{ ref('int_ad_captures_unioned') }}
-    where landed_at > {{ ads_landed_after() }}
-
-),
-
-{% endif %}
 
 captures as (
 
@@ -37,9 +47,7 @@ captures as (
         ) as capture_recency
     from {{ ref('int_ad_captures_unioned') }} as captures
     {% if is_incremental() %}
-    inner join landed_keys
-        on captures.connection_id = landed_keys.connection_id
-        and captures.report_date = landed_keys.report_date
+    where {{ connection_days_in(landed_keys_query, 'captures.connection_id', 'captures.report_date') }}
     {% endif %}
 
 ),

@@ -40,7 +40,9 @@ from {{ ref('fct_ad_reporting_hourly') }}
 {% if is_incremental() %}
 -- A (connection, day)'s hourly rows share one landing (see fct_ad_reporting_hourly), so this
 -- picks whole days.
-where landed_at > {{ ads_landed_after() }}
+where {{ connection_days_in(
+    ad_days_not_built(ref('fct_ad_reporting_hourly'), 'date_day'), day_column='date_day'
+) }}
 {% endif %}
 group by
     workspace_id,

@@ -41,6 +41,6 @@ from {{ ref('int_ad_hourly') }}
 {% if is_incremental() %}
 -- Every row of a (connection, day) comes from the same capture and carries its landing, so the
 -- rows landed since the last build are whole keys, ready to replace theirs.
-where landed_at > {{ ads_landed_after() }}
+where {{ connection_days_in(ad_days_not_built(ref('int_ad_hourly'), 'report_date')) }}
 {% endif %}
 order by workspace_id, date_day

@@ -28,39 +28,37 @@
 -- capture saw for the day so far, and what changed since the previous capture of that day.
 -- A capture is rebuilt from every capture of its (connection, day), so work is proportional to
 -- the (connection, day) keys that landed since the last build — found by landing time, not by
--- the run's windows: restated days land in slices of older windows.
-with
-
-{% if is_incremental() %}
-
-landed_keys as (
-
-    select distinct connection_id, report_date
-    from {{ ref('int_ad_captures_unioned') }}
-    where landed_at > {{ ads_landed_after() }}
-
-),
-
--- Rows already folded are no longer at a finer grain than their age allows, so only the days
--- whose captures crossed a cutoff since the last build are found and rebuilt, not the history.
-keys_due_for_compaction as (
-
-    select distinct connection_id, report_date
+-- the run's windows: restated days land in slices of older windows. A landing already built
+-- changes nothing (a folded row keeps only its captures' latest landing, so any landing of
+-- its windows up to that counts as built), and rows already folded are no longer at a finer
+-- grain than their age allows: only the days whose captures crossed a cutoff since the last
+-- build are rebuilt for compaction, not the history.
+{%- if is_incremental() %}
+{%- set keys_to_build_query %}
+    select distinct landed.connection_id, landed.report_date
+    from {{ ref('int_ad_captures_unioned') }} as landed
+    where landed.landed_at > {{ ads_landed_after() }}
+        and not exists (
+            select 1
+            from {{ this }} as built
+            where built.connection_id = landed.connection_id
+                and built.report_date = landed.report_date
+                and built.window_start <= landed.captured_window_start
+                and built.window_end > landed.captured_window_start
+                and (
+                    built.landed_at = landed.landed_at
+                    or (built.grain <> '15m' and built.landed_at > landed.landed_at)
+                )
+        )
+    union
+    select connection_id, report_date
     from {{ this }}
     where (grain = '15m' and window_start < {{ hourly_cutoff }})
         or (grain <> '1d' and window_start < {{ daily_cutoff }})
+{%- endset %}
+{%- endif %}
 
-),
-
-keys_to_build as (
-
-    select connection_id, report_date from landed_keys
-    union
-    select connection_id, report_date from keys_due_for_compaction
-
-),
-
-{% endif %}
+with
 
 captures as (
 
@@ -72,9 +70,7 @@ captures as (
         ) as landing_recency
     from {{ ref('int_ad_captures_unioned') }} as captures
     {% if is_incremental() %}
-    inner join keys_to_build
-        on captures.connection_id = keys_to_build.connection_id
-        and captures.report_date = keys_to_build.report_date
+    where {{ connection_days_in(keys_to_build_query, 'captures.connection_id', 'captures.report_date') }}
     {% endif %}
 
 ),
