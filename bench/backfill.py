@@ -4,9 +4,10 @@ apart from the work (the steps' own compute time).
 
 Each backend runs in its production topology: on PostgreSQL, Dagster's own storage is the
 shipped dagster-postgres configuration too, so its bookkeeping is measured where it would live.
-Most of that bookkeeping is the run's "materialization planned" events, one per window and asset
-unless DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS is set (one per asset: see README); the
-figures say which (`planned_events`).
+Most of Dagster's default bookkeeping is the run's "materialization planned" events, one per
+window and asset; metricx writes one per asset (orchestration/__init__.py, README). Run with
+DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=0 to measure the default; the figures say which
+(`planned_events`).
 """
 
 from __future__ import annotations

@@ -225,7 +225,7 @@ SHOPIFY_ORDERS = RawTable(
         ("line_items_complete", "int"),
     ),
     natural_key=("order_id",),
-    lookups=(("order_id",), ("customer_id",)),
+    lookups=(("order_id",),),
     non_negative=("subtotal", "total_discounts", "shipping", "tax", "total", "total_refunded"),
 )
 

@@ -33,7 +33,9 @@
 {%- endmacro %}
 
 {#- Rows whose (connection, day) is among the pairs `keys_query` returns. -#}
-{% macro connection_days_in(keys_query, connection_column='connection_id', day_column='report_date') %}
+{% macro connection_days_in(
+    keys_query, connection_column='connection_id', day_column='report_date'
+) %}
     {%- if in_unit_test() -%}
         exists (
             select 1
@@ -70,19 +72,22 @@
     {%- endif -%}
 {% endmacro %}
 
-{#- Rows whose `column` is among the values `values_query` returns (one column). -#}
-{% macro values_in(column, values_query) %}
-    {%- if in_unit_test() -%}
+{#- Rows whose `column` is among the values `values_query` returns (one column). Beyond
+    `max_literals` values (the hour after a backfill) the subquery stays: the literals would make
+    the statement megabytes long, and a read that large is a scan anyway. -#}
+{% macro values_in(column, values_query, max_literals=10000) %}
+    {%- set values = [] if in_unit_test()
+        else query_rows(values_query) | map('first') | reject('none') | unique | list -%}
+    {%- if in_unit_test() or values | length > max_literals -%}
         {{ column }} in ({{ values_query }})
+    {%- elif not values -%}
+        (1 = 0)
     {%- else -%}
-        {%- set values = query_rows(values_query) | map('first') | reject('none') | unique | list -%}
-        {%- if not values -%}
-            (1 = 0)
-        {%- else -%}
-            {{ column }} in (
-                {%- for value in values %}{{ sql_literal(value) }}{{ ', ' if not loop.last }}{% endfor -%}
-            )
-        {%- endif -%}
+        {{ column }} in (
+            {%- for value in values -%}
+                {{ sql_literal(value) }}{{ ', ' if not loop.last }}
+            {%- endfor -%}
+        )
     {%- endif -%}
 {% endmacro %}
 

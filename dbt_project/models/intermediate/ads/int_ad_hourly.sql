@@ -47,7 +47,9 @@ captures as (
         ) as capture_recency
     from {{ ref('int_ad_captures_unioned') }} as captures
     {% if is_incremental() %}
-    where {{ connection_days_in(landed_keys_query, 'captures.connection_id', 'captures.report_date') }}
+    where {{ connection_days_in(
+        landed_keys_query, 'captures.connection_id', 'captures.report_date'
+    ) }}
     {% endif %}
 
 ),

@@ -70,7 +70,9 @@ captures as (
         ) as landing_recency
     from {{ ref('int_ad_captures_unioned') }} as captures
     {% if is_incremental() %}
-    where {{ connection_days_in(keys_to_build_query, 'captures.connection_id', 'captures.report_date') }}
+    where {{ connection_days_in(
+        keys_to_build_query, 'captures.connection_id', 'captures.report_date'
+    ) }}
     {% endif %}
 
 ),

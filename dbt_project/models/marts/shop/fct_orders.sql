@@ -17,28 +17,18 @@
 with
 
 {% if is_incremental() %}
+{%- set affected_orders_query %}
+    with landed_since_last_build as (
 
-landed_since_last_build as (
+        select distinct order_id, customer_id
+        from {{ ref('stg_shopify__orders') }}
+        -- An empty table (the first builds before any shop landed) has no mark: read everything.
+        where landed_at > {{ query_instant(
+            "select max(last_landed_at) - interval '"
+            ~ var('shop_orders_landing_margin_minutes') ~ " minutes' from " ~ this
+        ) }}
 
-    select distinct order_id, customer_id
-    from {{ ref('stg_shopify__orders') }}
-    -- An empty table (the first builds before any shop landed) has no mark: read everything.
-    where landed_at > (
-        select
-            coalesce(
-                {{ dbt.dateadd(
-                    'minute',
-                    -var('shop_orders_landing_margin_minutes'),
-                    'max(last_landed_at)',
-                ) }},
-                cast('1970-01-01 00:00:00+00' as timestamptz)
-            )
-        from {{ this }}
     )
-
-),
-
-affected_orders as (
 
     select order_id from landed_since_last_build
     union
@@ -47,14 +37,13 @@ affected_orders as (
     where customer_id in (
         select customer_id from landed_since_last_build where customer_id is not null
     )
-
-),
+{%- endset %}
 
 affected_versions as (
 
     select *
     from {{ ref('stg_shopify__orders') }}
-    where order_id in (select order_id from affected_orders)
+    where {{ values_in('order_id', affected_orders_query) }}
 
 ),
 
