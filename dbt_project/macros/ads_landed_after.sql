@@ -28,3 +28,19 @@
     {%- endset %}
     {{ return(query) }}
 {% endmacro %}
+
+{#- The (connection_id, report_date) keys of the ad captures landed since the model's mark
+    that the model (`this`) does not account for yet: `built_condition` says when one of its
+    rows (`built`, of the same connection and day) already does for a capture (`landed`). -#}
+{% macro ad_capture_days_not_built(built_condition) %}
+    select distinct landed.connection_id, landed.report_date
+    from {{ ref('int_ad_captures_unioned') }} as landed
+    where landed.landed_at > {{ ads_landed_after() }}
+        and not exists (
+            select 1
+            from {{ this }} as built
+            where built.connection_id = landed.connection_id
+                and built.report_date = landed.report_date
+                and ({{ built_condition }})
+        )
+{%- endmacro %}

@@ -15,24 +15,13 @@
 -- restated days land in slices of older windows. A capture already built, or older than the
 -- one built, changes nothing: the hour after a backfill does not rebuild it again and again.
 {%- if is_incremental() %}
-{%- set landed_keys_query %}
-    select distinct landed.connection_id, landed.report_date
-    from {{ ref('int_ad_captures_unioned') }} as landed
-    where landed.landed_at > {{ ads_landed_after() }}
-        and not exists (
-            select 1
-            from {{ this }} as built
-            where built.connection_id = landed.connection_id
-                and built.report_date = landed.report_date
-                and (
-                    built.captured_window_start > landed.captured_window_start
-                    or (
-                        built.captured_window_start = landed.captured_window_start
-                        and built.landed_at = landed.landed_at
-                    )
-                )
-        )
-{%- endset %}
+{%- set landed_keys_query = ad_capture_days_not_built(
+    "built.captured_window_start > landed.captured_window_start
+    or (
+        built.captured_window_start = landed.captured_window_start
+        and built.landed_at = landed.landed_at
+    )"
+) %}
 {%- endif %}
 
 with

@@ -35,21 +35,14 @@
 -- build are rebuilt for compaction, not the history.
 {%- if is_incremental() %}
 {%- set keys_to_build_query %}
-    select distinct landed.connection_id, landed.report_date
-    from {{ ref('int_ad_captures_unioned') }} as landed
-    where landed.landed_at > {{ ads_landed_after() }}
-        and not exists (
-            select 1
-            from {{ this }} as built
-            where built.connection_id = landed.connection_id
-                and built.report_date = landed.report_date
-                and built.window_start <= landed.captured_window_start
-                and built.window_end > landed.captured_window_start
-                and (
-                    built.landed_at = landed.landed_at
-                    or (built.grain <> '15m' and built.landed_at > landed.landed_at)
-                )
-        )
+    {{ ad_capture_days_not_built(
+        "built.window_start <= landed.captured_window_start
+        and built.window_end > landed.captured_window_start
+        and (
+            built.landed_at = landed.landed_at
+            or (built.grain <> '15m' and built.landed_at > landed.landed_at)
+        )"
+    ) }}
     union
     select connection_id, report_date
     from {{ this }}
