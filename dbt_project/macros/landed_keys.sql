@@ -32,6 +32,16 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The newest landing `this` holds in `column`, less the margin var `margin_var` (minutes), so a
+    slice stamped before the last build but committed after it is still picked up. Each model
+    reads its own table, so a model skipped by a failed build catches up on the next one; an
+    empty table (the first builds before anything landed) reads everything. -#}
+{% macro landing_mark(margin_var='shop_orders_landing_margin_minutes', column='last_landed_at') -%}
+    {{ query_instant(
+        "select max(" ~ column ~ ") - interval '" ~ var(margin_var) ~ " minutes' from " ~ this
+    ) }}
+{%- endmacro %}
+
 {#- Rows whose (connection, day) is among the pairs `keys_query` returns. -#}
 {% macro connection_days_in(
     keys_query, connection_column='connection_id', day_column='report_date'
@@ -76,18 +86,21 @@
     `max_literals` values (the hour after a backfill) the subquery stays: the literals would make
     the statement megabytes long, and a read that large is a scan anyway. -#}
 {% macro values_in(column, values_query, max_literals=10000) %}
-    {%- set values = [] if in_unit_test()
-        else query_rows(values_query) | map('first') | reject('none') | unique | list -%}
-    {%- if in_unit_test() or values | length > max_literals -%}
+    {%- if in_unit_test() -%}
         {{ column }} in ({{ values_query }})
-    {%- elif not values -%}
-        (1 = 0)
     {%- else -%}
-        {{ column }} in (
-            {%- for value in values -%}
-                {{ sql_literal(value) }}{{ ', ' if not loop.last }}
-            {%- endfor -%}
-        )
+        {%- set values = query_rows(values_query) | map('first') | reject('none') | unique | list -%}
+        {%- if values | length > max_literals -%}
+            {{ column }} in ({{ values_query }})
+        {%- elif not values -%}
+            (1 = 0)
+        {%- else -%}
+            {{ column }} in (
+                {%- for value in values -%}
+                    {{ sql_literal(value) }}{{ ', ' if not loop.last }}
+                {%- endfor -%}
+            )
+        {%- endif -%}
     {%- endif -%}
 {% endmacro %}
 

@@ -1,22 +1,3 @@
-{#- The newest landing `this` has taken in, less the margin var `margin_var` (minutes): a slice
-    stamped before the last build but committed after it is still picked up (as in
-    fct_orders). An empty table (the first builds before anything landed) reads everything.
-    The incremental models keep `last_landed_at` (the newest landing behind a row) for this. -#}
-{% macro landing_mark(margin_var='shop_orders_landing_margin_minutes') -%}
-    (
-        select
-            coalesce(
-                {{ dbt.dateadd(
-                    'minute',
-                    -var(margin_var),
-                    'max(last_landed_at)',
-                ) }},
-                cast('1970-01-01 00:00:00+00' as timestamptz)
-            )
-        from {{ this }}
-    )
-{%- endmacro %}
-
 {#- The fct_orders rows that may have changed since `this` was last built: the orders with a
     version landed after its mark, and every other order of their customers, whose position in
     the customer's history (new or returning) fct_orders recomputes with them. fct_orders is

@@ -15,7 +15,8 @@
 -- restated days land in slices of older windows. A capture already built, or older than the
 -- one built, changes nothing: the hour after a backfill does not rebuild it again and again.
 {%- if is_incremental() %}
-{%- set landed_keys_query = ad_capture_days_not_built(
+{%- set landed_keys_query = ad_days_not_built(
+    ref('int_ad_captures_unioned'),
     "built.captured_window_start > landed.captured_window_start
     or (
         built.captured_window_start = landed.captured_window_start

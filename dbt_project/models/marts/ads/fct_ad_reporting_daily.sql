@@ -41,7 +41,13 @@ from {{ ref('fct_ad_reporting_hourly') }}
 -- A (connection, day)'s hourly rows share one landing (see fct_ad_reporting_hourly), so this
 -- picks whole days.
 where {{ connection_days_in(
-    ad_days_not_built(ref('fct_ad_reporting_hourly'), 'date_day'), day_column='date_day'
+    ad_days_not_built(
+        ref('fct_ad_reporting_hourly'),
+        'built.landed_at = landed.landed_at',
+        day_column='date_day',
+        built_day_column='date_day',
+    ),
+    day_column='date_day',
 ) }}
 {% endif %}
 group by

@@ -41,6 +41,8 @@ from {{ ref('int_ad_hourly') }}
 {% if is_incremental() %}
 -- Every row of a (connection, day) comes from the same capture and carries its landing, so the
 -- rows landed since the last build are whole keys, ready to replace theirs.
-where {{ connection_days_in(ad_days_not_built(ref('int_ad_hourly'), 'report_date')) }}
+where {{ connection_days_in(ad_days_not_built(
+    ref('int_ad_hourly'), 'built.landed_at = landed.landed_at', built_day_column='date_day'
+)) }}
 {% endif %}
 order by workspace_id, date_day

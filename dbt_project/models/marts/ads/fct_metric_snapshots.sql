@@ -35,7 +35,8 @@
 -- build are rebuilt for compaction, not the history.
 {%- if is_incremental() %}
 {%- set keys_to_build_query %}
-    {{ ad_capture_days_not_built(
+    {{ ad_days_not_built(
+        ref('int_ad_captures_unioned'),
         "built.window_start <= landed.captured_window_start
         and built.window_end > landed.captured_window_start
         and (

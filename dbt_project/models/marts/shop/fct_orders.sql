@@ -23,10 +23,7 @@ with
         select distinct order_id, customer_id
         from {{ ref('stg_shopify__orders') }}
         -- An empty table (the first builds before any shop landed) has no mark: read everything.
-        where landed_at > {{ query_instant(
-            "select max(last_landed_at) - interval '"
-            ~ var('shop_orders_landing_margin_minutes') ~ " minutes' from " ~ this
-        ) }}
+        where landed_at > {{ landing_mark() }}
 
     )
 
