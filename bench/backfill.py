@@ -28,11 +28,11 @@ from psycopg import sql
 
 from bench.environments import POSTGRES_ADMIN_URL, bench_settings, step_seconds
 from bench.report import emit
-from metricx.demo import DemoRange, run_pipeline, seed_demo_workspaces
 from metricx.settings import PROJECT_ROOT
 from orchestration.definitions import build_definitions
 from simulator.server import SimulatorServer
 from simulator.world import World
+from stack.demo import DemoRange, run_pipeline, seed_demo_workspaces
 
 END = datetime(2026, 11, 20, tzinfo=UTC)
 DAYS = int(os.environ.get("METRICX_BENCH_BACKFILL_DAYS", "90"))

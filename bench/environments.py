@@ -14,6 +14,7 @@ from dagster import ExecuteInProcessResult
 from psycopg import sql
 
 from metricx.settings import Settings
+from stack.simulated import simulated_platform_settings
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -43,13 +44,7 @@ def bench_settings(backend: str, simulator_url: str) -> Iterator[Settings]:
                 warehouse_url=warehouse_url,
                 app_database_url=f"sqlite:///{Path(folder) / 'app.db'}",
                 secret_key=Fernet.generate_key().decode(),
-                meta_api_base_url=f"{simulator_url}/meta",
-                google_ads_api_base_url=f"{simulator_url}/google-ads",
-                google_oauth_token_url=f"{simulator_url}/google-oauth/token",
-                google_ads_developer_token="sim-developer-token",
-                google_oauth_client_id="sim-client-id",
-                google_oauth_client_secret="sim-client-secret",
-                shopify_admin_base_url=f"{simulator_url}/shopify/{{shop}}",
+                **simulated_platform_settings(simulator_url),
             )
         finally:
             if database is not None:

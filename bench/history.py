@@ -32,7 +32,6 @@ from psycopg import sql
 
 from bench.environments import POSTGRES_ADMIN_URL, bench_settings, step_seconds
 from bench.report import emit
-from metricx.demo import DAY_KEY_FORMAT, DemoRange, seed_demo_workspaces
 from metricx.settings import Settings
 from orchestration.definitions import INGEST_JOB_NAME, build_definitions
 from orchestration.defs.app_database.assets import read_workspaces, replace_workspaces
@@ -40,6 +39,7 @@ from orchestration.defs.dbt.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from orchestration.lib.windows import PLATFORM_LAG, WINDOW
 from simulator.server import SimulatorServer
 from simulator.world import World
+from stack.demo import DAY_KEY_FORMAT, DemoRange, seed_demo_workspaces
 from warehouse.connection import open_warehouse
 from warehouse.raw_tables import RAW_SCHEMA, RAW_TABLES
 from warehouse.url import parse_warehouse_url

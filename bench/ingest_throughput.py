@@ -9,11 +9,11 @@ from dagster import DagsterInstance, materialize
 
 from bench.environments import bench_settings
 from bench.report import emit
-from metricx.demo import seed_demo_workspaces
 from orchestration.definitions import build_resources
 from orchestration.defs.meta_ads.assets import meta_ads_insights_hourly
 from simulator.server import SimulatorServer
 from simulator.world import World
+from stack.demo import seed_demo_workspaces
 
 MERCHANTS = 100
 ADS_PER_MERCHANT = 200

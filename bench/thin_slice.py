@@ -10,10 +10,10 @@ from dagster import DagsterInstance
 
 from bench.environments import bench_settings, step_seconds
 from bench.report import emit
-from metricx.demo import DemoRange, recent_range, run_pipeline, seed_demo_workspaces
 from orchestration.definitions import build_definitions
 from simulator.server import SimulatorServer
 from simulator.world import World
+from stack.demo import DemoRange, recent_range, run_pipeline, seed_demo_workspaces
 
 WINDOWS = 4
 

@@ -21,7 +21,6 @@ from simulator.world import World
 PIXEL_EVENTS_PATH = "/v1/pixel/events"
 PIXEL_KEY_HEADER = "X-Metricx-Pixel-Key"
 DEFAULT_BATCH_SIZE = 200
-_WINDOW = timedelta(minutes=15)
 # A checkout completes up to 40 minutes into its session: sessions started this long before the
 # range still send events inside it.
 _SESSION_SPAN = timedelta(hours=1)

@@ -10,8 +10,9 @@ import httpx
 from cryptography.fernet import Fernet
 
 from api.main import create_app
-from metricx.demo import DemoRange
 from metricx.settings import Settings
+from stack.demo import DemoRange
+from stack.simulated import simulated_platform_settings
 
 # The simulated "now": the shared run covers 12 hours before it, crossing local midnight in both
 # demo merchants' timezones (New York 00:00 = 05:00 UTC, Berlin 00:00 = 23:00 UTC).
@@ -29,15 +30,7 @@ def make_settings(
         warehouse_url=warehouse_url,
         app_database_url=app_database_url,
         secret_key=Fernet.generate_key().decode(),
-        meta_api_base_url=f"{simulator_url}/meta",
-        google_ads_api_base_url=f"{simulator_url}/google-ads",
-        google_oauth_token_url=f"{simulator_url}/google-oauth/token",
-        google_ads_developer_token="sim-developer-token",
-        google_oauth_client_id="sim-client-id",
-        google_oauth_client_secret="sim-client-secret",
-        shopify_admin_base_url=f"{simulator_url}/shopify/{{shop}}",
-        clerk_issuer=f"{simulator_url}/clerk",
-        clerk_jwks_url=f"{simulator_url}/clerk/.well-known/jwks.json",
+        **simulated_platform_settings(simulator_url),
         **overrides,
     )
 

@@ -11,13 +11,13 @@ import psycopg
 import pytest
 from dagster import AssetKey, DagsterInstance, PartitionKeyRange, materialize
 
-from metricx.demo import DemoRange, seed_demo_workspaces
 from metricx.settings import PROJECT_ROOT
 from orchestration.definitions import build_resources
 from orchestration.defs.meta_ads.assets import meta_ads_insights_hourly
 from orchestration.partitions import fifteen_minute_partitions
 from simulator.server import SimulatorServer
 from simulator.world import World
+from stack.demo import DemoRange, seed_demo_workspaces
 from tests.helpers import RUN_RANGE, make_settings
 
 DAGSTER_YAML = PROJECT_ROOT / "orchestration" / "deploy" / "dagster.yaml"

@@ -16,7 +16,6 @@ from dagster import (
     materialize,
 )
 
-from metricx.demo import seed_demo_workspaces
 from metricx.settings import Settings
 from orchestration.definitions import build_resources
 from orchestration.defs.landing import LANDING_CHECKS
@@ -24,6 +23,7 @@ from orchestration.defs.meta_ads.assets import meta_ads_entities, meta_ads_insig
 from orchestration.lib.resources import AppDatabaseResource
 from simulator.server import SimulatorServer
 from simulator.world import RowDefect, World
+from stack.demo import seed_demo_workspaces
 from tests.helpers import make_settings
 
 # Off the hour, so the run does not restate and the checks see exactly the run's window.

@@ -73,9 +73,9 @@ def test_configuring_twice_switches_format_instead_of_printing_twice(
 ) -> None:
     configure_logging("json")
     configure_logging("text")
-    logging.getLogger("metricx.demo").warning("seeded %d merchants", 2)
+    logging.getLogger("stack.demo").warning("seeded %d merchants", 2)
     [line] = capsys.readouterr().err.splitlines()
-    assert line.endswith("WARNING metricx.demo: seeded 2 merchants")
+    assert line.endswith("WARNING stack.demo: seeded 2 merchants")
 
 
 def test_the_code_location_jobs_and_schedules_log_through_the_metricx_logger() -> None:

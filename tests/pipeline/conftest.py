@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, Definitions
 
-from metricx.demo import DemoRange, replay_pixel_traffic, run_pipeline, seed_demo_workspaces
 from metricx.settings import Settings
 from orchestration.definitions import build_definitions
 from simulator.server import SimulatorServer
 from simulator.world import World
+from stack.demo import DemoRange, replay_pixel_traffic, run_pipeline, seed_demo_workspaces
 from tests.helpers import RUN_RANGE, make_settings
 
 RUN_RANGE_MIDPOINT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 
-from metricx.demo import seed_demo_workspaces
 from metricx.settings import Settings
 from orchestration.definitions import build_resources
 from orchestration.defs.google_ads.assets import google_ads_ad_group_hourly
@@ -20,6 +19,7 @@ from orchestration.lib.windows import WINDOW
 from simulator.google_ads_world import GoogleAdsWorld, RowCorruption
 from simulator.server import SimulatorServer
 from simulator.world import Merchant, World
+from stack.demo import seed_demo_workspaces
 from tests.helpers import NOW, make_settings
 from warehouse.appdb.credentials import load_cipher
 from warehouse.appdb.models import Provider

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 
-from metricx.demo import seed_demo_workspaces
 from metricx.settings import Settings
 from orchestration.definitions import build_resources
 from orchestration.defs.meta_ads.assets import meta_ads_entities, meta_ads_insights_hourly
@@ -21,6 +20,7 @@ from orchestration.lib.resources import AppDatabaseResource
 from orchestration.lib.windows import Window
 from simulator.server import SimulatorServer
 from simulator.world import Merchant, MetaFault, World
+from stack.demo import seed_demo_workspaces
 from tests.helpers import make_settings
 from warehouse.connection import open_warehouse
 

@@ -8,7 +8,7 @@ import threading
 import httpx
 import pytest
 
-from metricx.demo import DemoRange, run_pipeline
+from stack.demo import DemoRange, run_pipeline
 from tests.helpers import RUN_RANGE, serve
 from tests.pipeline.conftest import PipelineRun
 from warehouse.serving import serving_path

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 
-from metricx.demo import seed_demo_workspaces
 from metricx.settings import Settings
 from orchestration.definitions import build_resources
 from orchestration.defs.shopify.assets import shopify_orders
@@ -22,6 +21,7 @@ from simulator.server import SimulatorServer
 from simulator.shop_world import ShopOrder
 from simulator.shopify import ShopifyApi
 from simulator.world import World
+from stack.demo import seed_demo_workspaces
 from tests.helpers import NOW, make_settings
 from warehouse.appdb.credentials import load_cipher
 from warehouse.appdb.models import Provider

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from metricx.demo import DemoRange, run_pipeline
 from simulator.google_ads_world import GoogleAdsWorld
 from simulator.world import Merchant, World
+from stack.demo import DemoRange, run_pipeline
 from tests.helpers import RUN_RANGE
 from tests.pipeline.conftest import PipelineRun
 from warehouse.connection import open_warehouse

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from metricx.logs import configure_logging
 from metricx.settings import PROJECT_ROOT, get_settings
+from stack.simulated import simulated_platforms_env
 from warehouse.url import parse_warehouse_url
 
 DEMO_TOKEN_LIFETIME_SECONDS = 7 * 24 * 3600
@@ -66,8 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         from warehouse.appdb.migrate import upgrade
 
         upgrade(settings.app_database_url)
-        return 0
-    return 2
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -79,7 +79,7 @@ def _demo(args: argparse.Namespace) -> int:
     with SimulatorServer(world, port=port) as simulator:
         # Everything started from here on (this process, the API, the Dagster UI and the runs
         # it launches) talks to the simulated platforms instead of the real hosts.
-        os.environ.update(_simulated_platforms_env(simulator.base_url))
+        os.environ.update(simulated_platforms_env(simulator.base_url))
         os.environ.setdefault("DAGSTER_HOME", str(get_settings().dagster_home))
         get_settings.cache_clear()
         settings = get_settings()
@@ -87,14 +87,14 @@ def _demo(args: argparse.Namespace) -> int:
 
         from dagster import DagsterInstance
 
-        from metricx.demo import (
+        from orchestration.definitions import build_definitions
+        from stack.demo import (
             mint_demo_token,
             recent_range,
             replay_pixel_traffic,
             run_pipeline,
             seed_demo_workspaces,
         )
-        from orchestration.definitions import build_definitions
 
         workspace_ids = seed_demo_workspaces(settings, world)
         demo_range = recent_range(args.hours)
@@ -159,20 +159,6 @@ def _prepare_dagster_home(dagster_home: Path, warehouse_url: str) -> None:
     instance_yaml = dagster_home / "dagster.yaml"
     if not instance_yaml.exists() and parse_warehouse_url(warehouse_url).backend == "duckdb":
         shutil.copy(DEPLOY_DIR / "dagster.duckdb.yaml", instance_yaml)
-
-
-def _simulated_platforms_env(simulator_url: str) -> dict[str, str]:
-    return {
-        "METRICX_META_API_BASE_URL": f"{simulator_url}/meta",
-        "METRICX_GOOGLE_ADS_API_BASE_URL": f"{simulator_url}/google-ads",
-        "METRICX_GOOGLE_OAUTH_TOKEN_URL": f"{simulator_url}/google-oauth/token",
-        "METRICX_GOOGLE_ADS_DEVELOPER_TOKEN": "sim-developer-token",
-        "METRICX_GOOGLE_OAUTH_CLIENT_ID": "sim-client-id",
-        "METRICX_GOOGLE_OAUTH_CLIENT_SECRET": "sim-client-secret",
-        "METRICX_SHOPIFY_ADMIN_BASE_URL": f"{simulator_url}/shopify/{{shop}}",
-        "METRICX_CLERK_ISSUER": f"{simulator_url}/clerk",
-        "METRICX_CLERK_JWKS_URL": f"{simulator_url}/clerk/.well-known/jwks.json",
-    }
 
 
 def _serve_api(host: str, port: int) -> None:
