@@ -9,6 +9,7 @@ import sys
 from bench import backfill, compaction, incremental, ingest_throughput, thin_slice
 from bench.environments import postgres_available
 from bench.history import kept_for_the_run
+from orchestration.event_bookkeeping import apply_event_bookkeeping
 
 BENCHMARKS = {
     "backfill": backfill.run,
@@ -24,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", action="append", choices=["duckdb", "postgres"])
     parser.add_argument("--only", action="append", choices=sorted(BENCHMARKS))
     args = parser.parse_args(argv)
+    # The benchmarks' runs store their events as a deployment's do.
+    apply_event_bookkeeping()
     backends = args.backend or ["duckdb", "postgres"]
     if "postgres" in backends and not postgres_available():
         print("bench: PostgreSQL unreachable at 127.0.0.1:5432, skipping it", file=sys.stderr)

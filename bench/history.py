@@ -28,6 +28,10 @@ from typing import Any
 
 import psycopg
 from dagster import DagsterInstance, Definitions
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 from psycopg import sql
 
 from bench.environments import POSTGRES_ADMIN_URL, bench_settings, step_seconds
@@ -37,9 +41,10 @@ from orchestration.definitions import INGEST_JOB_NAME, build_definitions
 from orchestration.defs.app_database.assets import read_workspaces, replace_workspaces
 from orchestration.defs.dbt.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from orchestration.lib.windows import PLATFORM_LAG, WINDOW
+from orchestration.partitions import DAY_KEY_FORMAT
 from simulator.server import SimulatorServer
 from simulator.world import World
-from stack.demo import DAY_KEY_FORMAT, DemoRange, seed_demo_workspaces
+from stack.demo import DemoRange, seed_demo_workspaces
 from warehouse.connection import open_warehouse
 from warehouse.raw_tables import RAW_SCHEMA, RAW_TABLES
 from warehouse.url import parse_warehouse_url
@@ -141,8 +146,8 @@ def land_windows(definitions: Definitions, windows: DemoRange) -> float:
         result = definitions.resolve_job_def(INGEST_JOB_NAME).execute_in_process(
             instance=instance,
             tags={
-                "dagster/asset_partition_range_start": windows.first_partition_key,
-                "dagster/asset_partition_range_end": windows.last_partition_key,
+                ASSET_PARTITION_RANGE_START_TAG: windows.first_partition_key,
+                ASSET_PARTITION_RANGE_END_TAG: windows.last_partition_key,
             },
             raise_on_error=False,
         )

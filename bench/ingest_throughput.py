@@ -30,7 +30,7 @@ def run(backend: str) -> None:
         bench_settings(backend, simulator.base_url) as settings,
     ):
         seed_demo_workspaces(settings, world)
-        asset = meta_ads_insights_hourly
+        asset = meta_ads_insights_hourly(settings.partitions_start)
         with DagsterInstance.ephemeral() as instance:
             started = time.perf_counter()
             result = materialize(

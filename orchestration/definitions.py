@@ -1,101 +1,86 @@
-"""The metricx code location: `workspace.yaml` and `dagster dev -m orchestration.definitions`."""
+"""The metricx code location: `workspace.yaml` and `dagster dev -m orchestration.definitions`.
+
+Each integration folder under `defs/` builds its own definitions (assets, checks, resources,
+its own schedules); this module merges them and adds what spans them: the resources they share,
+the two jobs, the cross-integration schedules, the failure sensor and the run logger. Adding a
+source is a folder and one line in `LANDING`.
+"""
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable, Sequence
 
-from dagster import AssetSelection, Definitions, EnvVar, define_asset_job
-from dagster_dbt import DbtCliResource
+from dagster import AssetsDefinition, Definitions, definitions
 
 from metricx.settings import Settings, get_settings
-from orchestration.defs.app_database import APP_DATABASE_ASSETS
-from orchestration.defs.dbt.assets import metricx_dbt_models
-from orchestration.defs.dbt.project import DBT_EXECUTABLE, dbt_project
-from orchestration.defs.google_ads.resources import GoogleAdsApiResource
-from orchestration.defs.landing import LANDING_ASSETS, LANDING_CHECKS
-from orchestration.defs.meta_ads.assets import meta_ads_insights_hourly
-from orchestration.defs.meta_ads.resources import MetaAdsApiResource
-from orchestration.defs.shopify.resources import ShopifyAdminApiResource
-from orchestration.lib.loggers import RUN_LOGGER_CONFIG, RUN_LOGGERS
-from orchestration.lib.resources import AppDatabaseResource, WarehouseResource
+from orchestration.defs.app_database import definitions as app_database
+from orchestration.defs.dbt import definitions as dbt
+from orchestration.defs.google_ads import definitions as google_ads
+from orchestration.defs.meta_ads import definitions as meta_ads
+from orchestration.defs.shopify import definitions as shopify
+from orchestration.defs.shopify_pixel import definitions as shopify_pixel
+from orchestration.jobs import (
+    INGEST_JOB_NAME,
+    WAREHOUSE_JOB_NAME,
+    build_ingest_job,
+    build_warehouse_job,
+)
+from orchestration.lib.loggers import RUN_LOGGERS
+from orchestration.lib.resources import shared_resources
 from orchestration.partitions import daily_partitions, fifteen_minute_partitions
 from orchestration.schedules import build_schedules
 from orchestration.sensors import build_sentry_failure_sensor
 
-INGEST_JOB_NAME = "ingest_windows"
-WAREHOUSE_JOB_NAME = "build_warehouse"
+BuildDefs = Callable[[Settings], Definitions]
 
-ingest_job = define_asset_job(
-    INGEST_JOB_NAME,
-    selection=AssetSelection.assets(*LANDING_ASSETS),
-    partitions_def=fifteen_minute_partitions(),
-    config=RUN_LOGGER_CONFIG,
-    description="Land every source's 15-minute windows for every active connection.",
+# Sources landed per 15-minute window: the ingest job runs every one of their assets.
+LANDING: tuple[BuildDefs, ...] = (
+    meta_ads.build_defs,
+    google_ads.build_defs,
+    shopify.build_defs,
+    shopify_pixel.build_defs,
 )
+# What the models are built from and the models themselves: the warehouse job, per day.
+WAREHOUSE: tuple[BuildDefs, ...] = (app_database.build_defs, dbt.build_defs)
 
-warehouse_job = define_asset_job(
-    WAREHOUSE_JOB_NAME,
-    selection=AssetSelection.assets(*APP_DATABASE_ASSETS, metricx_dbt_models),
-    partitions_def=daily_partitions(),
-    config=RUN_LOGGER_CONFIG,
-    description="Build the dbt models (staging → marts) for UTC days, from what has landed.",
-)
-
-
-def from_environment(value: str, variable: str) -> str | EnvVar:
-    """`value` as a reference to `variable` when that is where it came from.
-
-    Dagster resolves an `EnvVar` in the run's process and shows only the variable's name in the
-    UI and in stored run config; a plain string would show the secret (credentials key, app
-    tokens, passwords inside database URLs). Settings built in code (tests, benchmarks) keep
-    their literal values.
-    """
-    return EnvVar(variable) if value and os.environ.get(variable) == value else value
-
-
-def build_resources(settings: Settings) -> dict[str, object]:
-    return {
-        "warehouse": WarehouseResource(
-            url=from_environment(settings.warehouse_url, "METRICX_WAREHOUSE_URL")
-        ),
-        "app_database": AppDatabaseResource(
-            url=from_environment(settings.app_database_url, "METRICX_APP_DATABASE_URL"),
-            secret_key=from_environment(settings.secret_key, "METRICX_SECRET_KEY"),
-        ),
-        "meta_ads_api": MetaAdsApiResource(
-            base_url=settings.meta_api_base_url, api_version=settings.meta_api_version
-        ),
-        "google_ads_api": GoogleAdsApiResource(
-            base_url=settings.google_ads_api_base_url,
-            api_version=settings.google_ads_api_version,
-            developer_token=from_environment(
-                settings.google_ads_developer_token, "METRICX_GOOGLE_ADS_DEVELOPER_TOKEN"
-            ),
-            oauth_token_url=settings.google_oauth_token_url,
-            oauth_client_id=settings.google_oauth_client_id,
-            oauth_client_secret=from_environment(
-                settings.google_oauth_client_secret, "METRICX_GOOGLE_OAUTH_CLIENT_SECRET"
-            ),
-        ),
-        "shopify_admin_api": ShopifyAdminApiResource(
-            base_url_template=settings.shopify_admin_base_url,
-            api_version=settings.shopify_api_version,
-        ),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
-    }
+__all__ = ["INGEST_JOB_NAME", "WAREHOUSE_JOB_NAME", "build_definitions", "build_resources", "defs"]
 
 
 def build_definitions(settings: Settings) -> Definitions:
+    landing = [build(settings) for build in LANDING]
+    warehouse = [build(settings) for build in WAREHOUSE]
+    ingest_job = build_ingest_job(
+        _assets_of(landing), fifteen_minute_partitions(settings.partitions_start)
+    )
+    warehouse_job = build_warehouse_job(
+        _assets_of(warehouse), daily_partitions(settings.partitions_start)
+    )
     sensors = [build_sentry_failure_sensor(settings.sentry_dsn)] if settings.sentry_dsn else []
-    return Definitions(
-        assets=[*LANDING_ASSETS, *APP_DATABASE_ASSETS, metricx_dbt_models],
-        asset_checks=LANDING_CHECKS,
+    spanning = Definitions(
         jobs=[ingest_job, warehouse_job],
-        schedules=build_schedules(ingest_job, warehouse_job, meta_ads_insights_hourly.key),
+        schedules=build_schedules(ingest_job, warehouse_job),
         sensors=sensors,
-        resources=build_resources(settings),
+        resources=shared_resources(settings),
         loggers=RUN_LOGGERS,
     )
+    return Definitions.merge(*landing, *warehouse, spanning)
 
 
-defs = build_definitions(get_settings())
+def build_resources(settings: Settings) -> dict[str, object]:
+    """Every resource of the code location, for materializing its assets outside a job."""
+    return dict(build_definitions(settings).resources or {})
+
+
+@definitions
+def defs() -> Definitions:
+    """The code location from the environment's settings, built when Dagster loads it."""
+    return build_definitions(get_settings())
+
+
+def _assets_of(integrations: Sequence[Definitions]) -> list[AssetsDefinition]:
+    return [
+        asset
+        for integration in integrations
+        for asset in integration.assets or []
+        if isinstance(asset, AssetsDefinition)
+    ]

@@ -7,10 +7,12 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 from metricx.logs import configure_logging
 from metricx.settings import PROJECT_ROOT, get_settings
+from orchestration.event_bookkeeping import apply_event_bookkeeping
 from stack.simulated import simulated_platforms_env
 from warehouse.url import parse_warehouse_url
 
@@ -74,6 +76,17 @@ def _demo(args: argparse.Namespace) -> int:
     from simulator.server import SimulatorServer
     from simulator.world import World
 
+    # The runs below and the `dagster dev` started after them store run events: they need
+    # Dagster's batched bookkeeping (the UI's runs inherit it from this environment).
+    apply_event_bookkeeping()
+    from dagster import BetaWarning
+
+    # Every landing asset passes `backfill_policy` (one run per backfill range), which Dagster
+    # flags as beta on `@asset` each time one is defined: five identical warnings a newcomer
+    # would read before the demo's first line, about a choice made on purpose.
+    warnings.filterwarnings(
+        "ignore", message="Parameter `backfill_policy` of function `asset`", category=BetaWarning
+    )
     world = World(merchants=args.merchants)
     port = 0 if args.once else args.simulator_port
     with SimulatorServer(world, port=port) as simulator:

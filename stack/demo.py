@@ -7,11 +7,17 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 from sqlalchemy import select
 
 from metricx.settings import Settings
-from orchestration.definitions import INGEST_JOB_NAME, WAREHOUSE_JOB_NAME
+from orchestration.jobs import INGEST_JOB_NAME, WAREHOUSE_JOB_NAME
+from orchestration.lib.loggers import RUN_LOGGER_CONFIG
 from orchestration.lib.windows import WINDOW
+from orchestration.partitions import DAY_KEY_FORMAT, window_key
 from simulator.pixel_replay import pixel_batches, post_batch
 from simulator.world import World
 from warehouse.appdb.credentials import CredentialCipher, load_cipher
@@ -26,8 +32,6 @@ from warehouse.appdb.upserts import (
     upsert_workspace,
 )
 
-DAY_KEY_FORMAT = "%Y-%m-%d"
-
 
 @dataclass(frozen=True)
 class DemoRange:
@@ -36,11 +40,11 @@ class DemoRange:
 
     @property
     def first_partition_key(self) -> str:
-        return self.start.strftime("%Y-%m-%d-%H:%M")
+        return window_key(self.start)
 
     @property
     def last_partition_key(self) -> str:
-        return (self.end - WINDOW).strftime("%Y-%m-%d-%H:%M")
+        return window_key(self.end - WINDOW)
 
     @property
     def windows(self) -> int:
@@ -177,11 +181,10 @@ def run_pipeline(
 ) -> PipelineResult:
     """Land the range's windows in one run, then build the models for the days it touches in
     another, both recorded in `instance` (the jobs have different partitions: windows, days)."""
-    run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     ingest = definitions.resolve_job_def(INGEST_JOB_NAME).execute_in_process(
         instance=instance,
         tags=_range_tags(demo_range.first_partition_key, demo_range.last_partition_key),
-        run_config=run_config,
+        run_config=RUN_LOGGER_CONFIG,
         raise_on_error=False,
     )
     if not ingest.success:
@@ -192,7 +195,7 @@ def run_pipeline(
             demo_range.start.strftime(DAY_KEY_FORMAT),
             (demo_range.end - WINDOW).strftime(DAY_KEY_FORMAT),
         ),
-        run_config=run_config,
+        run_config=RUN_LOGGER_CONFIG,
         raise_on_error=False,
     )
     return PipelineResult(ingest, warehouse)
@@ -200,8 +203,8 @@ def run_pipeline(
 
 def _range_tags(first_key: str, last_key: str) -> dict[str, str]:
     return {
-        "dagster/asset_partition_range_start": first_key,
-        "dagster/asset_partition_range_end": last_key,
+        ASSET_PARTITION_RANGE_START_TAG: first_key,
+        ASSET_PARTITION_RANGE_END_TAG: last_key,
     }
 
 

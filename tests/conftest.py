@@ -11,9 +11,17 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from orchestration.event_bookkeeping import apply_event_bookkeeping
 from simulator.server import SimulatorServer
 from simulator.world import World
 from tests.helpers import NOW
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The suite's runs store their events as a deployment's do (test_dagster_postgres_storage
+    # counts them).
+    apply_event_bookkeeping()
+
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "METRICX_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

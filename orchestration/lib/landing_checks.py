@@ -16,29 +16,26 @@ from dagster import (
     MetadataValue,
     asset_check,
 )
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    PARTITION_NAME_TAG,
+)
 
 from orchestration.lib.resources import AppDatabaseResource, WarehouseResource
 from orchestration.lib.windows import WINDOW
-from orchestration.partitions import fifteen_minute_partitions
+from orchestration.partitions import window_start
 from warehouse.raw_tables import RAW_SCHEMA, RawTable
-
-_RANGE_START_TAG = "dagster/asset_partition_range_start"
-_RANGE_END_TAG = "dagster/asset_partition_range_end"
-_PARTITION_TAG = "dagster/partition"
 
 
 def run_window_bounds(context: AssetCheckExecutionContext) -> tuple[datetime, datetime]:
     """The [start, end) the checked run covered, from its partition tags."""
     tags = context.run.tags
-    first = tags.get(_RANGE_START_TAG) or tags.get(_PARTITION_TAG)
-    last = tags.get(_RANGE_END_TAG) or first
+    first = tags.get(ASSET_PARTITION_RANGE_START_TAG) or tags.get(PARTITION_NAME_TAG)
+    last = tags.get(ASSET_PARTITION_RANGE_END_TAG) or first
     if first is None or last is None:
         raise ValueError("landing checks run with a partitioned materialization of their asset")
-    partitions = fifteen_minute_partitions()
-    return (
-        partitions.time_window_for_partition_key(first).start,
-        partitions.time_window_for_partition_key(last).end,
-    )
+    return window_start(first), window_start(last) + WINDOW
 
 
 def build_landing_checks(

@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, EnvVar
 
-from metricx.settings import get_settings
+from metricx.settings import Settings, get_settings
 from warehouse.appdb.credentials import CredentialCipher, load_cipher
 from warehouse.appdb.queries import active_connections
 from warehouse.appdb.session import make_engine, make_session_factory
@@ -88,3 +88,28 @@ class AppDatabaseResource(ConfigurableResource):
                 ]
         finally:
             engine.dispose()
+
+
+def from_environment(value: str, variable: str) -> str | EnvVar:
+    """`value` as a reference to `variable` when that is where it came from.
+
+    Dagster resolves an `EnvVar` in the run's process and shows only the variable's name in the
+    UI and in stored run config; a plain string would show the secret (credentials key, app
+    tokens, passwords inside database URLs). Settings built in code (tests, benchmarks) keep
+    their literal values.
+    """
+    return EnvVar(variable) if value and os.environ.get(variable) == value else value
+
+
+def shared_resources(settings: Settings) -> dict[str, ConfigurableResource]:
+    """The resources every integration uses, given once by the code location: Dagster merges
+    integrations' definitions only when a shared key holds the very same object."""
+    return {
+        "warehouse": WarehouseResource(
+            url=from_environment(settings.warehouse_url, "METRICX_WAREHOUSE_URL")
+        ),
+        "app_database": AppDatabaseResource(
+            url=from_environment(settings.app_database_url, "METRICX_APP_DATABASE_URL"),
+            secret_key=from_environment(settings.secret_key, "METRICX_SECRET_KEY"),
+        ),
+    }

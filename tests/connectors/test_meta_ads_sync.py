@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from orchestration.defs.meta_ads.sync import sync_entities, sync_insights
-from orchestration.lib.landing import ConnectionOutcome, restatement_due
+from orchestration.lib.outcomes import ConnectionOutcome
 from orchestration.lib.resources import SyncTarget
+from orchestration.lib.restatement import restatement_due
 from orchestration.lib.windows import Window, windows_between
 from simulator.server import SimulatorServer
 from simulator.world import Merchant, MetaFault, RowDefect, World

@@ -10,11 +10,14 @@ from pathlib import Path
 import psycopg
 import pytest
 from dagster import AssetKey, DagsterInstance, PartitionKeyRange, materialize
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
 from metricx.settings import PROJECT_ROOT
 from orchestration.definitions import build_resources
 from orchestration.defs.meta_ads.assets import meta_ads_insights_hourly
-from orchestration.partitions import fifteen_minute_partitions
 from simulator.server import SimulatorServer
 from simulator.world import World
 from stack.demo import DemoRange, seed_demo_workspaces
@@ -47,22 +50,24 @@ def test_materialization_is_recorded_in_postgres(
     # Two hours in one ranged run, as a backfill runs: its per-window materializations are
     # stored in batches (orchestration turns Dagster's event batching on), every one of them.
     backfill = DemoRange(RUN_RANGE.end - timedelta(hours=2), RUN_RANGE.end)
-    windows = fifteen_minute_partitions().get_partition_keys_in_range(
+    insights = meta_ads_insights_hourly(settings.partitions_start)
+    assert insights.partitions_def is not None
+    windows = insights.partitions_def.get_partition_keys_in_range(
         PartitionKeyRange(backfill.first_partition_key, backfill.last_partition_key)
     )
     with DagsterInstance.from_config(str(dagster_home)) as instance:
         result = materialize(
-            [meta_ads_insights_hourly],
+            [insights],
             partition_key=windows[-1],
             resources=build_resources(settings),
             instance=instance,
         )
         assert result.success
         ranged = materialize(
-            [meta_ads_insights_hourly],
+            [insights],
             tags={
-                "dagster/asset_partition_range_start": windows[0],
-                "dagster/asset_partition_range_end": windows[-1],
+                ASSET_PARTITION_RANGE_START_TAG: windows[0],
+                ASSET_PARTITION_RANGE_END_TAG: windows[-1],
             },
             resources=build_resources(settings),
             instance=instance,

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
-from dagster import AssetKey, build_schedule_context, validate_run_config
+from dagster import AssetKey, Definitions, build_schedule_context, validate_run_config
 
-from orchestration.definitions import INGEST_JOB_NAME, WAREHOUSE_JOB_NAME, defs
-from orchestration.partitions import daily_partitions, fifteen_minute_partitions
-from orchestration.schedules import latest_complete_window_key
+from metricx.settings import PROJECT_ROOT, Settings, get_settings
+from orchestration.definitions import build_definitions
+from orchestration.event_bookkeeping import EVENT_BOOKKEEPING_ENV
+from orchestration.jobs import INGEST_JOB_NAME, WAREHOUSE_JOB_NAME
+from orchestration.partitions import (
+    daily_partitions,
+    fifteen_minute_partitions,
+    latest_complete_window_key,
+)
+from tests.orchestration.snapshot import SNAPSHOT, current
 
 LANDING_KEYS = {
     AssetKey(["raw", "meta_ads_insights_hourly"]),
@@ -20,7 +31,14 @@ LANDING_KEYS = {
 }
 
 
-def test_landing_assets_feed_the_models() -> None:
+def test_the_graph_is_the_pinned_one() -> None:
+    """Every asset (the dbt models' keys from the manifest), its group, partitions and checks,
+    every job, schedule (with cron) and sensor. After an intended change, rewrite the pin with
+    `python -m tests.orchestration.snapshot` and review its diff."""
+    assert current() == json.loads(SNAPSHOT.read_text())
+
+
+def test_landing_assets_feed_the_models(defs: Definitions) -> None:
     graph = defs.resolve_asset_graph()
     keys = graph.get_all_asset_keys()
     assert keys >= LANDING_KEYS
@@ -32,15 +50,17 @@ def test_landing_assets_feed_the_models() -> None:
     assert AssetKey(["raw", "meta_ads_insights_hourly"]) in upstream_of_marts
 
 
-def test_partitions_are_15_minute_windows_for_landing_and_days_for_models() -> None:
-    windows = fifteen_minute_partitions()
+def test_partitions_are_15_minute_windows_for_landing_and_days_for_models(
+    defs: Definitions,
+) -> None:
+    windows = fifteen_minute_partitions(get_settings().partitions_start)
     assert windows.cron_schedule == "*/15 * * * *"
     assert windows.timezone == "UTC"
     assert windows.start == datetime(2026, 8, 1, tzinfo=UTC)
     first_day = windows.get_partition_keys_between_indexes(0, 96)
     assert first_day[0] == "2026-08-01-00:00" and first_day[-1] == "2026-08-01-23:45"
 
-    days = daily_partitions()
+    days = daily_partitions(get_settings().partitions_start)
     assert days.start == datetime(2026, 8, 1, tzinfo=UTC)
     # Today is a partition while it runs, so the marts refresh all day.
     assert days.end_offset == 1
@@ -61,7 +81,39 @@ def test_latest_window_waits_for_platform_lag(at: str, expected: str) -> None:
     assert latest_complete_window_key(datetime.fromisoformat(at).replace(tzinfo=UTC)) == expected
 
 
-def test_schedules_request_one_valid_run_per_tick() -> None:
+def test_partitions_follow_the_settings_passed() -> None:
+    later = build_definitions(Settings(partitions_start="2026-09-15"))
+    for job_name in (INGEST_JOB_NAME, WAREHOUSE_JOB_NAME):
+        partitions = later.resolve_job_def(job_name).partitions_def
+        assert partitions is not None
+        assert partitions.get_first_partition_key().startswith("2026-09-15"), job_name
+    graph = later.resolve_asset_graph()
+    assert {
+        graph.get(key).partitions_def.get_first_partition_key()[:10]  # type: ignore[union-attr]
+        for key in graph.materializable_asset_keys
+        if graph.get(key).partitions_def is not None
+    } == {"2026-09-15"}
+
+
+def test_importing_and_building_the_code_location_changes_nothing() -> None:
+    """No environment variable set, no Sentry client started: the entry points apply the
+    Dagster switches (orchestration.event_bookkeeping), the sensor starts Sentry when it runs."""
+    probe = (
+        "import os, sentry_sdk\n"
+        "from metricx.settings import Settings\n"
+        "from orchestration.definitions import build_definitions\n"
+        "before = dict(os.environ)\n"
+        "build_definitions(Settings(sentry_dsn='https://key@sentry.invalid/1'))\n"
+        "assert dict(os.environ) == before, set(os.environ.items()) ^ set(before.items())\n"
+        "assert not sentry_sdk.get_client().is_active()\n"
+    )
+    env = {name: value for name, value in os.environ.items() if name not in EVENT_BOOKKEEPING_ENV}
+    subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", probe], cwd=PROJECT_ROOT, env=env, check=True
+    )
+
+
+def test_schedules_request_one_valid_run_per_tick(defs: Definitions) -> None:
     schedules = {schedule.name: schedule for schedule in defs.schedules}
     assert {name: s.cron_schedule for name, s in schedules.items()} == {
         "ingest_latest_window": "2,17,32,47 * * * *",
@@ -93,7 +145,9 @@ def test_schedules_request_one_valid_run_per_tick() -> None:
     ("tick", "day"),
     [("2026-11-20T00:30:00", "2026-11-19"), ("2026-12-01T00:30:00", "2026-11-30")],
 )
-def test_the_daily_schedule_builds_every_model_for_yesterday(tick: str, day: str) -> None:
+def test_the_daily_schedule_builds_every_model_for_yesterday(
+    defs: Definitions, tick: str, day: str
+) -> None:
     schedule = defs.get_schedule_def("warehouse_daily")
     warehouse_job = defs.resolve_job_def(WAREHOUSE_JOB_NAME)
     assert schedule.job_name == WAREHOUSE_JOB_NAME

@@ -9,7 +9,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from dagster import AssetKey, AssetMaterialization, DagsterInstance, instance_for_test
+from dagster import (
+    AssetKey,
+    AssetMaterialization,
+    DagsterInstance,
+    Definitions,
+    instance_for_test,
+)
 from dagster._core.definitions.freshness import FreshnessState, TimeWindowFreshnessPolicy
 from dagster._core.remote_origin import InProcessCodeLocationOrigin
 from dagster._core.test_utils import create_test_daemon_workspace_context, freeze_time
@@ -19,7 +25,6 @@ from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
 from dagster._daemon.freshness import FreshnessDaemon
 
 from metricx.settings import PROJECT_ROOT
-from orchestration.definitions import defs
 from orchestration.lib.freshness import LANDING_FRESHNESS, MART_FRESHNESS
 from tests.orchestration.test_definitions import LANDING_KEYS
 
@@ -28,7 +33,7 @@ SHOP_KPIS = AssetKey(["marts", "fct_shop_kpis_daily"])
 LANDED_AT = datetime(2026, 11, 20, 10, 4, tzinfo=UTC)
 
 
-def test_every_landing_asset_and_mart_has_a_freshness_policy() -> None:
+def test_every_landing_asset_and_mart_has_a_freshness_policy(defs: Definitions) -> None:
     graph = defs.resolve_asset_graph()
     policies = {key: graph.get(key).freshness_policy for key in graph.get_all_asset_keys()}
     marts = {key for key in policies if key.path[0] == "marts"}

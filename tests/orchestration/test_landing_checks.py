@@ -18,9 +18,9 @@ from dagster import (
 
 from metricx.settings import Settings
 from orchestration.definitions import build_resources
-from orchestration.defs.landing import LANDING_CHECKS
-from orchestration.defs.meta_ads.assets import meta_ads_entities, meta_ads_insights_hourly
+from orchestration.defs.meta_ads.definitions import build_defs as build_meta_ads_defs
 from orchestration.lib.resources import AppDatabaseResource
+from orchestration.partitions import window_key
 from simulator.server import SimulatorServer
 from simulator.world import RowDefect, World
 from stack.demo import seed_demo_workspaces
@@ -29,7 +29,7 @@ from tests.helpers import make_settings
 # Off the hour, so the run does not restate and the checks see exactly the run's window.
 WINDOW_START = datetime(2026, 8, 10, 15, 15, tzinfo=UTC)
 NOW = WINDOW_START + timedelta(minutes=18)
-ASSETS = (meta_ads_insights_hourly, meta_ads_entities)
+TABLES = ("meta_ads_insights_hourly", "meta_ads_entities")
 
 
 @pytest.fixture(scope="module")
@@ -59,12 +59,11 @@ def run_checks(settings: Settings) -> dict[tuple[str, str], AssetCheckEvaluation
     """Land the window with both Meta assets and their checks; every check's evaluation by
     (table, check name)."""
     resources = build_resources(settings)
-    keys = {asset.key for asset in ASSETS}
-    checks = [c for c in LANDING_CHECKS if all(k.asset_key in keys for k in c.check_keys)]
+    meta_ads = build_meta_ads_defs(settings)
     with DagsterInstance.ephemeral() as instance:
         result = materialize(
-            [*ASSETS, *checks],
-            partition_key=WINDOW_START.strftime("%Y-%m-%d-%H:%M"),
+            [*(meta_ads.assets or []), *(meta_ads.asset_checks or [])],
+            partition_key=window_key(WINDOW_START),
             resources={
                 name: resources[name] for name in ("warehouse", "app_database", "meta_ads_api")
             },
@@ -81,8 +80,8 @@ def run_checks(settings: Settings) -> dict[tuple[str, str], AssetCheckEvaluation
 def test_a_healthy_run_passes_every_check(settings: Settings) -> None:
     evaluations = run_checks(settings)
     expected = {
-        (asset.key.path[-1], name)
-        for asset in ASSETS
+        (table, name)
+        for table in TABLES
         for name in (
             "every_active_connection_landed",
             "rows_per_connection",
@@ -107,8 +106,8 @@ def test_an_expired_token_turns_every_active_connection_landed_red(
     ]
     world.faults.expire_meta_token(expired.meta_account_id)
     evaluations = run_checks(settings)
-    for asset in ASSETS:
-        landed = evaluations[(asset.key.path[-1], "every_active_connection_landed")]
+    for table in TABLES:
+        landed = evaluations[(table, "every_active_connection_landed")]
         assert not landed.passed
         assert landed.metadata["incomplete_connections"].value == [connection_id]
 
@@ -116,7 +115,7 @@ def test_an_expired_token_turns_every_active_connection_landed_red(
 def test_a_quarantined_row_makes_rows_per_connection_warn(settings: Settings, world: World) -> None:
     world.faults.malform_meta_rows(1, RowDefect.NON_NUMERIC_SPEND)
     evaluations = run_checks(settings)
-    rows = evaluations[(meta_ads_insights_hourly.key.path[-1], "rows_per_connection")]
+    rows = evaluations[("meta_ads_insights_hourly", "rows_per_connection")]
     assert not rows.passed
     assert rows.severity == AssetCheckSeverity.WARN
     assert rows.metadata["rows_quarantined"].value == 1

@@ -23,7 +23,7 @@ from dagster._core.system_config.objects import ResolvedRunConfig
 
 from metricx.logs import configure_logging, log_context
 from metricx.settings import get_settings
-from orchestration.definitions import INGEST_JOB_NAME, WAREHOUSE_JOB_NAME, defs
+from orchestration.jobs import INGEST_JOB_NAME, WAREHOUSE_JOB_NAME
 from orchestration.lib.loggers import RUN_LOGGER_CONFIG, RUN_LOGGERS, metricx_console_logger
 
 
@@ -78,7 +78,9 @@ def test_configuring_twice_switches_format_instead_of_printing_twice(
     assert line.endswith("WARNING stack.demo: seeded 2 merchants")
 
 
-def test_the_code_location_jobs_and_schedules_log_through_the_metricx_logger() -> None:
+def test_the_code_location_jobs_and_schedules_log_through_the_metricx_logger(
+    defs: Definitions,
+) -> None:
     """Dagster initializes a job's loggers only when the run's config names them."""
     for job_name in (INGEST_JOB_NAME, WAREHOUSE_JOB_NAME):
         assert defs.resolve_job_def(job_name).loggers["console"] is metricx_console_logger

@@ -12,6 +12,7 @@ import pytest
 from dagster import (
     AssetMaterialization,
     DagsterInstance,
+    Definitions,
     evaluate_automation_conditions,
     instance_for_test,
 )
@@ -19,11 +20,11 @@ from dagster._core.run_coordinator import QueuedRunCoordinator
 from dagster._core.scheduler import DagsterDaemonScheduler
 
 from metricx.settings import PROJECT_ROOT
-from orchestration.definitions import defs
-from orchestration.defs.app_database import APP_DATABASE_ASSETS
-from orchestration.defs.landing import LANDING_ASSETS
-from orchestration.lib.landing import WAREHOUSE_WRITES_POOL
+from orchestration.defs.app_database.assets import app_workspaces
+from orchestration.jobs import INGEST_JOB_NAME
+from orchestration.lib.pools import WAREHOUSE_WRITES_POOL
 from orchestration.lib.windows import WINDOW
+from orchestration.partitions import window_key
 
 DEPLOY = PROJECT_ROOT / "orchestration" / "deploy"
 LIMITS = [
@@ -74,7 +75,7 @@ def test_the_postgres_instance_queues_runs_and_serializes_writers(
         assert_limits(instance, max_concurrent_runs=8)
 
 
-def test_every_asset_writes_through_the_pool() -> None:
+def test_every_asset_writes_through_the_pool(defs: Definitions) -> None:
     """Every asset writes the warehouse (landings, workspace settings, dbt): with the pool's one
     slot, no two of them hold a DuckDB file or race on the same tables at once."""
     graph = defs.resolve_asset_graph()
@@ -82,11 +83,11 @@ def test_every_asset_writes_through_the_pool() -> None:
         assert graph.get(key).pools == {WAREHOUSE_WRITES_POOL}, key
 
 
-def land_windows(instance: DagsterInstance, windows: list[datetime]) -> None:
-    for asset in LANDING_ASSETS:
+def land_windows(defs: Definitions, instance: DagsterInstance, windows: list[datetime]) -> None:
+    for key in defs.resolve_job_def(INGEST_JOB_NAME).asset_layer.executable_asset_keys:
         for window in windows:
             instance.report_runless_asset_event(
-                AssetMaterialization(asset.key, partition=window.strftime("%Y-%m-%d-%H:%M"))
+                AssetMaterialization(key, partition=window_key(window))
             )
 
 
@@ -96,19 +97,19 @@ def windows_of_day_until(now: datetime) -> list[datetime]:
     return [day + WINDOW * n for n in range((now - day) // WINDOW)]
 
 
-def test_automation_after_a_long_pause_requests_only_today() -> None:
+def test_automation_after_a_long_pause_requests_only_today(defs: Definitions) -> None:
     """Automation ran, was switched off for thirty days while the sources kept landing, then on
     again: the first evaluation builds today's partition alone."""
     before_pause = datetime(2026, 10, 21, 3, 20, tzinfo=UTC)
     after_pause = before_pause + timedelta(days=30)
     with instance_for_test() as instance:
-        for asset in APP_DATABASE_ASSETS:
-            instance.report_runless_asset_event(AssetMaterialization(asset.key))
-        land_windows(instance, windows_of_day_until(before_pause))
+        instance.report_runless_asset_event(AssetMaterialization(app_workspaces.key))
+        land_windows(defs, instance, windows_of_day_until(before_pause))
         cursor = evaluate_automation_conditions(defs, instance, evaluation_time=before_pause).cursor
 
         # Thirty days of landings while automation was off.
         land_windows(
+            defs,
             instance,
             [before_pause + timedelta(days=days) for days in range(1, 30)]
             + windows_of_day_until(after_pause),

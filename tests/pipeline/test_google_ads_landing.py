@@ -11,11 +11,16 @@ from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
 from metricx.settings import Settings
 from orchestration.definitions import build_resources
 from orchestration.defs.google_ads.assets import google_ads_ad_group_hourly
 from orchestration.lib.windows import WINDOW
+from orchestration.partitions import window_key
 from simulator.google_ads_world import GoogleAdsWorld, RowCorruption
 from simulator.server import SimulatorServer
 from simulator.world import Merchant, World
@@ -59,12 +64,12 @@ class Landing:
         """Land the windows from `window_start` to `last_window_start`, in one run."""
         last = last_window_start or window_start
         keys = {
-            "dagster/asset_partition_range_start": partition_key(window_start),
-            "dagster/asset_partition_range_end": partition_key(last),
+            ASSET_PARTITION_RANGE_START_TAG: window_key(window_start),
+            ASSET_PARTITION_RANGE_END_TAG: window_key(last),
         }
         with DagsterInstance.ephemeral() as instance:
             return materialize(
-                [google_ads_ad_group_hourly],
+                [google_ads_ad_group_hourly(self.settings.partitions_start)],
                 resources=build_resources(self.settings),
                 instance=instance,
                 tags=keys,
@@ -115,10 +120,6 @@ def landing(
         simulator_url=server.base_url,
     )
     return Landing(settings, seed_demo_workspaces(settings, world))
-
-
-def partition_key(window_start: datetime) -> str:
-    return window_start.strftime("%Y-%m-%d-%H:%M")
 
 
 def truth_rows(

@@ -18,6 +18,7 @@ from orchestration.defs.meta_ads.assets import meta_ads_entities, meta_ads_insig
 from orchestration.defs.meta_ads.resources import MetaAdsApiResource
 from orchestration.lib.resources import AppDatabaseResource
 from orchestration.lib.windows import Window
+from orchestration.partitions import window_key
 from simulator.server import SimulatorServer
 from simulator.world import Merchant, MetaFault, World
 from stack.demo import seed_demo_workspaces
@@ -26,7 +27,7 @@ from warehouse.connection import open_warehouse
 
 # A window on the hour, so the run restates the two days before (the default cadence).
 WINDOW = Window(datetime(2026, 8, 10, 15, tzinfo=UTC), datetime(2026, 8, 10, 15, 15, tzinfo=UTC))
-PARTITION_KEY = WINDOW.start.strftime("%Y-%m-%d-%H:%M")
+PARTITION_KEY = window_key(WINDOW.start)
 NOW = WINDOW.end + timedelta(minutes=3)
 INSIGHTS_STEP = "raw__meta_ads_insights_hourly"
 
@@ -45,7 +46,10 @@ def landing_simulator(landing_world: World) -> Iterator[SimulatorServer]:
 def materialize_window(settings: Settings, instance: DagsterInstance) -> ExecuteInProcessResult:
     resources = build_resources(settings)
     return materialize(
-        [meta_ads_insights_hourly, meta_ads_entities],
+        [
+            meta_ads_insights_hourly(settings.partitions_start),
+            meta_ads_entities(settings.partitions_start),
+        ],
         partition_key=PARTITION_KEY,
         resources={name: resources[name] for name in ("warehouse", "app_database", "meta_ads_api")},
         instance=instance,
@@ -210,7 +214,7 @@ def test_a_platform_failing_for_one_merchant_fails_the_run_but_not_the_others(
     def run() -> ExecuteInProcessResult:
         with DagsterInstance.ephemeral() as instance:
             return materialize(
-                [meta_ads_insights_hourly],
+                [meta_ads_insights_hourly(settings.partitions_start)],
                 partition_key=PARTITION_KEY,
                 resources={k: resources[k] for k in ("warehouse", "app_database", "meta_ads_api")},
                 instance=instance,

@@ -9,6 +9,7 @@ from dagster import DagsterInstance, materialize
 
 from orchestration.definitions import build_resources
 from orchestration.defs.shopify_pixel.assets import shopify_pixel_events
+from orchestration.partitions import window_key
 from simulator.shop_world import ShopWorld
 from tests.helpers import RUN_RANGE
 from tests.pipeline.conftest import PipelineRun
@@ -95,8 +96,8 @@ def test_rerunning_a_window_lands_the_same_slice(pipeline_run: PipelineRun) -> N
 
     with DagsterInstance.ephemeral() as instance:
         result = materialize(
-            [shopify_pixel_events],
-            partition_key=busiest.astimezone(UTC).strftime("%Y-%m-%d-%H:%M"),
+            [shopify_pixel_events(pipeline_run.settings.partitions_start)],
+            partition_key=window_key(busiest),
             resources=build_resources(pipeline_run.settings),
             instance=instance,
         )

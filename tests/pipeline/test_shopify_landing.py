@@ -11,12 +11,17 @@ from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
 from metricx.settings import Settings
 from orchestration.definitions import build_resources
 from orchestration.defs.shopify.assets import shopify_orders
 from orchestration.defs.shopify.resources import ShopifyAdminApiResource
 from orchestration.lib.windows import WINDOW, windows_between
+from orchestration.partitions import window_key
 from simulator.server import SimulatorServer
 from simulator.shop_world import ShopOrder
 from simulator.shopify import ShopifyApi
@@ -66,8 +71,8 @@ class Landing:
     def materialize(self, start: datetime, end: datetime) -> ExecuteInProcessResult:
         """Land the windows of [start, end) in one run."""
         tags = {
-            "dagster/asset_partition_range_start": partition_key(start),
-            "dagster/asset_partition_range_end": partition_key(end - WINDOW),
+            ASSET_PARTITION_RANGE_START_TAG: window_key(start),
+            ASSET_PARTITION_RANGE_END_TAG: window_key(end - WINDOW),
         }
         resources = build_resources(self.settings)
         # The simulator finishes a bulk operation in two polls: no need to wait between them.
@@ -78,7 +83,7 @@ class Landing:
         )
         with DagsterInstance.ephemeral() as instance:
             return materialize(
-                [shopify_orders],
+                [shopify_orders(self.settings.partitions_start)],
                 resources=resources,
                 instance=instance,
                 tags=tags,
@@ -131,10 +136,6 @@ def landing(
         simulator_url=server.base_url,
     )
     return Landing(settings, seed_demo_workspaces(settings, world))
-
-
-def partition_key(window_start: datetime) -> str:
-    return window_start.strftime("%Y-%m-%d-%H:%M")
 
 
 def truth_row(order: ShopOrder) -> tuple[object, ...]:

@@ -10,7 +10,7 @@ time.
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 from sqlalchemy import select
 
-from orchestration.lib.landing import WAREHOUSE_WRITES_POOL
+from orchestration.lib.pools import WAREHOUSE_WRITES_POOL
 from orchestration.lib.resources import AppDatabaseResource, WarehouseResource
 from warehouse.appdb.models import Workspace
 from warehouse.appdb.session import make_engine, make_session_factory

@@ -12,6 +12,7 @@ from dagster import ConfigurableResource
 from orchestration.connectors.google_ads.client import GoogleAdsClient
 from orchestration.connectors.google_ads.oauth import OAuthRefresher
 from orchestration.connectors.http import RetryPolicy
+from orchestration.lib.resources import SyncTarget
 
 
 class GoogleAdsApiResource(ConfigurableResource):
@@ -24,9 +25,7 @@ class GoogleAdsApiResource(ConfigurableResource):
     max_backoff_seconds: float = 60.0
 
     @contextmanager
-    def open_client(
-        self, refresh_token: str, *, login_customer_id: str | None = None
-    ) -> Iterator[GoogleAdsClient]:
+    def client(self, target: SyncTarget) -> Iterator[GoogleAdsClient]:
         """A client acting for one connection, its HTTP connections closed when the block ends."""
         retry = RetryPolicy(max_backoff_seconds=self.max_backoff_seconds)
         with httpx.Client() as http:
@@ -34,7 +33,7 @@ class GoogleAdsApiResource(ConfigurableResource):
                 self.oauth_token_url,
                 self.oauth_client_id,
                 self.oauth_client_secret,
-                refresh_token,
+                target.credentials["refresh_token"],
                 http=http,
                 retry=retry,
             )
@@ -43,7 +42,7 @@ class GoogleAdsApiResource(ConfigurableResource):
                 self.api_version,
                 self.developer_token,
                 credentials,
-                login_customer_id=login_customer_id,
+                login_customer_id=target.settings.get("login_customer_id"),
                 http=http,
                 retry=retry,
             )

@@ -9,8 +9,10 @@ from datetime import date
 from orchestration.connectors.google_ads.client import GoogleAdsClient
 from orchestration.connectors.google_ads.records import GoogleAdsAdGroupHour
 from orchestration.connectors.quarantine import MalformedRow
-from orchestration.lib.landing import ConnectionOutcome, day_captures, land_captures, recorded
+from orchestration.lib.outcomes import ConnectionOutcome, recorded
 from orchestration.lib.resources import SyncTarget
+from orchestration.lib.restatement import day_captures
+from orchestration.lib.slices import land_captures
 from orchestration.lib.windows import Window
 from warehouse.connection import Warehouse
 from warehouse.raw_tables import GOOGLE_ADS_AD_GROUP_HOURLY

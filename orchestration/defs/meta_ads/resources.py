@@ -3,10 +3,14 @@ the demo and the tests — same client, different base URL."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from dagster import ConfigurableResource
 
 from orchestration.connectors.http import RetryPolicy
-from orchestration.connectors.meta_ads.client import MetaAdsClient
+from orchestration.connectors.meta_ads.client import DEFAULT_PURCHASE_ACTION_TYPE, MetaAdsClient
+from orchestration.lib.resources import SyncTarget
 
 
 class MetaAdsApiResource(ConfigurableResource):
@@ -23,17 +27,22 @@ class MetaAdsApiResource(ConfigurableResource):
     async_threshold_days: int = 3
     report_poll_seconds: float = 5.0
 
-    def client(self, access_token: str, *, purchase_action_type: str) -> MetaAdsClient:
-        return MetaAdsClient(
+    @contextmanager
+    def client(self, target: SyncTarget) -> Iterator[MetaAdsClient]:
+        """A client acting for one connection, its HTTP connections closed when the block ends."""
+        with MetaAdsClient(
             self.base_url,
             self.api_version,
-            access_token,
+            target.credentials["access_token"],
             timeout=self.timeout_seconds,
             retry=RetryPolicy(
                 max_retries=self.max_retries, max_backoff_seconds=self.max_backoff_seconds
             ),
             max_requests_per_account=self.max_requests_per_account,
-            purchase_action_type=purchase_action_type,
+            purchase_action_type=target.settings.get(
+                "purchase_action_type", DEFAULT_PURCHASE_ACTION_TYPE
+            ),
             async_threshold_days=self.async_threshold_days,
             report_poll_seconds=self.report_poll_seconds,
-        )
+        ) as client:
+            yield client

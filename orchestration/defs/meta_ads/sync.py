@@ -12,8 +12,10 @@ from orchestration.connectors.meta_ads.client import MetaAdsClient
 from orchestration.connectors.meta_ads.entities import MetaEntity
 from orchestration.connectors.meta_ads.records import MetaAdInsightHour
 from orchestration.connectors.quarantine import MalformedRow
-from orchestration.lib.landing import ConnectionOutcome, day_captures, land_captures, recorded
+from orchestration.lib.outcomes import ConnectionOutcome, recorded
 from orchestration.lib.resources import SyncTarget
+from orchestration.lib.restatement import day_captures
+from orchestration.lib.slices import land_captures
 from orchestration.lib.windows import Window
 from warehouse.connection import Warehouse
 from warehouse.raw_tables import META_ADS_ENTITIES, META_ADS_INSIGHTS_HOURLY

@@ -3,10 +3,14 @@ simulator in the demo and the tests — same client, different base URL template
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from dagster import ConfigurableResource
 
 from orchestration.connectors.http import RetryPolicy
 from orchestration.connectors.shopify.client import ShopifyAdminClient
+from orchestration.lib.resources import SyncTarget
 
 
 class ShopifyAdminApiResource(ConfigurableResource):
@@ -22,12 +26,15 @@ class ShopifyAdminApiResource(ConfigurableResource):
     # while their journey was still being built are landed again with it.
     journey_lookback_windows: int = 1
 
-    def client(self, shop_domain: str, access_token: str) -> ShopifyAdminClient:
-        return ShopifyAdminClient(
+    @contextmanager
+    def client(self, target: SyncTarget) -> Iterator[ShopifyAdminClient]:
+        """A client acting for one shop, its HTTP connections closed when the block ends."""
+        with ShopifyAdminClient(
             self.base_url_template,
             self.api_version,
-            shop_domain,
-            access_token,
+            target.external_account_id,
+            target.credentials["access_token"],
             retry=RetryPolicy(max_backoff_seconds=self.max_backoff_seconds),
             bulk_poll_seconds=self.bulk_poll_seconds,
-        )
+        ) as client:
+            yield client

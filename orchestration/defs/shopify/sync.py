@@ -9,8 +9,9 @@ from datetime import datetime
 from orchestration.connectors.quarantine import MalformedRow
 from orchestration.connectors.shopify.client import ShopifyAdminClient
 from orchestration.connectors.shopify.records import ShopifyOrder, ShopifyVisit
-from orchestration.lib.landing import ConnectionOutcome, land_window_slices, recorded
+from orchestration.lib.outcomes import ConnectionOutcome, recorded
 from orchestration.lib.resources import SyncTarget
+from orchestration.lib.slices import land_window_slices
 from orchestration.lib.windows import Window
 from warehouse.connection import Warehouse
 from warehouse.raw_tables import SHOPIFY_ORDERS

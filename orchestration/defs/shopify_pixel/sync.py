@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from orchestration.connectors.http import SyncUsage
 from orchestration.connectors.quarantine import MalformedRow
 from orchestration.defs.shopify_pixel.events import pixel_row
-from orchestration.lib.landing import ConnectionOutcome, land_window_slices, recorded
+from orchestration.lib.outcomes import ConnectionOutcome, recorded
 from orchestration.lib.resources import SyncTarget
+from orchestration.lib.slices import land_window_slices
 from orchestration.lib.windows import Window
 from warehouse.appdb.models import PixelEvent
 from warehouse.connection import Warehouse

@@ -1,0 +1,37 @@
+"""Everything Google Ads brings to the code location: its landing asset and checks, and the
+Google Ads API resource."""
+
+from __future__ import annotations
+
+from dagster import Definitions
+
+from metricx.settings import Settings
+from orchestration.defs.google_ads.assets import google_ads_ad_group_hourly
+from orchestration.defs.google_ads.resources import GoogleAdsApiResource
+from orchestration.lib.landing_checks import build_landing_checks
+from orchestration.lib.resources import from_environment
+from warehouse.raw_tables import GOOGLE_ADS_AD_GROUP_HOURLY
+
+
+def build_defs(settings: Settings) -> Definitions:
+    ad_group_hours = google_ads_ad_group_hourly(settings.partitions_start)
+    return Definitions(
+        assets=[ad_group_hours],
+        asset_checks=build_landing_checks(
+            ad_group_hours.key, GOOGLE_ADS_AD_GROUP_HOURLY, "google_ads"
+        ),
+        resources={
+            "google_ads_api": GoogleAdsApiResource(
+                base_url=settings.google_ads_api_base_url,
+                api_version=settings.google_ads_api_version,
+                developer_token=from_environment(
+                    settings.google_ads_developer_token, "METRICX_GOOGLE_ADS_DEVELOPER_TOKEN"
+                ),
+                oauth_token_url=settings.google_oauth_token_url,
+                oauth_client_id=settings.google_oauth_client_id,
+                oauth_client_secret=from_environment(
+                    settings.google_oauth_client_secret, "METRICX_GOOGLE_OAUTH_CLIENT_SECRET"
+                ),
+            )
+        },
+    )

@@ -1,0 +1,64 @@
+"""The one factory of landing assets: what every source's asset shares.
+
+No `from __future__ import annotations` here: `landing_asset` compares the body's `config`
+annotation, which Dagster also reads at definition time, with the class it was given.
+"""
+
+from collections.abc import Callable
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    Config,
+    MaterializeResult,
+    asset,
+)
+
+from orchestration.lib.freshness import LANDING_FRESHNESS
+from orchestration.lib.pools import WAREHOUSE_WRITES_POOL
+from orchestration.lib.windows import Window, windows_between
+from orchestration.partitions import fifteen_minute_partitions
+from warehouse.raw_tables import RawTable
+
+
+def landing_asset(
+    table: RawTable,
+    partitions_start: str,
+    *,
+    group: str,
+    kinds: set[str],
+    description: str,
+    config_cls: type[Config] | None = None,
+) -> Callable[[Callable[..., MaterializeResult]], AssetsDefinition]:
+    """`@asset` with what every landing asset shares: keyed `raw/<table>`, partitioned by 15-minute
+    window from `partitions_start`, one run per backfill range (so a connector reads each day
+    once), in the warehouse writers' pool, late in the UI when a tick did not land
+    (`LANDING_FRESHNESS`).
+
+    `config_cls` is only checked to be the body's config annotation: Dagster reads the config
+    class from the function itself.
+    """
+
+    def decorate(body: Callable[..., MaterializeResult]) -> AssetsDefinition:
+        annotated = body.__annotations__.get("config")
+        if config_cls is not None and annotated is not config_cls:
+            raise TypeError(f"{body.__name__} must take `config: {config_cls.__name__}`")
+        return asset(
+            key=AssetKey(["raw", table.name]),
+            partitions_def=fifteen_minute_partitions(partitions_start),
+            backfill_policy=BackfillPolicy.single_run(),
+            pool=WAREHOUSE_WRITES_POOL,
+            freshness_policy=LANDING_FRESHNESS,
+            group_name=group,
+            kinds=kinds,
+            description=description,
+        )(body)
+
+    return decorate
+
+
+def run_windows(context: AssetExecutionContext) -> list[Window]:
+    time_window = context.partition_time_window
+    return list(windows_between(time_window.start, time_window.end))
