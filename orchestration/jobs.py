@@ -5,12 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dagster import (
-    AssetsDefinition,
-    AssetSelection,
-    PartitionsDefinition,
-    define_asset_job,
-)
+from dagster import AssetsDefinition, AssetSelection, PartitionsDefinition, define_asset_job
 from dagster._core.definitions.unresolved_asset_job_definition import (
     UnresolvedAssetJobDefinition,
 )
@@ -20,26 +15,22 @@ from orchestration.lib.loggers import RUN_LOGGER_CONFIG
 INGEST_JOB_NAME = "ingest_windows"
 WAREHOUSE_JOB_NAME = "build_warehouse"
 
+_DESCRIPTIONS = {
+    INGEST_JOB_NAME: "Land every source's 15-minute windows for every active connection.",
+    WAREHOUSE_JOB_NAME: "Build the dbt models (staging → marts) for UTC days, from what has "
+    "landed.",
+}
 
-def build_ingest_job(
-    landing_assets: Sequence[AssetsDefinition], windows: PartitionsDefinition
+
+def build_job(
+    name: str, assets: Sequence[AssetsDefinition], partitions: PartitionsDefinition
 ) -> UnresolvedAssetJobDefinition:
+    """The job `name` (INGEST_JOB_NAME or WAREHOUSE_JOB_NAME) over `assets`, logging through the
+    metricx logger."""
     return define_asset_job(
-        INGEST_JOB_NAME,
-        selection=AssetSelection.assets(*landing_assets),
-        partitions_def=windows,
+        name,
+        selection=AssetSelection.assets(*assets),
+        partitions_def=partitions,
         config=RUN_LOGGER_CONFIG,
-        description="Land every source's 15-minute windows for every active connection.",
-    )
-
-
-def build_warehouse_job(
-    warehouse_assets: Sequence[AssetsDefinition], days: PartitionsDefinition
-) -> UnresolvedAssetJobDefinition:
-    return define_asset_job(
-        WAREHOUSE_JOB_NAME,
-        selection=AssetSelection.assets(*warehouse_assets),
-        partitions_def=days,
-        config=RUN_LOGGER_CONFIG,
-        description="Build the dbt models (staging → marts) for UTC days, from what has landed.",
+        description=_DESCRIPTIONS[name],
     )

@@ -1,14 +1,17 @@
-"""The one loop every landing asset runs: each active connection of a provider synced into the
-warehouse, in parallel, one outcome each."""
+"""The one path every landing asset runs: each active connection of a provider synced into the
+warehouse, in parallel, one outcome each, and the run's result from the outcomes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from dagster import AssetExecutionContext, MaterializeResult
+
 from metricx.logs import log_context
-from orchestration.lib.outcomes import ConnectionOutcome
+from orchestration.lib.outcomes import ConnectionOutcome, landing_result
 from orchestration.lib.resources import AppDatabaseResource, SyncTarget, WarehouseResource
+from orchestration.lib.windows import Window
 from warehouse.connection import Warehouse
 
 # Requests in flight at once; each connection is one sequential request series.
@@ -17,17 +20,22 @@ MAX_CONCURRENT_CONNECTIONS = 8
 ConnectionSync = Callable[[SyncTarget, Warehouse], ConnectionOutcome]
 
 
-def sync_connections(
+def land_every_connection(
+    context: AssetExecutionContext,
+    source_label: str,
+    windows: Sequence[Window],
+    *,
     provider: str,
     warehouse: WarehouseResource,
     app_database: AppDatabaseResource,
     sync_one: ConnectionSync,
-    *,
     max_concurrency: int = MAX_CONCURRENT_CONNECTIONS,
-) -> list[ConnectionOutcome]:
-    """Each active `provider` connection's outcome, in connection order, landed in one open
-    warehouse. A sync that raises (stored credentials or settings unusable) becomes that
-    connection's failed outcome and never stops the others."""
+    **run_metadata: object,
+) -> MaterializeResult:
+    """Sync every active `provider` connection into one open warehouse, then turn the outcomes
+    into the run's result (`landing_result`: which failures fail the run). A sync that raises
+    (stored credentials or settings unusable) becomes that connection's failed outcome and never
+    stops the others."""
     with warehouse.open() as landing:
         landing.ensure_raw_schema()
 
@@ -43,4 +51,5 @@ def sync_connections(
                 return outcome
 
         with ThreadPoolExecutor(max_workers=max_concurrency) as pool:
-            return list(pool.map(run, app_database.sync_targets(provider)))
+            outcomes = list(pool.map(run, app_database.sync_targets(provider)))
+    return landing_result(context, source_label, windows, outcomes, **run_metadata)

@@ -5,6 +5,7 @@ annotation, which Dagster also reads at definition time, with the class it was g
 """
 
 from collections.abc import Callable
+from functools import cache
 
 from dagster import (
     AssetExecutionContext,
@@ -22,39 +23,47 @@ from orchestration.lib.windows import Window, windows_between
 from orchestration.partitions import fifteen_minute_partitions
 from warehouse.raw_tables import RawTable
 
+# A landing asset for the windows starting at a date (`Settings.partitions_start`); the same
+# date always gives the same asset, so jobs and schedules built apart refer to one object.
+LandingAssetFactory = Callable[[str], AssetsDefinition]
+
 
 def landing_asset(
     table: RawTable,
-    partitions_start: str,
     *,
     group: str,
     kinds: set[str],
     description: str,
     config_cls: type[Config] | None = None,
-) -> Callable[[Callable[..., MaterializeResult]], AssetsDefinition]:
-    """`@asset` with what every landing asset shares: keyed `raw/<table>`, partitioned by 15-minute
-    window from `partitions_start`, one run per backfill range (so a connector reads each day
-    once), in the warehouse writers' pool, late in the UI when a tick did not land
-    (`LANDING_FRESHNESS`).
+) -> Callable[[Callable[..., MaterializeResult]], LandingAssetFactory]:
+    """Turn an asset body into its factory: `@asset` with what every landing asset shares,
+    keyed `raw/<table>`, partitioned by 15-minute window, one run per backfill range (so a
+    connector reads each day once), in the warehouse writers' pool, late in the UI when a tick
+    did not land (`LANDING_FRESHNESS`).
 
     `config_cls` is only checked to be the body's config annotation: Dagster reads the config
     class from the function itself.
     """
 
-    def decorate(body: Callable[..., MaterializeResult]) -> AssetsDefinition:
+    def decorate(body: Callable[..., MaterializeResult]) -> LandingAssetFactory:
         annotated = body.__annotations__.get("config")
         if config_cls is not None and annotated is not config_cls:
             raise TypeError(f"{body.__name__} must take `config: {config_cls.__name__}`")
-        return asset(
-            key=AssetKey(["raw", table.name]),
-            partitions_def=fifteen_minute_partitions(partitions_start),
-            backfill_policy=BackfillPolicy.single_run(),
-            pool=WAREHOUSE_WRITES_POOL,
-            freshness_policy=LANDING_FRESHNESS,
-            group_name=group,
-            kinds=kinds,
-            description=description,
-        )(body)
+
+        @cache
+        def build(partitions_start: str) -> AssetsDefinition:
+            return asset(
+                key=AssetKey(["raw", table.name]),
+                partitions_def=fifteen_minute_partitions(partitions_start),
+                backfill_policy=BackfillPolicy.single_run(),
+                pool=WAREHOUSE_WRITES_POOL,
+                freshness_policy=LANDING_FRESHNESS,
+                group_name=group,
+                kinds=kinds,
+                description=description,
+            )(body)
+
+        return build
 
     return decorate
 

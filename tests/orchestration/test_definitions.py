@@ -83,16 +83,13 @@ def test_latest_window_waits_for_platform_lag(at: str, expected: str) -> None:
 
 def test_partitions_follow_the_settings_passed() -> None:
     later = build_definitions(Settings(partitions_start="2026-09-15"))
-    for job_name in (INGEST_JOB_NAME, WAREHOUSE_JOB_NAME):
-        partitions = later.resolve_job_def(job_name).partitions_def
-        assert partitions is not None
-        assert partitions.get_first_partition_key().startswith("2026-09-15"), job_name
+    windows, days = fifteen_minute_partitions("2026-09-15"), daily_partitions("2026-09-15")
+    assert windows.start == days.start == datetime(2026, 9, 15, tzinfo=UTC)
+    assert later.resolve_job_def(INGEST_JOB_NAME).partitions_def == windows
+    assert later.resolve_job_def(WAREHOUSE_JOB_NAME).partitions_def == days
     graph = later.resolve_asset_graph()
-    assert {
-        graph.get(key).partitions_def.get_first_partition_key()[:10]  # type: ignore[union-attr]
-        for key in graph.materializable_asset_keys
-        if graph.get(key).partitions_def is not None
-    } == {"2026-09-15"}
+    used = {graph.get(key).partitions_def for key in graph.materializable_asset_keys}
+    assert used == {windows, days, None}
 
 
 def test_importing_and_building_the_code_location_changes_nothing() -> None:

@@ -60,9 +60,10 @@ def run_checks(settings: Settings) -> dict[tuple[str, str], AssetCheckEvaluation
     (table, check name)."""
     resources = build_resources(settings)
     meta_ads = build_meta_ads_defs(settings)
+    assert isinstance(meta_ads.assets, list) and isinstance(meta_ads.asset_checks, list)
     with DagsterInstance.ephemeral() as instance:
         result = materialize(
-            [*(meta_ads.assets or []), *(meta_ads.asset_checks or [])],
+            [*meta_ads.assets, *meta_ads.asset_checks],
             partition_key=window_key(WINDOW_START),
             resources={
                 name: resources[name] for name in ("warehouse", "app_database", "meta_ads_api")

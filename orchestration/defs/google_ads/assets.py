@@ -5,15 +5,13 @@ No `from __future__ import annotations` here: Dagster reads the config class and
 from the asset function's annotations at definition time.
 """
 
-from functools import cache
-
-from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult
+from dagster import AssetExecutionContext, MaterializeResult
 
 from orchestration.defs.google_ads.resources import GoogleAdsApiResource
 from orchestration.defs.google_ads.sync import sync_ad_group_hours
-from orchestration.lib.connections import sync_connections
+from orchestration.lib.connections import land_every_connection
 from orchestration.lib.landing_asset import landing_asset, run_windows
-from orchestration.lib.outcomes import ConnectionOutcome, landing_result
+from orchestration.lib.outcomes import ConnectionOutcome
 from orchestration.lib.resources import AppDatabaseResource, SyncTarget, WarehouseResource
 from orchestration.lib.restatement import RestatementConfig
 from warehouse.connection import Warehouse
@@ -24,40 +22,41 @@ class GoogleAdsLandingConfig(RestatementConfig):
     """Google attributes conversions to clicks up to 90 days back; the defaults restate two."""
 
 
-@cache
-def google_ads_ad_group_hourly(partitions_start: str) -> AssetsDefinition:
-    @landing_asset(
-        GOOGLE_ADS_AD_GROUP_HOURLY,
-        partitions_start,
-        group="google_ads",
-        kinds={"python", "google"},
-        description=(
-            "Ad group hourly metrics from the Google Ads API, one capture of the account-local "
-            "day so far per connection and window; hourly, the previous days are landed again in "
-            "their closing windows as Google restates their conversions. The latest capture of "
-            "a day is the truth. A re-run replaces exactly its windows."
-        ),
-        config_cls=GoogleAdsLandingConfig,
+@landing_asset(
+    GOOGLE_ADS_AD_GROUP_HOURLY,
+    group="google_ads",
+    kinds={"python", "google"},
+    description=(
+        "Ad group hourly metrics from the Google Ads API, one capture of the account-local day "
+        "so far per connection and window; hourly, the previous days are landed again in their "
+        "closing windows as Google restates their conversions. The latest capture of a day is "
+        "the truth. A re-run replaces exactly its windows."
+    ),
+    config_cls=GoogleAdsLandingConfig,
+)
+def google_ads_ad_group_hourly(
+    context: AssetExecutionContext,
+    config: GoogleAdsLandingConfig,
+    warehouse: WarehouseResource,
+    app_database: AppDatabaseResource,
+    google_ads_api: GoogleAdsApiResource,
+) -> MaterializeResult:
+    windows = run_windows(context)
+    restatement_days = config.days_to_restate(windows)
+
+    def sync(target: SyncTarget, landing: Warehouse) -> ConnectionOutcome:
+        with google_ads_api.client(target) as client:
+            return sync_ad_group_hours(
+                target, client, windows, landing, restatement_days=restatement_days
+            )
+
+    return land_every_connection(
+        context,
+        "Google Ads",
+        windows,
+        provider="google_ads",
+        warehouse=warehouse,
+        app_database=app_database,
+        sync_one=sync,
+        restatement_days=restatement_days,
     )
-    def land_ad_group_hours(
-        context: AssetExecutionContext,
-        config: GoogleAdsLandingConfig,
-        warehouse: WarehouseResource,
-        app_database: AppDatabaseResource,
-        google_ads_api: GoogleAdsApiResource,
-    ) -> MaterializeResult:
-        windows = run_windows(context)
-        restatement_days = config.days_to_restate(windows)
-
-        def sync(target: SyncTarget, landing: Warehouse) -> ConnectionOutcome:
-            with google_ads_api.client(target) as client:
-                return sync_ad_group_hours(
-                    target, client, windows, landing, restatement_days=restatement_days
-                )
-
-        outcomes = sync_connections("google_ads", warehouse, app_database, sync)
-        return landing_result(
-            context, "Google Ads", windows, outcomes, restatement_days=restatement_days
-        )
-
-    return land_ad_group_hours

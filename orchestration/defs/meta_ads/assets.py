@@ -5,16 +5,14 @@ No `from __future__ import annotations` here: Dagster reads the config class and
 from the asset functions' annotations at definition time.
 """
 
-from functools import cache
-
-from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult
+from dagster import AssetExecutionContext, MaterializeResult
 from pydantic import Field
 
 from orchestration.defs.meta_ads.resources import MetaAdsApiResource
 from orchestration.defs.meta_ads.sync import MAX_RESTATEMENT_DAYS, sync_entities, sync_insights
-from orchestration.lib.connections import sync_connections
+from orchestration.lib.connections import land_every_connection
 from orchestration.lib.landing_asset import landing_asset, run_windows
-from orchestration.lib.outcomes import ConnectionOutcome, landing_result
+from orchestration.lib.outcomes import ConnectionOutcome
 from orchestration.lib.resources import AppDatabaseResource, SyncTarget, WarehouseResource
 from orchestration.lib.restatement import DEFAULT_RESTATEMENT_DAYS, RestatementConfig
 from warehouse.connection import Warehouse
@@ -31,70 +29,73 @@ class MetaAdsInsightsConfig(RestatementConfig):
     )
 
 
-@cache
-def meta_ads_insights_hourly(partitions_start: str) -> AssetsDefinition:
-    @landing_asset(
-        META_ADS_INSIGHTS_HOURLY,
-        partitions_start,
-        group="meta_ads",
-        kinds={"python", "meta"},
-        description=(
-            "Ad-level hourly insights from the Meta Marketing API, one capture of the "
-            "account-local day so far per connection and window; hourly, the previous days are "
-            "landed again in their closing windows with the purchases Meta attributed since. A "
-            "re-run replaces exactly its windows."
-        ),
-        config_cls=MetaAdsInsightsConfig,
+@landing_asset(
+    META_ADS_INSIGHTS_HOURLY,
+    group="meta_ads",
+    kinds={"python", "meta"},
+    description=(
+        "Ad-level hourly insights from the Meta Marketing API, one capture of the account-local "
+        "day so far per connection and window; hourly, the previous days are landed again in "
+        "their closing windows with the purchases Meta attributed since. A re-run replaces "
+        "exactly its windows."
+    ),
+    config_cls=MetaAdsInsightsConfig,
+)
+def meta_ads_insights_hourly(
+    context: AssetExecutionContext,
+    config: MetaAdsInsightsConfig,
+    warehouse: WarehouseResource,
+    app_database: AppDatabaseResource,
+    meta_ads_api: MetaAdsApiResource,
+) -> MaterializeResult:
+    windows = run_windows(context)
+    restatement_days = config.days_to_restate(windows)
+
+    def sync(target: SyncTarget, landing: Warehouse) -> ConnectionOutcome:
+        with meta_ads_api.client(target) as client:
+            return sync_insights(
+                target, client, windows, landing, restatement_days=restatement_days
+            )
+
+    return land_every_connection(
+        context,
+        "Meta insights",
+        windows,
+        provider="meta_ads",
+        warehouse=warehouse,
+        app_database=app_database,
+        sync_one=sync,
+        restatement_days=restatement_days,
     )
-    def land_insights(
-        context: AssetExecutionContext,
-        config: MetaAdsInsightsConfig,
-        warehouse: WarehouseResource,
-        app_database: AppDatabaseResource,
-        meta_ads_api: MetaAdsApiResource,
-    ) -> MaterializeResult:
-        windows = run_windows(context)
-        restatement_days = config.days_to_restate(windows)
-
-        def sync(target: SyncTarget, landing: Warehouse) -> ConnectionOutcome:
-            with meta_ads_api.client(target) as client:
-                return sync_insights(
-                    target, client, windows, landing, restatement_days=restatement_days
-                )
-
-        outcomes = sync_connections("meta_ads", warehouse, app_database, sync)
-        return landing_result(
-            context, "Meta insights", windows, outcomes, restatement_days=restatement_days
-        )
-
-    return land_insights
 
 
-@cache
-def meta_ads_entities(partitions_start: str) -> AssetsDefinition:
-    @landing_asset(
-        META_ADS_ENTITIES,
-        partitions_start,
-        group="meta_ads",
-        kinds={"python", "meta"},
-        description=(
-            "Campaigns, ad sets and ads (status, budgets in minor units) from the Meta Marketing "
-            "API, as of the run, in the slice of its last window per connection."
-        ),
+@landing_asset(
+    META_ADS_ENTITIES,
+    group="meta_ads",
+    kinds={"python", "meta"},
+    description=(
+        "Campaigns, ad sets and ads (status, budgets in minor units) from the Meta Marketing "
+        "API, as of the run, in the slice of its last window per connection."
+    ),
+)
+def meta_ads_entities(
+    context: AssetExecutionContext,
+    warehouse: WarehouseResource,
+    app_database: AppDatabaseResource,
+    meta_ads_api: MetaAdsApiResource,
+) -> MaterializeResult:
+    windows = run_windows(context)
+
+    def sync(target: SyncTarget, landing: Warehouse) -> ConnectionOutcome:
+        with meta_ads_api.client(target) as client:
+            return sync_entities(target, client, windows, landing)
+
+    return land_every_connection(
+        context,
+        "Meta entities",
+        windows,
+        provider="meta_ads",
+        warehouse=warehouse,
+        app_database=app_database,
+        sync_one=sync,
     )
-    def land_entities(
-        context: AssetExecutionContext,
-        warehouse: WarehouseResource,
-        app_database: AppDatabaseResource,
-        meta_ads_api: MetaAdsApiResource,
-    ) -> MaterializeResult:
-        windows = run_windows(context)
-
-        def sync(target: SyncTarget, landing: Warehouse) -> ConnectionOutcome:
-            with meta_ads_api.client(target) as client:
-                return sync_entities(target, client, windows, landing)
-
-        outcomes = sync_connections("meta_ads", warehouse, app_database, sync)
-        return landing_result(context, "Meta entities", windows, outcomes)
-
-    return land_entities

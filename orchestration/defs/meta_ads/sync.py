@@ -97,7 +97,10 @@ def sync_entities(
             client.iter_ads(account_id),
         ):
             for item in listing:
-                (malformed if isinstance(item, MalformedRow) else entities).append(item)
+                if isinstance(item, MalformedRow):
+                    malformed.append(item)
+                else:
+                    entities.append(item)
         last = max(windows)
         outcome.rows = warehouse.replace_slice(
             META_ADS_ENTITIES,

@@ -4,61 +4,54 @@ No `from __future__ import annotations` here: Dagster reads the resources from t
 function's annotations at definition time.
 """
 
-from functools import cache
-
-from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult
+from dagster import AssetExecutionContext, MaterializeResult
 
 from orchestration.defs.shopify.resources import ShopifyAdminApiResource
 from orchestration.defs.shopify.sync import sync_orders
-from orchestration.lib.connections import sync_connections
+from orchestration.lib.connections import land_every_connection
 from orchestration.lib.landing_asset import landing_asset, run_windows
-from orchestration.lib.outcomes import ConnectionOutcome, landing_result
+from orchestration.lib.outcomes import ConnectionOutcome
 from orchestration.lib.resources import AppDatabaseResource, SyncTarget, WarehouseResource
 from orchestration.lib.windows import WINDOW, windows_between
 from warehouse.connection import Warehouse
 from warehouse.raw_tables import SHOPIFY_ORDERS
 
 
-@cache
-def shopify_orders(partitions_start: str) -> AssetsDefinition:
-    @landing_asset(
-        SHOPIFY_ORDERS,
-        partitions_start,
-        group="shopify",
-        kinds={"python", "shopify"},
-        description=(
-            "Shopify orders per connection and window: the orders whose latest change (creation, "
-            "fulfilment, cancellation, refund) falls in the window, as they stood when read. The "
-            "latest version of an order wins downstream. A run replaces exactly its windows and "
-            "the window before them, read again for the customer journeys Shopify had not built "
-            "yet."
-        ),
+@landing_asset(
+    SHOPIFY_ORDERS,
+    group="shopify",
+    kinds={"python", "shopify"},
+    description=(
+        "Shopify orders per connection and window: the orders whose latest change (creation, "
+        "fulfilment, cancellation, refund) falls in the window, as they stood when read. The "
+        "latest version of an order wins downstream. A run replaces exactly its windows and "
+        "the window before them, read again for the customer journeys Shopify had not built yet."
+    ),
+)
+def shopify_orders(
+    context: AssetExecutionContext,
+    warehouse: WarehouseResource,
+    app_database: AppDatabaseResource,
+    shopify_admin_api: ShopifyAdminApiResource,
+) -> MaterializeResult:
+    windows = run_windows(context)
+    lookback = shopify_admin_api.journey_lookback_windows * WINDOW
+    read_windows = list(windows_between(windows[0].start - lookback, windows[-1].end))
+    # A backfill or catch-up reads each shop once, in bulk: paged queries drain the cost bucket.
+    bulk = len(read_windows) >= shopify_admin_api.bulk_from_windows
+
+    def sync(target: SyncTarget, landing: Warehouse) -> ConnectionOutcome:
+        with shopify_admin_api.client(target) as client:
+            return sync_orders(target, client, read_windows, landing, bulk=bulk)
+
+    return land_every_connection(
+        context,
+        "Shopify",
+        windows,
+        provider="shopify",
+        warehouse=warehouse,
+        app_database=app_database,
+        sync_one=sync,
+        windows_read_again=len(read_windows) - len(windows),
+        read_through="bulk" if bulk else "pages",
     )
-    def land_orders(
-        context: AssetExecutionContext,
-        warehouse: WarehouseResource,
-        app_database: AppDatabaseResource,
-        shopify_admin_api: ShopifyAdminApiResource,
-    ) -> MaterializeResult:
-        windows = run_windows(context)
-        lookback = shopify_admin_api.journey_lookback_windows * WINDOW
-        read_windows = list(windows_between(windows[0].start - lookback, windows[-1].end))
-        # A backfill or catch-up reads each shop once, in bulk: paged queries drain the cost
-        # bucket.
-        bulk = len(read_windows) >= shopify_admin_api.bulk_from_windows
-
-        def sync(target: SyncTarget, landing: Warehouse) -> ConnectionOutcome:
-            with shopify_admin_api.client(target) as client:
-                return sync_orders(target, client, read_windows, landing, bulk=bulk)
-
-        outcomes = sync_connections("shopify", warehouse, app_database, sync)
-        return landing_result(
-            context,
-            "Shopify",
-            windows,
-            outcomes,
-            windows_read_again=len(read_windows) - len(windows),
-            read_through="bulk" if bulk else "pages",
-        )
-
-    return land_orders

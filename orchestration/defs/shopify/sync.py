@@ -53,8 +53,8 @@ def sync_orders(
         quarantined: dict[Window, list[tuple[str, str]]] = {window: [] for window in windows}
         for item in read(since, until):
             if isinstance(item, MalformedRow):
-                window = _window_of(windows, _updated_at_of(item.payload)) or windows[0]
-                quarantined[window].append((item.reason, item.payload))
+                named = _window_of(windows, _updated_at_of(item.payload))
+                quarantined[named or windows[0]].append((item.reason, item.payload))
                 continue
             window = _window_of(windows, item.updated_at)
             if window is None:
