@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 
 from dagster import AssetSelection, Definitions, EnvVar, define_asset_job
-from dagster_dbt import DbtCliResource
 
 from metricx.settings import Settings, get_settings
 from orchestration.defs.app_database import APP_DATABASE_ASSETS
-from orchestration.defs.dbt.assets import metricx_dbt_models
-from orchestration.defs.dbt.project import DBT_EXECUTABLE, dbt_project
+from orchestration.defs.dbt.assets import build_dbt_assets
+from orchestration.defs.dbt.definitions import build_defs as build_dbt_defs
 from orchestration.defs.google_ads.resources import GoogleAdsApiResource
 from orchestration.defs.landing import LANDING_ASSETS, LANDING_CHECKS
 from orchestration.defs.meta_ads.assets import meta_ads_insights_hourly
@@ -35,7 +34,7 @@ ingest_job = define_asset_job(
 
 warehouse_job = define_asset_job(
     WAREHOUSE_JOB_NAME,
-    selection=AssetSelection.assets(*APP_DATABASE_ASSETS, metricx_dbt_models),
+    selection=AssetSelection.assets(*APP_DATABASE_ASSETS, *build_dbt_assets(daily_partitions())),
     partitions_def=daily_partitions(),
     config=RUN_LOGGER_CONFIG,
     description="Build the dbt models (staging → marts) for UTC days, from what has landed.",
@@ -81,14 +80,13 @@ def build_resources(settings: Settings) -> dict[str, object]:
             base_url_template=settings.shopify_admin_base_url,
             api_version=settings.shopify_api_version,
         ),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
     }
 
 
 def build_definitions(settings: Settings) -> Definitions:
     sensors = [build_sentry_failure_sensor(settings.sentry_dsn)] if settings.sentry_dsn else []
-    return Definitions(
-        assets=[*LANDING_ASSETS, *APP_DATABASE_ASSETS, metricx_dbt_models],
+    core_defs = Definitions(
+        assets=[*LANDING_ASSETS, *APP_DATABASE_ASSETS],
         asset_checks=LANDING_CHECKS,
         jobs=[ingest_job, warehouse_job],
         schedules=build_schedules(ingest_job, warehouse_job, meta_ads_insights_hourly.key),
@@ -96,6 +94,7 @@ def build_definitions(settings: Settings) -> Definitions:
         resources=build_resources(settings),
         loggers=RUN_LOGGERS,
     )
+    return Definitions.merge(core_defs, build_dbt_defs(settings))
 
 
 defs = build_definitions(get_settings())
