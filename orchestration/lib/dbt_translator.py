@@ -57,7 +57,7 @@ class MetricxDbtTranslator(DagsterDbtTranslator):
     def get_automation_condition(
         self, dbt_resource_props: Mapping[str, Any]
     ) -> AutomationCondition | None:
-        # Build today's partition whenever an upstream window landed. `eager` only looks at the
-        # latest time partition, so switching automation back on after a pause requests one
-        # run, not one per day missed.
+        # Build a model (today's partition of a partitioned one) whenever something upstream
+        # changed. `eager` only looks at the latest time partition, so switching automation back
+        # on after a pause requests one run, not one per day missed.
         return AutomationCondition.eager()
