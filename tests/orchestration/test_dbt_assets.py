@@ -123,7 +123,6 @@ def _rows(warehouse_url: str, relation: str) -> Counter[tuple]:
         warehouse.close()
 
 
-@pytest.mark.timeout(600)
 def test_a_full_refresh_rebuilds_the_marts_from_everything_landed(
     tmp_path: Path, world: World, simulator: SimulatorServer
 ) -> None:
