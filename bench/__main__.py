@@ -9,6 +9,7 @@ import sys
 from bench import backfill, compaction, incremental, ingest_throughput, thin_slice
 from bench.environments import postgres_available
 from bench.history import kept_for_the_run
+from orchestration.defs.dbt.project import prepare_dbt_manifest
 from orchestration.event_bookkeeping import apply_event_bookkeeping
 
 BENCHMARKS = {
@@ -27,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # The benchmarks' runs store their events as a deployment's do.
     apply_event_bookkeeping()
+    prepare_dbt_manifest()
     backends = args.backend or ["duckdb", "postgres"]
     if "postgres" in backends and not postgres_available():
         print("bench: PostgreSQL unreachable at 127.0.0.1:5432, skipping it", file=sys.stderr)

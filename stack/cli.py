@@ -12,6 +12,7 @@ from pathlib import Path
 
 from metricx.logs import configure_logging
 from metricx.settings import PROJECT_ROOT, get_settings
+from orchestration.defs.dbt.project import prepare_dbt_manifest
 from orchestration.event_bookkeeping import apply_event_bookkeeping
 from stack.simulated import simulated_platforms_env
 from warehouse.url import parse_warehouse_url
@@ -79,6 +80,9 @@ def _demo(args: argparse.Namespace) -> int:
     # The runs below and the `dagster dev` started after them store run events: they need
     # Dagster's batched bookkeeping (the UI's runs inherit it from this environment).
     apply_event_bookkeeping()
+    # The code location's dbt assets read the manifest, here and in the `dagster dev` started
+    # below: a fresh clone has none.
+    prepare_dbt_manifest()
     from dagster import BetaWarning
 
     # Every landing asset passes `backfill_policy` (one run per backfill range), which Dagster

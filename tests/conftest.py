@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from orchestration.defs.dbt.project import prepare_dbt_manifest
 from orchestration.event_bookkeeping import apply_event_bookkeeping
 from simulator.server import SimulatorServer
 from simulator.world import World
@@ -21,6 +22,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # The suite's runs store their events as a deployment's do (test_dagster_postgres_storage
     # counts them).
     apply_event_bookkeeping()
+    # Test modules and fixtures build the code location, whose dbt assets read the manifest: a
+    # fresh clone has none.
+    prepare_dbt_manifest()
 
 
 POSTGRES_ADMIN_URL = os.environ.get(

@@ -1,0 +1,161 @@
+"""The dbt models as Dagster assets: their groups in the UI, which of them are partitioned, the
+manifest kept current without parsing on import, and the full refresh a data engineer picks in
+the build_warehouse launchpad."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey, BackfillPolicy, DagsterInstance, Definitions
+
+from metricx.settings import get_settings
+from orchestration.definitions import WAREHOUSE_JOB_NAME, build_definitions
+from orchestration.defs.dbt import project
+from orchestration.defs.dbt.definitions import build_defs
+from orchestration.defs.dbt.project import manifest_is_current, prepare_dbt_manifest
+from orchestration.lib.resources import WarehouseResource
+from simulator.server import SimulatorServer
+from simulator.world import World
+from stack.demo import (
+    DAY_KEY_FORMAT,
+    DemoRange,
+    replay_pixel_traffic,
+    run_pipeline,
+    seed_demo_workspaces,
+)
+from tests.helpers import RUN_RANGE, make_settings
+from warehouse.connection import open_warehouse
+
+# The app database's workspaces are copied whole, not in windows.
+WHOLE_COPIES = {AssetKey(["raw", "app_workspaces"])}
+UNPARTITIONED_MODELS = {
+    AssetKey(["seeds", "fx_rates"]),
+    AssetKey(["intermediate", "int_fx_rates_daily"]),
+    AssetKey(["staging", "stg_app__workspaces"]),
+    AssetKey(["intermediate", "int_workspaces"]),
+    AssetKey(["marts", "metricflow_time_spine"]),
+}
+GROUPS = {
+    AssetKey(["seeds", "fx_rates"]): "seeds",
+    AssetKey(["staging", "stg_meta_ads__insights_hourly"]): "staging",
+    AssetKey(["staging", "stg_shopify__orders"]): "staging",
+    AssetKey(["intermediate", "int_ad_hourly"]): "intermediate",
+    AssetKey(["marts", "fct_ad_reporting_daily"]): "marts_ads",
+    AssetKey(["marts", "fct_orders"]): "marts_shop",
+    AssetKey(["marts", "fct_attribution_credits"]): "marts_attribution",
+    AssetKey(["marts", "metricflow_time_spine"]): "marts",
+}
+FULL_REFRESH_OPS = ("dbt_daily_models", "dbt_unpartitioned_models")
+
+
+def _dbt_definitions() -> Definitions:
+    """The dbt integration's definitions, with the shared warehouse the top level adds."""
+    settings = get_settings()
+    shared = Definitions(resources={"warehouse": WarehouseResource(url=settings.warehouse_url)})
+    return Definitions.merge(build_defs(settings), shared)
+
+
+def test_groups_follow_the_dbt_folders() -> None:
+    graph = _dbt_definitions().resolve_asset_graph()
+    dbt_keys = {key for key in graph.get_all_asset_keys() if graph.get(key).is_executable}
+    assert {key: graph.get(key).group_name for key in GROUPS} == GROUPS
+    assert {graph.get(key).group_name for key in dbt_keys} == {
+        "seeds",
+        "staging",
+        "intermediate",
+        "marts",
+        "marts_ads",
+        "marts_shop",
+        "marts_attribution",
+    }
+
+
+def test_only_the_models_reading_landed_windows_are_partitioned() -> None:
+    graph = _dbt_definitions().resolve_asset_graph()
+    keys = graph.get_all_asset_keys()
+    dbt_keys = {key for key in keys if graph.get(key).is_executable}
+    landings = {key for key in keys if key.path[0] == "raw" and key not in WHOLE_COPIES}
+    unpartitioned = {key for key in dbt_keys if graph.get(key).partitions_def is None}
+    assert unpartitioned == UNPARTITIONED_MODELS
+    for key in dbt_keys - unpartitioned:
+        assert graph.get_ancestor_asset_keys(key) & landings, f"{key} reads no landed window"
+        assert graph.get(key).backfill_policy == BackfillPolicy.single_run()
+    for key in unpartitioned:
+        assert not graph.get_ancestor_asset_keys(key) & landings, f"{key} reads landed windows"
+
+
+def test_a_manifest_older_than_a_model_is_stale(tmp_path: Path) -> None:
+    for name in ("dbt_project.yml", "profiles.yml", "models/staging/stg_a.sql"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    manifest = tmp_path / "target" / "manifest.json"
+    assert not manifest_is_current(tmp_path, manifest)
+    manifest.parent.mkdir()
+    manifest.write_text("{}")
+    assert manifest_is_current(tmp_path, manifest)
+    edited = manifest.stat().st_mtime + 1
+    os.utime(tmp_path / "models/staging/stg_a.sql", (edited, edited))
+    assert not manifest_is_current(tmp_path, manifest)
+
+
+def test_preparing_the_manifest_says_it_parses(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    commands: list[list[str]] = []
+    monkeypatch.setattr(project, "manifest_is_current", lambda *_: False)
+    monkeypatch.setattr(project.subprocess, "run", lambda command, **_: commands.append(command))
+    prepare_dbt_manifest()
+    assert commands == [[project.DBT_EXECUTABLE, "parse", "--quiet"]]
+    assert "metricx: parsing the dbt project" in capsys.readouterr().err
+
+
+def _rows(warehouse_url: str, relation: str) -> Counter[tuple]:
+    warehouse = open_warehouse(warehouse_url)
+    try:
+        return Counter(
+            tuple(row.values()) for row in warehouse.fetch_all(f"SELECT * FROM {relation}")
+        )
+    finally:
+        warehouse.close()
+
+
+def test_a_full_refresh_rebuilds_the_marts_from_everything_landed(
+    tmp_path: Path, world: World, simulator: SimulatorServer
+) -> None:
+    settings = make_settings(
+        warehouse_url=f"duckdb:///{tmp_path / 'warehouse.duckdb'}",
+        app_database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        simulator_url=simulator.base_url,
+    )
+    # Two hours are enough orders to compare, and keep this test to four dbt invocations.
+    demo_range = DemoRange(RUN_RANGE.end - timedelta(hours=2), RUN_RANGE.end)
+    seed_demo_workspaces(settings, world)
+    replay_pixel_traffic(settings, world, demo_range)
+    definitions = build_definitions(settings)
+    with DagsterInstance.ephemeral() as instance:
+        assert run_pipeline(definitions, instance, demo_range).success
+        built = _rows(settings.warehouse_url, "marts.fct_orders")
+        assert built, "no order landed in the range"
+        # An order no landing mentions, landed long ago: incremental builds never touch it,
+        # only a rebuild from what landed drops it.
+        warehouse = open_warehouse(settings.warehouse_url)
+        try:
+            warehouse.execute(
+                "INSERT INTO marts.fct_orders SELECT * REPLACE ("
+                "'not-landed' AS order_id, TIMESTAMPTZ '2000-01-01 00:00:00+00' AS last_landed_at"
+                ") FROM marts.fct_orders LIMIT 1"
+            )
+        finally:
+            warehouse.close()
+
+        rebuilt = definitions.resolve_job_def(WAREHOUSE_JOB_NAME).execute_in_process(
+            instance=instance,
+            partition_key=demo_range.start.strftime(DAY_KEY_FORMAT),
+            run_config={"ops": {op: {"config": {"full_refresh": True}} for op in FULL_REFRESH_OPS}},
+        )
+    assert rebuilt.success
+    assert _rows(settings.warehouse_url, "marts.fct_orders") == built
