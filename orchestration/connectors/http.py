@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Generic, Self, TypeVar
+from typing import Generic, Self, TypeAlias, TypeVar
 
 import httpx
 
@@ -19,6 +19,7 @@ RETRYABLE_TRANSPORT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.
 
 T = TypeVar("T")
 R = TypeVar("R")
+E = TypeVar("E", bound=Exception)  # the platform's own error class
 
 
 class ReconnectRequired(Exception):
@@ -80,12 +81,12 @@ class Succeeded(Generic[T]):
 
 
 @dataclass(frozen=True)
-class RetryAfter:
+class RetryAfter(Generic[E]):
     """Worth another attempt, backing off at least `seconds` (the platform's hint); None when
     the classifier already removed the cause (a new token, a refilled bucket) and no backoff
     is due."""
 
-    failure: Exception
+    failure: E
     seconds: float | None = 0.0
 
 
@@ -94,16 +95,18 @@ class Failed:
     failure: Exception
 
 
-Verdict = Succeeded[T] | RetryAfter | Failed
+# What a classifier makes of one answer: the value, a retry after a failure of the platform's
+# error class E, or a failure no retry fixes.
+Verdict: TypeAlias = Succeeded[T] | RetryAfter[E] | Failed
 
 
 def send_with_retries(
     send: Callable[[], R],
-    classify: Callable[[R], Verdict[T]],
+    classify: Callable[[R], Verdict[T, E]],
     *,
     retry: RetryPolicy,
-    transport_failure: Callable[[Exception], Exception],
-    give_up: Callable[[Exception, int], Exception],
+    transport_failure: Callable[[Exception], E],
+    give_up: Callable[[E, int], Exception],
     usage: SyncUsage | None = None,
     budget: RequestBudget | None = None,
     context: str = "",
@@ -127,7 +130,7 @@ def send_with_retries(
         try:
             answer = send()
         except RETRYABLE_TRANSPORT_ERRORS as exc:
-            verdict: Verdict[T] = RetryAfter(transport_failure(exc))
+            verdict: Verdict[T, E] = RetryAfter(transport_failure(exc))
         else:
             verdict = classify(answer)
         if isinstance(verdict, Succeeded):
@@ -144,8 +147,9 @@ def send_with_retries(
 
 
 class HttpConnector:
-    """What every platform client shares: its httpx client (owned unless one is passed in, and
-    closed with the connector), its timeout and retry policy, and what its requests cost."""
+    """What every platform client (and Google's OAuth token refresher) shares: its httpx client
+    (owned unless one is passed in, and closed with the connector), its timeout and retry
+    policy, and what its requests cost."""
 
     def __init__(
         self, *, http: httpx.Client | None, timeout: float, retry: RetryPolicy | None
@@ -170,3 +174,27 @@ class HttpConnector:
     def close(self) -> None:
         if self._owns_http:
             self._http.close()
+
+    def _send_with_retries(
+        self,
+        send: Callable[[], R],
+        classify: Callable[[R], Verdict[T, E]],
+        *,
+        transport_failure: Callable[[Exception], E],
+        give_up: Callable[[E, int], Exception],
+        budget: RequestBudget | None = None,
+        context: str = "",
+        before_each: Callable[[], None] | None = None,
+    ) -> T:
+        """`send_with_retries` under this connector's retry policy, counted in its `usage`."""
+        return send_with_retries(
+            send,
+            classify,
+            retry=self._retry,
+            transport_failure=transport_failure,
+            give_up=give_up,
+            usage=self.usage,
+            budget=budget,
+            context=context,
+            before_each=before_each,
+        )

@@ -341,9 +341,9 @@ def test_malformed_rows_are_quarantined_and_the_stream_goes_on(
     malformed = [row for row in rows if isinstance(row, MalformedRow)]
     records = [row for row in rows if isinstance(row, GoogleAdsAdGroupHour)]
     assert [bad.reason for bad in malformed] == [
-        "metrics.costMicros is not an integer: 'n/a'",
-        "metrics.costMicros is not an integer: 'n/a'",
-        "adGroup.id is missing",
+        "metrics.costMicros: Input should be a valid integer, got 'n/a'",
+        "metrics.costMicros: Input should be a valid integer, got 'n/a'",
+        "adGroup.id: missing",
     ]
     assert json.loads(malformed[2].payload)["campaign"]["id"]
     # The corrupted rows are the first three served; every other row arrives intact.
@@ -413,8 +413,13 @@ def test_doubles_become_decimals_from_their_json_digits_only() -> None:
     assert record.cost_micros == 2**63 - 1
     assert (record.segment_date, record.segment_hour) == (date(2026, 3, 29), 23)
     # A binary float never gets in: parsed the default way, the row is refused.
-    with pytest.raises(ValueError, match=r"metrics\.conversions is not a number"):
+    with pytest.raises(
+        ValueError,
+        match=r"metrics\.conversions\n  Input should be a decimal number in digits",
+    ):
         GoogleAdsAdGroupHour.from_row(json.loads(text), "3")
     exact["segments"]["hour"] = 24
-    with pytest.raises(ValueError, match=r"segments\.hour is out of range"):
+    with pytest.raises(
+        ValueError, match=r"segments\.hour\n  Input should be less than or equal to 23"
+    ):
         GoogleAdsAdGroupHour.from_row(exact, "3")

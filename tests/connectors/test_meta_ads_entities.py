@@ -107,7 +107,9 @@ def test_objects_that_do_not_parse_are_quarantined_with_the_reason() -> None:
     assert campaign.created_time.isoformat() == "2026-03-01T09:00:00+00:00"
     bad_budget = parse_entity({**row, "daily_budget": "15.00"}, EntityLevel.CAMPAIGN)
     assert isinstance(bad_budget, MalformedRow)
-    assert bad_budget.reason == "campaign: daily_budget: not an amount in minor units: '15.00'"
+    assert (
+        bad_budget.reason == "campaign: daily_budget: Input should be a valid integer, got '15.00'"
+    )
     orphan = parse_entity(row, EntityLevel.AD)
     assert isinstance(orphan, MalformedRow)
-    assert orphan.reason == "ad: missing field 'campaign_id'"
+    assert orphan.reason == "ad: campaign_id: missing; adset_id: missing"

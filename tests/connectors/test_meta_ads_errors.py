@@ -12,6 +12,7 @@ import pytest
 
 from orchestration.connectors.http import RequestBudgetExhausted
 from orchestration.connectors.meta_ads import MetaApiError, MetaTokenError
+from orchestration.connectors.meta_ads.records import HOURLY_BREAKDOWN
 from simulator.server import SimulatorServer
 from simulator.world import Merchant, MetaEndpoint, MetaFault, RowDefect, UsageHeader, World
 from tests.connectors.meta_ads_support import (
@@ -177,10 +178,17 @@ def test_the_request_budget_caps_one_account_per_sync(
 @pytest.mark.parametrize(
     ("defect", "reason"),
     [
-        (RowDefect.NON_NUMERIC_SPEND, "spend: not a number: 'n/a'"),
-        (RowDefect.MISSING_AD_ID, "missing field 'ad_id'"),
-        (RowDefect.BAD_HOUR, "unexpected hourly breakdown value '24:00:00 - 24:59:59'"),
-        (RowDefect.TRUNCATED, "missing field"),
+        (
+            RowDefect.NON_NUMERIC_SPEND,
+            "spend: Input should be a decimal number in digits, got 'n/a'",
+        ),
+        (RowDefect.MISSING_AD_ID, "ad_id: missing"),
+        (
+            RowDefect.BAD_HOUR,
+            f"{HOURLY_BREAKDOWN}: Input should be an hourly breakdown value like "
+            "'13:00:00 - 13:59:59', got '24:00:00 - 24:59:59'",
+        ),
+        (RowDefect.TRUNCATED, ": missing"),
     ],
 )
 def test_malformed_rows_come_as_quarantined_rows_and_the_read_goes_on(

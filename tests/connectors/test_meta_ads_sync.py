@@ -220,9 +220,9 @@ def test_malformed_rows_are_quarantined_beside_the_slice_and_counted(
         "SELECT source_table, window_start, reason, payload FROM raw.quarantine ORDER BY reason"
     )
     assert [row["reason"] for row in quarantined] == [
-        "missing field 'ad_id'",
-        "spend: not a number: 'n/a'",
-        "spend: not a number: 'n/a'",
+        "ad_id: missing",
+        "spend: Input should be a decimal number in digits, got 'n/a'",
+        "spend: Input should be a decimal number in digits, got 'n/a'",
     ]
     assert {row["source_table"] for row in quarantined} == {"meta_ads_insights_hourly"}
     assert {row["window_start"] for row in quarantined} == {window.start}

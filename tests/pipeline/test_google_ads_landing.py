@@ -271,7 +271,7 @@ def test_malformed_rows_are_quarantined_with_the_last_window(
     assert materialization_metadata(result)["rows_quarantined"] == 2
     quarantined = landing.read("SELECT reason, window_start, payload FROM raw.quarantine")
     assert [row["reason"] for row in quarantined] == [
-        "metrics.costMicros is not an integer: 'n/a'"
+        "metrics.costMicros: Input should be a valid integer, got 'n/a'"
     ] * 2
     assert {row["window_start"] for row in quarantined} == {WINDOW_START}
     logged = landing.read(

@@ -15,9 +15,14 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 
 from orchestration.connectors.google_ads.oauth import GoogleOAuthError, OAuthRefresher
-from orchestration.connectors.google_ads.records import GoogleAdsAdGroupHour, GoogleAdsCustomer
+from orchestration.connectors.google_ads.records import (
+    GoogleAdsAdGroupHour,
+    GoogleAdsCustomer,
+    parse_ad_group_hour,
+)
 from orchestration.connectors.http import (
     Failed,
     HttpConnector,
@@ -27,9 +32,8 @@ from orchestration.connectors.http import (
     RetryPolicy,
     Succeeded,
     Verdict,
-    send_with_retries,
 )
-from orchestration.connectors.quarantine import MalformedRow
+from orchestration.connectors.quarantine import MalformedRow, validation_reason
 
 AD_GROUP_HOURLY_FIELDS = (
     "campaign.id",
@@ -143,8 +147,10 @@ class GoogleAdsClient(HttpConnector):
             )
         try:
             return GoogleAdsCustomer.from_row(rows[0])
-        except ValueError as exc:
-            raise GoogleAdsApiError(f"Google Ads customer {customer_id}: {exc}") from exc
+        except ValidationError as exc:
+            raise GoogleAdsApiError(
+                f"Google Ads customer {customer_id}: {validation_reason(exc)}"
+            ) from exc
 
     def iter_hourly_ad_group_metrics(
         self, customer_id: str, since: date, until: date
@@ -169,13 +175,7 @@ class GoogleAdsClient(HttpConnector):
         for batch in self._search_stream(customer_id, query):
             self.usage.pages += 1
             for row in batch.get("results", []):
-                if not isinstance(row, dict):
-                    yield MalformedRow.of(row, "result row is not an object")
-                    continue
-                try:
-                    yield GoogleAdsAdGroupHour.from_row(row, customer_id)
-                except ValueError as exc:
-                    yield MalformedRow.of(row, str(exc))
+                yield parse_ad_group_hour(row, customer_id)
 
     def _search_stream(self, customer_id: str, query: str) -> list[dict[str, Any]]:
         url = f"{self._base_url}/customers/{customer_id}/googleAds:searchStream"
@@ -186,7 +186,7 @@ class GoogleAdsClient(HttpConnector):
         def authorize() -> None:
             headers.update(self._headers(context))
 
-        def classify(response: httpx.Response) -> Verdict[list[dict[str, Any]]]:
+        def classify(response: httpx.Response) -> Verdict[list[dict[str, Any]], GoogleAdsApiError]:
             nonlocal refreshed
             body = _json_or_none(response)
             failure = _failure(context, response, body)
@@ -203,17 +203,15 @@ class GoogleAdsClient(HttpConnector):
                 return Failed(failure)
             return RetryAfter(failure, failure.retry_delay_seconds)
 
-        return send_with_retries(
+        return self._send_with_retries(
             lambda: self._http.post(
                 url, json={"query": query}, headers=headers, timeout=self._timeout
             ),
             classify,
-            retry=self._retry,
             transport_failure=lambda exc: GoogleAdsApiError(
                 f"{context}: {type(exc).__name__}: {exc}"
             ),
             give_up=_gave_up,
-            usage=self.usage,
             budget=self._budget,
             context=context,
             before_each=authorize,

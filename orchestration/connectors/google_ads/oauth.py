@@ -15,11 +15,11 @@ import httpx
 
 from orchestration.connectors.http import (
     Failed,
+    HttpConnector,
     RetryAfter,
     RetryPolicy,
     Succeeded,
     Verdict,
-    send_with_retries,
 )
 
 # Refresh this long before the announced expiry, so a token never runs out mid-request.
@@ -40,8 +40,9 @@ class _AccessToken:
     refresh_after: float  # on the refresher's clock
 
 
-class OAuthRefresher:
-    """Trades a refresh token for access tokens at Google's OAuth 2.0 token endpoint."""
+class OAuthRefresher(HttpConnector):
+    """Trades a refresh token for access tokens at Google's OAuth 2.0 token endpoint, through
+    the same request loop, retry policy and usage counting as the API clients."""
 
     def __init__(
         self,
@@ -62,17 +63,10 @@ class OAuthRefresher:
             "client_id": client_id,
             "client_secret": client_secret,
         }
-        self._owns_http = http is None
-        self._http = http if http is not None else httpx.Client()
-        self._timeout = timeout
-        self._retry = retry or RetryPolicy()
+        super().__init__(http=http, timeout=timeout, retry=retry)
         self._clock = clock
         self._token: _AccessToken | None = None
         self.refreshes = 0
-
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
 
     def access_token(self) -> str:
         """A valid access token, refreshed when the cached one is about to expire."""
@@ -91,17 +85,18 @@ class OAuthRefresher:
                 self._token_url, data=self._form, timeout=self._timeout
             )
 
-        return send_with_retries(
+        return self._send_with_retries(
             send,
             self._classify,
-            retry=self._retry,
             transport_failure=lambda exc: GoogleOAuthError(
                 None, f"token endpoint: {type(exc).__name__}: {exc}"
             ),
             give_up=_gave_up,
         )
 
-    def _classify(self, sent: tuple[float, httpx.Response]) -> Verdict[_AccessToken]:
+    def _classify(
+        self, sent: tuple[float, httpx.Response]
+    ) -> Verdict[_AccessToken, GoogleOAuthError]:
         requested_at, response = sent
         payload = _json_object(response)
         if response.is_success and isinstance(payload.get("access_token"), str):

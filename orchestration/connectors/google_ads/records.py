@@ -1,42 +1,50 @@
-"""What the Google Ads connector yields, parsed exactly from the API's JSON.
+"""What the Google Ads connector yields, validated exactly from the API's JSON.
 
 int64 fields arrive as strings and doubles as JSON numbers; the client parses the body with
 `parse_float=Decimal`, so a double such as `conversions` becomes a Decimal of the digits Google
-sent without passing through a binary float.
+sent without passing through a binary float. proto3 JSON leaves out a metric that is zero.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
-_INT64 = re.compile(r"-?\d{1,19}")
-_ID = re.compile(r"\d{1,19}")
+from pydantic import AliasPath, Field, Strict, TypeAdapter, ValidationInfo, model_validator
+from pydantic.dataclasses import dataclass
+
+from orchestration.connectors.quarantine import MalformedRow, validated
+from orchestration.connectors.wire import RECORD_CONFIG, Count, ExactDecimal, WireInt
+
+GoogleText = Annotated[str, Strict()]
+GoogleId = Annotated[str, Strict(), Field(pattern=r"^[0-9]{1,19}$")]
+Metric = Annotated[ExactDecimal, Field(ge=0)]
 
 
-@dataclass(frozen=True)
+def _at(*path: str) -> Any:
+    return Field(validation_alias=AliasPath(*path))
+
+
+def _metric(key: str, zero: Any) -> Any:
+    return Field(default=zero, validation_alias=AliasPath("metrics", key))
+
+
+@dataclass(frozen=True, config=RECORD_CONFIG)
 class GoogleAdsCustomer:
-    customer_id: str
-    descriptive_name: str
-    currency: str
-    time_zone: str
+    customer_id: GoogleId = _at("customer", "id")
+    descriptive_name: GoogleText = _at("customer", "descriptiveName")
+    currency: GoogleText = _at("customer", "currencyCode")
+    time_zone: GoogleText = _at("customer", "timeZone")
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> GoogleAdsCustomer:
-        customer = _object(row, "customer")
-        return cls(
-            customer_id=_id(customer, "customer.id"),
-            descriptive_name=_text(customer, "customer.descriptiveName"),
-            currency=_text(customer, "customer.currencyCode"),
-            time_zone=_text(customer, "customer.timeZone"),
-        )
+        """Raises pydantic's ValidationError (a ValueError) naming what is wrong with the row."""
+        return _CUSTOMER.validate_python(row)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=RECORD_CONFIG)
 class GoogleAdsAdGroupHour:
     """One ad group's metrics in one hour of the customer's time zone.
 
@@ -44,116 +52,40 @@ class GoogleAdsAdGroupHour:
     autumn DST day the repeated hour holds both real hours.
     """
 
-    customer_id: str
-    currency: str
-    time_zone: str
-    campaign_id: str
-    campaign_name: str
-    ad_group_id: str
-    ad_group_name: str
-    segment_date: date
-    segment_hour: int
-    cost_micros: int
-    impressions: int
-    clicks: int
-    conversions: Decimal
-    conversions_value: Decimal
+    customer_id: GoogleId
+    currency: GoogleText = _at("customer", "currencyCode")
+    time_zone: GoogleText = _at("customer", "timeZone")
+    campaign_id: GoogleId = _at("campaign", "id")
+    campaign_name: GoogleText = _at("campaign", "name")
+    ad_group_id: GoogleId = _at("adGroup", "id")
+    ad_group_name: GoogleText = _at("adGroup", "name")
+    segment_date: date = _at("segments", "date")
+    segment_hour: Annotated[WireInt, Field(ge=0, le=23)] = _at("segments", "hour")
+    cost_micros: Count = _metric("costMicros", 0)
+    impressions: Count = _metric("impressions", 0)
+    clicks: Count = _metric("clicks", 0)
+    conversions: Metric = _metric("conversions", Decimal(0))
+    conversions_value: Metric = _metric("conversionsValue", Decimal(0))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _for_customer(cls, row: Any, info: ValidationInfo) -> Any:
+        # The rows do not repeat the customer id the query was for.
+        if not isinstance(row, Mapping):
+            return row
+        return {**row, "customer_id": (info.context or {})["customer_id"]}
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any], customer_id: str) -> GoogleAdsAdGroupHour:
-        """Parse one searchStream result row; ValueError names what is wrong with it."""
-        customer = _object(row, "customer")
-        campaign = _object(row, "campaign")
-        ad_group = _object(row, "adGroup")
-        segments = _object(row, "segments")
-        metrics = _object(row, "metrics")
-        hour = _int(segments, "hour", "segments.hour")
-        if not 0 <= hour <= 23:
-            raise ValueError(f"segments.hour is out of range: {hour}")
-        return cls(
-            customer_id=customer_id,
-            currency=_text(customer, "customer.currencyCode"),
-            time_zone=_text(customer, "customer.timeZone"),
-            campaign_id=_id(campaign, "campaign.id"),
-            campaign_name=_text(campaign, "campaign.name"),
-            ad_group_id=_id(ad_group, "adGroup.id"),
-            ad_group_name=_text(ad_group, "adGroup.name"),
-            segment_date=_date(segments, "segments.date"),
-            segment_hour=hour,
-            cost_micros=_metric_int(metrics, "costMicros"),
-            impressions=_metric_int(metrics, "impressions"),
-            clicks=_metric_int(metrics, "clicks"),
-            conversions=_metric_decimal(metrics, "conversions"),
-            conversions_value=_metric_decimal(metrics, "conversionsValue"),
-        )
+        """Raises pydantic's ValidationError (a ValueError) naming what is wrong with the row."""
+        return _AD_GROUP_HOUR.validate_python(row, context={"customer_id": customer_id})
 
 
-def _object(row: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = row.get(key)
-    if not isinstance(value, Mapping):
-        raise ValueError(f"{key} is missing")
-    return value
+_CUSTOMER = TypeAdapter(GoogleAdsCustomer)
+_AD_GROUP_HOUR = TypeAdapter(GoogleAdsAdGroupHour)
 
 
-def _present(mapping: Mapping[str, Any], path: str) -> Any:
-    value = mapping.get(path.rsplit(".", 1)[-1])
-    if value is None:
-        raise ValueError(f"{path} is missing")
-    return value
-
-
-def _text(mapping: Mapping[str, Any], path: str) -> str:
-    value = _present(mapping, path)
-    if not isinstance(value, str):
-        raise ValueError(f"{path} is not a string: {value!r}")
-    return value
-
-
-def _id(mapping: Mapping[str, Any], path: str) -> str:
-    value = _present(mapping, path)
-    if not isinstance(value, str) or not _ID.fullmatch(value):
-        raise ValueError(f"{path} is not an id: {value!r}")
-    return value
-
-
-def _date(mapping: Mapping[str, Any], path: str) -> date:
-    value = _text(mapping, path)
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValueError(f"{path} is not a date: {value!r}") from exc
-
-
-def _int(mapping: Mapping[str, Any], key: str, path: str) -> int:
-    value = mapping.get(key)
-    # int64 arrives as a string, int32 as a number; bool is an int to Python, never to Google.
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and _INT64.fullmatch(value):
-        return int(value)
-    raise ValueError(f"{path} is not an integer: {value!r}")
-
-
-def _metric_int(metrics: Mapping[str, Any], key: str) -> int:
-    # proto3 JSON may leave out a zero metric, so absent means 0; present must be valid.
-    if key not in metrics:
-        return 0
-    value = _int(metrics, key, f"metrics.{key}")
-    if value < 0:
-        raise ValueError(f"metrics.{key} is negative: {value}")
-    return value
-
-
-def _metric_decimal(metrics: Mapping[str, Any], key: str) -> Decimal:
-    if key not in metrics:
-        return Decimal(0)
-    raw = metrics[key]
-    if isinstance(raw, bool) or not isinstance(raw, int | Decimal | str):
-        raise ValueError(f"metrics.{key} is not a number: {raw!r}")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation as exc:
-        raise ValueError(f"metrics.{key} is not a number: {raw!r}") from exc
-    if not value.is_finite() or value < 0:
-        raise ValueError(f"metrics.{key} is not a finite non-negative number: {raw!r}")
-    return value
+def parse_ad_group_hour(row: Any, customer_id: str) -> GoogleAdsAdGroupHour | MalformedRow:
+    """The searchStream result row as a record, or as a MalformedRow saying why it could not be
+    one."""
+    return validated(_AD_GROUP_HOUR, row, context={"customer_id": customer_id})

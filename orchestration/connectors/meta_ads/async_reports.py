@@ -8,9 +8,13 @@ Meta recommends report runs for large ranges: `POST /act_{id}/insights` answers 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from pydantic import Field, TypeAdapter
+from pydantic.dataclasses import dataclass
+
+from orchestration.connectors.wire import RECORD_CONFIG, Count
 
 
 class ReportRunStatus(StrEnum):
@@ -25,19 +29,18 @@ class ReportRunStatus(StrEnum):
 _ENDED_WITHOUT_DATA = frozenset({ReportRunStatus.FAILED, ReportRunStatus.SKIPPED})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=RECORD_CONFIG)
 class ReportRunState:
-    run_id: str
-    status: str  # kept as sent: Meta may add statuses, which count as "still running"
-    percent_completion: int
+    run_id: str = Field(default="", validation_alias="id")
+    # Kept as sent: Meta may add statuses, which count as "still running".
+    status: str = Field(default="", validation_alias="async_status")
+    percent_completion: Count = Field(default=0, validation_alias="async_percent_completion")
 
     @classmethod
     def from_graph(cls, payload: Mapping[str, Any]) -> ReportRunState:
-        return cls(
-            run_id=str(payload.get("id", "")),
-            status=str(payload.get("async_status", "")),
-            percent_completion=int(payload.get("async_percent_completion") or 0),
-        )
+        """Raises pydantic's ValidationError (a ValueError) when the poll's answer does not
+        parse."""
+        return _RUN_STATE.validate_python(payload)
 
     @property
     def completed(self) -> bool:
@@ -47,3 +50,6 @@ class ReportRunState:
     @property
     def ended_without_data(self) -> bool:
         return self.status in _ENDED_WITHOUT_DATA
+
+
+_RUN_STATE = TypeAdapter(ReportRunState)

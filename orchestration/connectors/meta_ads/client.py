@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 
 from orchestration.connectors.http import (
     Failed,
@@ -23,7 +24,6 @@ from orchestration.connectors.http import (
     RetryPolicy,
     Succeeded,
     Verdict,
-    send_with_retries,
 )
 from orchestration.connectors.meta_ads.async_reports import ReportRunState
 from orchestration.connectors.meta_ads.entities import (
@@ -38,7 +38,7 @@ from orchestration.connectors.meta_ads.records import (
     MetaAdInsightHour,
     parse_insight_row,
 )
-from orchestration.connectors.quarantine import MalformedRow
+from orchestration.connectors.quarantine import MalformedRow, validation_reason
 
 DEFAULT_PURCHASE_ACTION_TYPE = "omni_purchase"
 # Meta's rate-limit error codes: app (4), user (17), page (32), custom (613) and the
@@ -139,7 +139,12 @@ class MetaAdsClient(HttpConnector):
         payload = self._request(
             "GET", f"act_{account_id}", {"fields": ",".join(_ACCOUNT_FIELDS)}, account_id
         )
-        return MetaAdAccount.from_graph(payload)
+        try:
+            return MetaAdAccount.from_graph(payload)
+        except ValidationError as exc:
+            raise MetaApiError(
+                None, None, f"ad account act_{account_id}: {validation_reason(exc)}", None
+            ) from exc
 
     def iter_hourly_insights(
         self, account_id: str, since: date, until: date
@@ -190,7 +195,12 @@ class MetaAdsClient(HttpConnector):
         if not run_id:
             raise MetaReportRunError(None, None, f"{what}: no report_run_id in {created}", None)
         for _ in range(self._report_max_polls):
-            state = ReportRunState.from_graph(self._request("GET", run_id, {}, account_id))
+            try:
+                state = ReportRunState.from_graph(self._request("GET", run_id, {}, account_id))
+            except ValidationError as exc:
+                raise MetaReportRunError(
+                    None, None, f"{what}: unreadable status: {validation_reason(exc)}", None
+                ) from exc
             if state.completed:
                 break
             if state.ended_without_data:
@@ -237,22 +247,22 @@ class MetaAdsClient(HttpConnector):
         budget = self._budgets.setdefault(
             account_id, RequestBudget(max_requests=self._max_requests_per_account)
         )
-        return send_with_retries(
+        return self._send_with_retries(
             lambda: self._http.request(
                 method, url, params=params, headers=self._headers, timeout=self._timeout
             ),
             lambda response: self._classify(response, context),
-            retry=self._retry,
             transport_failure=lambda exc: MetaApiError(
                 None, None, f"{context}: {type(exc).__name__}: {exc}", None
             ),
             give_up=_gave_up,
-            usage=self.usage,
             budget=budget,
             context=context,
         )
 
-    def _classify(self, response: httpx.Response, context: str) -> Verdict[dict[str, Any]]:
+    def _classify(
+        self, response: httpx.Response, context: str
+    ) -> Verdict[dict[str, Any], MetaApiError]:
         payload = _json_or_none(response)
         error = payload.get("error") if isinstance(payload, dict) else None
         if response.is_success and isinstance(payload, dict) and error is None:

@@ -4,15 +4,23 @@ name, with their status and budget."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from orchestration.connectors.meta_ads.records import text_field
-from orchestration.connectors.quarantine import MalformedRow
+from pydantic import (
+    BeforeValidator,
+    Field,
+    TypeAdapter,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.dataclasses import dataclass
+from pydantic_core import PydanticCustomError
 
-_GRAPH_TIMESTAMP = "%Y-%m-%dT%H:%M:%S%z"  # Meta's "2026-08-01T10:00:00+0000"
+from orchestration.connectors.meta_ads.records import GraphText
+from orchestration.connectors.quarantine import MalformedRow, validated
+from orchestration.connectors.wire import RECORD_CONFIG, Count, UtcDatetime
 
 
 class EntityLevel(StrEnum):
@@ -42,7 +50,15 @@ ENTITY_FIELDS = {
 }
 
 
-@dataclass(frozen=True)
+def _no_budget_as_none(raw: Any) -> Any:
+    # Meta leaves a budget out, or reads "0", where the level holds none.
+    return None if raw == "0" else raw
+
+
+BudgetMinor = Annotated[Count | None, BeforeValidator(_no_budget_as_none)]
+
+
+@dataclass(frozen=True, kw_only=True, config=RECORD_CONFIG)
 class MetaEntity:
     """A campaign, ad set or ad as of the sync.
 
@@ -53,67 +69,47 @@ class MetaEntity:
     """
 
     level: EntityLevel
-    entity_id: str
-    account_id: str
-    name: str
-    campaign_id: str
-    adset_id: str | None
-    status: str
-    effective_status: str
-    daily_budget_minor: int | None
-    lifetime_budget_minor: int | None
-    created_time: datetime
-    updated_time: datetime
+    entity_id: GraphText = Field(validation_alias="id")
+    account_id: GraphText
+    name: GraphText
+    campaign_id: GraphText
+    adset_id: GraphText | None
+    status: GraphText
+    effective_status: GraphText
+    daily_budget_minor: BudgetMinor = Field(default=None, validation_alias="daily_budget")
+    lifetime_budget_minor: BudgetMinor = Field(default=None, validation_alias="lifetime_budget")
+    created_time: UtcDatetime
+    updated_time: UtcDatetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _own_ancestors(cls, row: Any, info: ValidationInfo) -> Any:
+        level = EntityLevel((info.context or {})["level"])
+        if not isinstance(row, Mapping):
+            return row
+        if level is EntityLevel.CAMPAIGN:
+            return {**row, "level": level, "campaign_id": row.get("id"), "adset_id": None}
+        if level is EntityLevel.ADSET:
+            return {**row, "level": level, "adset_id": row.get("id")}
+        return {**row, "level": level}
+
+    @field_validator("adset_id")
+    @classmethod
+    def _an_ad_names_its_ad_set(cls, adset_id: str | None, info: ValidationInfo) -> str | None:
+        if adset_id is None and info.data.get("level") is EntityLevel.AD:
+            raise PydanticCustomError("missing", "Field required")
+        return adset_id
 
     @classmethod
     def from_graph(cls, row: Mapping[str, Any], level: EntityLevel) -> MetaEntity:
-        """Raises KeyError for a missing field and ValueError for one that does not parse."""
-        entity_id = text_field(row, "id")
-        if level is EntityLevel.CAMPAIGN:
-            campaign_id, adset_id = entity_id, None
-        elif level is EntityLevel.ADSET:
-            campaign_id, adset_id = text_field(row, "campaign_id"), entity_id
-        else:
-            campaign_id, adset_id = text_field(row, "campaign_id"), text_field(row, "adset_id")
-        return cls(
-            level=level,
-            entity_id=entity_id,
-            account_id=text_field(row, "account_id"),
-            name=text_field(row, "name"),
-            campaign_id=campaign_id,
-            adset_id=adset_id,
-            status=text_field(row, "status"),
-            effective_status=text_field(row, "effective_status"),
-            daily_budget_minor=_budget(row, "daily_budget"),
-            lifetime_budget_minor=_budget(row, "lifetime_budget"),
-            created_time=_timestamp(row, "created_time"),
-            updated_time=_timestamp(row, "updated_time"),
-        )
+        """Raises pydantic's ValidationError (a ValueError) naming each field that does not
+        parse."""
+        return _ENTITY.validate_python(row, context={"level": level})
+
+
+_ENTITY = TypeAdapter(MetaEntity)
 
 
 def parse_entity(row: Mapping[str, Any], level: EntityLevel) -> MetaEntity | MalformedRow:
     """The object as a record, or as a MalformedRow saying why it could not be one."""
-    try:
-        return MetaEntity.from_graph(row, level)
-    except KeyError as exc:
-        return MalformedRow.of(row, f"{level.value}: missing field {exc.args[0]!r}")
-    except (ValueError, TypeError) as exc:
-        return MalformedRow.of(row, f"{level.value}: {exc}")
-
-
-def _budget(row: Mapping[str, Any], field: str) -> int | None:
-    raw = row.get(field)
-    # Meta leaves a budget out, or reads "0", where the level holds none.
-    if raw is None or raw == "0":
-        return None
-    if not isinstance(raw, str) or not raw.isdigit():
-        raise ValueError(f"{field}: not an amount in minor units: {raw!r}")
-    return int(raw)
-
-
-def _timestamp(row: Mapping[str, Any], field: str) -> datetime:
-    raw = row[field]
-    try:
-        return datetime.strptime(raw, _GRAPH_TIMESTAMP).astimezone(UTC)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{field}: not a Graph timestamp: {raw!r}") from exc
+    return validated(_ENTITY, row, context={"level": level}, what=f"{level.value}: ")

@@ -47,8 +47,8 @@ def reassemble(lines: Iterable[str]) -> Iterator[dict[str, Any] | MalformedRow]:
             parents[item["id"]] = item
             continue
         parent = parents.get(parent_id)
-        connection = CHILD_CONNECTIONS.get(_object_type(item.get("id")))
-        if parent is None or connection is None:
+        child_connection = CHILD_CONNECTIONS.get(_object_type(item.get("id")) or "")
+        if parent is None or child_connection is None:
             reason = (
                 f"parent {parent_id} is not in the file (its line was unreadable)"
                 if parent is None
@@ -58,7 +58,7 @@ def reassemble(lines: Iterable[str]) -> Iterator[dict[str, Any] | MalformedRow]:
                 {**item, "__parentId": parent_id}, f"bulk file line {number}: {reason}"
             )
             continue
-        parent[connection]["edges"].append({"node": item})
+        parent[child_connection]["edges"].append({"node": item})
     yield from parents.values()
 
 

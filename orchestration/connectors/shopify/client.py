@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
-from decimal import InvalidOperation
 from typing import Any
 
 import httpx
@@ -29,11 +28,10 @@ from orchestration.connectors.http import (
     Succeeded,
     T,
     Verdict,
-    send_with_retries,
 )
 from orchestration.connectors.quarantine import MalformedRow
 from orchestration.connectors.shopify.bulk import reassemble
-from orchestration.connectors.shopify.records import ShopifyOrder
+from orchestration.connectors.shopify.records import ShopifyOrder, parse_order
 
 # An order's lines are read with it, at most this many; more are flagged, not lost silently.
 LINE_ITEMS_PER_ORDER = 10
@@ -185,7 +183,7 @@ class ShopifyAdminClient(HttpConnector):
             self.usage.pages += 1
             orders = data["orders"]
             for edge in orders["edges"]:
-                yield _order(edge["node"])
+                yield parse_order(edge["node"])
             page_info = orders["pageInfo"]
             if not page_info["hasNextPage"]:
                 return
@@ -204,7 +202,7 @@ class ShopifyAdminClient(HttpConnector):
         if operation["url"] is None:  # Shopify gives no file when nothing matched
             return
         for item in reassemble(self._download(operation["url"])):
-            yield item if isinstance(item, MalformedRow) else _order(item)
+            yield item if isinstance(item, MalformedRow) else parse_order(item)
 
     def _await_bulk(self, operation_id: str) -> dict[str, Any]:
         # Small operations finish in a second or two: poll soon, then ever less often.
@@ -233,7 +231,7 @@ class ShopifyAdminClient(HttpConnector):
 
     def _download(self, url: str) -> list[str]:
         # The file sits behind a signed storage URL: no access token goes with it.
-        def classify(response: httpx.Response) -> Verdict[list[str]]:
+        def classify(response: httpx.Response) -> Verdict[list[str], ShopifyApiError]:
             if response.is_success:
                 return Succeeded(response.text.splitlines())
             if response.status_code >= 500:
@@ -258,7 +256,7 @@ class ShopifyAdminClient(HttpConnector):
         """POST one GraphQL operation, retrying what is worth retrying; returns `data`."""
         body = {"query": query, "variables": dict(variables)}
 
-        def classify(response: httpx.Response) -> Verdict[dict[str, Any]]:
+        def classify(response: httpx.Response) -> Verdict[dict[str, Any], ShopifyApiError]:
             payload = _json_or_none(response)
             if response.status_code == 429:
                 return RetryAfter(
@@ -300,21 +298,19 @@ class ShopifyAdminClient(HttpConnector):
     def _send(
         self,
         send: Callable[[], httpx.Response],
-        classify: Callable[[httpx.Response], Verdict[T]],
+        classify: Callable[[httpx.Response], Verdict[T, ShopifyApiError]],
         *,
         what: str = "",
         before_each: Callable[[], None] | None = None,
     ) -> T:
-        return send_with_retries(
+        return self._send_with_retries(
             send,
             classify,
-            retry=self._retry,
             transport_failure=lambda exc: ShopifyApiError(f"{what}{type(exc).__name__}: {exc}"),
             give_up=lambda failure, retries: ShopifyApiError(
                 f"shop {self.shop_domain}: {failure} (gave up after {retries} retries); "
                 "the next run retries"
             ),
-            usage=self.usage,
             budget=self._budget,
             context=f"shop {self.shop_domain}",
             before_each=before_each,
@@ -366,14 +362,6 @@ class ShopifyAdminClient(HttpConnector):
 
     def _can_await_points(self, query: str) -> bool:
         return query in self._costs and self._points_left is not None
-
-
-def _order(node: Any) -> ShopifyOrder | MalformedRow:
-    try:
-        return ShopifyOrder.from_node(node)
-    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
-        order_id = node.get("id") if isinstance(node, dict) else None
-        return MalformedRow.of(node, f"order {order_id}: {type(exc).__name__}: {exc}")
 
 
 def _updated_between(since: datetime, until: datetime) -> str:

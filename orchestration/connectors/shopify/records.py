@@ -1,8 +1,8 @@
 """What the Shopify connector yields, parsed exactly from the Admin API's order nodes.
 
-Money arrives as decimal strings (`"12.3"`) and is parsed to Decimal, never through float; a
-string that is not a plain decimal number makes the whole order unreadable (quarantined by the
-client), rather than half-landed.
+Money arrives as MoneyBags of decimal strings (`"12.3"`) and is validated to Decimal, never
+through float; an amount that is not a plain decimal number, or not in the order's currency,
+makes the whole order unreadable (quarantined by the client), rather than half-landed.
 
 What Shopify gives about a customer's history, and what this module takes from it:
 `customerJourneySummary.customerOrderIndex` is the order's position in its customer's history
@@ -14,86 +14,107 @@ this order by itself).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+from pydantic import (
+    AliasPath,
+    BeforeValidator,
+    Field,
+    StrictBool,
+    StrictStr,
+    TypeAdapter,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.dataclasses import dataclass
+from pydantic_core import PydanticCustomError
+
+from orchestration.connectors.quarantine import MalformedRow, validated
+from orchestration.connectors.wire import RECORD_CONFIG, ExactDecimal, UtcDatetime, WireInt
 
 
-@dataclass(frozen=True)
+def _in_order_currency(money_bag: Any, info: ValidationInfo) -> Any:
+    # Every amount of an order is read in the shop's currency (`shopMoney`), which must be the
+    # order's own: the order's currency comes as validation context, so refunds and line items
+    # are checked against it too.
+    money = money_bag.get("shopMoney") if isinstance(money_bag, Mapping) else None
+    if not isinstance(money, Mapping):
+        raise PydanticCustomError("money_bag", "Input should be a MoneyBag with its shopMoney")
+    currency = (info.context or {}).get("currency")
+    if money.get("currencyCode") != currency:
+        raise PydanticCustomError(
+            "currency",
+            "Input should be in the order's currency {currency}",
+            {"currency": currency},
+        )
+    return money.get("amount")
+
+
+def _none_as_empty(items: Any) -> Any:
+    return () if items is None else items
+
+
+def _edge_nodes(edges: Any) -> Any:
+    # A connection's `edges: [{node: ...}]`, as the nodes themselves.
+    if not isinstance(edges, list):
+        return _none_as_empty(edges)
+    return [edge.get("node") if isinstance(edge, Mapping) else edge for edge in edges]
+
+
+ShopMoney = Annotated[ExactDecimal, BeforeValidator(_in_order_currency)]
+
+
+def _wire(name: str, *, default: Any = ...) -> Any:
+    return Field(default, validation_alias=name)
+
+
+def _nested(*path: str, default: Any = None) -> Any:
+    return Field(default, validation_alias=AliasPath(*path))
+
+
+@dataclass(frozen=True, kw_only=True, config=RECORD_CONFIG)
 class ShopifyVisit:
     """One session of the order's customer journey, as Shopify attributes it."""
 
-    visit_id: str
-    occurred_at: datetime
-    source: str | None  # Shopify's own label: "facebook", "google", "direct", "email", ...
-    utm_source: str | None
-    utm_medium: str | None
-    utm_campaign: str | None
-    utm_content: str | None
-    utm_term: str | None
-    landing_page: str | None  # full URL, query string (fbclid, gclid, utm_*) included
-    referrer_url: str | None
-
-    @classmethod
-    def from_node(cls, node: Mapping[str, Any]) -> ShopifyVisit:
-        utm = node.get("utmParameters") or {}
-        return cls(
-            visit_id=str(node["id"]),
-            occurred_at=_timestamp(node["occurredAt"]),
-            source=node.get("source"),
-            utm_source=utm.get("source"),
-            utm_medium=utm.get("medium"),
-            utm_campaign=utm.get("campaign"),
-            utm_content=utm.get("content"),
-            utm_term=utm.get("term"),
-            landing_page=node.get("landingPage"),
-            referrer_url=node.get("referrerUrl"),
-        )
+    visit_id: StrictStr = _wire("id")
+    occurred_at: UtcDatetime = _wire("occurredAt")
+    source: str | None = None  # Shopify's own label: "facebook", "google", "direct", "email", ...
+    utm_source: str | None = _nested("utmParameters", "source")
+    utm_medium: str | None = _nested("utmParameters", "medium")
+    utm_campaign: str | None = _nested("utmParameters", "campaign")
+    utm_content: str | None = _nested("utmParameters", "content")
+    utm_term: str | None = _nested("utmParameters", "term")
+    # The full URL, query string (fbclid, gclid, utm_*) included.
+    landing_page: str | None = _wire("landingPage", default=None)
+    referrer_url: str | None = _wire("referrerUrl", default=None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True, config=RECORD_CONFIG)
 class ShopifyRefund:
-    refund_id: str
-    created_at: datetime
-    amount: Decimal
+    refund_id: StrictStr = _wire("id")
+    created_at: UtcDatetime = _wire("createdAt")
+    amount: ShopMoney = _wire("totalRefundedSet")
 
     @classmethod
     def from_node(cls, node: Mapping[str, Any], currency: str) -> ShopifyRefund:
-        return cls(
-            refund_id=str(node["id"]),
-            created_at=_timestamp(node["createdAt"]),
-            amount=_shop_money(node, "totalRefundedSet", currency),
-        )
+        return _REFUND.validate_python(node, context={"currency": currency})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True, config=RECORD_CONFIG)
 class ShopifyLineItem:
-    line_item_id: str
-    name: str
-    sku: str | None
-    quantity: int
-    unit_price: Decimal  # before discounts
+    line_item_id: StrictStr = _wire("id")
+    name: StrictStr
+    sku: str | None = None
+    quantity: WireInt
+    unit_price: ShopMoney = _wire("originalUnitPriceSet")  # before discounts
 
     @classmethod
     def from_node(cls, node: Mapping[str, Any], currency: str) -> ShopifyLineItem:
-        quantity = node["quantity"]
-        if not isinstance(quantity, int) or isinstance(quantity, bool):
-            raise ValueError(f"line item quantity is not an integer: {quantity!r}")
-        return cls(
-            line_item_id=str(node["id"]),
-            name=str(node["name"]),
-            sku=node.get("sku"),
-            quantity=quantity,
-            unit_price=_shop_money(node, "originalUnitPriceSet", currency),
-        )
+        return _LINE_ITEM.validate_python(node, context={"currency": currency})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True, config=RECORD_CONFIG)
 class ShopifyOrder:
     """One order as it stood when it was read; a later read of the same order supersedes it.
 
@@ -103,117 +124,65 @@ class ShopifyOrder:
     journey (`journey_ready`), which takes a few minutes after the order.
     """
 
-    order_id: str
-    name: str
-    created_at: datetime
-    updated_at: datetime
-    processed_at: datetime
-    cancelled_at: datetime | None
-    test: bool
-    currency: str
-    taxes_included: bool
-    financial_status: str | None
-    fulfillment_status: str | None
-    subtotal: Decimal
-    total_discounts: Decimal
-    shipping: Decimal
-    tax: Decimal
-    total: Decimal
-    total_refunded: Decimal
-    customer_id: str | None
-    customer_order_index: int | None
-    customer_orders_at_capture: int | None
-    journey_ready: bool
-    days_to_conversion: int | None
-    first_visit: ShopifyVisit | None
-    last_visit: ShopifyVisit | None
-    refunds: tuple[ShopifyRefund, ...]
-    line_items: tuple[ShopifyLineItem, ...]
-    line_items_complete: bool  # False when the order has more lines than one read returns
+    order_id: StrictStr = _wire("id")
+    name: StrictStr
+    created_at: UtcDatetime = _wire("createdAt")
+    updated_at: UtcDatetime = _wire("updatedAt")
+    processed_at: UtcDatetime = _wire("processedAt")
+    cancelled_at: UtcDatetime | None = _wire("cancelledAt", default=None)
+    test: StrictBool
+    currency: StrictStr = _wire("currencyCode")
+    taxes_included: StrictBool = _wire("taxesIncluded")
+    financial_status: str | None = _wire("displayFinancialStatus", default=None)
+    fulfillment_status: str | None = _wire("displayFulfillmentStatus", default=None)
+    subtotal: ShopMoney = _wire("subtotalPriceSet")
+    total_discounts: ShopMoney = _wire("totalDiscountsSet")
+    shipping: ShopMoney = _wire("totalShippingPriceSet")
+    tax: ShopMoney = _wire("totalTaxSet")
+    total: ShopMoney = _wire("totalPriceSet")
+    total_refunded: ShopMoney = _wire("totalRefundedSet")
+    customer_id: StrictStr | None = _nested("customer", "id")
+    customer_order_index: WireInt | None = _nested("customerJourneySummary", "customerOrderIndex")
+    # UnsignedInt64 travels as a string.
+    customer_orders_at_capture: WireInt | None = _nested("customer", "numberOfOrders")
+    # Only a `ready: true` means Shopify has built the journey.
+    journey_ready: Annotated[bool, BeforeValidator(lambda ready: ready is True)] = _nested(
+        "customerJourneySummary", "ready", default=False
+    )
+    days_to_conversion: WireInt | None = _nested("customerJourneySummary", "daysToConversion")
+    first_visit: ShopifyVisit | None = _nested("customerJourneySummary", "firstVisit")
+    last_visit: ShopifyVisit | None = _nested("customerJourneySummary", "lastVisit")
+    refunds: Annotated[tuple[ShopifyRefund, ...], BeforeValidator(_none_as_empty)] = ()
+    line_items: Annotated[tuple[ShopifyLineItem, ...], BeforeValidator(_edge_nodes)] = _nested(
+        "lineItems", "edges", default=()
+    )
+    # False when the order has more lines than one read returns.
+    line_items_complete: Annotated[bool, BeforeValidator(lambda more: not more)] = _nested(
+        "lineItems", "pageInfo", "hasNextPage", default=True
+    )
+
+    @field_validator("first_visit", "last_visit", mode="before")
+    @classmethod
+    def _once_the_journey_is_ready(cls, visit: Any, info: ValidationInfo) -> Any:
+        return visit if info.data.get("journey_ready") else None
 
     @classmethod
     def from_node(cls, node: Mapping[str, Any]) -> ShopifyOrder:
-        """Parse an order node; fields the connector did not ask for are ignored."""
-        currency = str(node["currencyCode"])
-        customer = node.get("customer")
-        journey = node.get("customerJourneySummary") or {}
-        ready = journey.get("ready") is True
-        line_items = node.get("lineItems") or {}
-        return cls(
-            order_id=str(node["id"]),
-            name=str(node["name"]),
-            created_at=_timestamp(node["createdAt"]),
-            updated_at=_timestamp(node["updatedAt"]),
-            processed_at=_timestamp(node["processedAt"]),
-            cancelled_at=_optional_timestamp(node.get("cancelledAt")),
-            test=_boolean(node["test"], "test"),
-            currency=currency,
-            taxes_included=_boolean(node["taxesIncluded"], "taxesIncluded"),
-            financial_status=node.get("displayFinancialStatus"),
-            fulfillment_status=node.get("displayFulfillmentStatus"),
-            subtotal=_shop_money(node, "subtotalPriceSet", currency),
-            total_discounts=_shop_money(node, "totalDiscountsSet", currency),
-            shipping=_shop_money(node, "totalShippingPriceSet", currency),
-            tax=_shop_money(node, "totalTaxSet", currency),
-            total=_shop_money(node, "totalPriceSet", currency),
-            total_refunded=_shop_money(node, "totalRefundedSet", currency),
-            customer_id=str(customer["id"]) if customer else None,
-            customer_order_index=_optional_int(journey.get("customerOrderIndex")),
-            # UnsignedInt64 travels as a string.
-            customer_orders_at_capture=_optional_int(customer.get("numberOfOrders"))
-            if customer
-            else None,
-            journey_ready=ready,
-            days_to_conversion=_optional_int(journey.get("daysToConversion")),
-            first_visit=_visit(journey.get("firstVisit")) if ready else None,
-            last_visit=_visit(journey.get("lastVisit")) if ready else None,
-            refunds=tuple(
-                ShopifyRefund.from_node(refund, currency) for refund in node.get("refunds") or ()
-            ),
-            line_items=tuple(
-                ShopifyLineItem.from_node(edge["node"], currency)
-                for edge in line_items.get("edges") or ()
-            ),
-            line_items_complete=not (line_items.get("pageInfo") or {}).get("hasNextPage", False),
-        )
+        """Validate an order node; fields the connector did not ask for are ignored. Raises
+        pydantic's ValidationError (a ValueError) naming each field that does not parse."""
+        return _ORDER.validate_python(node, context=_currency_of(node))
 
 
-def _visit(node: Mapping[str, Any] | None) -> ShopifyVisit | None:
-    return ShopifyVisit.from_node(node) if node else None
+_REFUND = TypeAdapter(ShopifyRefund)
+_LINE_ITEM = TypeAdapter(ShopifyLineItem)
+_ORDER = TypeAdapter(ShopifyOrder)
 
 
-def _shop_money(node: Mapping[str, Any], field: str, currency: str) -> Decimal:
-    money = node[field]["shopMoney"]
-    amount = money["amount"]
-    if not isinstance(amount, str) or not _DECIMAL.fullmatch(amount):
-        raise ValueError(f"{field} amount is not a decimal string: {amount!r}")
-    if money.get("currencyCode") != currency:
-        raise ValueError(f"{field} is in {money.get('currencyCode')!r}, the order in {currency!r}")
-    return Decimal(amount)
+def parse_order(node: Any) -> ShopifyOrder | MalformedRow:
+    """The order node as a record, or as a MalformedRow naming the order and what is wrong."""
+    order_id = node.get("id") if isinstance(node, Mapping) else None
+    return validated(_ORDER, node, context=_currency_of(node), what=f"order {order_id}: ")
 
 
-def _timestamp(raw: Any) -> datetime:
-    if not isinstance(raw, str):
-        raise ValueError(f"not a timestamp: {raw!r}")
-    moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError(f"timestamp without a time zone: {raw!r}")
-    return moment.astimezone(UTC)
-
-
-def _optional_timestamp(raw: Any) -> datetime | None:
-    return None if raw is None else _timestamp(raw)
-
-
-def _optional_int(raw: Any) -> int | None:
-    if raw is None:
-        return None
-    if isinstance(raw, bool) or not isinstance(raw, int | str):
-        raise ValueError(f"not an integer: {raw!r}")
-    return int(raw)
-
-
-def _boolean(raw: Any, field: str) -> bool:
-    if not isinstance(raw, bool):
-        raise ValueError(f"{field} is not a boolean: {raw!r}")
-    return raw
+def _currency_of(node: Any) -> dict[str, Any]:
+    return {"currency": node.get("currencyCode") if isinstance(node, Mapping) else None}
