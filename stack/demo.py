@@ -12,7 +12,7 @@ from sqlalchemy import select
 from metricx.settings import Settings
 from orchestration.definitions import INGEST_JOB_NAME, WAREHOUSE_JOB_NAME
 from orchestration.lib.windows import WINDOW
-from simulator.pixel_replay import pixel_batches, post_batch
+from simulator.shopify.pixel_replay import pixel_batches, post_batch
 from simulator.world import World
 from warehouse.appdb.credentials import CredentialCipher, load_cipher
 from warehouse.appdb.migrate import upgrade

@@ -21,8 +21,9 @@ from orchestration.definitions import build_resources
 from orchestration.defs.landing import LANDING_CHECKS
 from orchestration.defs.meta_ads.assets import meta_ads_entities, meta_ads_insights_hourly
 from orchestration.lib.resources import AppDatabaseResource
+from simulator.meta_ads.faults import RowDefect
 from simulator.server import SimulatorServer
-from simulator.world import RowDefect, World
+from simulator.world import World
 from stack.demo import seed_demo_workspaces
 from tests.helpers import make_settings
 

@@ -18,8 +18,8 @@ from orchestration.defs.shopify.assets import shopify_orders
 from orchestration.defs.shopify.resources import ShopifyAdminApiResource
 from orchestration.lib.windows import WINDOW, windows_between
 from simulator.server import SimulatorServer
-from simulator.shop_world import ShopOrder
-from simulator.shopify import ShopifyApi
+from simulator.shopify.api import ShopifyApi
+from simulator.shopify.world import ShopOrder
 from simulator.world import World
 from stack.demo import seed_demo_workspaces
 from tests.helpers import NOW, make_settings

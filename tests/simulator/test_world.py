@@ -7,7 +7,9 @@ from decimal import ROUND_DOWN, Decimal
 
 import pytest
 
-from simulator.world import HOUR, NO_DELIVERY, World
+from simulator.hours import HOUR
+from simulator.meta_ads.world import NO_DELIVERY
+from simulator.world import World
 
 # 11:30 in New York (demo-1), 17:30 in Berlin (demo-2).
 NOW = datetime(2026, 8, 10, 15, 30, tzinfo=UTC)

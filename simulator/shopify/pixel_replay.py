@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from simulator.shop_world import PixelEvent, PixelEventName, ShopOrder, ShopWorld
+from simulator.shopify.world import PixelEvent, PixelEventName, ShopOrder, ShopWorld
 from simulator.world import World
 
 PIXEL_EVENTS_PATH = "/v1/pixel/events"

@@ -37,12 +37,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from simulator.google_ads_world import GoogleAdsWorld
-from simulator.world import HOUR, AdOrders, Merchant, World
+from simulator.draws import BASIS, between, round_at_random, seeded_draws
+from simulator.google_ads.world import GoogleAdsWorld
+from simulator.hours import HOUR
+from simulator.merchants import Merchant
+from simulator.meta_ads.world import AdOrders
+from simulator.money import cents
 
-_BASIS = 10_000  # draws and rates are integers in basis points: no float touches money
+if TYPE_CHECKING:
+    from simulator.world import World
+
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # ids are built from hours since this instant
 # Sessions are placed by every ad-hour's final clicks and orders, read as of this instant, so a
 # session's place in its hour never moves while the hour is still running.
@@ -318,10 +325,6 @@ class _OrderPlan:
         return self.root.orders[self.position][0] is not None
 
 
-_OF_WORLD_LOCK = threading.Lock()
-_WORLD_ATTRIBUTE = "shops"
-
-
 def order_number(order: ShopOrder) -> int:
     """The number in an order's global id: with `updated_at`, the order Shopify sorts by."""
     return int(order.order_id.rsplit("/", 1)[1])
@@ -344,14 +347,8 @@ class ShopWorld:
 
     @classmethod
     def of(cls, world: World) -> ShopWorld:
-        """The shops of `world`, made on first use and kept on the world itself, so they live
-        exactly as long as the world does."""
-        with _OF_WORLD_LOCK:
-            attributes = vars(world)
-            shops = attributes.get(_WORLD_ATTRIBUTE)
-            if shops is None:
-                shops = attributes[_WORLD_ATTRIBUTE] = cls(world)
-            return shops
+        """The shops of `world`, made on first use and kept by the world."""
+        return world.platform(cls)
 
     # -- lookups and knobs -------------------------------------------------------------------
 
@@ -505,9 +502,9 @@ class ShopWorld:
         draw = _draws(self.world.seed, merchant.slug, hour_key, "new-customers")[0]
         new_customers = min(
             own_sessions,
-            _round_at_random(
+            round_at_random(
                 self.world.orders_per_day * _FIRST_ORDER_SHARE_BP * weight,
-                _SHOP_WEIGHT_TOTAL * _BASIS,
+                _SHOP_WEIGHT_TOTAL * BASIS,
                 draw,
             ),
         )
@@ -534,9 +531,10 @@ class ShopWorld:
         j: int,
     ) -> _Root:
         draws = _draws(self.world.seed, merchant.slug, hour.isoformat(), str(slot), "root")
-        test = stratum.driven_orders is None and draws[0] % _BASIS < _TEST_ORDER_BP
+        test = stratum.driven_orders is None and draws[0] % BASIS < _TEST_ORDER_BP
         arrived = self._session_start(merchant, hour, stratum, j)
-        if test or draws[1] % _BASIS < _SAME_SESSION_BP:
+        orders: list[tuple[datetime | None, datetime]]
+        if test or draws[1] % BASIS < _SAME_SESSION_BP:
             orders = [(None, arrived + _seconds(draws[2], _CHECKOUT_IN_SESSION_S))]
         else:
             returned = arrived + _seconds(draws[3], _RETURN_VISIT_S)
@@ -550,7 +548,7 @@ class ShopWorld:
                     str(slot),
                     f"repeat-{position}",
                 )
-                if repeat[0] % _BASIS >= _REPEAT_BP:
+                if repeat[0] % BASIS >= _REPEAT_BP:
                     break
                 visit = orders[-1][1] + _seconds(repeat[1], _REPEAT_GAP_S)
                 orders.append((visit, visit + _seconds(repeat[2], _CHECKOUT_ON_RETURN_S)))
@@ -562,9 +560,9 @@ class ShopWorld:
         weight = _SHOP_HOURLY_WEIGHT[hour.astimezone(merchant.tz).hour]
         draws = _draws(self.world.seed, merchant.slug, hour.isoformat(), "own-sessions")
         for (channel, share_bp), draw in zip(_OWN_CHANNEL_SHARES_BP, draws, strict=False):
-            sessions = _round_at_random(
+            sessions = round_at_random(
                 self.world.orders_per_day * _OWN_SESSIONS_PER_ORDER * share_bp * weight,
-                _SHOP_WEIGHT_TOTAL * _BASIS,
+                _SHOP_WEIGHT_TOTAL * BASIS,
                 draw,
             )
             if sessions:
@@ -573,13 +571,13 @@ class ShopWorld:
 
     def _meta_strata(self, merchant: Merchant, hour: datetime) -> list[_Stratum]:
         strata = []
-        for ad in self.world.ads(merchant.meta_account_id):
-            delivery = self.world.delivery(ad, hour, as_of=_END_OF_TIME)
+        for ad in self.world.meta.ads(merchant.meta_account_id):
+            delivery = self.world.meta.delivery(ad, hour, as_of=_END_OF_TIME)
             if not delivery.link_clicks:
                 continue
             # Meta claims at least the orders an ad drove: no claim, no order to look up.
             driven = (
-                self.world.ad_driven_orders(ad, hour, as_of=_END_OF_TIME)
+                self.world.meta.ad_driven_orders(ad, hour, as_of=_END_OF_TIME)
                 if delivery.purchases
                 else _NO_ORDERS
             )
@@ -607,7 +605,7 @@ class ShopWorld:
             # whole orders, as many as the conversions on average.
             hundredths = int(metrics.conversions * 100)
             draw = _draws(self.world.seed, group.ad_group_id, hour.isoformat(), "orders")[0]
-            orders = min(metrics.clicks, _round_at_random(hundredths, 100, draw))
+            orders = min(metrics.clicks, round_at_random(hundredths, 100, draw))
             value_cents = int(metrics.conversions_value * 100)
             strata.append(
                 _Stratum(
@@ -647,17 +645,17 @@ class ShopWorld:
             total = subtotal + shipping
         else:
             rate = _US_SALES_TAX_RATES[draws[5] % len(_US_SALES_TAX_RATES)]
-            tax = (subtotal * rate + _BASIS // 2) // _BASIS
+            tax = (subtotal * rate + BASIS // 2) // BASIS
             total = subtotal + shipping + tax
         life = _draws(self.world.seed, merchant.slug, str(number), "life")
         cancelled_at = fulfilled_at = None
         refunds: list[Refund] = []
         if not root.test:
-            if life[0] % _BASIS < _CANCEL_BP:
+            if life[0] % BASIS < _CANCEL_BP:
                 cancelled_at = created_at + _seconds(life[1], _CANCEL_S)
             else:
                 fulfilled_at = created_at + _seconds(life[2], _FULFIL_S)
-                if life[3] % _BASIS < _REFUND_BP:
+                if life[3] % BASIS < _REFUND_BP:
                     refunds = self._refunds(merchant, number, created_at, total)
         return _OrderPlan(
             number=number,
@@ -684,16 +682,16 @@ class ShopWorld:
     ) -> list[Refund]:
         draws = _draws(self.world.seed, merchant.slug, str(number), "refunds")
         first_at = created_at + _seconds(draws[0], _FIRST_REFUND_S)
-        if draws[1] % _BASIS < _FULL_REFUND_BP:
-            return [Refund(f"gid://shopify/Refund/{number * 10 + 1}", first_at, _cents(total))]
-        amount = max(1, total * _between(draws[2], 20, 60) // 100)
-        refunds = [Refund(f"gid://shopify/Refund/{number * 10 + 1}", first_at, _cents(amount))]
-        if draws[3] % _BASIS < _SECOND_REFUND_BP:
+        if draws[1] % BASIS < _FULL_REFUND_BP:
+            return [Refund(f"gid://shopify/Refund/{number * 10 + 1}", first_at, cents(total))]
+        amount = max(1, total * between(draws[2], 20, 60) // 100)
+        refunds = [Refund(f"gid://shopify/Refund/{number * 10 + 1}", first_at, cents(amount))]
+        if draws[3] % BASIS < _SECOND_REFUND_BP:
             refunds.append(
                 Refund(
                     f"gid://shopify/Refund/{number * 10 + 2}",
                     first_at + _seconds(draws[4], _SECOND_REFUND_S),
-                    _cents(total - amount),
+                    cents(total - amount),
                 )
             )
         return refunds
@@ -723,11 +721,11 @@ class ShopWorld:
             currency=self._currency(merchant, plan.created_at),
             taxes_included=plan.taxes_included,
             line_items=plan.line_items,
-            subtotal=_cents(plan.subtotal_cents),
-            total_discounts=_cents(plan.discount_cents),
-            shipping=_cents(plan.shipping_cents),
-            tax=_cents(plan.tax_cents),
-            total=_cents(plan.total_cents),
+            subtotal=cents(plan.subtotal_cents),
+            total_discounts=cents(plan.discount_cents),
+            shipping=cents(plan.shipping_cents),
+            tax=cents(plan.tax_cents),
+            total=cents(plan.total_cents),
             refunds=refunds,
             customer_id=customer_id,
             customer_order_index=None if root.test else plan.position + 1,
@@ -935,9 +933,9 @@ def _basket(
 ) -> tuple[tuple[LineItem, ...], int, int]:
     """Line items, subtotal and discount (cents) of an order; `fixed_subtotal` when an ad world
     already decided what the order is worth."""
-    discount_percent = (10, 15, 20)[draws[1] % 3] if draws[0] % _BASIS < 2_500 else 0
+    discount_percent = (10, 15, 20)[draws[1] % 3] if draws[0] % BASIS < 2_500 else 0
     if fixed_subtotal is None:
-        line_total = _between(draws[2], 2_500, 16_000)
+        line_total = between(draws[2], 2_500, 16_000)
         discount = line_total * discount_percent // 100
     else:
         line_total = fixed_subtotal * 100 // (100 - discount_percent)
@@ -959,7 +957,7 @@ def _basket(
                 title=title,
                 sku=handle.upper(),
                 quantity=quantity,
-                unit_price=_cents(part // quantity),
+                unit_price=cents(part // quantity),
             )
         )
     return tuple(items), line_total - discount, discount
@@ -1014,27 +1012,12 @@ def _pick_weighted(options: tuple[tuple[Channel, int], ...], draw: int) -> Chann
     raise AssertionError("unreachable: the point lies below the total weight")
 
 
-def _round_at_random(numerator: int, denominator: int, draw: int) -> int:
-    # Adding a uniform draw before flooring rounds up or down in proportion, so an expected
-    # 0.3 sessions gives one session in 30% of hours.
-    return (numerator + draw % denominator) // denominator
-
-
 def _seconds(draw: int, bounds: tuple[int, int]) -> timedelta:
-    return timedelta(seconds=_between(draw, *bounds))
-
-
-def _between(draw: int, low: int, high: int) -> int:
-    return low + draw % (high - low + 1)
-
-
-def _cents(cents: int) -> Decimal:
-    return Decimal(cents).scaleb(-2)
+    return timedelta(seconds=between(draw, *bounds))
 
 
 def _draws(seed: int, *parts: str) -> tuple[int, ...]:
-    digest = hashlib.blake2b("|".join((str(seed), "shop", *parts)).encode(), digest_size=32)
-    return struct.unpack(">8I", digest.digest())
+    return seeded_draws(seed, "shop", *parts)
 
 
 def _token(draws: tuple[int, ...]) -> str:
