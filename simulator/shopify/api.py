@@ -26,8 +26,9 @@ from starlette.concurrency import run_in_threadpool
 
 from simulator.shopify.admin_graphql import Checked, GraphQLError, Page, check, parse, shape
 from simulator.shopify.faults import ShopifyFailure, ShopifyFault, ShopifyFaults
+from simulator.shopify.records import Channel, Session, ShopOrder, order_number
 from simulator.shopify.schema import SCHEMA
-from simulator.shopify.world import Channel, Session, ShopOrder, ShopWorld, order_number
+from simulator.shopify.world import ShopWorld
 from simulator.world import World
 
 INVALID_TOKEN_MESSAGE = (

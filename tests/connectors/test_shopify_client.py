@@ -19,7 +19,7 @@ from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
 from simulator.shopify.api import SINGLE_QUERY_MAX_COST, ShopifyApi
 from simulator.shopify.faults import ShopifyFault
-from simulator.shopify.world import Session, ShopOrder
+from simulator.shopify.records import Session, ShopOrder
 from simulator.world import World
 
 NOW = datetime(2026, 11, 20, 8, 7, tzinfo=UTC)

@@ -13,7 +13,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from simulator.merchants import Merchant
-from simulator.shopify.world import ShopOrder, ShopWorld
+from simulator.shopify.records import ShopOrder
+from simulator.shopify.world import ShopWorld
 from tests.pipeline.conftest import PipelineRun
 from warehouse.connection import open_warehouse
 

@@ -19,7 +19,7 @@ from orchestration.defs.shopify.resources import ShopifyAdminApiResource
 from orchestration.lib.windows import WINDOW, windows_between
 from simulator.server import SimulatorServer
 from simulator.shopify.api import ShopifyApi
-from simulator.shopify.world import ShopOrder
+from simulator.shopify.records import ShopOrder
 from simulator.world import World
 from stack.demo import seed_demo_workspaces
 from tests.helpers import NOW, make_settings

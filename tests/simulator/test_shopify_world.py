@@ -10,13 +10,9 @@ import pytest
 
 from simulator.google_ads.world import GoogleAdsWorld
 from simulator.hours import HOUR
-from simulator.shopify.world import (
-    JOURNEY_DELAY,
-    Channel,
-    PixelEventName,
-    ShopOrder,
-    ShopWorld,
-)
+from simulator.shopify.orders import JOURNEY_DELAY
+from simulator.shopify.records import Channel, PixelEventName, ShopOrder
+from simulator.shopify.world import ShopWorld
 from simulator.world import World
 
 NOW = datetime(2026, 11, 20, 8, 7, tzinfo=UTC)
