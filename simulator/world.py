@@ -1,379 +1,35 @@
-"""One seeded, deterministic world of demo merchants and their ad delivery.
+"""One seeded, deterministic world of demo merchants, and every platform's view of them.
 
-Delivery is never stored: every ad-hour is a pure function of (seed, ad id, UTC hour start),
-so any date range (years back) can be asked for, and "now" is applied on top by hiding hours
-that have not started, pro-rating the current one and deciding how much of each hour's
-purchases Meta has attributed so far. Accounts' ads are built on first use, so a world of
-many merchants costs nothing until one of them is asked for.
+The world holds the merchants and the clock; each platform's model (Meta's delivery, Google
+Ads', the shops') reads them. Nothing is stored: every number is a pure function of the seed
+and the moment, so any date range, years back, can be asked for.
 """
 
 from __future__ import annotations
 
-import bisect
-import hashlib
-import struct
 import threading
-from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from enum import StrEnum
-from functools import lru_cache
-from zoneinfo import ZoneInfo
+from typing import Protocol, TypeVar
 
-HOUR = timedelta(hours=1)
-_MICROSECOND = timedelta(microseconds=1)
-_HOUR_MICROSECONDS = 3_600_000_000
-_CENT = Decimal("0.01")
-_BASIS = 10_000  # random draws and rates are integers in basis points: no float touches money
-
-# Meta attributes a purchase to an ad for up to 28 days after the click (7-day click is the
-# default window), so an hour's purchases keep arriving: ~60% are reported by the end of the
-# account-local day, nearly all within the following week, the last ones until day 28.
-ATTRIBUTION_WINDOW = timedelta(days=28)
-_LATE_WEEK = timedelta(days=7)
-_SHARE_AT_HOUR_START_BP = 4_000
-_SHARE_AT_DAY_END_BP = 6_000
-_SHARE_AFTER_LATE_WEEK_BP = 9_500
-
-# Whole-hour UTC offsets only: delivery is defined per UTC hour, so every UTC hour must map to
-# exactly one local hour for account-local days to be sums of whole hours.
-_TIMEZONES = (
-    "America/New_York",
-    "Europe/Berlin",
-    "America/Los_Angeles",
-    "Europe/London",
-    "Australia/Sydney",
-    "Asia/Tokyo",
-    "America/Chicago",
-    "America/Sao_Paulo",
+from simulator.merchants import Merchant, make_merchant
+from simulator.meta_ads.world import (
+    Ad,
+    AdOrders,
+    Delivery,
+    HourDelivery,
+    MetaAdSet,
+    MetaAdsWorld,
+    MetaCampaign,
 )
-_SHOP_NAMES = (
-    "Northwind Outfitters",
-    "Blauberg Kaffee",
-    "Pacific Trail Supply",
-    "Hartley & Finch",
-    "Harbour Candle Co.",
-    "Sakura Stationery",
-    "Prairie Goods",
-    "Verde Swimwear",
-)
-# The first campaign keeps its budget at campaign level (Advantage campaign budget); the second
-# budgets per ad set, so both of Meta's budget placements exist in every account.
-_CAMPAIGN_NAMES = ("Prospecting", "Retargeting")
-_CAMPAIGN_BUDGET_CAMPAIGN = 0
-_ADSET_NAMES = ("Broad 18-65", "Lookalike 1%", "Website visitors 30d", "Cart abandoners 7d")
-_AD_NAMES = ("UGC video", "Carousel bestsellers", "Static offer", "Founder story")
-_FIRST_CREATED = datetime(2020, 1, 6, 9, tzinfo=UTC)
 
-# Relative weight of each local hour of the day: nights are quiet, 02:00-05:59 deliver nothing.
-_HOURLY_WEIGHT = (2, 1, 0, 0, 0, 0, 1, 3, 5, 7, 8, 9, 10, 10, 9, 9, 9, 10, 11, 12, 11, 9, 6, 4)
-_WEIGHT_TOTAL = sum(_HOURLY_WEIGHT)
 
+class _Platform(Protocol):
+    def __init__(self, world: World) -> None: ...
 
-@dataclass(frozen=True)
-class Merchant:
-    slug: str
-    name: str
-    currency: str
-    timezone: str
-    meta_account_id: str
-    meta_access_token: str
-    clerk_user_id: str
-    clerk_session_id: str
-    email: str
-    google_customer_id: str  # 10 digits, as Google Ads shows it without dashes
-    google_refresh_token: str
-    shop_domain: str  # "<handle>.myshopify.com"
-    shopify_access_token: str
 
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-
-@dataclass(frozen=True)
-class Ad:
-    account_id: str
-    campaign_id: str
-    campaign_name: str
-    adset_id: str
-    adset_name: str
-    ad_id: str
-    ad_name: str
-    created_time: datetime
-
-
-@dataclass(frozen=True)
-class MetaCampaign:
-    account_id: str
-    campaign_id: str
-    name: str
-    daily_budget_cents: int | None  # None when the ad sets hold the budget
-    created_time: datetime
-
-
-@dataclass(frozen=True)
-class MetaAdSet:
-    account_id: str
-    campaign_id: str
-    adset_id: str
-    name: str
-    daily_budget_cents: int | None  # None when the campaign holds the budget
-    created_time: datetime
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """An ad's delivery as Meta reports it: purchases are Meta's attributed claim so far."""
-
-    spend: Decimal
-    impressions: int
-    link_clicks: int
-    purchases: int
-    purchase_value: Decimal
-
-    def __add__(self, other: Delivery) -> Delivery:
-        return Delivery(
-            spend=self.spend + other.spend,
-            impressions=self.impressions + other.impressions,
-            link_clicks=self.link_clicks + other.link_clicks,
-            purchases=self.purchases + other.purchases,
-            purchase_value=self.purchase_value + other.purchase_value,
-        )
-
-
-NO_DELIVERY = Delivery(Decimal("0.00"), 0, 0, 0, Decimal("0.00"))
-
-
-@dataclass(frozen=True)
-class AdOrders:
-    """Orders an ad really drove, as the shop records them (fewer than Meta claims)."""
-
-    count: int
-    value: Decimal
-
-
-@dataclass(frozen=True)
-class HourDelivery:
-    """One ad's delivery in one account-local hour of one account-local day.
-
-    On the autumn DST day the repeated local hour holds both UTC hours, as Meta's
-    `hourly_stats_aggregated_by_advertiser_time_zone` breakdown does.
-    """
-
-    ad: Ad
-    local_date: date
-    hour_of_day: int
-    delivery: Delivery
-
-
-@dataclass(frozen=True, slots=True)
-class _AdProfile:
-    daily_budget_cents: int
-    cpm_cents: int
-    ctr_bp: int
-    cvr_bp: int
-    order_value_cents: int
-    # How many purchases Meta claims on top of the orders the ad really drove (view-through,
-    # cross-device and purchases other channels drove too).
-    overclaim_bp: int
-
-
-@dataclass(frozen=True, slots=True)
-class _HourSlot:
-    """A UTC hour as one account-local day sees it."""
-
-    start: datetime
-    hour_of_day: int
-    weight: int
-    salt: str  # the hour's part of the seed of every ad's draws
-    day_end: datetime  # UTC end of the account-local day: the attribution curve's anchor
-
-
-@dataclass(frozen=True, slots=True)
-class _FinalHour:
-    """An ad-hour once it ended and every purchase was attributed."""
-
-    spend_cents: int
-    impressions: int
-    clicks: int
-    claimed_purchases: int
-    real_orders: int
-    order_cents: int
-    report_draw: int  # rounds the attributed share of purchases, fixed per hour so it only grows
-
-
-@dataclass(frozen=True)
-class _AccountBook:
-    ads: list[Ad]
-    ad_ids: list[str]
-    profiles: dict[str, _AdProfile]
-    campaigns: list[MetaCampaign]
-    adsets: list[MetaAdSet]
-
-
-class MetaFault(StrEnum):
-    THROTTLE = "throttle"  # a rate-limit error whose usage header announces the wait
-    SERVER_ERROR = "server_error"  # HTTP 500 with Graph code 2, marked transient
-    TIMEOUT = "timeout"  # the answer only comes after `delay_seconds`
-
-
-class UsageHeader(StrEnum):
-    """The header a throttling answer announces the wait in, each in its own unit."""
-
-    BUSINESS_USE_CASE = "X-Business-Use-Case-Usage"  # estimated_time_to_regain_access, minutes
-    AD_ACCOUNT = "X-Ad-Account-Usage"  # reset_time_duration, seconds
-    APP = "X-App-Usage"  # percentages only, no time
-
-
-class MetaEndpoint(StrEnum):
-    ACCOUNT = "account"
-    INSIGHTS = "insights"  # synchronous reads, report runs (creation, status, result pages)
-    ENTITIES = "entities"  # campaigns, ad sets, ads
-
-
-class RowDefect(StrEnum):
-    NON_NUMERIC_SPEND = "non_numeric_spend"
-    MISSING_AD_ID = "missing_ad_id"
-    BAD_HOUR = "bad_hour"
-    TRUNCATED = "truncated"
-
-
-class ReportRunEnd(StrEnum):
-    FAILED = "Job Failed"
-    SKIPPED = "Job Skipped"
-
-
-@dataclass(frozen=True)
-class MetaFailure:
-    kind: MetaFault
-    code: int = 17
-    regain_minutes: int = 0
-    usage_header: UsageHeader = UsageHeader.BUSINESS_USE_CASE
-    delay_seconds: float = 1.0
-    account_id: str | None = None  # None: any account
-    endpoint: MetaEndpoint | None = None  # None: any endpoint
-
-    def applies_to(self, account_id: str, endpoint: MetaEndpoint) -> bool:
-        return self.account_id in (None, account_id) and self.endpoint in (None, endpoint)
-
-
-@dataclass(frozen=True)
-class CurrencyChange:
-    currency: str
-    from_date: date  # account-local
-
-
-class Faults:
-    """Failures injected on purpose so clients' error paths can be exercised.
-
-    Thread-safe: tests arm faults while the server's worker threads consume them.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._meta_failures: deque[MetaFailure] = deque()
-        self._row_defects: deque[RowDefect] = deque()
-        self._report_run_ends: deque[ReportRunEnd] = deque()
-        self._expired_meta_accounts: set[str] = set()
-        self._currency_changes: dict[str, CurrencyChange] = {}
-        self._unknown_meta_fields = False
-
-    def fail_meta(
-        self,
-        count: int,
-        kind: MetaFault,
-        *,
-        code: int = 17,
-        regain_minutes: int = 0,
-        usage_header: UsageHeader = UsageHeader.BUSINESS_USE_CASE,
-        delay_seconds: float = 1.0,
-        account_id: str | None = None,
-        endpoint: MetaEndpoint | None = None,
-    ) -> None:
-        """Make the next `count` matching Meta requests fail with `kind`, in order.
-
-        `code` is the Graph error code of a throttle (4, 17, 32, 613, 80000-80014);
-        `delay_seconds` how long a timed-out request is held before it is answered.
-        """
-        failure = MetaFailure(
-            kind, code, regain_minutes, usage_header, delay_seconds, account_id, endpoint
-        )
-        with self._lock:
-            self._meta_failures.extend([failure] * count)
-
-    def take_meta_failure(self, account_id: str, endpoint: MetaEndpoint) -> MetaFailure | None:
-        if not self._meta_failures:  # the common case, without taking the lock
-            return None
-        with self._lock:
-            for failure in self._meta_failures:
-                if failure.applies_to(account_id, endpoint):
-                    self._meta_failures.remove(failure)
-                    return failure
-            return None
-
-    def malform_meta_rows(self, count: int, defect: RowDefect) -> None:
-        """Damage the next `count` insights rows served, inside otherwise valid pages."""
-        with self._lock:
-            self._row_defects.extend([defect] * count)
-
-    def take_meta_row_defect(self) -> RowDefect | None:
-        if not self._row_defects:  # checked per row: stay lock-free when nothing is armed
-            return None
-        with self._lock:
-            return self._row_defects.popleft() if self._row_defects else None
-
-    def add_unknown_meta_fields(self, enabled: bool = True) -> None:
-        """Serve fields and action types this simulator's clients have never heard of."""
-        with self._lock:
-            self._unknown_meta_fields = enabled
-
-    @property
-    def unknown_meta_fields(self) -> bool:
-        return self._unknown_meta_fields
-
-    def expire_meta_token(self, account_id: str) -> None:
-        """The access token of the merchant owning `account_id` expires (Graph 190/463)."""
-        with self._lock:
-            self._expired_meta_accounts.add(account_id)
-
-    def restore_meta_token(self, account_id: str) -> None:
-        """The merchant reconnected: the token works again."""
-        with self._lock:
-            self._expired_meta_accounts.discard(account_id)
-
-    def meta_token_expired(self, account_id: str) -> bool:
-        with self._lock:
-            return account_id in self._expired_meta_accounts
-
-    def end_meta_report_runs(self, count: int, end: ReportRunEnd = ReportRunEnd.FAILED) -> None:
-        """Make the next `count` async report runs created end with `end` instead of data."""
-        with self._lock:
-            self._report_run_ends.extend([end] * count)
-
-    def take_meta_report_run_end(self) -> ReportRunEnd | None:
-        with self._lock:
-            return self._report_run_ends.popleft() if self._report_run_ends else None
-
-    def change_meta_currency(self, account_id: str, currency: str, from_date: date) -> None:
-        """From the account-local `from_date` on, the account reports in `currency`."""
-        with self._lock:
-            self._currency_changes[account_id] = CurrencyChange(currency, from_date)
-
-    def meta_currency_change(self, account_id: str) -> CurrencyChange | None:
-        with self._lock:
-            return self._currency_changes.get(account_id)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._meta_failures.clear()
-            self._row_defects.clear()
-            self._report_run_ends.clear()
-            self._expired_meta_accounts.clear()
-            self._currency_changes.clear()
-            self._unknown_meta_fields = False
+_P = TypeVar("_P", bound=_Platform)
 
 
 def _utc_now() -> datetime:
@@ -395,53 +51,14 @@ class World:
         self.ads_per_merchant = ads_per_merchant
         self.orders_per_day = orders_per_day
         self.clock = clock or _utc_now
-        self.faults = Faults()
-        self.merchants = [self._make_merchant(n) for n in range(1, merchants + 1)]
-        self._by_account = {m.meta_account_id: m for m in self.merchants}
-        self._merchant_no = {m.meta_account_id: n for n, m in enumerate(self.merchants, start=1)}
-        self._by_meta_token = {m.meta_access_token: m for m in self.merchants}
+        self.merchants = [make_merchant(seed, n) for n in range(1, merchants + 1)]
         self._by_session = {m.clerk_session_id: m for m in self.merchants}
-        self._books: dict[str, _AccountBook] = {}
-        self._books_lock = threading.Lock()
-
-    # -- lookups ---------------------------------------------------------------------------
-
-    def merchant_by_account_id(self, account_id: str) -> Merchant | None:
-        return self._by_account.get(account_id)
-
-    def merchant_by_meta_token(self, access_token: str) -> Merchant | None:
-        return self._by_meta_token.get(access_token)
-
-    def merchant_by_session_id(self, session_id: str) -> Merchant | None:
-        return self._by_session.get(session_id)
-
-    def ads(self, account_id: str) -> list[Ad]:
-        """Ads of the account ordered by ad id; empty for an unknown account."""
-        book = self._book(account_id)
-        return book.ads if book else []
-
-    def meta_campaigns(self, account_id: str) -> list[MetaCampaign]:
-        """Campaigns of the account ordered by id; empty for an unknown account."""
-        book = self._book(account_id)
-        return book.campaigns if book else []
-
-    def meta_adsets(self, account_id: str) -> list[MetaAdSet]:
-        """Ad sets of the account ordered by id; empty for an unknown account."""
-        book = self._book(account_id)
-        return book.adsets if book else []
-
-    def meta_currency(self, account_id: str, local_date: date) -> str:
-        """The currency the account reports `local_date` in (after a change, the new one)."""
-        merchant = self._require_account(account_id)
-        change = self.faults.meta_currency_change(account_id)
-        if change is not None and local_date >= change.from_date:
-            return change.currency
-        return merchant.currency
-
-    def meta_account_currency(self, account_id: str) -> str:
-        """The account's currency today, as its settings show it."""
-        merchant = self._require_account(account_id)
-        return self.meta_currency(account_id, self.now().astimezone(merchant.tz).date())
+        self.meta = MetaAdsWorld(seed, self.merchants, ads_per_merchant, self.now)
+        # Every fault armed so far is Meta's: they stay at `world.faults`, where tests arm them.
+        self.faults = self.meta.faults
+        self._platforms: dict[type, object] = {}
+        # Re-entrant: a platform made on first use may ask for the platforms it reads.
+        self._platforms_lock = threading.RLock()
 
     def now(self) -> datetime:
         now = self.clock()
@@ -449,46 +66,57 @@ class World:
             raise ValueError("the world's clock must return tz-aware datetimes")
         return now.astimezone(UTC)
 
-    def _as_of(self, as_of: datetime | None) -> datetime:
-        if as_of is None:
-            return self.now()
-        if as_of.tzinfo is None:
-            raise ValueError("as_of must be tz-aware")
-        return as_of.astimezone(UTC)
+    def platform(self, kind: type[_P]) -> _P:
+        """The world's `kind` (Google Ads, the shops, the Shopify Admin API), made on first use
+        and kept here, so routes and tests share its state and knobs for as long as the world
+        lives."""
+        with self._platforms_lock:
+            platform = self._platforms.get(kind)
+            if platform is None:
+                platform = self._platforms[kind] = kind(self)
+            return platform  # type: ignore[return-value]  # keyed by its own type
 
-    # -- delivery --------------------------------------------------------------------------
+    # -- merchants -------------------------------------------------------------------------
+
+    def merchant_by_account_id(self, account_id: str) -> Merchant | None:
+        return self.meta.merchant_by_account_id(account_id)
+
+    def merchant_by_meta_token(self, access_token: str) -> Merchant | None:
+        return self.meta.merchant_by_token(access_token)
+
+    def merchant_by_session_id(self, session_id: str) -> Merchant | None:
+        """The merchant signed in to the Clerk session."""
+        return self._by_session.get(session_id)
+
+    # -- Meta, as the tests and benchmarks that reconcile with its delivery read it --------
+
+    def ads(self, account_id: str) -> list[Ad]:
+        return self.meta.ads(account_id)
+
+    def meta_campaigns(self, account_id: str) -> list[MetaCampaign]:
+        return self.meta.campaigns(account_id)
+
+    def meta_adsets(self, account_id: str) -> list[MetaAdSet]:
+        return self.meta.adsets(account_id)
+
+    def meta_currency(self, account_id: str, local_date: date) -> str:
+        return self.meta.currency(account_id, local_date)
+
+    def meta_account_currency(self, account_id: str) -> str:
+        return self.meta.account_currency(account_id)
 
     def delivery(self, ad: Ad, hour_start: datetime, *, as_of: datetime | None = None) -> Delivery:
-        """Delivery of `ad` in the UTC hour starting at `hour_start`, as Meta reports it as of
-        `as_of` (default `clock()`): spend, impressions and clicks are final once the hour
-        ended, purchases keep being attributed for up to 28 days."""
-        slot = self._slot(ad, hour_start)
-        profile = self._require_book(ad.account_id).profiles[ad.ad_id]
-        return _reported(self._final_hour(ad.ad_id, profile, slot), slot, self._as_of(as_of))
+        return self.meta.delivery(ad, hour_start, as_of=as_of)
 
     def ad_driven_orders(
         self, ad: Ad, hour_start: datetime, *, as_of: datetime | None = None
     ) -> AdOrders:
-        """Orders `ad` really drove in the hour, as of `as_of` (default `clock()`): once Meta has
-        attributed everything, it claims more (view-through, cross-device, other channels')."""
-        slot = self._slot(ad, hour_start)
-        profile = self._require_book(ad.account_id).profiles[ad.ad_id]
-        final = self._final_hour(ad.ad_id, profile, slot)
-        elapsed_us = (self._as_of(as_of) - slot.start) // _MICROSECOND
-        if final is None or elapsed_us <= 0:
-            return AdOrders(0, Decimal("0.00"))
-        count = final.real_orders * min(elapsed_us, _HOUR_MICROSECONDS) // _HOUR_MICROSECONDS
-        return AdOrders(count, _cents(count * final.order_cents))
+        return self.meta.ad_driven_orders(ad, hour_start, as_of=as_of)
 
     def meta_ad_hours(
         self, account_id: str, local_date: date, *, as_of: datetime | None = None
     ) -> list[HourDelivery]:
-        """Ad-level hourly rows of one account-local day with any delivery, as of `as_of`
-        (default `clock()`).
-
-        Ordered by ad id then hour of day, which is also the order the Meta simulator serves.
-        """
-        return list(self.iter_meta_ad_hours(account_id, local_date, as_of=as_of))
+        return self.meta.ad_hours(account_id, local_date, as_of=as_of)
 
     def iter_meta_ad_hours(
         self,
@@ -498,307 +126,7 @@ class World:
         from_ad_id: str | None = None,
         as_of: datetime | None = None,
     ) -> Iterator[HourDelivery]:
-        """`meta_ad_hours`, computed lazily ad by ad, starting at the first ad whose id is not
-        below `from_ad_id`: a page of rows costs that page, not the whole day."""
-        merchant = self._require_account(account_id)
-        book = self._require_book(account_id)
-        now = self._as_of(as_of)
-        slots = _day_slots(local_date, merchant.timezone)
-        start = 0 if from_ad_id is None else bisect.bisect_left(book.ad_ids, from_ad_id)
-        for ad in book.ads[start:]:
-            yield from self._ad_day(ad, book.profiles[ad.ad_id], local_date, slots, now)
+        return self.meta.iter_ad_hours(account_id, local_date, from_ad_id=from_ad_id, as_of=as_of)
 
     def meta_spend_by_day(self, account_id: str, start: date, end: date) -> dict[date, Decimal]:
-        """Account spend per account-local day from `start` to `end` inclusive, as of `clock()`."""
-        # One reading of the clock for the whole range, so a real clock cannot tear it.
-        now = self.now()
-        spend: dict[date, Decimal] = {}
-        day = start
-        while day <= end:
-            rows = self.iter_meta_ad_hours(account_id, day, as_of=now)
-            spend[day] = sum((row.delivery.spend for row in rows), Decimal("0.00"))
-            day += timedelta(days=1)
-        return spend
-
-    def _ad_day(
-        self,
-        ad: Ad,
-        profile: _AdProfile,
-        local_date: date,
-        slots: tuple[_HourSlot, ...],
-        now: datetime,
-    ) -> Iterator[HourDelivery]:
-        by_hour: dict[int, Delivery] = {}
-        for slot in slots:
-            if slot.start >= now:
-                break
-            final = self._final_hour(ad.ad_id, profile, slot)
-            if final is None:
-                continue
-            delivery = _reported(final, slot, now)
-            if delivery.impressions:
-                previous = by_hour.get(slot.hour_of_day)
-                by_hour[slot.hour_of_day] = delivery if previous is None else previous + delivery
-        for hour_of_day in sorted(by_hour):
-            yield HourDelivery(ad, local_date, hour_of_day, by_hour[hour_of_day])
-
-    def _final_hour(self, ad_id: str, profile: _AdProfile, slot: _HourSlot) -> _FinalHour | None:
-        if slot.weight == 0:
-            return None
-        draws = _draws(self.seed, ad_id, slot.salt)
-        if draws[0] % _BASIS < 800:  # ~8% of hours paused by pacing
-            return None
-        spend_cents = (
-            profile.daily_budget_cents * slot.weight * _between(draws[1], 6_000, 14_000)
-        ) // (_WEIGHT_TOTAL * _BASIS)
-        impressions = (spend_cents * 1_000 * _between(draws[2], 8_000, 12_000)) // (
-            profile.cpm_cents * _BASIS
-        )
-        if impressions == 0:
-            return None
-        # Adding a uniform draw before flooring rounds an expected count up or down at random
-        # in proportion, so quiet hours still get the odd click and purchase.
-        expected_clicks = impressions * profile.ctr_bp * _between(draws[3], 7_000, 13_000)
-        clicks = min(impressions, (expected_clicks + draws[6] % _BASIS**2) // _BASIS**2)
-        real_orders = (clicks * profile.cvr_bp + draws[4] % _BASIS) // _BASIS
-        extra = (real_orders * profile.overclaim_bp + draws[7] // _BASIS % _BASIS) // _BASIS
-        return _FinalHour(
-            spend_cents=spend_cents,
-            impressions=impressions,
-            clicks=clicks,
-            claimed_purchases=min(clicks, real_orders + extra),
-            real_orders=real_orders,
-            order_cents=profile.order_value_cents * _between(draws[5], 8_000, 12_000) // _BASIS,
-            report_draw=draws[7],
-        )
-
-    def _slot(self, ad: Ad, hour_start: datetime) -> _HourSlot:
-        if hour_start.tzinfo is None:
-            raise ValueError("hour_start must be tz-aware")
-        hour_start = hour_start.astimezone(UTC)
-        if hour_start.minute or hour_start.second or hour_start.microsecond:
-            raise ValueError(f"{hour_start.isoformat()} is not the start of an hour")
-        merchant = self._require_account(ad.account_id)
-        local_date = hour_start.astimezone(merchant.tz).date()
-        for slot in _day_slots(local_date, merchant.timezone):
-            if slot.start == hour_start:
-                return slot
-        raise AssertionError(f"{hour_start} is not an hour of local day {local_date}")
-
-    # -- construction ----------------------------------------------------------------------
-
-    def _require_account(self, account_id: str) -> Merchant:
-        merchant = self.merchant_by_account_id(account_id)
-        if merchant is None:
-            raise KeyError(f"no merchant with Meta ad account {account_id}")
-        return merchant
-
-    def _require_book(self, account_id: str) -> _AccountBook:
-        book = self._book(account_id)
-        if book is None:
-            raise KeyError(f"no merchant with Meta ad account {account_id}")
-        return book
-
-    def _book(self, account_id: str) -> _AccountBook | None:
-        book = self._books.get(account_id)
-        if book is not None:
-            return book
-        merchant = self.merchant_by_account_id(account_id)
-        if merchant is None:
-            return None
-        with self._books_lock:
-            if account_id not in self._books:
-                self._books[account_id] = self._make_book(merchant)
-            return self._books[account_id]
-
-    def _make_merchant(self, n: int) -> Merchant:
-        slug = f"demo-{n}"
-        token_digest = _digest("meta-token", self.seed, slug)
-        return Merchant(
-            slug=slug,
-            name=_SHOP_NAMES[(n - 1) % len(_SHOP_NAMES)],
-            currency="USD" if n % 2 else "EUR",
-            timezone=_TIMEZONES[(n - 1) % len(_TIMEZONES)],
-            meta_account_id=str(1_000_000_000 + n),
-            # Meta user tokens start with "EAA"; the rest only has to be opaque and stable.
-            meta_access_token=f"EAASim{token_digest[:48]}",
-            clerk_user_id=f"user_demo_{n}",
-            clerk_session_id=f"sess_demo_{n}",
-            email=f"owner@{slug}.example.com",
-            google_customer_id=str(5_000_000_000 + n),
-            google_refresh_token=f"1//sim-{_digest('google-refresh', self.seed, slug)[:40]}",
-            shop_domain=f"{slug}.myshopify.com",
-            # Shopify Admin API access tokens start with "shpat_".
-            shopify_access_token=f"shpat_{_digest('shopify-token', self.seed, slug)[:32]}",
-        )
-
-    def _make_book(self, merchant: Merchant) -> _AccountBook:
-        merchant_no = self._merchant_no[merchant.meta_account_id]
-        adset_slots = [
-            (campaign_no, adset_no)
-            for campaign_no in range(len(_CAMPAIGN_NAMES))
-            for adset_no in range(2)
-        ]
-        campaign_nos: dict[str, int] = {}
-        adset_indexes: dict[str, int] = {}
-        created: dict[str, datetime] = {}
-        ads: list[Ad] = []
-        for ad_no in range(self.ads_per_merchant):
-            campaign_no, adset_no = adset_slots[ad_no % len(adset_slots)]
-            adset_index = campaign_no * 2 + adset_no
-            # Prefixes keep campaign, ad set and ad ids from colliding across the whole world.
-            campaign_id = f"1201{merchant_no:06d}{campaign_no:06d}"
-            adset_id = f"1202{merchant_no:06d}{adset_index:06d}"
-            ad_id = f"1203{merchant_no:06d}{ad_no:06d}"
-            if campaign_id not in campaign_nos:
-                campaign_nos[campaign_id] = campaign_no
-                created[campaign_id] = self._created_after(_FIRST_CREATED, campaign_id)
-            if adset_id not in adset_indexes:
-                adset_indexes[adset_id] = adset_index
-                created[adset_id] = self._created_after(created[campaign_id], adset_id)
-            ads.append(
-                Ad(
-                    account_id=merchant.meta_account_id,
-                    campaign_id=campaign_id,
-                    campaign_name=f"{merchant.name} | {_CAMPAIGN_NAMES[campaign_no]}",
-                    adset_id=adset_id,
-                    adset_name=_ADSET_NAMES[adset_index],
-                    ad_id=ad_id,
-                    ad_name=f"{_AD_NAMES[ad_no % len(_AD_NAMES)]} #{ad_no + 1}",
-                    created_time=self._created_after(created[adset_id], ad_id),
-                )
-            )
-        profiles = {ad.ad_id: self._make_profile(ad.ad_id) for ad in ads}
-        # A budget is the sum of the daily budgets the world paces its ads by.
-        budgets: dict[str, int] = defaultdict(int)
-        adset_campaign: dict[str, str] = {}
-        for ad in ads:
-            budgets[ad.campaign_id] += profiles[ad.ad_id].daily_budget_cents
-            budgets[ad.adset_id] += profiles[ad.ad_id].daily_budget_cents
-            adset_campaign[ad.adset_id] = ad.campaign_id
-
-        def holds_campaign_budget(campaign_id: str) -> bool:
-            return campaign_nos[campaign_id] == _CAMPAIGN_BUDGET_CAMPAIGN
-
-        campaigns = [
-            MetaCampaign(
-                account_id=merchant.meta_account_id,
-                campaign_id=campaign_id,
-                name=f"{merchant.name} | {_CAMPAIGN_NAMES[campaign_no]}",
-                daily_budget_cents=budgets[campaign_id]
-                if holds_campaign_budget(campaign_id)
-                else None,
-                created_time=created[campaign_id],
-            )
-            for campaign_id, campaign_no in sorted(campaign_nos.items())
-        ]
-        adsets = [
-            MetaAdSet(
-                account_id=merchant.meta_account_id,
-                campaign_id=adset_campaign[adset_id],
-                adset_id=adset_id,
-                name=_ADSET_NAMES[adset_index],
-                daily_budget_cents=None
-                if holds_campaign_budget(adset_campaign[adset_id])
-                else budgets[adset_id],
-                created_time=created[adset_id],
-            )
-            for adset_id, adset_index in sorted(adset_indexes.items())
-        ]
-        return _AccountBook(ads, [ad.ad_id for ad in ads], profiles, campaigns, adsets)
-
-    def _created_after(self, earliest: datetime, object_id: str) -> datetime:
-        draw = _draws(self.seed, object_id, "created")[0]
-        return earliest + timedelta(days=draw % 120, minutes=draw // 120 % 1_440)
-
-    def _make_profile(self, ad_id: str) -> _AdProfile:
-        draws = _draws(self.seed, ad_id, "profile")
-        return _AdProfile(
-            daily_budget_cents=_between(draws[0], 5_000, 40_000),
-            cpm_cents=_between(draws[1], 600, 2_400),
-            ctr_bp=_between(draws[2], 50, 300),
-            cvr_bp=_between(draws[3], 100, 600),
-            order_value_cents=_between(draws[4], 3_000, 12_000),
-            overclaim_bp=_between(draws[5], 1_500, 4_500),
-        )
-
-
-def _reported(final: _FinalHour | None, slot: _HourSlot, now: datetime) -> Delivery:
-    """What Meta reports of an ad-hour as of `now`."""
-    elapsed_us = (now - slot.start) // _MICROSECOND
-    if final is None or elapsed_us <= 0:
-        return NO_DELIVERY
-    if elapsed_us >= _HOUR_MICROSECONDS:
-        impressions, spend_cents = final.impressions, final.spend_cents
-        clicks, purchases = final.clicks, final.claimed_purchases
-    else:
-        # The current hour so far: linear, rounded down.
-        impressions = final.impressions * elapsed_us // _HOUR_MICROSECONDS
-        if impressions == 0:
-            return NO_DELIVERY
-        spend_cents = final.spend_cents * elapsed_us // _HOUR_MICROSECONDS
-        clicks = final.clicks * elapsed_us // _HOUR_MICROSECONDS
-        purchases = final.claimed_purchases * elapsed_us // _HOUR_MICROSECONDS
-    # A per-hour offset rounds the attributed share up or down, in proportion; as the share
-    # only grows, so does every hour's reported count.
-    reported = (purchases * _attributed_share_bp(slot, now) + final.report_draw % _BASIS) // _BASIS
-    return Delivery(
-        spend=_cents(spend_cents),
-        impressions=impressions,
-        link_clicks=clicks,
-        purchases=reported,
-        purchase_value=_cents(reported * final.order_cents),
-    )
-
-
-def _attributed_share_bp(slot: _HourSlot, now: datetime) -> int:
-    """Share of an hour's purchases Meta has attributed by `now`, in basis points."""
-    if now <= slot.day_end:
-        elapsed = (now - slot.start) // _MICROSECOND
-        span = (slot.day_end - slot.start) // _MICROSECOND
-        return _SHARE_AT_HOUR_START_BP + (
-            (_SHARE_AT_DAY_END_BP - _SHARE_AT_HOUR_START_BP) * elapsed // span
-        )
-    after_day = now - slot.day_end
-    if after_day < _LATE_WEEK:
-        return _SHARE_AT_DAY_END_BP + (_SHARE_AFTER_LATE_WEEK_BP - _SHARE_AT_DAY_END_BP) * (
-            after_day // _MICROSECOND
-        ) // (_LATE_WEEK // _MICROSECOND)
-    if after_day < ATTRIBUTION_WINDOW:
-        return _SHARE_AFTER_LATE_WEEK_BP + (_BASIS - _SHARE_AFTER_LATE_WEEK_BP) * (
-            (after_day - _LATE_WEEK) // _MICROSECOND
-        ) // ((ATTRIBUTION_WINDOW - _LATE_WEEK) // _MICROSECOND)
-    return _BASIS
-
-
-@lru_cache(maxsize=4_096)
-def _day_slots(local_date: date, timezone: str) -> tuple[_HourSlot, ...]:
-    """Every UTC hour of an account-local day, with what each ad's draws need of it."""
-    tz = ZoneInfo(timezone)
-    hour = datetime.combine(local_date, time(0), tzinfo=tz).astimezone(UTC)
-    end = datetime.combine(local_date + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
-    slots = []
-    while hour < end:
-        hour_of_day = hour.astimezone(tz).hour
-        slots.append(
-            _HourSlot(hour, hour_of_day, _HOURLY_WEIGHT[hour_of_day], hour.isoformat(), end)
-        )
-        hour += HOUR
-    return tuple(slots)
-
-
-def _draws(seed: int, ad_id: str, salt: str) -> tuple[int, ...]:
-    digest = hashlib.blake2b(f"{seed}|{ad_id}|{salt}".encode(), digest_size=32).digest()
-    return struct.unpack(">8I", digest)
-
-
-def _between(draw: int, low: int, high: int) -> int:
-    return low + draw % (high - low + 1)
-
-
-def _cents(cents: int) -> Decimal:
-    return Decimal(cents).scaleb(-2)
-
-
-def _digest(purpose: str, seed: int, slug: str) -> str:
-    return hashlib.sha256(f"{purpose}|{seed}|{slug}".encode()).hexdigest()
+        return self.meta.spend_by_day(account_id, start, end)

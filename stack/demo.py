@@ -18,7 +18,7 @@ from orchestration.jobs import INGEST_JOB_NAME, WAREHOUSE_JOB_NAME
 from orchestration.lib.loggers import RUN_LOGGER_CONFIG
 from orchestration.lib.windows import WINDOW
 from orchestration.partitions import DAY_KEY_FORMAT, window_key
-from simulator.pixel_replay import pixel_batches, post_batch
+from simulator.shopify.pixel_replay import pixel_batches, post_batch
 from simulator.world import World
 from warehouse.appdb.credentials import CredentialCipher, load_cipher
 from warehouse.appdb.migrate import upgrade

@@ -12,8 +12,9 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from metricx.settings import Settings
+from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
-from simulator.world import Merchant, World
+from simulator.world import World
 from tests.helpers import serve
 from warehouse.appdb.migrate import upgrade
 from warehouse.appdb.models import Role, Workspace

@@ -5,8 +5,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
-from simulator.world import Merchant
 from tests.api.conftest import bearer, mint_token
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

@@ -4,8 +4,8 @@ import jwt
 import pytest
 
 from api.auth.service import InvalidSessionToken, verify_session_token
+from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
-from simulator.world import Merchant
 from tests.api.conftest import mint_token
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import httpx
 import jwt
 
+from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
-from simulator.world import Merchant
 from tests.api.conftest import mint_token
 
 

@@ -13,8 +13,14 @@ from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
 from api.pixel.dependencies import MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH
-from simulator.pixel_replay import PIXEL_EVENTS_PATH, PIXEL_KEY_HEADER, PixelBatch, pixel_batches
-from simulator.world import Merchant, World
+from simulator.merchants import Merchant
+from simulator.shopify.pixel_replay import (
+    PIXEL_EVENTS_PATH,
+    PIXEL_KEY_HEADER,
+    PixelBatch,
+    pixel_batches,
+)
+from simulator.world import World
 from warehouse.appdb.credentials import CredentialCipher
 from warehouse.appdb.models import Connection, PixelEvent, Provider, Workspace
 from warehouse.appdb.session import make_engine, make_session_factory

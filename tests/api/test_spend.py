@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from metricx.settings import Settings
+from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
-from simulator.world import Merchant
 from tests.api.conftest import bearer, mint_token, serve
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

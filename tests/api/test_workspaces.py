@@ -3,8 +3,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
-from simulator.world import Merchant
 from tests.api.conftest import bearer, mint_token
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

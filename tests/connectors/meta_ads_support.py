@@ -11,8 +11,9 @@ from decimal import Decimal
 from orchestration.connectors.http import RetryPolicy
 from orchestration.connectors.meta_ads import MetaAdInsightHour, MetaAdsClient
 from orchestration.connectors.quarantine import MalformedRow
+from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
-from simulator.world import Merchant, World
+from simulator.world import World
 
 # 11:30 in New York (demo-1), 17:30 in Berlin (demo-2).
 NOW = datetime(2026, 8, 10, 15, 30, tzinfo=UTC)

@@ -20,14 +20,15 @@ from orchestration.connectors.google_ads import (
 )
 from orchestration.connectors.http import RequestBudget, RequestBudgetExhausted, RetryPolicy
 from orchestration.connectors.quarantine import MalformedRow
-from simulator.google_ads_world import (
+from simulator.google_ads.world import (
     DEFAULT_ACCESS_TOKEN_LIFETIME,
     GoogleAdsWorld,
     RowCorruption,
     StreamFault,
 )
+from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
-from simulator.world import Merchant, World
+from simulator.world import World
 
 # 11:30 in New York (demo-1), 17:30 in Berlin (demo-2).
 NOW = datetime(2026, 8, 10, 15, 30, tzinfo=UTC)

@@ -8,9 +8,11 @@ from datetime import date, timedelta
 import pytest
 
 from orchestration.connectors.meta_ads import MetaReportRunError
-from simulator.meta_report_runs import PROGRESS
+from simulator.merchants import Merchant
+from simulator.meta_ads.faults import MetaEndpoint, MetaFault, ReportRunEnd
+from simulator.meta_ads.report_runs import PROGRESS
 from simulator.server import SimulatorServer
-from simulator.world import Merchant, MetaEndpoint, MetaFault, ReportRunEnd, World
+from simulator.world import World
 from tests.connectors.meta_ads_support import (
     NOW,
     Clock,

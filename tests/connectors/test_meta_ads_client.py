@@ -23,9 +23,10 @@ from orchestration.connectors.meta_ads import (
 )
 from orchestration.connectors.meta_ads.client import INSIGHTS_FIELDS
 from orchestration.connectors.meta_ads.records import HOURLY_BREAKDOWN
-from simulator.meta_ads import PURCHASE_ACTION_TYPES
+from simulator.merchants import Merchant
+from simulator.meta_ads.api import PURCHASE_ACTION_TYPES
 from simulator.server import SimulatorServer
-from simulator.world import Merchant, World
+from simulator.world import World
 from tests.connectors.meta_ads_support import (
     API_VERSION,
     DAY,

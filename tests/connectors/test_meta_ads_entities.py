@@ -9,8 +9,10 @@ import pytest
 from orchestration.connectors.meta_ads import EntityLevel, MetaEntity
 from orchestration.connectors.meta_ads.entities import parse_entity
 from orchestration.connectors.quarantine import MalformedRow
+from simulator.merchants import Merchant
+from simulator.meta_ads.faults import MetaEndpoint, MetaFault
 from simulator.server import SimulatorServer
-from simulator.world import Merchant, MetaEndpoint, MetaFault, World
+from simulator.world import World
 from tests.connectors.meta_ads_support import NOW, make_client
 
 

@@ -13,8 +13,10 @@ import pytest
 from orchestration.connectors.http import RequestBudgetExhausted
 from orchestration.connectors.meta_ads import MetaApiError, MetaTokenError
 from orchestration.connectors.meta_ads.records import HOURLY_BREAKDOWN
+from simulator.merchants import Merchant
+from simulator.meta_ads.faults import MetaEndpoint, MetaFault, RowDefect, UsageHeader
 from simulator.server import SimulatorServer
-from simulator.world import Merchant, MetaEndpoint, MetaFault, RowDefect, UsageHeader, World
+from simulator.world import World
 from tests.connectors.meta_ads_support import (
     DAY,
     NOW,

@@ -17,8 +17,10 @@ from orchestration.lib.outcomes import ConnectionOutcome
 from orchestration.lib.resources import SyncTarget
 from orchestration.lib.restatement import restatement_due
 from orchestration.lib.windows import Window, windows_between
+from simulator.merchants import Merchant
+from simulator.meta_ads.faults import MetaFault, RowDefect
 from simulator.server import SimulatorServer
-from simulator.world import Merchant, MetaFault, RowDefect, World
+from simulator.world import World
 from tests.connectors.meta_ads_support import NOW, Clock, make_client, truth
 from warehouse.connection import Warehouse, open_warehouse
 

@@ -15,10 +15,12 @@ from orchestration.connectors.http import RetryPolicy
 from orchestration.connectors.quarantine import MalformedRow
 from orchestration.connectors.shopify import ShopifyAdminClient, ShopifyApiError, ShopifyOrder
 from orchestration.connectors.shopify.client import DEFAULT_PAGE_SIZE, ORDERS_UPDATED_QUERY
+from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
-from simulator.shop_world import Session, ShopOrder
-from simulator.shopify import SINGLE_QUERY_MAX_COST, ShopifyApi, ShopifyFault
-from simulator.world import Merchant, World
+from simulator.shopify.api import SINGLE_QUERY_MAX_COST, ShopifyApi
+from simulator.shopify.faults import ShopifyFault
+from simulator.shopify.records import Session, ShopOrder
+from simulator.world import World
 
 NOW = datetime(2026, 11, 20, 8, 7, tzinfo=UTC)
 SINCE = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)

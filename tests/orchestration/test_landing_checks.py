@@ -21,8 +21,9 @@ from orchestration.definitions import build_resources
 from orchestration.defs.meta_ads.definitions import build_defs as build_meta_ads_defs
 from orchestration.lib.resources import AppDatabaseResource
 from orchestration.partitions import window_key
+from simulator.meta_ads.faults import RowDefect
 from simulator.server import SimulatorServer
-from simulator.world import RowDefect, World
+from simulator.world import World
 from stack.demo import seed_demo_workspaces
 from tests.helpers import make_settings
 

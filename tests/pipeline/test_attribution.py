@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-from simulator.shop_world import Channel, ShopWorld
+from simulator.shopify.records import Channel
+from simulator.shopify.world import ShopWorld
 from tests.helpers import RUN_RANGE
 from tests.pipeline.conftest import PipelineRun
 from warehouse.connection import open_warehouse

@@ -21,9 +21,10 @@ from orchestration.definitions import build_resources
 from orchestration.defs.google_ads.assets import google_ads_ad_group_hourly
 from orchestration.lib.windows import WINDOW
 from orchestration.partitions import window_key
-from simulator.google_ads_world import GoogleAdsWorld, RowCorruption
+from simulator.google_ads.world import GoogleAdsWorld, RowCorruption
+from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
-from simulator.world import Merchant, World
+from simulator.world import World
 from stack.demo import seed_demo_workspaces
 from tests.helpers import NOW, make_settings
 from warehouse.appdb.credentials import load_cipher

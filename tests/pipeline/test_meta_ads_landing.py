@@ -19,8 +19,10 @@ from orchestration.defs.meta_ads.resources import MetaAdsApiResource
 from orchestration.lib.resources import AppDatabaseResource
 from orchestration.lib.windows import Window
 from orchestration.partitions import window_key
+from simulator.merchants import Merchant
+from simulator.meta_ads.faults import MetaFault
 from simulator.server import SimulatorServer
-from simulator.world import Merchant, MetaFault, World
+from simulator.world import World
 from stack.demo import seed_demo_workspaces
 from tests.helpers import make_settings
 from warehouse.connection import open_warehouse

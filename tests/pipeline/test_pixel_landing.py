@@ -10,7 +10,7 @@ from dagster import DagsterInstance, materialize
 from orchestration.definitions import build_resources
 from orchestration.defs.shopify_pixel.assets import shopify_pixel_events
 from orchestration.partitions import window_key
-from simulator.shop_world import ShopWorld
+from simulator.shopify.world import ShopWorld
 from tests.helpers import RUN_RANGE
 from tests.pipeline.conftest import PipelineRun
 from warehouse.connection import open_warehouse

@@ -12,8 +12,9 @@ from collections import defaultdict
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from simulator.shop_world import ShopOrder, ShopWorld
-from simulator.world import Merchant
+from simulator.merchants import Merchant
+from simulator.shopify.records import ShopOrder
+from simulator.shopify.world import ShopWorld
 from tests.pipeline.conftest import PipelineRun
 from warehouse.connection import open_warehouse
 

@@ -23,8 +23,8 @@ from orchestration.defs.shopify.resources import ShopifyAdminApiResource
 from orchestration.lib.windows import WINDOW, windows_between
 from orchestration.partitions import window_key
 from simulator.server import SimulatorServer
-from simulator.shop_world import ShopOrder
-from simulator.shopify import ShopifyApi
+from simulator.shopify.api import ShopifyApi
+from simulator.shopify.records import ShopOrder
 from simulator.world import World
 from stack.demo import seed_demo_workspaces
 from tests.helpers import NOW, make_settings

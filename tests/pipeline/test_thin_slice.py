@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from simulator.google_ads_world import GoogleAdsWorld
-from simulator.world import Merchant, World
+from simulator.google_ads.world import GoogleAdsWorld
+from simulator.merchants import Merchant
+from simulator.world import World
 from stack.demo import DemoRange, run_pipeline
 from tests.helpers import RUN_RANGE
 from tests.pipeline.conftest import PipelineRun

@@ -9,15 +9,16 @@ from decimal import ROUND_DOWN, Decimal
 import httpx
 import pytest
 
-from simulator.google_ads_world import (
+from simulator.google_ads.world import (
     COST_MICROS_STEP,
     NO_METRICS,
     RESTATEMENT_PERIOD,
     GoogleAdsWorld,
     StreamFault,
 )
+from simulator.hours import HOUR
 from simulator.server import SimulatorServer
-from simulator.world import HOUR, World
+from simulator.world import World
 
 # 03:07 in New York (demo-1), 09:07 in Berlin (demo-2): the shared suite's NOW.
 NOW = datetime(2026, 11, 20, 8, 7, tzinfo=UTC)

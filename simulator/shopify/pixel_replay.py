@@ -15,7 +15,8 @@ from typing import Any
 
 import httpx
 
-from simulator.shop_world import PixelEvent, PixelEventName, ShopOrder, ShopWorld
+from simulator.shopify.records import PixelEvent, PixelEventName, ShopOrder
+from simulator.shopify.world import ShopWorld
 from simulator.world import World
 
 PIXEL_EVENTS_PATH = "/v1/pixel/events"

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from simulator.google_ads_world import (
+from simulator.google_ads.world import (
     ADWORDS_SCOPE,
     DEVELOPER_TOKEN,
     OAUTH_CLIENT_ID,
@@ -32,7 +32,8 @@ from simulator.google_ads_world import (
     StreamFailure,
     StreamFault,
 )
-from simulator.world import Merchant, World
+from simulator.merchants import Merchant
+from simulator.world import World
 
 _VERSION = re.compile(r"v\d+")
 _CUSTOMER_ID = re.compile(r"\d{10}")

@@ -8,15 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from simulator.google_ads_world import GoogleAdsWorld
-from simulator.shop_world import (
-    JOURNEY_DELAY,
-    Channel,
-    PixelEventName,
-    ShopOrder,
-    ShopWorld,
-)
-from simulator.world import HOUR, World
+from simulator.google_ads.world import GoogleAdsWorld
+from simulator.hours import HOUR
+from simulator.shopify.orders import JOURNEY_DELAY
+from simulator.shopify.records import Channel, PixelEventName, ShopOrder
+from simulator.shopify.world import ShopWorld
+from simulator.world import World
 
 NOW = datetime(2026, 11, 20, 8, 7, tzinfo=UTC)
 OWN_CHANNELS = {Channel.ORGANIC_SEARCH, Channel.DIRECT, Channel.REFERRAL, Channel.EMAIL}

@@ -9,9 +9,7 @@ impressions and clicks are final once the hour ended, conversions are not (resta
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-import struct
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -19,9 +17,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from simulator.world import HOUR, Merchant, World
+from simulator.draws import BASIS, between, seeded_draws
+from simulator.hours import HOUR, HOUR_MICROSECONDS, MICROSECOND
+from simulator.merchants import Merchant
+from simulator.money import CENT
+
+if TYPE_CHECKING:
+    from simulator.world import World
 
 # What metricx's own Google Ads API registration holds; anything else is refused.
 DEVELOPER_TOKEN = "sim-developer-token"
@@ -38,12 +43,9 @@ DEFAULT_STREAM_BATCH_SIZE = 10_000
 VISIBLE_AT_FIRST_PERMILLE = 700
 RESTATEMENT_PERIOD = timedelta(days=3)
 
-_HOUR_MICROSECONDS = 3_600_000_000
-_RESTATEMENT_MICROSECONDS = RESTATEMENT_PERIOD // timedelta(microseconds=1)
-_BASIS = 10_000  # draws and rates in basis points: no float touches money
+_RESTATEMENT_MICROSECONDS = RESTATEMENT_PERIOD // MICROSECOND
 # Google bills in micros of the account currency, but charges whole hundredths of a unit.
 COST_MICROS_STEP = 10_000
-_CENT = Decimal("0.01")
 
 _CAMPAIGNS = (
     ("Search | Brand", ("Brand exact", "Brand phrase")),
@@ -178,10 +180,6 @@ class AccessToken:
     expires_at: datetime  # on the world's clock
 
 
-_OF_WORLD_LOCK = threading.Lock()
-_WORLD_ATTRIBUTE = "google_ads"
-
-
 class GoogleAdsWorld:
     """The Google side of one `World`: get it with `GoogleAdsWorld.of(world)`, so the simulator's
     routes and the tests share its knobs (faults, token lifetime, batch size)."""
@@ -210,14 +208,8 @@ class GoogleAdsWorld:
 
     @classmethod
     def of(cls, world: World) -> GoogleAdsWorld:
-        """The Google side of `world`, made on first use and kept on the world itself, so it
-        lives exactly as long as the world does."""
-        with _OF_WORLD_LOCK:
-            attributes = vars(world)
-            google = attributes.get(_WORLD_ATTRIBUTE)
-            if google is None:
-                google = attributes[_WORLD_ATTRIBUTE] = cls(world)
-            return google
+        """The Google side of `world`, made on first use and kept by the world."""
+        return world.platform(cls)
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -319,11 +311,11 @@ class GoogleAdsWorld:
     def _metrics_as_of(
         self, ad_group: AdGroup, hour_start: datetime, now: datetime
     ) -> GoogleMetrics:
-        elapsed_us = (now - hour_start) // timedelta(microseconds=1)
+        elapsed_us = (now - hour_start) // MICROSECOND
         if elapsed_us <= 0:
             return NO_METRICS
         delivered = self._final_hour(ad_group, hour_start)
-        if elapsed_us < _HOUR_MICROSECONDS:
+        if elapsed_us < HOUR_MICROSECONDS:
             delivered = _pro_rate(delivered, elapsed_us)
         if delivered.impressions == 0:
             return NO_METRICS
@@ -331,7 +323,7 @@ class GoogleAdsWorld:
         day_end = datetime.combine(
             hour_start.astimezone(tz).date() + timedelta(days=1), time(0), tzinfo=tz
         )
-        late_us = max(0, (now - day_end) // timedelta(microseconds=1))
+        late_us = max(0, (now - day_end) // MICROSECOND)
         permille_us = VISIBLE_AT_FIRST_PERMILLE * _RESTATEMENT_MICROSECONDS + (
             1000 - VISIBLE_AT_FIRST_PERMILLE
         ) * min(late_us, _RESTATEMENT_MICROSECONDS)
@@ -347,8 +339,8 @@ class GoogleAdsWorld:
             cost_micros=delivered.cost_micros,
             impressions=delivered.impressions,
             clicks=delivered.clicks,
-            conversions=Decimal(hundredths).scaleb(-2).quantize(_CENT),
-            conversions_value=Decimal(value_cents).scaleb(-2).quantize(_CENT),
+            conversions=Decimal(hundredths).scaleb(-2).quantize(CENT),
+            conversions_value=Decimal(value_cents).scaleb(-2).quantize(CENT),
         )
 
     # -- construction ----------------------------------------------------------------------
@@ -373,37 +365,37 @@ class GoogleAdsWorld:
     def _make_profile(self, ad_group_id: str) -> _AdGroupProfile:
         draws = _draws(self._world.seed, ad_group_id, "profile")
         return _AdGroupProfile(
-            daily_budget_micros=_between(draws[0], 30, 250) * 1_000_000,
-            cpc_micros=_between(draws[1], 40, 250) * 10_000,
-            ctr_bp=_between(draws[2], 200, 900),
-            cvr_bp=_between(draws[3], 200, 800),
-            order_value_cents=_between(draws[4], 3_000, 15_000),
+            daily_budget_micros=between(draws[0], 30, 250) * 1_000_000,
+            cpc_micros=between(draws[1], 40, 250) * 10_000,
+            ctr_bp=between(draws[2], 200, 900),
+            cvr_bp=between(draws[3], 200, 800),
+            order_value_cents=between(draws[4], 3_000, 15_000),
         )
 
     def _final_hour(self, ad_group: AdGroup, hour_start: datetime) -> _FinalHour:
         tz = self._owners[ad_group.ad_group_id].tz
         weight = _HOURLY_WEIGHT[hour_start.astimezone(tz).hour]
         draws = _draws(self._world.seed, ad_group.ad_group_id, hour_start.isoformat())
-        if weight == 0 or draws[0] % _BASIS < 600:  # ~6% of hours limited by budget pacing
+        if weight == 0 or draws[0] % BASIS < 600:  # ~6% of hours limited by budget pacing
             return _NOTHING
         profile = self._profiles[ad_group.ad_group_id]
         budget_micros = (
-            profile.daily_budget_micros * weight * _between(draws[1], 6_000, 14_000)
-        ) // (_WEIGHT_TOTAL * _BASIS)
+            profile.daily_budget_micros * weight * between(draws[1], 6_000, 14_000)
+        ) // (_WEIGHT_TOTAL * BASIS)
         # Adding a uniform draw before flooring rounds an expected count up or down at random
         # in proportion, so quiet hours still get the odd click and conversion.
-        clicks = (budget_micros * _BASIS + draws[2] % (profile.cpc_micros * _BASIS)) // (
-            profile.cpc_micros * _BASIS
+        clicks = (budget_micros * BASIS + draws[2] % (profile.cpc_micros * BASIS)) // (
+            profile.cpc_micros * BASIS
         )
-        impressions = clicks * _BASIS // profile.ctr_bp + draws[3] % 25
+        impressions = clicks * BASIS // profile.ctr_bp + draws[3] % 25
         if impressions == 0:
             return _NOTHING
         # Search is paid per click: no click, no cost, though the ad was shown.
-        cpc_micros = profile.cpc_micros * _between(draws[4], 7_000, 13_000) // _BASIS
+        cpc_micros = profile.cpc_micros * between(draws[4], 7_000, 13_000) // BASIS
         cost_micros = clicks * cpc_micros // COST_MICROS_STEP * COST_MICROS_STEP
-        expected = clicks * profile.cvr_bp * _between(draws[5], 6_000, 14_000) * 100
-        hundredths = (expected + draws[6] % _BASIS**2) // _BASIS**2
-        order_cents = profile.order_value_cents * _between(draws[7], 8_000, 12_000) // _BASIS
+        expected = clicks * profile.cvr_bp * between(draws[5], 6_000, 14_000) * 100
+        hundredths = (expected + draws[6] % BASIS**2) // BASIS**2
+        order_cents = profile.order_value_cents * between(draws[7], 8_000, 12_000) // BASIS
         return _FinalHour(
             cost_micros=cost_micros,
             impressions=impressions,
@@ -415,15 +407,15 @@ class GoogleAdsWorld:
 
 def _pro_rate(final: _FinalHour, elapsed_us: int) -> _FinalHour:
     """The part of a final hour delivered `elapsed_us` into it: linear, rounded down."""
-    impressions = final.impressions * elapsed_us // _HOUR_MICROSECONDS
+    impressions = final.impressions * elapsed_us // HOUR_MICROSECONDS
     if impressions == 0:
         return _NOTHING
-    steps = final.cost_micros // COST_MICROS_STEP * elapsed_us // _HOUR_MICROSECONDS
-    hundredths = final.conversion_hundredths * elapsed_us // _HOUR_MICROSECONDS
+    steps = final.cost_micros // COST_MICROS_STEP * elapsed_us // HOUR_MICROSECONDS
+    hundredths = final.conversion_hundredths * elapsed_us // HOUR_MICROSECONDS
     return _FinalHour(
         cost_micros=steps * COST_MICROS_STEP,
         impressions=impressions,
-        clicks=final.clicks * elapsed_us // _HOUR_MICROSECONDS,
+        clicks=final.clicks * elapsed_us // HOUR_MICROSECONDS,
         conversion_hundredths=hundredths,
         value_cents=(
             final.value_cents * hundredths // final.conversion_hundredths if hundredths else 0
@@ -442,9 +434,4 @@ def _local_day_hours(local_date: date, tz: ZoneInfo) -> Iterator[tuple[datetime,
 
 def _draws(seed: int, key: str, salt: str) -> tuple[int, ...]:
     # A "google" salt keeps these draws independent of the Meta ones for the same seed.
-    digest = hashlib.blake2b(f"google|{seed}|{key}|{salt}".encode(), digest_size=32).digest()
-    return struct.unpack(">8I", digest)
-
-
-def _between(draw: int, low: int, high: int) -> int:
-    return low + draw % (high - low + 1)
+    return seeded_draws("google", seed, key, salt)

@@ -14,34 +14,21 @@ import json
 import re
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from simulator.shop_world import Channel, Session, ShopOrder, ShopWorld, order_number
-from simulator.shopify_graphql import (
-    PAGE_INFO,
-    Checked,
-    FieldDef,
-    GraphQLError,
-    Page,
-    check,
-    connection,
-    connection_types,
-    listed,
-    obj,
-    parse,
-    scalar,
-    shape,
-)
+from simulator.shopify.admin_graphql import Checked, GraphQLError, Page, check, parse, shape
+from simulator.shopify.faults import ShopifyFailure, ShopifyFault, ShopifyFaults
+from simulator.shopify.records import Channel, Session, ShopOrder, order_number
+from simulator.shopify.schema import SCHEMA
+from simulator.shopify.world import ShopWorld
 from simulator.world import World
 
 INVALID_TOKEN_MESSAGE = (
@@ -55,190 +42,6 @@ _VERSION = re.compile(r"\d{4}-\d{2}|unstable")
 _RANGE_TERM = re.compile(
     r"updated_at:(?P<op>>=|<=|>|<)(?P<quote>['\"]?)(?P<value>[^'\"\s]+)(?P=quote)"
 )
-_MONEY_FIELDS = (
-    "totalPriceSet",
-    "subtotalPriceSet",
-    "totalDiscountsSet",
-    "totalShippingPriceSet",
-    "totalTaxSet",
-    "totalRefundedSet",
-)
-
-SCHEMA: dict[str, dict[str, FieldDef]] = {
-    "QueryRoot": {
-        "orders": connection("Order", "sortKey", "reverse", "query"),
-        "currentBulkOperation": obj("BulkOperation", "type"),
-        "node": obj("Node", "id"),
-    },
-    "Mutation": {
-        "bulkOperationRunQuery": obj("BulkOperationRunQueryPayload", "query", "groupObjects")
-    },
-    "BulkOperationRunQueryPayload": {
-        "bulkOperation": obj("BulkOperation"),
-        "userErrors": listed("BulkOperationUserError"),
-    },
-    "BulkOperationUserError": {"field": scalar(), "message": scalar(), "code": scalar()},
-    "Node": {"id": scalar()},
-    "BulkOperation": {
-        name: scalar()
-        for name in (
-            "id",
-            "status",
-            "errorCode",
-            "createdAt",
-            "completedAt",
-            "objectCount",
-            "rootObjectCount",
-            "fileSize",
-            "url",
-            "partialDataUrl",
-            "query",
-            "type",
-        )
-    },
-    "Order": {
-        **{
-            name: scalar()
-            for name in (
-                "id",
-                "legacyResourceId",
-                "name",
-                "createdAt",
-                "updatedAt",
-                "processedAt",
-                "cancelledAt",
-                "test",
-                "currencyCode",
-                "presentmentCurrencyCode",
-                "taxesIncluded",
-                "displayFinancialStatus",
-                "displayFulfillmentStatus",
-            )
-        },
-        **{name: obj("MoneyBag") for name in _MONEY_FIELDS},
-        "customer": obj("Customer"),
-        "customerJourneySummary": obj("CustomerJourneySummary"),
-        "refunds": listed("Refund", "first"),
-        "lineItems": connection("LineItem"),
-    },
-    "MoneyBag": {"shopMoney": obj("MoneyV2"), "presentmentMoney": obj("MoneyV2")},
-    "MoneyV2": {"amount": scalar(), "currencyCode": scalar()},
-    "Customer": {"id": scalar(), "numberOfOrders": scalar()},
-    "CustomerJourneySummary": {
-        "ready": scalar(),
-        "customerOrderIndex": scalar(),
-        "daysToConversion": scalar(),
-        "firstVisit": obj("CustomerVisit"),
-        "lastVisit": obj("CustomerVisit"),
-    },
-    "CustomerVisit": {
-        "id": scalar(),
-        "landingPage": scalar(),
-        "referrerUrl": scalar(),
-        "occurredAt": scalar(),
-        "source": scalar(),
-        "utmParameters": obj("UTMParameters"),
-    },
-    "UTMParameters": {
-        name: scalar() for name in ("source", "medium", "campaign", "content", "term")
-    },
-    "Refund": {"id": scalar(), "createdAt": scalar(), "totalRefundedSet": obj("MoneyBag")},
-    "LineItem": {
-        "id": scalar(),
-        "name": scalar(),
-        "sku": scalar(),
-        "quantity": scalar(),
-        "originalUnitPriceSet": obj("MoneyBag"),
-    },
-    **connection_types("Order"),
-    **connection_types("LineItem"),
-    **PAGE_INFO,
-}
-
-
-class ShopifyFault(StrEnum):
-    # Another consumer of the app's bucket empties it right before the request.
-    THROTTLED = "throttled"
-    TOO_MANY_REQUESTS = "too_many_requests"  # HTTP 429 with Retry-After
-    SERVER_ERROR = "server_error"  # HTTP 503
-
-
-@dataclass(frozen=True)
-class ShopifyFailure:
-    kind: ShopifyFault
-    retry_after_seconds: float = 2.0
-    shop: str | None = None  # None: any shop
-
-    def applies_to(self, shop: str) -> bool:
-        return self.shop in (None, shop)
-
-
-class ShopifyFaults:
-    """Failures and bad data injected on purpose. Thread-safe, like `simulator.world.Faults`."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._failures: deque[ShopifyFailure] = deque()
-        self._corrupt_amounts: set[str] = set()
-        self._corrupt_bulk_files = 0
-        self._unknown_fields = False
-
-    def fail_requests(
-        self,
-        count: int,
-        kind: ShopifyFault,
-        *,
-        retry_after_seconds: float = 2.0,
-        shop: str | None = None,
-    ) -> None:
-        """Make the next `count` GraphQL requests (to `shop`, or any) fail with `kind`."""
-        with self._lock:
-            self._failures.extend([ShopifyFailure(kind, retry_after_seconds, shop)] * count)
-
-    def take_failure(self, shop: str) -> ShopifyFailure | None:
-        with self._lock:
-            for failure in self._failures:
-                if failure.applies_to(shop):
-                    self._failures.remove(failure)
-                    return failure
-            return None
-
-    def corrupt_amount(self, order_id: str) -> None:
-        """Serve the order's `totalPriceSet` amount as a string that is not a decimal."""
-        with self._lock:
-            self._corrupt_amounts.add(order_id)
-
-    def amount_corrupted(self, order_id: str) -> bool:
-        with self._lock:
-            return order_id in self._corrupt_amounts
-
-    def truncate_next_bulk_file(self) -> None:
-        """Cut the next bulk operation's second order line off in the middle."""
-        with self._lock:
-            self._corrupt_bulk_files += 1
-
-    def take_bulk_truncation(self) -> bool:
-        with self._lock:
-            if not self._corrupt_bulk_files:
-                return False
-            self._corrupt_bulk_files -= 1
-            return True
-
-    def add_unknown_fields(self, enabled: bool = True) -> None:
-        """Serve fields the connector has never heard of inside order nodes."""
-        with self._lock:
-            self._unknown_fields = enabled
-
-    @property
-    def unknown_fields(self) -> bool:
-        return self._unknown_fields
-
-    def clear(self) -> None:
-        with self._lock:
-            self._failures.clear()
-            self._corrupt_amounts.clear()
-            self._corrupt_bulk_files = 0
-            self._unknown_fields = False
 
 
 @dataclass
@@ -273,10 +76,6 @@ class _Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-_OF_WORLD_LOCK = threading.Lock()
-_WORLD_ATTRIBUTE = "shopify_api"
-
-
 class ShopifyApi:
     """The simulated Admin API of every shop of a world: rate limits, bulk operations, faults.
 
@@ -296,13 +95,8 @@ class ShopifyApi:
 
     @classmethod
     def of(cls, world: World) -> ShopifyApi:
-        """The Admin API of `world`'s shops, made on first use and kept on the world itself."""
-        with _OF_WORLD_LOCK:
-            attributes = vars(world)
-            api = attributes.get(_WORLD_ATTRIBUTE)
-            if api is None:
-                api = attributes[_WORLD_ATTRIBUTE] = cls(world)
-            return api
+        """The Admin API of `world`'s shops, made on first use and kept by the world."""
+        return world.platform(cls)
 
     def configure(
         self,
@@ -366,8 +160,8 @@ class ShopifyApi:
                 "how the cost of a query is calculated. To query larger amounts of data with "
                 "fewer limits, bulk operations should be used instead."
             )
-            error = GraphQLError(message, code="MAX_COST_EXCEEDED")
-            return _Answer(200, {"errors": [error.as_dict()]})
+            too_costly = GraphQLError(message, code="MAX_COST_EXCEEDED")
+            return _Answer(200, {"errors": [too_costly.as_dict()]})
         drained = failure is not None and failure.kind is ShopifyFault.THROTTLED
         if not self._take_from_bucket(shop, requested, drain=drained):
             return _Answer(

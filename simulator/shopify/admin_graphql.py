@@ -408,7 +408,8 @@ class _Parser:
         self._at = 0
 
     def operation(self) -> Operation:
-        kind, variables = "query", ()
+        kind = "query"
+        variables: tuple[tuple[str, Any], ...] = ()
         if self._peek_name() in ("query", "mutation"):
             kind = self._next()[1]
             if self._peek_kind() == "name":

@@ -2,7 +2,7 @@
 
 Mounted under `/meta`, so `https://graph.facebook.com/v21.0/...` becomes `{sim}/meta/v21.0/...`.
 Serves the ad account, ad-level hourly insights (synchronously and as async report runs),
-campaigns, ad sets and ads, and answers with the faults armed on `world.faults`.
+campaigns, ad sets and ads, and answers with the faults armed on `world.faults` (Meta's).
 """
 
 from __future__ import annotations
@@ -23,17 +23,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from simulator.meta_report_runs import ReportRun, ReportRuns
-from simulator.world import (
-    HourDelivery,
-    Merchant,
-    MetaEndpoint,
-    MetaFailure,
-    MetaFault,
-    RowDefect,
-    UsageHeader,
-    World,
-)
+from simulator.merchants import Merchant
+from simulator.meta_ads.faults import MetaEndpoint, MetaFailure, MetaFault, RowDefect, UsageHeader
+from simulator.meta_ads.report_runs import ReportRun, ReportRuns
+from simulator.meta_ads.world import HourDelivery, MetaAdsWorld
 
 HOURLY_BREAKDOWN = "hourly_stats_aggregated_by_advertiser_time_zone"
 # One purchase is reported under all three names, as Meta does for pixel purchases.
@@ -120,7 +113,7 @@ class GraphError(Exception):
         return JSONResponse({"error": error}, status_code=self.status, headers=self.headers)
 
 
-def build_meta_router(world: World) -> APIRouter:
+def build_meta_router(meta: MetaAdsWorld) -> APIRouter:
     """Routes meant to be mounted at `/meta`.
 
     Routes on `act_{id}` are declared before the bare `/{object_id}` ones (report runs), which
@@ -132,32 +125,32 @@ def build_meta_router(world: World) -> APIRouter:
     @router.get("/{version}/act_{account_id}")
     def ad_account(version: str, account_id: str, request: Request) -> JSONResponse:
         try:
-            merchant = _admit(world, request, version, account_id, MetaEndpoint.ACCOUNT)
-            return JSONResponse(_account_body(world, merchant, request))
+            merchant = _admit(meta, request, version, account_id, MetaEndpoint.ACCOUNT)
+            return JSONResponse(_account_body(meta, merchant, request))
         except GraphError as error:
             return error.response()
 
     @router.get("/{version}/act_{account_id}/insights")
     def insights(version: str, account_id: str, request: Request) -> JSONResponse:
         try:
-            merchant = _admit(world, request, version, account_id, MetaEndpoint.INSIGHTS)
+            merchant = _admit(meta, request, version, account_id, MetaEndpoint.INSIGHTS)
             query = _InsightsQuery.parse(request.query_params)
-            return JSONResponse(_insights_page(world, merchant, query, request, as_of=world.now()))
+            return JSONResponse(_insights_page(meta, merchant, query, request, as_of=meta.now()))
         except GraphError as error:
             return error.response()
 
     @router.post("/{version}/act_{account_id}/insights")
     def create_report_run(version: str, account_id: str, request: Request) -> JSONResponse:
         try:
-            merchant = _admit(world, request, version, account_id, MetaEndpoint.INSIGHTS)
+            merchant = _admit(meta, request, version, account_id, MetaEndpoint.INSIGHTS)
             query = _InsightsQuery.parse(request.query_params)
             run = report_runs.create(
                 account_id=merchant.meta_account_id,
                 fields=query.fields,
                 since=query.since,
                 until=query.until,
-                as_of=world.now(),
-                end=world.faults.take_meta_report_run_end(),
+                as_of=meta.now(),
+                end=meta.faults.take_meta_report_run_end(),
             )
             return JSONResponse({"report_run_id": run.run_id})
         except GraphError as error:
@@ -168,15 +161,15 @@ def build_meta_router(world: World) -> APIRouter:
         try:
             if edge not in _ENTITY_FIELDS:
                 raise GraphError(400, 2500, f"Unknown path components: /{edge}")
-            merchant = _admit(world, request, version, account_id, MetaEndpoint.ENTITIES)
-            return JSONResponse(_entities_page(world, merchant, edge, request))
+            merchant = _admit(meta, request, version, account_id, MetaEndpoint.ENTITIES)
+            return JSONResponse(_entities_page(meta, merchant, edge, request))
         except GraphError as error:
             return error.response()
 
     @router.get("/{version}/{report_run_id}")
     def report_run_status(version: str, report_run_id: str, request: Request) -> JSONResponse:
         try:
-            run, _ = _admit_report_run(world, report_runs, request, version, report_run_id)
+            run, _ = _admit_report_run(meta, report_runs, request, version, report_run_id)
             return JSONResponse(report_runs.poll(run.run_id))
         except GraphError as error:
             return error.response()
@@ -184,7 +177,7 @@ def build_meta_router(world: World) -> APIRouter:
     @router.get("/{version}/{report_run_id}/insights")
     def report_run_insights(version: str, report_run_id: str, request: Request) -> JSONResponse:
         try:
-            run, merchant = _admit_report_run(world, report_runs, request, version, report_run_id)
+            run, merchant = _admit_report_run(meta, report_runs, request, version, report_run_id)
             if not report_runs.completed(run.run_id):
                 raise _invalid(f"(#100) Report run {run.run_id} has not completed")
             query = _InsightsQuery(
@@ -194,7 +187,7 @@ def build_meta_router(world: World) -> APIRouter:
                 limit=_limit(request.query_params.get("limit")),
                 after=_decode_row_cursor(request.query_params.get("after")),
             )
-            return JSONResponse(_insights_page(world, merchant, query, request, as_of=run.as_of))
+            return JSONResponse(_insights_page(meta, merchant, query, request, as_of=run.as_of))
         except GraphError as error:
             return error.response()
 
@@ -205,29 +198,29 @@ def build_meta_router(world: World) -> APIRouter:
 
 
 def _admit(
-    world: World, request: Request, version: str, account_id: str, endpoint: MetaEndpoint
+    meta: MetaAdsWorld, request: Request, version: str, account_id: str, endpoint: MetaEndpoint
 ) -> Merchant:
     _check_version(version)
-    merchant = _token_holder(world, request)
+    merchant = _token_holder(meta, request)
     if merchant.meta_account_id != account_id:
         raise _not_found(f"act_{account_id}")
-    _inject(world.faults.take_meta_failure(account_id, endpoint), account_id)
+    _inject(meta.faults.take_meta_failure(account_id, endpoint), account_id)
     return merchant
 
 
 def _admit_report_run(
-    world: World, report_runs: ReportRuns, request: Request, version: str, report_run_id: str
+    meta: MetaAdsWorld, report_runs: ReportRuns, request: Request, version: str, report_run_id: str
 ) -> tuple[ReportRun, Merchant]:
     _check_version(version)
-    merchant = _token_holder(world, request)
+    merchant = _token_holder(meta, request)
     run = report_runs.get(report_run_id)
     if run is None or run.account_id != merchant.meta_account_id:
         raise _not_found(report_run_id)
-    _inject(world.faults.take_meta_failure(run.account_id, MetaEndpoint.INSIGHTS), run.account_id)
+    _inject(meta.faults.take_meta_failure(run.account_id, MetaEndpoint.INSIGHTS), run.account_id)
     return run, merchant
 
 
-def _token_holder(world: World, request: Request) -> Merchant:
+def _token_holder(meta: MetaAdsWorld, request: Request) -> Merchant:
     """The merchant whose token the request carries, as a header (preferred: a token in a URL
     ends up in logs) or, as Graph also accepts, in the `access_token` parameter."""
     token = request.query_params.get("access_token")
@@ -236,11 +229,11 @@ def _token_holder(world: World, request: Request) -> Merchant:
         token = credentials.strip()
     if not token:
         raise GraphError(400, 190, "An access token is required to request this resource.")
-    holder = world.merchant_by_meta_token(token)
+    holder = meta.merchant_by_token(token)
     if holder is None:
         raise GraphError(400, 190, "Invalid OAuth access token - Cannot parse access token")
-    if world.faults.meta_token_expired(holder.meta_account_id):
-        now = world.now()
+    if meta.faults.meta_token_expired(holder.meta_account_id):
+        now = meta.now()
         raise GraphError(
             400,
             190,
@@ -306,7 +299,7 @@ def _usage(failure: MetaFailure, account_id: str) -> object:
 # -- ad account ------------------------------------------------------------------------------
 
 
-def _account_body(world: World, merchant: Merchant, request: Request) -> dict[str, str]:
+def _account_body(meta: MetaAdsWorld, merchant: Merchant, request: Request) -> dict[str, str]:
     fields = _field_list(request.query_params, default=("account_id",))
     unknown = [field for field in fields if field not in _ACCOUNT_FIELDS]
     if unknown:
@@ -317,7 +310,7 @@ def _account_body(world: World, merchant: Merchant, request: Request) -> dict[st
         "id": f"act_{merchant.meta_account_id}",
         "account_id": merchant.meta_account_id,
         "name": merchant.name,
-        "currency": world.meta_account_currency(merchant.meta_account_id),
+        "currency": meta.account_currency(merchant.meta_account_id),
         "timezone_name": merchant.timezone,
     }
     body = {field: values[field] for field in fields}
@@ -368,9 +361,14 @@ class _InsightsQuery:
 
 
 def _insights_page(
-    world: World, merchant: Merchant, query: _InsightsQuery, request: Request, *, as_of: datetime
+    meta: MetaAdsWorld,
+    merchant: Merchant,
+    query: _InsightsQuery,
+    request: Request,
+    *,
+    as_of: datetime,
 ) -> dict[str, Any]:
-    rows = _rows_after(world, merchant.meta_account_id, query, as_of)
+    rows = _rows_after(meta, merchant.meta_account_id, query, as_of)
     page = list(islice(rows, query.limit))
     more = next(rows, None) is not None
 
@@ -378,13 +376,11 @@ def _insights_page(
     data = []
     for row in page:
         if row.local_date not in currencies:
-            currencies[row.local_date] = world.meta_currency(
-                merchant.meta_account_id, row.local_date
-            )
+            currencies[row.local_date] = meta.currency(merchant.meta_account_id, row.local_date)
         rendered = _render(row, currencies[row.local_date], query.fields)
-        if world.faults.unknown_meta_fields:
+        if meta.faults.unknown_meta_fields:
             _add_unknown_fields(rendered)
-        defect = world.faults.take_meta_row_defect()
+        defect = meta.faults.take_meta_row_defect()
         data.append(rendered if defect is None else _damage(rendered, defect))
 
     body: dict[str, Any] = {"data": data}
@@ -397,7 +393,7 @@ def _insights_page(
 
 
 def _rows_after(
-    world: World, account_id: str, query: _InsightsQuery, as_of: datetime
+    meta: MetaAdsWorld, account_id: str, query: _InsightsQuery, as_of: datetime
 ) -> Iterator[HourDelivery]:
     """Rows in (day, ad id, hour) order, strictly after the cursor's row.
 
@@ -409,7 +405,7 @@ def _rows_after(
     day = query.since if after is None else max(query.since, after[0])
     while day <= query.until:
         from_ad_id = after[1] if after is not None and day == after[0] else None
-        for row in world.iter_meta_ad_hours(account_id, day, from_ad_id=from_ad_id, as_of=as_of):
+        for row in meta.iter_ad_hours(account_id, day, from_ad_id=from_ad_id, as_of=as_of):
             if after is None or _row_key(row) > after:
                 yield row
         day += timedelta(days=1)
@@ -488,7 +484,9 @@ def _damage(body: dict[str, Any], defect: RowDefect) -> dict[str, Any]:
 # -- campaigns, ad sets, ads -----------------------------------------------------------------
 
 
-def _entities_page(world: World, merchant: Merchant, edge: str, request: Request) -> dict[str, Any]:
+def _entities_page(
+    meta: MetaAdsWorld, merchant: Merchant, edge: str, request: Request
+) -> dict[str, Any]:
     params = request.query_params
     fields = _field_list(params, default=("id",))
     unknown = [field for field in fields if field not in _ENTITY_FIELDS[edge]]
@@ -497,7 +495,7 @@ def _entities_page(world: World, merchant: Merchant, edge: str, request: Request
             f"(#100) Tried accessing nonexisting field ({unknown[0]}) on node type "
             f"({_ENTITY_NODE_TYPES[edge]})"
         )
-    entities = _entity_values(world, merchant.meta_account_id, edge)
+    entities = _entity_values(meta, merchant.meta_account_id, edge)
     ids = [entity["id"] for entity in entities]
     start = 0
     if "after" in params:
@@ -512,7 +510,7 @@ def _entities_page(world: World, merchant: Merchant, edge: str, request: Request
     for entity in page:
         rendered = {field: entity[field] for field in fields if field in entity}
         rendered["id"] = entity["id"]
-        if world.faults.unknown_meta_fields:
+        if meta.faults.unknown_meta_fields:
             rendered[UNKNOWN_FIELD] = "0.42"
         data.append(rendered)
     body: dict[str, Any] = {"data": data}
@@ -524,12 +522,12 @@ def _entities_page(world: World, merchant: Merchant, edge: str, request: Request
     return body
 
 
-def _entity_values(world: World, account_id: str, edge: str) -> list[dict[str, str]]:
+def _entity_values(meta: MetaAdsWorld, account_id: str, edge: str) -> list[dict[str, str]]:
     """Every object of the edge as Meta renders it, ordered by id."""
     if edge == "campaigns":
         return [
             _entity(c.campaign_id, account_id, c.name, c.created_time, c.daily_budget_cents)
-            for c in world.meta_campaigns(account_id)
+            for c in meta.campaigns(account_id)
         ]
     if edge == "adsets":
         return [
@@ -537,7 +535,7 @@ def _entity_values(world: World, account_id: str, edge: str) -> list[dict[str, s
                 **_entity(s.adset_id, account_id, s.name, s.created_time, s.daily_budget_cents),
                 "campaign_id": s.campaign_id,
             }
-            for s in world.meta_adsets(account_id)
+            for s in meta.adsets(account_id)
         ]
     return [
         {
@@ -545,7 +543,7 @@ def _entity_values(world: World, account_id: str, edge: str) -> list[dict[str, s
             "campaign_id": ad.campaign_id,
             "adset_id": ad.adset_id,
         }
-        for ad in world.ads(account_id)
+        for ad in meta.ads(account_id)
     ]
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from simulator.world import ReportRunEnd
+from simulator.meta_ads.faults import ReportRunEnd
 
 COMPLETED = "Job Completed"
 # What polls see before a run ends: (async_status, async_percent_completion).
