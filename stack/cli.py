@@ -16,31 +16,63 @@ from warehouse.url import parse_warehouse_url
 
 DEMO_TOKEN_LIFETIME_SECONDS = 7 * 24 * 3600
 DEPLOY_DIR = PROJECT_ROOT / "orchestration" / "deploy"
+API_PORT = 8000
+DAGSTER_PORT = 3000
+SIMULATOR_PORT = 8900
+DEMO_MERCHANTS = 2
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="metricx", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    # Each option's help ends with its default, written once: where the option is declared.
+    defaults_shown = argparse.ArgumentDefaultsHelpFormatter
 
-    demo = commands.add_parser(
-        "demo",
-        help="Start the simulated platforms, run the pipeline for the demo merchants, then "
-        "serve the API (:8000) and the Dagster UI (:3000).",
+    demo_summary = (
+        "Start the simulated platforms, run the pipeline for the demo merchants, then "
+        f"serve the API (:{API_PORT}) and the Dagster UI (:{DAGSTER_PORT})."
     )
-    demo.add_argument("--once", action="store_true", help="Exit after the pipeline run.")
-    demo.add_argument("--hours", type=float, default=24, help="Demo range (default: 24 hours).")
-    demo.add_argument("--merchants", type=int, default=2, help="Demo merchants (default: 2).")
-    demo.add_argument("--simulator-port", type=int, default=8900)
-    demo.add_argument("--api-port", type=int, default=8000)
-    demo.add_argument("--dagster-port", type=int, default=3000)
+    demo = commands.add_parser(
+        "demo", help=demo_summary, description=demo_summary, formatter_class=defaults_shown
+    )
+    demo.add_argument(
+        "--once", action="store_true", help="Exit after the pipeline run instead of serving."
+    )
+    demo.add_argument(
+        "--hours", type=float, default=24, help="Hours of 15-minute windows up to now to run."
+    )
+    demo.add_argument(
+        "--merchants", type=int, default=DEMO_MERCHANTS, help="Simulated merchants to seed."
+    )
+    demo.add_argument(
+        "--simulator-port",
+        type=int,
+        default=SIMULATOR_PORT,
+        help="Port of the simulated platforms (with --once: any free port).",
+    )
+    demo.add_argument("--api-port", type=int, default=API_PORT, help="Port of the API.")
+    demo.add_argument(
+        "--dagster-port", type=int, default=DAGSTER_PORT, help="Port of the Dagster UI."
+    )
 
-    api = commands.add_parser("api", help="Serve the API.")
-    api.add_argument("--host", default="127.0.0.1")
-    api.add_argument("--port", type=int, default=8000)
+    api = commands.add_parser(
+        "api", help="Serve the API.", description="Serve the API.", formatter_class=defaults_shown
+    )
+    api.add_argument("--host", default="127.0.0.1", help="Interface to listen on.")
+    api.add_argument("--port", type=int, default=API_PORT, help="Port to listen on.")
 
-    simulator = commands.add_parser("simulator", help="Serve the simulated platforms.")
-    simulator.add_argument("--port", type=int, default=8900)
-    simulator.add_argument("--merchants", type=int, default=2)
+    simulator = commands.add_parser(
+        "simulator",
+        help="Serve the simulated platforms.",
+        description="Serve the simulated Meta, Google Ads, Shopify and Clerk APIs.",
+        formatter_class=defaults_shown,
+    )
+    simulator.add_argument(
+        "--port", type=int, default=SIMULATOR_PORT, help="Port to listen on (127.0.0.1)."
+    )
+    simulator.add_argument(
+        "--merchants", type=int, default=DEMO_MERCHANTS, help="Simulated merchants to serve."
+    )
 
     commands.add_parser("migrate", help="Upgrade the app database to the latest schema.")
 
