@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ from stack.simulated import simulated_platforms_env
 from warehouse.url import parse_warehouse_url
 
 DEMO_TOKEN_LIFETIME_SECONDS = 7 * 24 * 3600
+logger = logging.getLogger(__name__)
 DEPLOY_DIR = PROJECT_ROOT / "orchestration" / "deploy"
 API_PORT = 8000
 DAGSTER_PORT = 3000
@@ -128,7 +130,15 @@ def _demo(args: argparse.Namespace) -> int:
             seed_demo_workspaces,
         )
 
-        workspace_ids = seed_demo_workspaces(settings, world)
+        try:
+            workspace_ids = seed_demo_workspaces(settings, world)
+        except Exception as error:
+            return _stage_failed(
+                "seeding",
+                error,
+                look_at="the traceback above; the app database (METRICX_APP_DATABASE_URL) must "
+                "be reachable and the credentials key (METRICX_SECRET_KEY or data/) readable",
+            )
         demo_range = recent_range(args.hours)
         print(
             f"metricx: running the pipeline for {len(workspace_ids)} merchants over "
@@ -138,12 +148,21 @@ def _demo(args: argparse.Namespace) -> int:
         )
         # The shops' storefront traffic of the range reaches the pixel intake before the
         # pipeline lands it, as it would have in real time.
-        events = replay_pixel_traffic(settings, world, demo_range)
+        try:
+            events = replay_pixel_traffic(settings, world, demo_range, progress=_say)
+        except Exception as error:
+            return _stage_failed(
+                "pixel replay",
+                error,
+                look_at="the traceback above: the pixel intake (api/pixel) refused a batch "
+                "or the simulated shop failed",
+            )
         print(f"metricx: {events} storefront pixel events received.", flush=True)
         with DagsterInstance.get() as instance:
-            if not run_pipeline(build_definitions(settings), instance, demo_range).success:
-                print("metricx: the pipeline run failed; see the log above.", file=sys.stderr)
-                return 1
+            failure = run_pipeline(build_definitions(settings), instance, demo_range).failure()
+        if failure is not None:
+            print(failure, file=sys.stderr)
+            return 1
         print("metricx: pipeline complete.", flush=True)
         if args.once:
             return 0
@@ -183,6 +202,21 @@ def _demo(args: argparse.Namespace) -> int:
             dagster_ui.terminate()
             dagster_ui.wait(timeout=30)
     return 0
+
+
+def _say(message: str) -> None:
+    print(f"metricx: {message}", flush=True)
+
+
+def _stage_failed(stage: str, error: Exception, *, look_at: str) -> int:
+    from stack.demo import stage_failure_message
+
+    logger.error("the demo's %s failed", stage, exc_info=error)
+    print(
+        stage_failure_message(stage, cause=f"{type(error).__name__}: {error}", look_at=look_at),
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _prepare_dagster_home(dagster_home: Path, warehouse_url: str) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
+from dagster_shared.error import SerializableErrorInfo
 from sqlalchemy import select
 
 from metricx.settings import Settings
@@ -126,11 +128,54 @@ class PipelineResult:
     def success(self) -> bool:
         return self.ingest.success and self.warehouse is not None and self.warehouse.success
 
+    def failure(self) -> str | None:
+        """Which run failed, at which steps, and where to look; None when both succeeded."""
+        if not self.ingest.success:
+            return run_failure_message("landing run", self.ingest)
+        if self.warehouse is not None and not self.warehouse.success:
+            return run_failure_message("dbt build run", self.warehouse)
+        return None
 
-def replay_pixel_traffic(settings: Settings, world: World, demo_range: DemoRange) -> int:
+
+def run_failure_message(stage: str, result: ExecuteInProcessResult) -> str:
+    failed_steps = {
+        event.step_key or "(no step)": _root_cause(event.step_failure_data.error)
+        for event in result.get_step_failure_events()
+    }
+    return stage_failure_message(
+        stage,
+        cause="; ".join(f"step {step} failed: {error}" for step, error in failed_steps.items())
+        or "the run failed before any step ran",
+        look_at=f"the log of {', '.join(failed_steps) or 'the run'} above, or run "
+        f"{result.run_id} of job {result.job_def.name} in the Dagster UI (`metricx demo` "
+        "serves it; the run is kept in DAGSTER_HOME)",
+    )
+
+
+def stage_failure_message(stage: str, *, cause: str, look_at: str) -> str:
+    """What a person watching the demo needs when it stops: the stage, why, where to look."""
+    return f"metricx: the demo's {stage} failed: {cause}\n  Look at: {look_at}"
+
+
+def _root_cause(error: SerializableErrorInfo | None) -> str:
+    """The first line of the error the step's code raised: Dagster wraps it in its own."""
+    if error is None:
+        return "no error recorded"
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip().splitlines()[0] if error.message.strip() else error.cls_name or ""
+
+
+def replay_pixel_traffic(
+    settings: Settings,
+    world: World,
+    demo_range: DemoRange,
+    progress: Callable[[str], None] | None = None,
+) -> int:
     """Post the shops' storefront events of the range to the pixel intake, each batch received
     when the pixel would have sent it, so the pipeline lands it in its window. Returns the
-    events stored.
+    events stored. `progress` hears of each shop's every quarter of the range replayed: a day
+    of traffic takes a while.
 
     The intake runs in-process (its real route, through ASGI) with its receipt clock set to the
     replayed moment: the live API would stamp the replay's wall-clock time instead.
@@ -160,15 +205,29 @@ def replay_pixel_traffic(settings: Settings, world: World, demo_range: DemoRange
     app.dependency_overrides[receipt_clock] = lambda: lambda: sent_at
     stored = 0
     with TestClient(app, base_url="http://metricx-api") as client:
-        for merchant in world.merchants:
+        for number, merchant in enumerate(world.merchants, start=1):
             key = keys.get(merchant.shop_domain)
             if key is None:
                 continue
+            shop = f"pixel replay {number}/{len(world.merchants)} {merchant.shop_domain}"
+            shop_stored = 0
+            quarters_reported = 0
             for batch in pixel_batches(
                 world, merchant.shop_domain, demo_range.start, demo_range.end
             ):
                 sent_at = batch.sent_at
-                stored += post_batch(client, key, batch)["stored"]
+                # Starlette's TestClient is an httpx2.Client when httpx2 is installed (as here);
+                # post_batch, typed for httpx.Client, only calls .post, which both share.
+                shop_stored += post_batch(client, key, batch)["stored"]  # type: ignore[arg-type]
+                quarters = int(
+                    4 * (sent_at - demo_range.start) / (demo_range.end - demo_range.start)
+                )
+                if progress is not None and quarters > quarters_reported:
+                    quarters_reported = quarters
+                    progress(f"{shop}: {25 * quarters}% of the range, {shop_stored} events")
+            stored += shop_stored
+            if progress is not None:
+                progress(f"{shop}: done, {shop_stored} events")
     return stored
 
 
