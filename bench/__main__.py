@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+from collections.abc import Callable
 
 from bench import backfill, compaction, incremental, ingest_throughput, thin_slice
 from bench.environments import postgres_available
 from bench.history import kept_for_the_run
 
-BENCHMARKS = {
+BENCHMARKS: dict[str, Callable[[str], None]] = {
     "backfill": backfill.run,
     "compaction": compaction.run,
     "incremental": incremental.run,
