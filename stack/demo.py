@@ -188,16 +188,13 @@ def replay_pixel_traffic(
     engine = make_engine(settings.app_database_url)
     try:
         with make_session_factory(engine)() as session:
-            keys = dict(
-                session.execute(
-                    select(Connection.external_account_id, Connection.pixel_key).where(
-                        Connection.provider == Provider.SHOPIFY,
-                        Connection.pixel_key.is_not(None),
-                    )
+            shops = session.execute(
+                select(Connection.external_account_id, Connection.pixel_key).where(
+                    Connection.provider == Provider.SHOPIFY,
+                    Connection.pixel_key.is_not(None),
                 )
-                .tuples()
-                .all()
             )
+            keys = {shop_domain: pixel_key for shop_domain, pixel_key in shops}
     finally:
         engine.dispose()
     sent_at = demo_range.start

@@ -81,7 +81,8 @@ def workspace_ids(app_db_url: str) -> dict[str, str]:
     engine = make_engine(app_db_url)
     try:
         with make_session_factory(engine)() as session:
-            return dict(session.execute(select(Workspace.slug, Workspace.id)).tuples().all())
+            workspaces = session.execute(select(Workspace.slug, Workspace.id))
+            return {slug: workspace_id for slug, workspace_id in workspaces}
     finally:
         engine.dispose()
 
