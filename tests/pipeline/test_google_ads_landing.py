@@ -3,11 +3,10 @@ DuckDB and PostgreSQL, checked against the world to the micro."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
@@ -16,16 +15,15 @@ from metricx.settings import Settings
 from orchestration.definitions import build_resources
 from orchestration.defs.google_ads.assets import google_ads_ad_group_hourly
 from orchestration.lib.windows import WINDOW
+from orchestration.partitions import WINDOW_KEY_FORMAT
 from simulator.google_ads_world import GoogleAdsWorld, RowCorruption
-from simulator.server import SimulatorServer
 from simulator.world import Merchant, World
 from stack.demo import seed_demo_workspaces
-from tests.helpers import NOW, make_settings
+from tests.helpers import NOW, Clock, read_warehouse
 from warehouse.appdb.credentials import load_cipher
 from warehouse.appdb.models import Provider
 from warehouse.appdb.session import make_engine, make_session_factory
 from warehouse.appdb.upserts import upsert_connection
-from warehouse.connection import open_warehouse
 
 # 03:00 in New York (demo-1), 09:00 in Berlin (demo-2); the world is at 08:07 UTC.
 WINDOW_START = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -34,24 +32,12 @@ RAW = "raw.google_ads_ad_group_hourly"
 
 
 @dataclass
-class Clock:
-    now: datetime = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
 class Landing:
     settings: Settings
     workspace_ids: dict[str, str]  # by merchant slug
 
     def read(self, sql: str, params: dict | None = None) -> list[dict]:
-        warehouse = open_warehouse(self.settings.warehouse_url)
-        try:
-            return warehouse.fetch_all(sql, params)
-        finally:
-            warehouse.close()
+        return read_warehouse(self.settings.warehouse_url, sql, params)
 
     def materialize(
         self, window_start: datetime, last_window_start: datetime | None = None
@@ -73,11 +59,6 @@ class Landing:
 
 
 @pytest.fixture(scope="module")
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture(scope="module")
 def world(clock: Clock) -> World:
     return World(seed=7, merchants=2, clock=clock)
 
@@ -87,12 +68,6 @@ def google(world: World) -> GoogleAdsWorld:
     return GoogleAdsWorld.of(world)
 
 
-@pytest.fixture(scope="module")
-def server(world: World) -> Iterator[SimulatorServer]:
-    with SimulatorServer(world) as running:
-        yield running
-
-
 @pytest.fixture(autouse=True)
 def reset_world(clock: Clock, google: GoogleAdsWorld) -> Iterator[None]:
     yield
@@ -100,25 +75,13 @@ def reset_world(clock: Clock, google: GoogleAdsWorld) -> Iterator[None]:
     google.faults.clear()
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
-def landing(
-    request: pytest.FixtureRequest, tmp_path: Path, world: World, server: SimulatorServer
-) -> Landing:
-    if request.param == "duckdb":
-        warehouse_url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
-    else:
-        create: Callable[[str], str] = request.getfixturevalue("create_postgres_database")
-        warehouse_url = create("google_landing")
-    settings = make_settings(
-        warehouse_url=warehouse_url,
-        app_database_url=f"sqlite:///{tmp_path / 'app.db'}",
-        simulator_url=server.base_url,
-    )
-    return Landing(settings, seed_demo_workspaces(settings, world))
+@pytest.fixture
+def landing(landing_settings: Settings, world: World) -> Landing:
+    return Landing(landing_settings, seed_demo_workspaces(landing_settings, world))
 
 
 def partition_key(window_start: datetime) -> str:
-    return window_start.strftime("%Y-%m-%d-%H:%M")
+    return window_start.strftime(WINDOW_KEY_FORMAT)
 
 
 def truth_rows(
