@@ -14,6 +14,7 @@ from sqlalchemy import select
 from metricx.settings import Settings
 from orchestration.definitions import INGEST_JOB_NAME, WAREHOUSE_JOB_NAME
 from orchestration.lib.windows import WINDOW
+from orchestration.partitions import WINDOW_KEY_FORMAT
 from simulator.pixel_replay import pixel_batches, post_batch
 from simulator.world import World
 from warehouse.appdb.credentials import CredentialCipher, load_cipher
@@ -38,11 +39,11 @@ class DemoRange:
 
     @property
     def first_partition_key(self) -> str:
-        return self.start.strftime("%Y-%m-%d-%H:%M")
+        return self.start.strftime(WINDOW_KEY_FORMAT)
 
     @property
     def last_partition_key(self) -> str:
-        return (self.end - WINDOW).strftime("%Y-%m-%d-%H:%M")
+        return (self.end - WINDOW).strftime(WINDOW_KEY_FORMAT)
 
     @property
     def windows(self) -> int:
