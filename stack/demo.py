@@ -20,7 +20,7 @@ from simulator.world import World
 from warehouse.appdb.credentials import CredentialCipher, load_cipher
 from warehouse.appdb.migrate import upgrade
 from warehouse.appdb.models import Connection, Provider, Role
-from warehouse.appdb.session import make_engine, make_session_factory
+from warehouse.appdb.session import open_session
 from warehouse.appdb.upserts import (
     ensure_membership,
     ensure_pixel_key,
@@ -66,56 +66,48 @@ def seed_demo_workspaces(
     """
     upgrade(settings.app_database_url)
     cipher = cipher or load_cipher(settings)
-    engine = make_engine(settings.app_database_url)
-    try:
-        with make_session_factory(engine)() as session, session.begin():
-            workspace_ids = {}
-            for merchant in world.merchants:
-                workspace = upsert_workspace(
-                    session,
-                    slug=merchant.slug,
-                    name=merchant.name,
-                    currency=merchant.currency,
-                    timezone=merchant.timezone,
-                )
-                user = upsert_user(
-                    session, clerk_user_id=merchant.clerk_user_id, email=merchant.email
-                )
-                ensure_membership(
-                    session, user_id=user.id, workspace_id=workspace.id, role=Role.OWNER
-                )
-                upsert_connection(
-                    session,
-                    workspace_id=workspace.id,
-                    provider=Provider.META_ADS,
-                    external_account_id=merchant.meta_account_id,
-                    display_name=f"{merchant.name} — Meta Ads",
-                    credentials={"access_token": merchant.meta_access_token},
-                    cipher=cipher,
-                )
-                upsert_connection(
-                    session,
-                    workspace_id=workspace.id,
-                    provider=Provider.GOOGLE_ADS,
-                    external_account_id=merchant.google_customer_id,
-                    display_name=f"{merchant.name} — Google Ads",
-                    credentials={"refresh_token": merchant.google_refresh_token},
-                    cipher=cipher,
-                )
-                shop = upsert_connection(
-                    session,
-                    workspace_id=workspace.id,
-                    provider=Provider.SHOPIFY,
-                    external_account_id=merchant.shop_domain,
-                    display_name=f"{merchant.name} — Shopify",
-                    credentials={"access_token": merchant.shopify_access_token},
-                    cipher=cipher,
-                )
-                ensure_pixel_key(session, shop)
-                workspace_ids[merchant.slug] = workspace.id
-            return workspace_ids
-    finally:
-        engine.dispose()
+    with open_session(settings.app_database_url) as session, session.begin():
+        workspace_ids = {}
+        for merchant in world.merchants:
+            workspace = upsert_workspace(
+                session,
+                slug=merchant.slug,
+                name=merchant.name,
+                currency=merchant.currency,
+                timezone=merchant.timezone,
+            )
+            user = upsert_user(session, clerk_user_id=merchant.clerk_user_id, email=merchant.email)
+            ensure_membership(session, user_id=user.id, workspace_id=workspace.id, role=Role.OWNER)
+            upsert_connection(
+                session,
+                workspace_id=workspace.id,
+                provider=Provider.META_ADS,
+                external_account_id=merchant.meta_account_id,
+                display_name=f"{merchant.name} — Meta Ads",
+                credentials={"access_token": merchant.meta_access_token},
+                cipher=cipher,
+            )
+            upsert_connection(
+                session,
+                workspace_id=workspace.id,
+                provider=Provider.GOOGLE_ADS,
+                external_account_id=merchant.google_customer_id,
+                display_name=f"{merchant.name} — Google Ads",
+                credentials={"refresh_token": merchant.google_refresh_token},
+                cipher=cipher,
+            )
+            shop = upsert_connection(
+                session,
+                workspace_id=workspace.id,
+                provider=Provider.SHOPIFY,
+                external_account_id=merchant.shop_domain,
+                display_name=f"{merchant.name} — Shopify",
+                credentials={"access_token": merchant.shopify_access_token},
+                cipher=cipher,
+            )
+            ensure_pixel_key(session, shop)
+            workspace_ids[merchant.slug] = workspace.id
+        return workspace_ids
 
 
 @dataclass(frozen=True)
@@ -186,18 +178,14 @@ def replay_pixel_traffic(
     from api.main import create_app
     from api.pixel.dependencies import receipt_clock
 
-    engine = make_engine(settings.app_database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            shops = session.execute(
-                select(Connection.external_account_id, Connection.pixel_key).where(
-                    Connection.provider == Provider.SHOPIFY,
-                    Connection.pixel_key.is_not(None),
-                )
+    with open_session(settings.app_database_url) as session:
+        shops = session.execute(
+            select(Connection.external_account_id, Connection.pixel_key).where(
+                Connection.provider == Provider.SHOPIFY,
+                Connection.pixel_key.is_not(None),
             )
-            keys = {shop_domain: pixel_key for shop_domain, pixel_key in shops}
-    finally:
-        engine.dispose()
+        )
+        keys = {shop_domain: pixel_key for shop_domain, pixel_key in shops}
     sent_at = demo_range.start
     app = create_app(settings)
     app.dependency_overrides[receipt_clock] = lambda: lambda: sent_at

@@ -22,7 +22,7 @@ from stack.demo import seed_demo_workspaces
 from tests.helpers import NOW, Clock, read_warehouse
 from warehouse.appdb.credentials import load_cipher
 from warehouse.appdb.models import Provider
-from warehouse.appdb.session import make_engine, make_session_factory
+from warehouse.appdb.session import open_session
 from warehouse.appdb.upserts import upsert_connection
 
 # 03:00 in New York (demo-1), 09:00 in Berlin (demo-2); the world is at 08:07 UTC.
@@ -246,20 +246,16 @@ def test_malformed_rows_are_quarantined_with_the_last_window(
 def test_a_revoked_connection_asks_for_a_reconnect_without_failing_the_others(
     landing: Landing, world: World, google: GoogleAdsWorld
 ) -> None:
-    engine = make_engine(landing.settings.app_database_url)
-    try:
-        with make_session_factory(engine)() as session, session.begin():
-            revoked = upsert_connection(
-                session,
-                workspace_id=landing.workspace_ids[world.merchants[1].slug],
-                provider=Provider.GOOGLE_ADS,
-                external_account_id="9999999999",
-                display_name="A revoked Google Ads connection",
-                credentials={"refresh_token": "1//revoked"},
-                cipher=load_cipher(landing.settings),
-            ).id
-    finally:
-        engine.dispose()
+    with open_session(landing.settings.app_database_url) as session, session.begin():
+        revoked = upsert_connection(
+            session,
+            workspace_id=landing.workspace_ids[world.merchants[1].slug],
+            provider=Provider.GOOGLE_ADS,
+            external_account_id="9999999999",
+            display_name="A revoked Google Ads connection",
+            credentials={"refresh_token": "1//revoked"},
+            cipher=load_cipher(landing.settings),
+        ).id
     result = landing.materialize(WINDOW_START)
     # A retry cannot fix a revoked grant: the run succeeds and names the connection instead.
     assert result.success

@@ -26,7 +26,7 @@ from stack.demo import seed_demo_workspaces
 from tests.helpers import NOW, Clock, make_settings, read_warehouse
 from warehouse.appdb.credentials import load_cipher
 from warehouse.appdb.models import Provider
-from warehouse.appdb.session import make_engine, make_session_factory
+from warehouse.appdb.session import open_session
 from warehouse.appdb.upserts import upsert_connection
 
 RAW = "raw.shopify_orders"
@@ -211,20 +211,16 @@ def test_a_broken_order_is_quarantined_and_a_broken_shop_does_not_stop_the_other
     expected = api.shops.orders_updated(merchant.shop_domain, BULK_UNTIL - WINDOW, PAGED_UNTIL)
     broken = expected[3]
     api.faults.corrupt_amount(broken.order_id)
-    engine = make_engine(settings.app_database_url)
-    try:
-        with make_session_factory(engine)() as session, session.begin():
-            upsert_connection(
-                session,
-                workspace_id=landing.workspace_ids[merchant.slug],
-                provider=Provider.SHOPIFY,
-                external_account_id="closed-store.myshopify.com",
-                display_name="A shop that no longer exists",
-                credentials={"access_token": "shpat_gone"},
-                cipher=load_cipher(settings),
-            )
-    finally:
-        engine.dispose()
+    with open_session(settings.app_database_url) as session, session.begin():
+        upsert_connection(
+            session,
+            workspace_id=landing.workspace_ids[merchant.slug],
+            provider=Provider.SHOPIFY,
+            external_account_id="closed-store.myshopify.com",
+            display_name="A shop that no longer exists",
+            credentials={"access_token": "shpat_gone"},
+            cipher=load_cipher(settings),
+        )
 
     result = landing.materialize(BULK_UNTIL, PAGED_UNTIL)
     assert not result.success
