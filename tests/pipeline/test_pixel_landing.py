@@ -9,6 +9,7 @@ from dagster import DagsterInstance, materialize
 
 from orchestration.definitions import build_resources
 from orchestration.defs.shopify_pixel.assets import shopify_pixel_events
+from orchestration.partitions import WINDOW_KEY_FORMAT
 from simulator.shop_world import ShopWorld
 from tests.helpers import RUN_RANGE
 from tests.pipeline.conftest import PipelineRun
@@ -85,7 +86,7 @@ def test_rerunning_a_window_lands_the_same_slice(pipeline_run: PipelineRun) -> N
     with DagsterInstance.ephemeral() as instance:
         result = materialize(
             [shopify_pixel_events],
-            partition_key=busiest.astimezone(UTC).strftime("%Y-%m-%d-%H:%M"),
+            partition_key=busiest.astimezone(UTC).strftime(WINDOW_KEY_FORMAT),
             resources=build_resources(pipeline_run.settings),
             instance=instance,
         )
