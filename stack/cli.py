@@ -145,11 +145,10 @@ def _demo(args: argparse.Namespace) -> int:
                 "be reachable and the credentials key (METRICX_SECRET_KEY or data/) readable",
             )
         demo_range = recent_range(args.hours)
-        print(
-            f"metricx: running the pipeline for {len(workspace_ids)} merchants over "
+        _say(
+            f"running the pipeline for {len(workspace_ids)} merchants over "
             f"{demo_range.windows} windows ({demo_range.start:%Y-%m-%d %H:%M} → "
-            f"{demo_range.end:%Y-%m-%d %H:%M} UTC) on {settings.warehouse_url}",
-            flush=True,
+            f"{demo_range.end:%Y-%m-%d %H:%M} UTC) on {settings.warehouse_url}"
         )
         # The shops' storefront traffic of the range reaches the pixel intake before the
         # pipeline lands it, as it would have in real time.
@@ -162,13 +161,13 @@ def _demo(args: argparse.Namespace) -> int:
                 look_at="the traceback above: the pixel intake (api/pixel) refused a batch "
                 "or the simulated shop failed",
             )
-        print(f"metricx: {events} storefront pixel events received.", flush=True)
+        _say(f"{events} storefront pixel events received.")
         with DagsterInstance.get() as instance:
             failure = run_pipeline(build_definitions(settings), instance, demo_range).failure()
         if failure is not None:
             print(failure, file=sys.stderr)
             return 1
-        print("metricx: pipeline complete.", flush=True)
+        _say("pipeline complete.")
         if args.once:
             return 0
 
