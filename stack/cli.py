@@ -213,13 +213,11 @@ def _say(message: str) -> None:
 
 
 def _stage_failed(stage: str, error: Exception, *, look_at: str) -> int:
-    from stack.demo import stage_failure_message
+    from stack.demo import first_line, stage_failure_message
 
     logger.error("the demo's %s failed", stage, exc_info=error)
-    print(
-        stage_failure_message(stage, cause=f"{type(error).__name__}: {error}", look_at=look_at),
-        file=sys.stderr,
-    )
+    cause = f"{type(error).__name__}: {first_line(str(error))}"
+    print(stage_failure_message(stage, cause=cause, look_at=look_at), file=sys.stderr)
     return 1
 
 

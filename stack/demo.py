@@ -156,7 +156,12 @@ def _root_cause(error: SerializableErrorInfo | None) -> str:
         return "no error recorded"
     while error.cause is not None:
         error = error.cause
-    return error.message.strip().splitlines()[0] if error.message.strip() else error.cls_name or ""
+    return first_line(error.message) or error.cls_name or "no message"
+
+
+def first_line(text: str) -> str:
+    """An error's first line, for a one-line summary: the log above holds the rest."""
+    return next(iter(text.strip().splitlines()), "")
 
 
 def replay_pixel_traffic(
