@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import ExecuteInProcessResult, job, op
+from dagster import ExecuteInProcessResult, JobDefinition, job, op
 
 from stack.demo import PipelineResult, stage_failure_message
 
@@ -27,8 +27,8 @@ def passing_job() -> None:
     build_models()
 
 
-def _run(job_def: object) -> ExecuteInProcessResult:
-    return job_def.execute_in_process(raise_on_error=False)  # type: ignore[attr-defined]
+def _run(job_def: JobDefinition) -> ExecuteInProcessResult:
+    return job_def.execute_in_process(raise_on_error=False)
 
 
 def test_a_failed_landing_run_names_the_stage_the_step_and_the_run() -> None:
