@@ -21,7 +21,9 @@ from metricx.settings import Settings, get_settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     if settings.sentry_dsn:
-        sentry_sdk.init(dsn=settings.sentry_dsn, send_default_pii=False)
+        # No personal data sent: the SDK's default when `data_collection` is unset (the
+        # `send_default_pii=False` once written here is deprecated and said the same).
+        sentry_sdk.init(dsn=settings.sentry_dsn)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

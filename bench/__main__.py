@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+from collections.abc import Callable
 
 from bench import backfill, compaction, incremental, ingest_throughput, thin_slice
 from bench.environments import postgres_available
@@ -12,7 +13,7 @@ from bench.history import kept_for_the_run
 from orchestration.defs.dbt.project import prepare_dbt_manifest
 from orchestration.event_bookkeeping import apply_event_bookkeeping
 
-BENCHMARKS = {
+BENCHMARKS: dict[str, Callable[[str], None]] = {
     "backfill": backfill.run,
     "compaction": compaction.run,
     "incremental": incremental.run,

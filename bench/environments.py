@@ -61,5 +61,5 @@ def step_seconds(result: ExecuteInProcessResult | None) -> float:
     if result is None:
         raise ValueError("the run did not happen")
     return sum(
-        event.event_specific_data.duration_ms / 1000 for event in result.get_step_success_events()
+        event.step_success_data.duration_ms / 1000 for event in result.get_step_success_events()
     )

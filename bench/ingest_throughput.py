@@ -44,6 +44,8 @@ def run(backend: str) -> None:
             raise RuntimeError("the Meta landing failed")
         metadata = result.asset_materializations_for_node(asset.node_def.name)[0].metadata
         rows = metadata["rows_landed"].value
+        if not isinstance(rows, int):
+            raise TypeError(f"rows_landed should be a count, is {rows!r}")
         parameters = {"merchants": MERCHANTS, "ads_per_merchant": ADS_PER_MERCHANT, "rows": rows}
         emit(
             "ingest.meta_window_rows_per_second",

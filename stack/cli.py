@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import subprocess
@@ -18,32 +19,65 @@ from stack.simulated import simulated_platforms_env
 from warehouse.url import parse_warehouse_url
 
 DEMO_TOKEN_LIFETIME_SECONDS = 7 * 24 * 3600
+logger = logging.getLogger(__name__)
 DEPLOY_DIR = PROJECT_ROOT / "orchestration" / "deploy"
+API_PORT = 8000
+DAGSTER_PORT = 3000
+SIMULATOR_PORT = 8900
+DEMO_MERCHANTS = 2
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="metricx", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    # Each option's help ends with its default, written once: where the option is declared.
+    defaults_shown = argparse.ArgumentDefaultsHelpFormatter
 
-    demo = commands.add_parser(
-        "demo",
-        help="Start the simulated platforms, run the pipeline for the demo merchants, then "
-        "serve the API (:8000) and the Dagster UI (:3000).",
+    demo_summary = (
+        "Start the simulated platforms, run the pipeline for the demo merchants, then "
+        f"serve the API (:{API_PORT}) and the Dagster UI (:{DAGSTER_PORT})."
     )
-    demo.add_argument("--once", action="store_true", help="Exit after the pipeline run.")
-    demo.add_argument("--hours", type=float, default=24, help="Demo range (default: 24 hours).")
-    demo.add_argument("--merchants", type=int, default=2, help="Demo merchants (default: 2).")
-    demo.add_argument("--simulator-port", type=int, default=8900)
-    demo.add_argument("--api-port", type=int, default=8000)
-    demo.add_argument("--dagster-port", type=int, default=3000)
+    demo = commands.add_parser(
+        "demo", help=demo_summary, description=demo_summary, formatter_class=defaults_shown
+    )
+    demo.add_argument(
+        "--once", action="store_true", help="Exit after the pipeline run instead of serving."
+    )
+    demo.add_argument(
+        "--hours", type=float, default=24, help="Hours of 15-minute windows up to now to run."
+    )
+    demo.add_argument(
+        "--merchants", type=int, default=DEMO_MERCHANTS, help="Simulated merchants to seed."
+    )
+    demo.add_argument(
+        "--simulator-port",
+        type=int,
+        default=SIMULATOR_PORT,
+        help="Port of the simulated platforms (with --once: any free port).",
+    )
+    demo.add_argument("--api-port", type=int, default=API_PORT, help="Port of the API.")
+    demo.add_argument(
+        "--dagster-port", type=int, default=DAGSTER_PORT, help="Port of the Dagster UI."
+    )
 
-    api = commands.add_parser("api", help="Serve the API.")
-    api.add_argument("--host", default="127.0.0.1")
-    api.add_argument("--port", type=int, default=8000)
+    api = commands.add_parser(
+        "api", help="Serve the API.", description="Serve the API.", formatter_class=defaults_shown
+    )
+    api.add_argument("--host", default="127.0.0.1", help="Interface to listen on.")
+    api.add_argument("--port", type=int, default=API_PORT, help="Port to listen on.")
 
-    simulator = commands.add_parser("simulator", help="Serve the simulated platforms.")
-    simulator.add_argument("--port", type=int, default=8900)
-    simulator.add_argument("--merchants", type=int, default=2)
+    simulator = commands.add_parser(
+        "simulator",
+        help="Serve the simulated platforms.",
+        description="Serve the simulated Meta, Google Ads, Shopify and Clerk APIs.",
+        formatter_class=defaults_shown,
+    )
+    simulator.add_argument(
+        "--port", type=int, default=SIMULATOR_PORT, help="Port to listen on (127.0.0.1)."
+    )
+    simulator.add_argument(
+        "--merchants", type=int, default=DEMO_MERCHANTS, help="Simulated merchants to serve."
+    )
 
     commands.add_parser("migrate", help="Upgrade the app database to the latest schema.")
 
@@ -113,23 +147,39 @@ def _demo(args: argparse.Namespace) -> int:
             seed_demo_workspaces,
         )
 
-        workspace_ids = seed_demo_workspaces(settings, world)
+        try:
+            workspace_ids = seed_demo_workspaces(settings, world)
+        except Exception as error:
+            return _stage_failed(
+                "seeding",
+                error,
+                look_at="the traceback above; the app database (METRICX_APP_DATABASE_URL) must "
+                "be reachable and the credentials key (METRICX_SECRET_KEY or data/) readable",
+            )
         demo_range = recent_range(args.hours)
-        print(
-            f"metricx: running the pipeline for {len(workspace_ids)} merchants over "
+        _say(
+            f"running the pipeline for {len(workspace_ids)} merchants over "
             f"{demo_range.windows} windows ({demo_range.start:%Y-%m-%d %H:%M} → "
-            f"{demo_range.end:%Y-%m-%d %H:%M} UTC) on {settings.warehouse_url}",
-            flush=True,
+            f"{demo_range.end:%Y-%m-%d %H:%M} UTC) on {settings.warehouse_url}"
         )
         # The shops' storefront traffic of the range reaches the pixel intake before the
         # pipeline lands it, as it would have in real time.
-        events = replay_pixel_traffic(settings, world, demo_range)
-        print(f"metricx: {events} storefront pixel events received.", flush=True)
+        try:
+            events = replay_pixel_traffic(settings, world, demo_range, progress=_say)
+        except Exception as error:
+            return _stage_failed(
+                "pixel replay",
+                error,
+                look_at="the traceback above: the pixel intake (api/pixel) refused a batch "
+                "or the simulated shop failed",
+            )
+        _say(f"{events} storefront pixel events received.")
         with DagsterInstance.get() as instance:
-            if not run_pipeline(build_definitions(settings), instance, demo_range).success:
-                print("metricx: the pipeline run failed; see the log above.", file=sys.stderr)
-                return 1
-        print("metricx: pipeline complete.", flush=True)
+            failure = run_pipeline(build_definitions(settings), instance, demo_range).failure()
+        if failure is not None:
+            print(failure, file=sys.stderr)
+            return 1
+        _say("pipeline complete.")
         if args.once:
             return 0
 
@@ -168,6 +218,19 @@ def _demo(args: argparse.Namespace) -> int:
             dagster_ui.terminate()
             dagster_ui.wait(timeout=30)
     return 0
+
+
+def _say(message: str) -> None:
+    print(f"metricx: {message}", flush=True)
+
+
+def _stage_failed(stage: str, error: Exception, *, look_at: str) -> int:
+    from stack.demo import first_line, stage_failure_message
+
+    logger.error("the demo's %s failed", stage, exc_info=error)
+    cause = f"{type(error).__name__}: {first_line(str(error))}"
+    print(stage_failure_message(stage, cause=cause, look_at=look_at), file=sys.stderr)
+    return 1
 
 
 def _prepare_dagster_home(dagster_home: Path, warehouse_url: str) -> None:

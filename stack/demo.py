@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +12,7 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
+from dagster_shared.error import SerializableErrorInfo
 from sqlalchemy import select
 
 from metricx.settings import Settings
@@ -23,7 +25,7 @@ from simulator.world import World
 from warehouse.appdb.credentials import CredentialCipher, load_cipher
 from warehouse.appdb.migrate import upgrade
 from warehouse.appdb.models import Connection, Provider, Role
-from warehouse.appdb.session import make_engine, make_session_factory
+from warehouse.appdb.session import open_session
 from warehouse.appdb.upserts import (
     ensure_membership,
     ensure_pixel_key,
@@ -67,56 +69,48 @@ def seed_demo_workspaces(
     """
     upgrade(settings.app_database_url)
     cipher = cipher or load_cipher(settings)
-    engine = make_engine(settings.app_database_url)
-    try:
-        with make_session_factory(engine)() as session, session.begin():
-            workspace_ids = {}
-            for merchant in world.merchants:
-                workspace = upsert_workspace(
-                    session,
-                    slug=merchant.slug,
-                    name=merchant.name,
-                    currency=merchant.currency,
-                    timezone=merchant.timezone,
-                )
-                user = upsert_user(
-                    session, clerk_user_id=merchant.clerk_user_id, email=merchant.email
-                )
-                ensure_membership(
-                    session, user_id=user.id, workspace_id=workspace.id, role=Role.OWNER
-                )
-                upsert_connection(
-                    session,
-                    workspace_id=workspace.id,
-                    provider=Provider.META_ADS,
-                    external_account_id=merchant.meta_account_id,
-                    display_name=f"{merchant.name} — Meta Ads",
-                    credentials={"access_token": merchant.meta_access_token},
-                    cipher=cipher,
-                )
-                upsert_connection(
-                    session,
-                    workspace_id=workspace.id,
-                    provider=Provider.GOOGLE_ADS,
-                    external_account_id=merchant.google_customer_id,
-                    display_name=f"{merchant.name} — Google Ads",
-                    credentials={"refresh_token": merchant.google_refresh_token},
-                    cipher=cipher,
-                )
-                shop = upsert_connection(
-                    session,
-                    workspace_id=workspace.id,
-                    provider=Provider.SHOPIFY,
-                    external_account_id=merchant.shop_domain,
-                    display_name=f"{merchant.name} — Shopify",
-                    credentials={"access_token": merchant.shopify_access_token},
-                    cipher=cipher,
-                )
-                ensure_pixel_key(session, shop)
-                workspace_ids[merchant.slug] = workspace.id
-            return workspace_ids
-    finally:
-        engine.dispose()
+    with open_session(settings.app_database_url) as session, session.begin():
+        workspace_ids = {}
+        for merchant in world.merchants:
+            workspace = upsert_workspace(
+                session,
+                slug=merchant.slug,
+                name=merchant.name,
+                currency=merchant.currency,
+                timezone=merchant.timezone,
+            )
+            user = upsert_user(session, clerk_user_id=merchant.clerk_user_id, email=merchant.email)
+            ensure_membership(session, user_id=user.id, workspace_id=workspace.id, role=Role.OWNER)
+            upsert_connection(
+                session,
+                workspace_id=workspace.id,
+                provider=Provider.META_ADS,
+                external_account_id=merchant.meta_account_id,
+                display_name=f"{merchant.name} — Meta Ads",
+                credentials={"access_token": merchant.meta_access_token},
+                cipher=cipher,
+            )
+            upsert_connection(
+                session,
+                workspace_id=workspace.id,
+                provider=Provider.GOOGLE_ADS,
+                external_account_id=merchant.google_customer_id,
+                display_name=f"{merchant.name} — Google Ads",
+                credentials={"refresh_token": merchant.google_refresh_token},
+                cipher=cipher,
+            )
+            shop = upsert_connection(
+                session,
+                workspace_id=workspace.id,
+                provider=Provider.SHOPIFY,
+                external_account_id=merchant.shop_domain,
+                display_name=f"{merchant.name} — Shopify",
+                credentials={"access_token": merchant.shopify_access_token},
+                cipher=cipher,
+            )
+            ensure_pixel_key(session, shop)
+            workspace_ids[merchant.slug] = workspace.id
+        return workspace_ids
 
 
 @dataclass(frozen=True)
@@ -130,11 +124,59 @@ class PipelineResult:
     def success(self) -> bool:
         return self.ingest.success and self.warehouse is not None and self.warehouse.success
 
+    def failure(self) -> str | None:
+        """Which run failed, at which steps, and where to look; None when both succeeded."""
+        if not self.ingest.success:
+            return run_failure_message("landing run", self.ingest)
+        if self.warehouse is not None and not self.warehouse.success:
+            return run_failure_message("dbt build run", self.warehouse)
+        return None
 
-def replay_pixel_traffic(settings: Settings, world: World, demo_range: DemoRange) -> int:
+
+def run_failure_message(stage: str, result: ExecuteInProcessResult) -> str:
+    failed_steps = {
+        event.step_key or "(no step)": _root_cause(event.step_failure_data.error)
+        for event in result.get_step_failure_events()
+    }
+    return stage_failure_message(
+        stage,
+        cause="; ".join(f"step {step} failed: {error}" for step, error in failed_steps.items())
+        or "the run failed before any step ran",
+        look_at=f"the log of {', '.join(failed_steps) or 'the run'} above, or run "
+        f"{result.run_id} of job {result.job_def.name} in the Dagster UI (`metricx demo` "
+        "serves it; the run is kept in DAGSTER_HOME)",
+    )
+
+
+def stage_failure_message(stage: str, *, cause: str, look_at: str) -> str:
+    """What a person watching the demo needs when it stops: the stage, why, where to look."""
+    return f"metricx: the demo's {stage} failed: {cause}\n  Look at: {look_at}"
+
+
+def _root_cause(error: SerializableErrorInfo | None) -> str:
+    """The first line of the error the step's code raised: Dagster wraps it in its own."""
+    if error is None:
+        return "no error recorded"
+    while error.cause is not None:
+        error = error.cause
+    return first_line(error.message) or error.cls_name or "no message"
+
+
+def first_line(text: str) -> str:
+    """An error's first line, for a one-line summary: the log above holds the rest."""
+    return next(iter(text.strip().splitlines()), "")
+
+
+def replay_pixel_traffic(
+    settings: Settings,
+    world: World,
+    demo_range: DemoRange,
+    progress: Callable[[str], None] | None = None,
+) -> int:
     """Post the shops' storefront events of the range to the pixel intake, each batch received
     when the pixel would have sent it, so the pipeline lands it in its window. Returns the
-    events stored.
+    events stored. `progress` hears of each shop's every quarter of the range replayed: a day
+    of traffic takes a while.
 
     The intake runs in-process (its real route, through ASGI) with its receipt clock set to the
     replayed moment: the live API would stamp the replay's wall-clock time instead.
@@ -144,35 +186,42 @@ def replay_pixel_traffic(settings: Settings, world: World, demo_range: DemoRange
     from api.main import create_app
     from api.pixel.dependencies import receipt_clock
 
-    engine = make_engine(settings.app_database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            keys = dict(
-                session.execute(
-                    select(Connection.external_account_id, Connection.pixel_key).where(
-                        Connection.provider == Provider.SHOPIFY,
-                        Connection.pixel_key.is_not(None),
-                    )
-                )
-                .tuples()
-                .all()
+    with open_session(settings.app_database_url) as session:
+        shops = session.execute(
+            select(Connection.external_account_id, Connection.pixel_key).where(
+                Connection.provider == Provider.SHOPIFY,
+                Connection.pixel_key.is_not(None),
             )
-    finally:
-        engine.dispose()
+        )
+        keys = {shop_domain: pixel_key for shop_domain, pixel_key in shops}
     sent_at = demo_range.start
     app = create_app(settings)
     app.dependency_overrides[receipt_clock] = lambda: lambda: sent_at
     stored = 0
     with TestClient(app, base_url="http://metricx-api") as client:
-        for merchant in world.merchants:
+        for number, merchant in enumerate(world.merchants, start=1):
             key = keys.get(merchant.shop_domain)
             if key is None:
                 continue
+            shop = f"pixel replay {number}/{len(world.merchants)} {merchant.shop_domain}"
+            shop_stored = 0
+            quarters_reported = 0
             for batch in pixel_batches(
                 world, merchant.shop_domain, demo_range.start, demo_range.end
             ):
                 sent_at = batch.sent_at
-                stored += post_batch(client, key, batch)["stored"]
+                # Starlette's TestClient is an httpx2.Client when httpx2 is installed (as here);
+                # post_batch, typed for httpx.Client, only calls .post, which both share.
+                shop_stored += post_batch(client, key, batch)["stored"]  # type: ignore[arg-type]
+                quarters = int(
+                    4 * (sent_at - demo_range.start) / (demo_range.end - demo_range.start)
+                )
+                if progress is not None and quarters > quarters_reported:
+                    quarters_reported = quarters
+                    progress(f"{shop}: {25 * quarters}% of the range, {shop_stored} events")
+            stored += shop_stored
+            if progress is not None:
+                progress(f"{shop}: done, {shop_stored} events")
     return stored
 
 

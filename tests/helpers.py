@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from cryptography.fernet import Fernet
@@ -13,6 +15,7 @@ from api.main import create_app
 from metricx.settings import Settings
 from stack.demo import DemoRange
 from stack.simulated import simulated_platform_settings
+from warehouse.connection import open_warehouse
 
 # The simulated "now": the shared run covers 12 hours before it, crossing local midnight in both
 # demo merchants' timezones (New York 00:00 = 05:00 UTC, Berlin 00:00 = 23:00 UTC).
@@ -20,6 +23,16 @@ NOW = datetime(2026, 11, 20, 8, 7, tzinfo=UTC)
 RUN_RANGE = DemoRange(
     datetime(2026, 11, 19, 20, 0, tzinfo=UTC), datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 )
+
+
+@dataclass
+class Clock:
+    """A world's clock that a test moves by setting `now`."""
+
+    now: datetime = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 def make_settings(
@@ -44,3 +57,14 @@ async def serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://api") as client,
     ):
         yield client
+
+
+def read_warehouse(
+    warehouse_url: str, sql: str, params: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Rows of one query, on a connection opened for it (DuckDB allows one writer at a time)."""
+    warehouse = open_warehouse(warehouse_url)
+    try:
+        return warehouse.fetch_all(sql, params)
+    finally:
+        warehouse.close()

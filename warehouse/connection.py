@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -209,14 +209,7 @@ class DuckDBWarehouse(Warehouse):
         self._lock = threading.RLock()
 
     def fetch_all(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
-        # A cursor per call: DuckDB connections are not safe to share across threads.
-        cursor = self._connection.cursor()
-        try:
-            cursor.execute(to_duckdb_sql(sql), dict(params or {}))
-            names = [column[0] for column in cursor.description or []]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        finally:
-            cursor.close()
+        return fetch_all_on_cursor(self._connection.cursor(), sql, params)
 
     def execute(self, sql: str, params: Params = None) -> None:
         with self._lock:
@@ -273,8 +266,7 @@ class PostgresWarehouse(Warehouse):
     def fetch_all(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
         with self._lock, self._connection.cursor() as cursor:
             cursor.execute(to_psycopg_sql(sql), params)
-            names = [column.name for column in cursor.description or []]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            return rows_as_dicts(cursor.description, cursor.fetchall())
 
     def execute(self, sql: str, params: Params = None) -> None:
         with self._lock:
@@ -325,6 +317,28 @@ def _contiguous_runs(starts: Sequence[datetime]) -> list[tuple[datetime, datetim
         else:
             runs.append((start, start))
     return runs
+
+
+def fetch_all_on_cursor(
+    cursor: duckdb.DuckDBPyConnection, sql: str, params: Params = None
+) -> list[dict[str, Any]]:
+    """Run a query on a fresh DuckDB cursor, then close it.
+
+    A cursor per query: DuckDB connections are not safe to share across threads.
+    """
+    try:
+        cursor.execute(to_duckdb_sql(sql), dict(params or {}))
+        return rows_as_dicts(cursor.description, cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def rows_as_dicts(
+    description: Sequence[Sequence[Any]] | None, rows: Iterable[Sequence[Any]]
+) -> list[dict[str, Any]]:
+    """Rows as `{column: value}`; a DB-API description's first item is the column name."""
+    names = [column[0] for column in description or []]
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def to_duckdb_sql(sql: str) -> str:

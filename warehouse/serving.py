@@ -19,8 +19,8 @@ from warehouse.connection import (
     DuckDBWarehouse,
     Params,
     WarehouseReader,
+    fetch_all_on_cursor,
     open_warehouse,
-    to_duckdb_sql,
 )
 from warehouse.url import WarehouseUrl, parse_warehouse_url
 
@@ -106,13 +106,7 @@ class DuckDBServingReader:
             return self._connection.cursor()
 
     def fetch_all(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
-        cursor = self._cursor()
-        try:
-            cursor.execute(to_duckdb_sql(sql), dict(params or {}))
-            names = [column[0] for column in cursor.description or []]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        finally:
-            cursor.close()
+        return fetch_all_on_cursor(self._cursor(), sql, params)
 
     def close(self) -> None:
         with self._lock:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -15,9 +15,26 @@ class PathScopedCORS:
     browser sends a preflight; the merchant-facing API stays closed to cross-origin calls.
     """
 
-    def __init__(self, app: ASGIApp, *, prefix: str, **cors_options: Any) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        prefix: str,
+        allow_origins: Sequence[str],
+        allow_methods: Sequence[str],
+        allow_headers: Sequence[str],
+        max_age: int,
+    ) -> None:
+        # The CORS options are spelled out, not **kwargs: Starlette's add_middleware types the
+        # options from this signature, and mypy cannot check them against **kwargs: Any.
         self._app = app
-        self._cors = CORSMiddleware(app, **cors_options)
+        self._cors = CORSMiddleware(
+            app,
+            allow_origins=allow_origins,
+            allow_methods=allow_methods,
+            allow_headers=allow_headers,
+            max_age=max_age,
+        )
         self._prefix = prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -17,7 +18,7 @@ def problem(
     status: int,
     detail: str | None = None,
     *,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     **extensions: Any,
 ) -> JSONResponse:
     # "about:blank" means the problem is just the HTTP status, so its phrase is the title.
@@ -47,5 +48,7 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(StarletteHTTPException, _http_exception)
-    app.add_exception_handler(RequestValidationError, _validation_error)
+    # Starlette types every handler as taking any Exception, though it only calls one with the
+    # class it is registered for; the handlers' narrower parameter is right.
+    app.add_exception_handler(StarletteHTTPException, _http_exception)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]

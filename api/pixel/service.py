@@ -7,13 +7,16 @@ each window's receipts there.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -21,7 +24,10 @@ from api.pixel.schemas import PixelEventIn, RejectedEvent
 from warehouse.appdb.models import Connection, ConnectionStatus, PixelEvent, Provider, new_id
 
 _EVENT = TypeAdapter(PixelEventIn)
-_INSERTS = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+_INSERTS: dict[str, Callable[[type[PixelEvent]], PostgresqlInsert | SqliteInsert]] = {
+    "sqlite": sqlite_insert,
+    "postgresql": postgresql_insert,
+}
 
 
 @dataclass

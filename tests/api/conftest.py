@@ -18,7 +18,7 @@ from simulator.world import World
 from tests.helpers import serve
 from warehouse.appdb.migrate import upgrade
 from warehouse.appdb.models import Role, Workspace
-from warehouse.appdb.session import make_engine, make_session_factory
+from warehouse.appdb.session import open_session
 from warehouse.appdb.upserts import ensure_membership, upsert_user, upsert_workspace
 from warehouse.connection import DuckDBWarehouse, open_warehouse
 from warehouse.serving import publish_serving_copy
@@ -54,37 +54,26 @@ def simulator(world: World) -> Iterator[SimulatorServer]:
 def app_db_url(tmp_path_factory: pytest.TempPathFactory, merchants: list[Merchant]) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'app.db'}"
     upgrade(url)
-    engine = make_engine(url)
-    try:
-        with make_session_factory(engine)() as session:
-            for merchant in merchants[:2]:
-                user = upsert_user(
-                    session, clerk_user_id=merchant.clerk_user_id, email=merchant.email
-                )
-                workspace = upsert_workspace(
-                    session,
-                    slug=merchant.slug,
-                    name=merchant.name,
-                    currency=merchant.currency,
-                    timezone=merchant.timezone,
-                )
-                ensure_membership(
-                    session, user_id=user.id, workspace_id=workspace.id, role=Role.OWNER
-                )
-            session.commit()
-    finally:
-        engine.dispose()
+    with open_session(url) as session:
+        for merchant in merchants[:2]:
+            user = upsert_user(session, clerk_user_id=merchant.clerk_user_id, email=merchant.email)
+            workspace = upsert_workspace(
+                session,
+                slug=merchant.slug,
+                name=merchant.name,
+                currency=merchant.currency,
+                timezone=merchant.timezone,
+            )
+            ensure_membership(session, user_id=user.id, workspace_id=workspace.id, role=Role.OWNER)
+        session.commit()
     return url
 
 
 @pytest.fixture(scope="session")
 def workspace_ids(app_db_url: str) -> dict[str, str]:
-    engine = make_engine(app_db_url)
-    try:
-        with make_session_factory(engine)() as session:
-            return dict(session.execute(select(Workspace.slug, Workspace.id)).tuples().all())
-    finally:
-        engine.dispose()
+    with open_session(app_db_url) as session:
+        workspaces = session.execute(select(Workspace.slug, Workspace.id))
+        return {slug: workspace_id for slug, workspace_id in workspaces}
 
 
 def mart_rows(workspace_ids: dict[str, str]) -> list[tuple[str, str, str, date, Decimal]]:

@@ -4,7 +4,6 @@ stored in the app database's inbox for the pipeline to land."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -23,34 +22,30 @@ from simulator.shopify.pixel_replay import (
 from simulator.world import World
 from warehouse.appdb.credentials import CredentialCipher
 from warehouse.appdb.models import Connection, PixelEvent, Provider, Workspace
-from warehouse.appdb.session import make_engine, make_session_factory
+from warehouse.appdb.session import make_engine, open_session
 from warehouse.appdb.upserts import ensure_pixel_key, upsert_connection
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 @pytest.fixture(scope="module")
-def shop(app_db_url: str, merchants: list[Merchant]) -> Iterator[tuple[Connection, str]]:
+def shop(app_db_url: str, merchants: list[Merchant]) -> tuple[Connection, str]:
     """demo-1's Shopify connection and its pixel key."""
     merchant = merchants[0]
-    engine = make_engine(app_db_url)
-    try:
-        with make_session_factory(engine)() as session, session.begin():
-            workspace = session.scalar(select(Workspace).where(Workspace.slug == merchant.slug))
-            assert workspace is not None
-            connection = upsert_connection(
-                session,
-                workspace_id=workspace.id,
-                provider=Provider.SHOPIFY,
-                external_account_id=merchant.shop_domain,
-                display_name=merchant.name,
-                credentials={"access_token": merchant.shopify_access_token},
-                cipher=CredentialCipher(Fernet.generate_key()),
-            )
-            key = ensure_pixel_key(session, connection)
-        yield connection, key
-    finally:
-        engine.dispose()
+    with open_session(app_db_url) as session, session.begin():
+        workspace = session.scalar(select(Workspace).where(Workspace.slug == merchant.slug))
+        assert workspace is not None
+        connection = upsert_connection(
+            session,
+            workspace_id=workspace.id,
+            provider=Provider.SHOPIFY,
+            external_account_id=merchant.shop_domain,
+            display_name=merchant.name,
+            credentials={"access_token": merchant.shopify_access_token},
+            cipher=CredentialCipher(Fernet.generate_key()),
+        )
+        key = ensure_pixel_key(session, connection)
+    return connection, key
 
 
 @pytest.fixture(scope="module")
@@ -69,24 +64,14 @@ def batch(world: World, merchants: list[Merchant]) -> PixelBatch:
 
 
 def _stored(app_db_url: str, connection_id: str) -> dict[str, PixelEvent]:
-    engine = make_engine(app_db_url)
-    try:
-        with make_session_factory(engine)() as session:
-            rows = session.scalars(
-                select(PixelEvent).where(PixelEvent.connection_id == connection_id)
-            )
-            return {row.event_id: row for row in rows}
-    finally:
-        engine.dispose()
+    with open_session(app_db_url) as session:
+        rows = session.scalars(select(PixelEvent).where(PixelEvent.connection_id == connection_id))
+        return {row.event_id: row for row in rows}
 
 
 def _clear(app_db_url: str, connection_id: str) -> None:
-    engine = make_engine(app_db_url)
-    try:
-        with make_session_factory(engine)() as session, session.begin():
-            session.query(PixelEvent).filter(PixelEvent.connection_id == connection_id).delete()
-    finally:
-        engine.dispose()
+    with open_session(app_db_url) as session, session.begin():
+        session.query(PixelEvent).filter(PixelEvent.connection_id == connection_id).delete()
 
 
 async def _post(client: httpx.AsyncClient, key: str, body: object) -> httpx.Response:

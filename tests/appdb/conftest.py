@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from warehouse.appdb.credentials import CredentialCipher
 from warehouse.appdb.migrate import upgrade
-from warehouse.appdb.session import make_engine, make_session_factory
+from warehouse.appdb.session import open_session
 
 
 @pytest.fixture
@@ -32,12 +32,8 @@ def app_db_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def session(app_db_url: str) -> Iterator[Session]:
     upgrade(app_db_url)
-    engine = make_engine(app_db_url)
-    try:
-        with make_session_factory(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
+    with open_session(app_db_url) as session:
+        yield session
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,11 @@ dbt costs seconds per invocation whatever the model count, so the runs are sessi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from dagster import DagsterInstance, Definitions
@@ -18,7 +19,7 @@ from orchestration.definitions import build_definitions
 from simulator.server import SimulatorServer
 from simulator.world import World
 from stack.demo import DemoRange, replay_pixel_traffic, run_pipeline, seed_demo_workspaces
-from tests.helpers import RUN_RANGE, make_settings
+from tests.helpers import RUN_RANGE, Clock, make_settings, read_warehouse
 
 RUN_RANGE_MIDPOINT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
@@ -34,6 +35,9 @@ class PipelineRun:
     simulator_url: str
     succeeded: bool
 
+    def read(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        return read_warehouse(self.settings.warehouse_url, sql, params)
+
 
 @pytest.fixture(scope="session")
 def warehouse_url_for(
@@ -45,6 +49,34 @@ def warehouse_url_for(
         return request.getfixturevalue("create_postgres_database")("warehouse")
 
     return url
+
+
+# The landing tests: each module moves its own world's clock (its `world` fixture runs on
+# `clock`) and serves that world on its own simulator.
+@pytest.fixture(scope="module")
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(scope="module")
+def server(world: World) -> Iterator[SimulatorServer]:
+    with SimulatorServer(world) as running:
+        yield running
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def landing_settings(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    server: SimulatorServer,
+    warehouse_url_for: Callable[[str], str],
+) -> Settings:
+    """Settings on an empty warehouse of each backend, the platforms at the module's simulator."""
+    return make_settings(
+        warehouse_url=warehouse_url_for(request.param),
+        app_database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        simulator_url=server.base_url,
+    )
 
 
 @pytest.fixture(scope="session", params=["duckdb", "postgres"])

@@ -20,7 +20,7 @@ import pytest
 from psycopg import sql as pg_sql
 
 from orchestration.defs.dbt.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
-from tests.helpers import RUN_RANGE
+from tests.helpers import RUN_RANGE, read_warehouse
 from tests.pipeline.conftest import PipelineRun
 from warehouse.connection import open_warehouse
 from warehouse.url import parse_warehouse_url
@@ -39,14 +39,6 @@ ADS_RAW_TABLES = (
     "raw.google_ads_ad_group_hourly",
     "raw.meta_ads_entities",
 )
-
-
-def _read(run: PipelineRun, sql: str, params: dict | None = None) -> list[dict]:
-    warehouse = open_warehouse(run.settings.warehouse_url)
-    try:
-        return warehouse.fetch_all(sql, params)
-    finally:
-        warehouse.close()
 
 
 def _seeded_rate(day: date, from_currency: str, to_currency: str) -> Decimal:
@@ -68,8 +60,7 @@ def _seeded_rate(day: date, from_currency: str, to_currency: str) -> Decimal:
 
 def test_fx_rates_carry_the_last_publication_over_weekends(pipeline_run: PipelineRun) -> None:
     saturday = date(2026, 11, 21)
-    rows = _read(
-        pipeline_run,
+    rows = pipeline_run.read(
         "SELECT rate_date, from_currency, to_currency, rate FROM intermediate.int_fx_rates_daily"
         " WHERE rate_date IN (:friday, :saturday)",
         {"friday": saturday - timedelta(days=1), "saturday": saturday},
@@ -81,8 +72,7 @@ def test_fx_rates_carry_the_last_publication_over_weekends(pipeline_run: Pipelin
 
 
 def test_workspace_currency_amounts_use_the_seeded_rate(pipeline_run: PipelineRun) -> None:
-    rows = _read(
-        pipeline_run,
+    rows = pipeline_run.read(
         "SELECT date_day, currency, workspace_currency, spend, spend_workspace_currency,"
         " conversion_value, conversion_value_workspace_currency"
         " FROM marts.fct_ad_reporting_hourly",
@@ -105,11 +95,11 @@ def test_daily_reporting_is_the_sum_of_hourly(pipeline_run: PipelineRun) -> None
         " sum(spend_workspace_currency) AS spend_workspace_currency"
     )
     keys = "workspace_id, platform, connection_id, date_day, campaign_id, ad_group_id, ad_id"
-    hourly = _read(
-        pipeline_run, f"SELECT {keys}, {sums} FROM marts.fct_ad_reporting_hourly GROUP BY {keys}"
+    hourly = pipeline_run.read(
+        f"SELECT {keys}, {sums} FROM marts.fct_ad_reporting_hourly GROUP BY {keys}"
     )
-    daily = _read(
-        pipeline_run, f"SELECT {keys}, {sums} FROM marts.fct_ad_reporting_daily GROUP BY {keys}"
+    daily = pipeline_run.read(
+        f"SELECT {keys}, {sums} FROM marts.fct_ad_reporting_daily GROUP BY {keys}"
     )
     assert hourly
 
@@ -174,8 +164,8 @@ def test_compaction_keeps_every_days_totals(pipeline_run: PipelineRun, tmp_path:
         " sum(spend_delta_workspace_currency) AS spend_workspace_currency"
         " FROM {relation} GROUP BY connection_id, ad_entity_id, report_date, grain"
     )
-    before = _read(pipeline_run, day_totals.format(relation="marts.fct_metric_snapshots"))
-    after = _read(pipeline_run, day_totals.format(relation=f"({sql}) AS compacted"))
+    before = pipeline_run.read(day_totals.format(relation="marts.fct_metric_snapshots"))
+    after = pipeline_run.read(day_totals.format(relation=f"({sql}) AS compacted"))
 
     def totals(rows: list[dict]) -> dict[tuple, tuple]:
         summed: dict[tuple, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 6)
@@ -240,14 +230,6 @@ def _execute(warehouse_url: str, *statements: str) -> None:
         warehouse.close()
 
 
-def _fetch(warehouse_url: str, sql: str, params: dict | None = None) -> list[dict]:
-    warehouse = open_warehouse(warehouse_url)
-    try:
-        return warehouse.fetch_all(sql, params)
-    finally:
-        warehouse.close()
-
-
 def test_incremental_builds_equal_a_full_refresh(warehouse_copy: str, tmp_path: Path) -> None:
     """The ads models built from the run's first ten hours, then incrementally after the last
     two hours land (today's captures, and on the hour Meta's restatement of the days before)
@@ -278,7 +260,7 @@ def test_incremental_builds_equal_a_full_refresh(warehouse_copy: str, tmp_path: 
         )
 
     def count(sql: str, params: dict | None = None) -> int:
-        return _fetch(warehouse_copy, f"SELECT count(*) AS n FROM {sql}", params)[0]["n"]
+        return read_warehouse(warehouse_copy, f"SELECT count(*) AS n FROM {sql}", params)[0]["n"]
 
     _execute(
         warehouse_copy,
@@ -294,7 +276,7 @@ def test_incremental_builds_equal_a_full_refresh(warehouse_copy: str, tmp_path: 
         ),
     )
     build(first_as_of, "--full-refresh")
-    first_landed_at = _fetch(
+    first_landed_at = read_warehouse(
         warehouse_copy, "SELECT max(landed_at) AS landed_at FROM marts.fct_ad_reporting_hourly"
     )[0]["landed_at"]
     first_hours = count("marts.fct_ad_reporting_hourly")
@@ -306,7 +288,7 @@ def test_incremental_builds_equal_a_full_refresh(warehouse_copy: str, tmp_path: 
         schema, name = table.split(".")
         columns = [
             row["column_name"]
-            for row in _fetch(
+            for row in read_warehouse(
                 warehouse_copy,
                 "SELECT column_name FROM information_schema.columns"
                 " WHERE table_schema = :schema AND table_name = :name ORDER BY ordinal_position",
@@ -343,7 +325,7 @@ def test_incremental_builds_equal_a_full_refresh(warehouse_copy: str, tmp_path: 
     for model in ADS_MODELS:
         incremental = f"incremental_build.{model.split('.')[1]}"
         for left, right in ((incremental, model), (model, incremental)):
-            differing = _fetch(
+            differing = read_warehouse(
                 warehouse_copy, f"SELECT * FROM {left} EXCEPT ALL SELECT * FROM {right}"
             )
             assert differing == [], f"{model}: rows of {left} missing from {right}"

@@ -10,7 +10,6 @@ from simulator.shopify.records import Channel
 from simulator.shopify.world import ShopWorld
 from tests.helpers import RUN_RANGE
 from tests.pipeline.conftest import PipelineRun
-from warehouse.connection import open_warehouse
 
 CREDIT_TOLERANCE = 1e-9
 # The pixel sessions' channels under the world's names for them.
@@ -24,14 +23,6 @@ CHANNEL_NAMES = {
 }
 
 
-def _read(run: PipelineRun, sql: str, params: dict | None = None) -> list[dict]:
-    warehouse = open_warehouse(run.settings.warehouse_url)
-    try:
-        return warehouse.fetch_all(sql, params)
-    finally:
-        warehouse.close()
-
-
 def test_sessions_carry_the_channel_visitors_arrived_through(pipeline_run: PipelineRun) -> None:
     # Visits that began before the replayed range show up from a later page: left out.
     shops = ShopWorld.of(pipeline_run.world)
@@ -40,8 +31,7 @@ def test_sessions_carry_the_channel_visitors_arrived_through(pipeline_run: Pipel
             CHANNEL_NAMES[session.channel]
             for session in shops.sessions(merchant.shop_domain, RUN_RANGE.start, RUN_RANGE.end)
         )
-        rows = _read(
-            pipeline_run,
+        rows = pipeline_run.read(
             "SELECT channel, count(*) AS sessions FROM intermediate.int_sessions"
             " WHERE workspace_id = :workspace_id AND landing_event_name = 'page_viewed'"
             " GROUP BY channel",
@@ -51,8 +41,7 @@ def test_sessions_carry_the_channel_visitors_arrived_through(pipeline_run: Pipel
 
 
 def test_credits_sum_to_one_per_order_and_model(pipeline_run: PipelineRun) -> None:
-    rows = _read(
-        pipeline_run,
+    rows = pipeline_run.read(
         "SELECT order_id, attribution_model, sum(credit) AS credits, count(*) AS touchpoints"
         " FROM marts.fct_attribution_credits GROUP BY order_id, attribution_model",
     )
@@ -62,11 +51,10 @@ def test_credits_sum_to_one_per_order_and_model(pipeline_run: PipelineRun) -> No
 
 
 def test_every_revenue_order_is_credited_under_every_model(pipeline_run: PipelineRun) -> None:
-    orders = _read(
-        pipeline_run, "SELECT count(*) AS orders FROM marts.fct_orders WHERE counts_as_revenue"
+    orders = pipeline_run.read(
+        "SELECT count(*) AS orders FROM marts.fct_orders WHERE counts_as_revenue"
     )[0]["orders"]
-    rows = _read(
-        pipeline_run,
+    rows = pipeline_run.read(
         "SELECT attribution_model, count(DISTINCT order_id) AS orders"
         " FROM marts.fct_attribution_credits GROUP BY attribution_model",
     )
@@ -76,14 +64,12 @@ def test_every_revenue_order_is_credited_under_every_model(pipeline_run: Pipelin
 
 
 def test_attributed_and_unattributed_revenue_add_up_to_the_day(pipeline_run: PipelineRun) -> None:
-    days = _read(
-        pipeline_run,
+    days = pipeline_run.read(
         "SELECT workspace_id, order_date, sum(net_revenue_workspace_currency) AS revenue"
         " FROM marts.fct_orders WHERE counts_as_revenue GROUP BY workspace_id, order_date",
     )
     net_revenue = {(row["workspace_id"], row["order_date"]): row["revenue"] for row in days}
-    rows = _read(
-        pipeline_run,
+    rows = pipeline_run.read(
         "SELECT workspace_id, date_day, attribution_model,"
         " sum(attributed_revenue_workspace_currency) AS revenue"
         " FROM marts.fct_attributed_performance_daily"
@@ -102,8 +88,7 @@ def test_attributed_and_unattributed_revenue_add_up_to_the_day(pipeline_run: Pip
 
 
 def test_models_split_the_same_attributed_revenue(pipeline_run: PipelineRun) -> None:
-    rows = _read(
-        pipeline_run,
+    rows = pipeline_run.read(
         "SELECT workspace_id, attribution_model,"
         " sum(attributed_revenue_workspace_currency) AS revenue"
         " FROM marts.fct_attributed_performance_daily WHERE is_attributed"
@@ -119,8 +104,7 @@ def test_models_split_the_same_attributed_revenue(pipeline_run: PipelineRun) -> 
 
 
 def test_meta_last_click_revenue_stays_below_what_meta_claims(pipeline_run: PipelineRun) -> None:
-    rows = _read(
-        pipeline_run,
+    rows = pipeline_run.read(
         "SELECT workspace_id, sum(attributed_revenue_workspace_currency) AS attributed,"
         " sum(platform_conversion_value_workspace_currency) AS claimed"
         " FROM marts.fct_attributed_performance_daily"

@@ -3,11 +3,10 @@ DuckDB and PostgreSQL, checked against the world to the micro."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
@@ -23,15 +22,13 @@ from orchestration.lib.windows import WINDOW
 from orchestration.partitions import window_key
 from simulator.google_ads.world import GoogleAdsWorld, RowCorruption
 from simulator.merchants import Merchant
-from simulator.server import SimulatorServer
 from simulator.world import World
 from stack.demo import seed_demo_workspaces
-from tests.helpers import NOW, make_settings
+from tests.helpers import NOW, Clock, read_warehouse
 from warehouse.appdb.credentials import load_cipher
 from warehouse.appdb.models import Provider
-from warehouse.appdb.session import make_engine, make_session_factory
+from warehouse.appdb.session import open_session
 from warehouse.appdb.upserts import upsert_connection
-from warehouse.connection import open_warehouse
 
 # 03:00 in New York (demo-1), 09:00 in Berlin (demo-2); the world is at 08:07 UTC.
 WINDOW_START = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -40,24 +37,12 @@ RAW = "raw.google_ads_ad_group_hourly"
 
 
 @dataclass
-class Clock:
-    now: datetime = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
 class Landing:
     settings: Settings
     workspace_ids: dict[str, str]  # by merchant slug
 
     def read(self, sql: str, params: dict | None = None) -> list[dict]:
-        warehouse = open_warehouse(self.settings.warehouse_url)
-        try:
-            return warehouse.fetch_all(sql, params)
-        finally:
-            warehouse.close()
+        return read_warehouse(self.settings.warehouse_url, sql, params)
 
     def materialize(
         self, window_start: datetime, last_window_start: datetime | None = None
@@ -79,11 +64,6 @@ class Landing:
 
 
 @pytest.fixture(scope="module")
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture(scope="module")
 def world(clock: Clock) -> World:
     return World(seed=7, merchants=2, clock=clock)
 
@@ -93,12 +73,6 @@ def google(world: World) -> GoogleAdsWorld:
     return GoogleAdsWorld.of(world)
 
 
-@pytest.fixture(scope="module")
-def server(world: World) -> Iterator[SimulatorServer]:
-    with SimulatorServer(world) as running:
-        yield running
-
-
 @pytest.fixture(autouse=True)
 def reset_world(clock: Clock, google: GoogleAdsWorld) -> Iterator[None]:
     yield
@@ -106,21 +80,9 @@ def reset_world(clock: Clock, google: GoogleAdsWorld) -> Iterator[None]:
     google.faults.clear()
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
-def landing(
-    request: pytest.FixtureRequest, tmp_path: Path, world: World, server: SimulatorServer
-) -> Landing:
-    if request.param == "duckdb":
-        warehouse_url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
-    else:
-        create: Callable[[str], str] = request.getfixturevalue("create_postgres_database")
-        warehouse_url = create("google_landing")
-    settings = make_settings(
-        warehouse_url=warehouse_url,
-        app_database_url=f"sqlite:///{tmp_path / 'app.db'}",
-        simulator_url=server.base_url,
-    )
-    return Landing(settings, seed_demo_workspaces(settings, world))
+@pytest.fixture
+def landing(landing_settings: Settings, world: World) -> Landing:
+    return Landing(landing_settings, seed_demo_workspaces(landing_settings, world))
 
 
 def truth_rows(
@@ -285,20 +247,16 @@ def test_malformed_rows_are_quarantined_with_the_last_window(
 def test_a_revoked_connection_asks_for_a_reconnect_without_failing_the_others(
     landing: Landing, world: World, google: GoogleAdsWorld
 ) -> None:
-    engine = make_engine(landing.settings.app_database_url)
-    try:
-        with make_session_factory(engine)() as session, session.begin():
-            revoked = upsert_connection(
-                session,
-                workspace_id=landing.workspace_ids[world.merchants[1].slug],
-                provider=Provider.GOOGLE_ADS,
-                external_account_id="9999999999",
-                display_name="A revoked Google Ads connection",
-                credentials={"refresh_token": "1//revoked"},
-                cipher=load_cipher(landing.settings),
-            ).id
-    finally:
-        engine.dispose()
+    with open_session(landing.settings.app_database_url) as session, session.begin():
+        revoked = upsert_connection(
+            session,
+            workspace_id=landing.workspace_ids[world.merchants[1].slug],
+            provider=Provider.GOOGLE_ADS,
+            external_account_id="9999999999",
+            display_name="A revoked Google Ads connection",
+            credentials={"refresh_token": "1//revoked"},
+            cipher=load_cipher(landing.settings),
+        ).id
     result = landing.materialize(WINDOW_START)
     # A retry cannot fix a revoked grant: the run succeeds and names the connection instead.
     assert result.success

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from orchestration.defs.dbt.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from tests.pipeline.conftest import PipelineRun
-from warehouse.connection import open_warehouse
 from warehouse.url import parse_warehouse_url
 
 INCREMENTAL_MODELS = (
@@ -36,13 +35,7 @@ DEPENDENT_VIEWS = ("int_touchpoints", "int_order_touchpoints")
 
 
 def _rows(run: PipelineRun, relation: str) -> Counter[tuple]:
-    warehouse = open_warehouse(run.settings.warehouse_url)
-    try:
-        return Counter(
-            tuple(row.values()) for row in warehouse.fetch_all(f"SELECT * FROM {relation}")
-        )
-    finally:
-        warehouse.close()
+    return Counter(tuple(row.values()) for row in run.read(f"SELECT * FROM {relation}"))
 
 
 def _full_refresh(run: PipelineRun, models: tuple[str, ...], workdir: Path) -> None:

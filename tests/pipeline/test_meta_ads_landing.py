@@ -24,8 +24,7 @@ from simulator.meta_ads.faults import MetaFault
 from simulator.server import SimulatorServer
 from simulator.world import World
 from stack.demo import seed_demo_workspaces
-from tests.helpers import make_settings
-from warehouse.connection import open_warehouse
+from tests.helpers import make_settings, read_warehouse
 
 # A window on the hour, so the run restates the two days before (the default cadence).
 WINDOW = Window(datetime(2026, 8, 10, 15, tzinfo=UTC), datetime(2026, 8, 10, 15, 15, tzinfo=UTC))
@@ -73,6 +72,18 @@ def capture(world: World, merchant: Merchant, window: Window) -> list[tuple]:
     )
 
 
+def landed_rows(settings: Settings, connection_id: str, window: Window) -> list[tuple]:
+    """What the connection's slice of `window` holds, in the shape of `capture`."""
+    rows = read_warehouse(
+        settings.warehouse_url,
+        "SELECT date_start, ad_id, hour_of_day, spend, purchases "
+        "FROM raw.meta_ads_insights_hourly "
+        "WHERE connection_id = :connection_id AND window_start = :window_start",
+        {"connection_id": connection_id, "window_start": window.start},
+    )
+    return sorted(tuple(row.values()) for row in rows)
+
+
 def closing_window(world: World, merchant: Merchant, days_back: int) -> Window:
     local_midnight = WINDOW.start.astimezone(merchant.tz).replace(
         hour=0, minute=0, second=0, microsecond=0
@@ -105,31 +116,15 @@ def test_an_expired_token_fails_its_connection_alone_and_a_rerun_fills_the_gap(
     expired, *healthy = world.merchants
 
     def landed(merchant: Merchant, window: Window) -> list[tuple]:
-        warehouse = open_warehouse(settings.warehouse_url)
-        try:
-            rows = warehouse.fetch_all(
-                "SELECT date_start, ad_id, hour_of_day, spend, purchases "
-                "FROM raw.meta_ads_insights_hourly "
-                "WHERE connection_id = :connection_id AND window_start = :window_start",
-                {
-                    "connection_id": connections[merchant.meta_account_id],
-                    "window_start": window.start,
-                },
-            )
-        finally:
-            warehouse.close()
-        return sorted(tuple(row.values()) for row in rows)
+        return landed_rows(settings, connections[merchant.meta_account_id], window)
 
     def counts() -> dict[str, int]:
-        warehouse = open_warehouse(settings.warehouse_url)
-        try:
-            return warehouse.fetch_all(
-                "SELECT (SELECT count(*) FROM raw.meta_ads_insights_hourly) AS insights,"
-                " (SELECT count(*) FROM raw.meta_ads_entities) AS entities,"
-                " (SELECT count(*) FROM raw.landing_log) AS slices"
-            )[0]
-        finally:
-            warehouse.close()
+        return read_warehouse(
+            settings.warehouse_url,
+            "SELECT (SELECT count(*) FROM raw.meta_ads_insights_hourly) AS insights,"
+            " (SELECT count(*) FROM raw.meta_ads_entities) AS entities,"
+            " (SELECT count(*) FROM raw.landing_log) AS slices",
+        )[0]
 
     world.faults.expire_meta_token(expired.meta_account_id)
     try:
@@ -224,20 +219,7 @@ def test_a_platform_failing_for_one_merchant_fails_the_run_but_not_the_others(
             )
 
     def window_rows(merchant: Merchant) -> list[tuple]:
-        warehouse = open_warehouse(settings.warehouse_url)
-        try:
-            rows = warehouse.fetch_all(
-                "SELECT date_start, ad_id, hour_of_day, spend, purchases "
-                "FROM raw.meta_ads_insights_hourly "
-                "WHERE connection_id = :connection_id AND window_start = :window_start",
-                {
-                    "connection_id": connections[merchant.meta_account_id],
-                    "window_start": WINDOW.start,
-                },
-            )
-            return sorted(tuple(row.values()) for row in rows)
-        finally:
-            warehouse.close()
+        return landed_rows(settings, connections[merchant.meta_account_id], WINDOW)
 
     world.faults.fail_meta(100, MetaFault.SERVER_ERROR, account_id=failing.meta_account_id)
     try:

@@ -13,19 +13,10 @@ from orchestration.partitions import window_key
 from simulator.shopify.world import ShopWorld
 from tests.helpers import RUN_RANGE
 from tests.pipeline.conftest import PipelineRun
-from warehouse.connection import open_warehouse
 
 RAW = "raw.shopify_pixel_events"
 # Sessions started this long before the range still send events (checkouts) inside it.
 SESSIONS_FROM = RUN_RANGE.start - timedelta(hours=1)
-
-
-def _read(run: PipelineRun, sql: str, params: dict | None = None) -> list[dict]:
-    warehouse = open_warehouse(run.settings.warehouse_url)
-    try:
-        return warehouse.fetch_all(sql, params)
-    finally:
-        warehouse.close()
 
 
 def test_every_event_of_the_range_lands_once_with_its_order(pipeline_run: PipelineRun) -> None:
@@ -41,8 +32,7 @@ def test_every_event_of_the_range_lands_once_with_its_order(pipeline_run: Pipeli
             )
             if RUN_RANGE.start <= event.occurred_at < RUN_RANGE.end
         }
-        rows = _read(
-            pipeline_run,
+        rows = pipeline_run.read(
             f"SELECT event_id, event_name, client_id, occurred_at, received_at, window_start, "
             f"window_end, order_id, order_total, utm_campaign, fbclid, gclid FROM {RAW} "
             "WHERE workspace_id = :workspace_id",
@@ -84,14 +74,13 @@ def test_every_event_of_the_range_lands_once_with_its_order(pipeline_run: Pipeli
 
 
 def test_rerunning_a_window_lands_the_same_slice(pipeline_run: PipelineRun) -> None:
-    busiest = _read(
-        pipeline_run,
+    busiest = pipeline_run.read(
         f"SELECT window_start, count(*) AS n FROM {RAW} GROUP BY window_start "
         "ORDER BY n DESC, window_start LIMIT 1",
     )[0]["window_start"]
     columns = "connection_id, event_id, event_name, occurred_at, received_at, order_total"
     query = f"SELECT {columns} FROM {RAW} WHERE window_start = :start ORDER BY event_id"
-    before = _read(pipeline_run, query, {"start": busiest})
+    before = pipeline_run.read(query, {"start": busiest})
     assert before
 
     with DagsterInstance.ephemeral() as instance:
@@ -103,9 +92,8 @@ def test_rerunning_a_window_lands_the_same_slice(pipeline_run: PipelineRun) -> N
         )
 
     assert result.success
-    assert _read(pipeline_run, query, {"start": busiest}) == before
-    logged = _read(
-        pipeline_run,
+    assert pipeline_run.read(query, {"start": busiest}) == before
+    logged = pipeline_run.read(
         "SELECT row_count FROM raw.landing_log WHERE source_table = :table "
         "AND window_start = :start",
         {"table": "shopify_pixel_events", "start": busiest},

@@ -16,21 +16,11 @@ from simulator.merchants import Merchant
 from simulator.shopify.records import ShopOrder
 from simulator.shopify.world import ShopWorld
 from tests.pipeline.conftest import PipelineRun
-from warehouse.connection import open_warehouse
-
-
-def _read(run: PipelineRun, sql: str, params: dict | None = None) -> list[dict]:
-    warehouse = open_warehouse(run.settings.warehouse_url)
-    try:
-        return warehouse.fetch_all(sql, params)
-    finally:
-        warehouse.close()
 
 
 def _landed_range(run: PipelineRun) -> tuple[datetime, datetime]:
     """The windows the run read Shopify orders for (its own and the journey lookback)."""
-    rows = _read(
-        run,
+    rows = run.read(
         "SELECT min(window_start) AS first, max(window_end) AS last FROM raw.landing_log"
         " WHERE source_table = 'shopify_orders'",
     )
@@ -43,8 +33,7 @@ def _landed_orders(run: PipelineRun, merchant: Merchant) -> list[ShopOrder]:
 
 
 def _kpis(run: PipelineRun, merchant: Merchant) -> dict[date, dict]:
-    rows = _read(
-        run,
+    rows = run.read(
         "SELECT * FROM marts.fct_shop_kpis_daily WHERE workspace_id = :workspace_id",
         {"workspace_id": run.workspace_ids[merchant.slug]},
     )
@@ -112,8 +101,7 @@ def test_new_and_returning_customers_match_the_shop(pipeline_run: PipelineRun) -
 
 def test_every_landed_order_once_with_the_shops_customer_index(pipeline_run: PipelineRun) -> None:
     for merchant in pipeline_run.world.merchants:
-        rows = _read(
-            pipeline_run,
+        rows = pipeline_run.read(
             "SELECT order_id, customer_order_index, is_new_customer, is_test, is_cancelled"
             " FROM marts.fct_orders WHERE workspace_id = :workspace_id",
             {"workspace_id": pipeline_run.workspace_ids[merchant.slug]},
@@ -142,8 +130,7 @@ def test_every_landed_order_once_with_the_shops_customer_index(pipeline_run: Pip
 
 def test_refunds_by_refund_day_are_the_landed_orders_refunds(pipeline_run: PipelineRun) -> None:
     for merchant in pipeline_run.world.merchants:
-        rows = _read(
-            pipeline_run,
+        rows = pipeline_run.read(
             "SELECT refund_id, order_id, refund_date, amount FROM marts.fct_refunds"
             " WHERE workspace_id = :workspace_id",
             {"workspace_id": pipeline_run.workspace_ids[merchant.slug]},

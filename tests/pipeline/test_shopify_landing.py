@@ -3,7 +3,7 @@ DuckDB and PostgreSQL, checked against the shop world to the cent."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -27,12 +27,11 @@ from simulator.shopify.api import ShopifyApi
 from simulator.shopify.records import ShopOrder
 from simulator.world import World
 from stack.demo import seed_demo_workspaces
-from tests.helpers import NOW, make_settings
+from tests.helpers import NOW, Clock, make_settings, read_warehouse
 from warehouse.appdb.credentials import load_cipher
 from warehouse.appdb.models import Provider
-from warehouse.appdb.session import make_engine, make_session_factory
+from warehouse.appdb.session import open_session
 from warehouse.appdb.upserts import upsert_connection
-from warehouse.connection import open_warehouse
 
 RAW = "raw.shopify_orders"
 # The world is at 08:07 UTC; six hours later some of the morning's orders were fulfilled.
@@ -49,24 +48,12 @@ COMPARED = (
 
 
 @dataclass
-class Clock:
-    now: datetime = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
 class Landing:
     settings: Settings
     workspace_ids: dict[str, str]  # by merchant slug
 
     def read(self, sql: str, params: dict | None = None) -> list[dict]:
-        warehouse = open_warehouse(self.settings.warehouse_url)
-        try:
-            return warehouse.fetch_all(sql, params)
-        finally:
-            warehouse.close()
+        return read_warehouse(self.settings.warehouse_url, sql, params)
 
     def materialize(self, start: datetime, end: datetime) -> ExecuteInProcessResult:
         """Land the windows of [start, end) in one run."""
@@ -92,11 +79,6 @@ class Landing:
 
 
 @pytest.fixture(scope="module")
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture(scope="module")
 def world(clock: Clock) -> World:
     return World(seed=7, merchants=2, clock=clock)
 
@@ -104,12 +86,6 @@ def world(clock: Clock) -> World:
 @pytest.fixture(scope="module")
 def api(world: World) -> ShopifyApi:
     return ShopifyApi.of(world)
-
-
-@pytest.fixture(scope="module")
-def server(world: World) -> Iterator[SimulatorServer]:
-    with SimulatorServer(world) as running:
-        yield running
 
 
 @pytest.fixture(autouse=True)
@@ -121,21 +97,9 @@ def reset_world(clock: Clock, api: ShopifyApi) -> Iterator[None]:
     api.reset()
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
-def landing(
-    request: pytest.FixtureRequest, tmp_path: Path, world: World, server: SimulatorServer
-) -> Landing:
-    if request.param == "duckdb":
-        warehouse_url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
-    else:
-        create: Callable[[str], str] = request.getfixturevalue("create_postgres_database")
-        warehouse_url = create("shopify_landing")
-    settings = make_settings(
-        warehouse_url=warehouse_url,
-        app_database_url=f"sqlite:///{tmp_path / 'app.db'}",
-        simulator_url=server.base_url,
-    )
-    return Landing(settings, seed_demo_workspaces(settings, world))
+@pytest.fixture
+def landing(landing_settings: Settings, world: World) -> Landing:
+    return Landing(landing_settings, seed_demo_workspaces(landing_settings, world))
 
 
 def truth_row(order: ShopOrder) -> tuple[object, ...]:
@@ -247,20 +211,16 @@ def test_a_broken_order_is_quarantined_and_a_broken_shop_does_not_stop_the_other
     expected = api.shops.orders_updated(merchant.shop_domain, BULK_UNTIL - WINDOW, PAGED_UNTIL)
     broken = expected[3]
     api.faults.corrupt_amount(broken.order_id)
-    engine = make_engine(settings.app_database_url)
-    try:
-        with make_session_factory(engine)() as session, session.begin():
-            upsert_connection(
-                session,
-                workspace_id=landing.workspace_ids[merchant.slug],
-                provider=Provider.SHOPIFY,
-                external_account_id="closed-store.myshopify.com",
-                display_name="A shop that no longer exists",
-                credentials={"access_token": "shpat_gone"},
-                cipher=load_cipher(settings),
-            )
-    finally:
-        engine.dispose()
+    with open_session(settings.app_database_url) as session, session.begin():
+        upsert_connection(
+            session,
+            workspace_id=landing.workspace_ids[merchant.slug],
+            provider=Provider.SHOPIFY,
+            external_account_id="closed-store.myshopify.com",
+            display_name="A shop that no longer exists",
+            credentials={"access_token": "shpat_gone"},
+            cipher=load_cipher(settings),
+        )
 
     result = landing.materialize(BULK_UNTIL, PAGED_UNTIL)
     assert not result.success

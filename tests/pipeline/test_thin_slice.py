@@ -12,18 +12,9 @@ from simulator.world import World
 from stack.demo import DemoRange, run_pipeline
 from tests.helpers import RUN_RANGE
 from tests.pipeline.conftest import PipelineRun
-from warehouse.connection import open_warehouse
 from warehouse.serving import open_serving_reader
 
 LAST_WINDOW_START = RUN_RANGE.end - (RUN_RANGE.end - RUN_RANGE.start) / RUN_RANGE.windows
-
-
-def _read(run: PipelineRun, sql: str, params: dict | None = None) -> list[dict]:
-    warehouse = open_warehouse(run.settings.warehouse_url)
-    try:
-        return warehouse.fetch_all(sql, params)
-    finally:
-        warehouse.close()
 
 
 def test_pipeline_run_succeeds(pipeline_run: PipelineRun) -> None:
@@ -31,8 +22,7 @@ def test_pipeline_run_succeeds(pipeline_run: PipelineRun) -> None:
 
 
 def test_snapshots_cover_every_window_for_every_merchant(pipeline_run: PipelineRun) -> None:
-    rows = _read(
-        pipeline_run,
+    rows = pipeline_run.read(
         "SELECT workspace_id, provider, count(DISTINCT window_start) AS windows,"
         " min(window_start) AS first, max(window_start) AS last"
         " FROM marts.fct_metric_snapshots GROUP BY workspace_id, provider",
@@ -74,8 +64,7 @@ def test_daily_spend_matches_the_platforms_to_the_cent(pipeline_run: PipelineRun
     the latest window that captured it: the whole day once it closed within the run (or was
     restated), up to the last window's hour for the day in progress."""
     world = pipeline_run.world
-    landed = _read(
-        pipeline_run,
+    landed = pipeline_run.read(
         "SELECT workspace_id, platform, date_day, sum(spend) AS spend "
         "FROM marts.fct_ad_reporting_daily GROUP BY workspace_id, platform, date_day",
     )
@@ -120,8 +109,8 @@ def test_rerunning_a_window_replaces_exactly_its_slice(pipeline_run: PipelineRun
         " (SELECT count(*) FROM marts.fct_ad_reporting_daily) AS daily_rows,"
         " (SELECT sum(spend) FROM marts.fct_ad_reporting_daily) AS spend"
     )
-    before = _read(pipeline_run, counts_sql)
+    before = pipeline_run.read(counts_sql)
     one_window = DemoRange(LAST_WINDOW_START, RUN_RANGE.end)
     for _ in range(2):
         assert run_pipeline(pipeline_run.definitions, pipeline_run.instance, one_window).success
-    assert _read(pipeline_run, counts_sql) == before
+    assert pipeline_run.read(counts_sql) == before

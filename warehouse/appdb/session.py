@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from sqlite3 import Connection as SQLiteConnection
 from typing import Any
@@ -25,6 +27,18 @@ def make_engine(url: str) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     # Objects stay readable after commit: API handlers serialize them once the unit of work ends.
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def open_session(url: str) -> Iterator[Session]:
+    """A session on an engine of its own, disposed of after: for a one-off piece of work (a
+    seeding, a test's setup). Long-lived processes keep one engine and its pool instead."""
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: SQLiteConnection, _record: Any) -> None:
