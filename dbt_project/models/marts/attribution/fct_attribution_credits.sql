@@ -90,54 +90,38 @@ changed_orders as (
 
 ),
 
-orders as (
-
-    select
-        workspace_id,
-        order_id,
-        customer_id,
-        order_date,
-        created_at,
-        workspace_currency,
-        net_revenue_workspace_currency,
-        last_landed_at
-    from {{ ref('fct_orders') }}
-    where counts_as_revenue
-        and order_id in (select order_id from changed_orders)
-
-),
-
-order_touchpoints as (
-
-    with {{ order_touchpoints('orders', ref('fct_orders')) }}
-
-),
-
-{% else %}
-
-orders as (
-
-    select
-        workspace_id,
-        order_id,
-        customer_id,
-        order_date,
-        created_at,
-        workspace_currency,
-        net_revenue_workspace_currency,
-        last_landed_at
-    from {{ ref('fct_orders') }}
-    where counts_as_revenue
-
-),
-
-order_touchpoints as (
-
-    select * from {{ ref('int_order_touchpoints') }}
-
-),
-
 {% endif %}
+
+orders as (
+
+    select
+        workspace_id,
+        order_id,
+        customer_id,
+        order_date,
+        created_at,
+        workspace_currency,
+        net_revenue_workspace_currency,
+        last_landed_at
+    from {{ ref('fct_orders') }}
+    where counts_as_revenue
+    {% if is_incremental() %}
+        and order_id in (select order_id from changed_orders)
+    {% endif %}
+
+),
+
+-- A full build reads the journeys from int_order_touchpoints; an incremental one computes them
+-- for its orders only, with the same macro that view is built from.
+order_touchpoints as (
+
+    {% if is_incremental() %}
+    with {{ order_touchpoints('orders', ref('fct_orders')) }}
+    {% else %}
+    select * from {{ ref('int_order_touchpoints') }}
+    {% endif %}
+
+),
 
 touches as (
 
