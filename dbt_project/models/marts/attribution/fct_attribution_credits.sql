@@ -10,9 +10,6 @@
     )
 }}
 
--- depends_on: {{ ref('int_order_touchpoints') }}
--- depends_on: {{ ref('int_touchpoints') }}
--- depends_on: {{ ref('stg_shopify_pixel__events') }}
 {#- Each revenue order's credit per touchpoint under every attribution model. Within an order
     and model the touchpoints before the last keep their computed share and the last one takes
     what is left, so credits sum to 1 and attributed revenue to the order's net revenue exactly
@@ -111,15 +108,11 @@ orders as (
 
 ),
 
--- A full build reads the journeys from int_order_touchpoints; an incremental one computes them
--- for its orders only, with the same macro that view is built from.
+-- The journeys of `orders` (the macro int_order_touchpoints is a view of): every revenue order
+-- in a full build, the orders credited again in an incremental one.
 order_touchpoints as (
 
-    {% if is_incremental() %}
     with {{ order_touchpoints('orders', ref('fct_orders')) }}
-    {% else %}
-    select * from {{ ref('int_order_touchpoints') }}
-    {% endif %}
 
 ),
 
