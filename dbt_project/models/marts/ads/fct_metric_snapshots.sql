@@ -15,14 +15,12 @@
 {%- set as_of = var('snapshot_compaction_as_of') -%}
 {%- set as_of_ts = "cast('" ~ as_of ~ "' as timestamptz)" if as_of
     else "least(current_timestamp, cast('" ~ var('window_end') ~ "' as timestamptz))" -%}
-{%- set hourly_cutoff -%}
-    (date_trunc('hour', ({{ as_of_ts }} - interval '{{ var("snapshot_hourly_after_days") }} days')
-        at time zone 'UTC') at time zone 'UTC')
-{%- endset -%}
-{%- set daily_cutoff -%}
-    (date_trunc('hour', ({{ as_of_ts }} - interval '{{ var("snapshot_daily_after_days") }} days')
-        at time zone 'UTC') at time zone 'UTC')
-{%- endset -%}
+{%- set hourly_cutoff = utc_hour_start(
+    dbt.dateadd('day', -(var('snapshot_hourly_after_days') | int), as_of_ts)
+) -%}
+{%- set daily_cutoff = utc_hour_start(
+    dbt.dateadd('day', -(var('snapshot_daily_after_days') | int), as_of_ts)
+) -%}
 
 -- One row per ad entity (Meta ad, Google ad group) × account-local day × capture: what the
 -- capture saw for the day so far, and what changed since the previous capture of that day.
@@ -171,8 +169,7 @@ bucketed as (
         with_deltas.*,
         case
             when grain = '15m' then window_start
-            when grain = '1h'
-                then date_trunc('hour', window_start at time zone 'UTC') at time zone 'UTC'
+            when grain = '1h' then {{ utc_hour_start('window_start') }}
         end as bucket_start
     from with_deltas
 

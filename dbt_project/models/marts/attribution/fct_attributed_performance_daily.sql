@@ -192,11 +192,7 @@ select
     {{ cast_money('all_rows.spend') }} as spend_workspace_currency,
     cast(all_rows.platform_conversions as numeric(38, 6)) as platform_conversions,
     {{ cast_money('all_rows.platform_conversion_value') }}
-        as platform_conversion_value_workspace_currency,
-    {{ cast_money(decimal_quotient('all_rows.attributed_revenue', 'all_rows.spend', 6)) }} as roas,
-    {{ cast_money(decimal_quotient(
-        'all_rows.spend', 'all_rows.attributed_orders', 6, operand_scale=15
-    )) }} as cpa
+        as platform_conversion_value_workspace_currency
 from all_rows
 inner join {{ ref('int_workspaces') }} as workspaces
     on all_rows.workspace_id = workspaces.workspace_id

@@ -10,9 +10,6 @@
     )
 }}
 
--- depends_on: {{ ref('int_order_touchpoints') }}
--- depends_on: {{ ref('int_touchpoints') }}
--- depends_on: {{ ref('stg_shopify_pixel__events') }}
 {#- Each revenue order's credit per touchpoint under every attribution model. Within an order
     and model the touchpoints before the last keep their computed share and the last one takes
     what is left, so credits sum to 1 and attributed revenue to the order's net revenue exactly
@@ -90,6 +87,8 @@ changed_orders as (
 
 ),
 
+{% endif %}
+
 orders as (
 
     select
@@ -103,41 +102,19 @@ orders as (
         last_landed_at
     from {{ ref('fct_orders') }}
     where counts_as_revenue
+    {% if is_incremental() %}
         and order_id in (select order_id from changed_orders)
+    {% endif %}
 
 ),
 
+-- The journeys of `orders` (the macro int_order_touchpoints is a view of): every revenue order
+-- in a full build, the orders credited again in an incremental one.
 order_touchpoints as (
 
     with {{ order_touchpoints('orders', ref('fct_orders')) }}
 
 ),
-
-{% else %}
-
-orders as (
-
-    select
-        workspace_id,
-        order_id,
-        customer_id,
-        order_date,
-        created_at,
-        workspace_currency,
-        net_revenue_workspace_currency,
-        last_landed_at
-    from {{ ref('fct_orders') }}
-    where counts_as_revenue
-
-),
-
-order_touchpoints as (
-
-    select * from {{ ref('int_order_touchpoints') }}
-
-),
-
-{% endif %}
 
 touches as (
 

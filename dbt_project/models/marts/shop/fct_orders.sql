@@ -8,15 +8,11 @@
     )
 }}
 
--- depends_on: {{ ref('stg_shopify__orders') }}
--- depends_on: {{ ref('int_orders_latest') }}
--- One row per order, its latest version. Incremental: only orders with a version landed since
--- the last build (less a safety margin) are recomputed, together with the other orders of
--- their customers, whose position in the customer's history may move when an order arrives
--- late.
-with
-
-{% if is_incremental() %}
+-- One row per order, its latest version (see latest_order_versions, shared with
+-- int_orders_latest). Incremental: only orders with a version landed since the last build
+-- (less a safety margin) are recomputed, together with the other orders of their customers,
+-- whose position in the customer's history may move when an order arrives late.
+{%- if is_incremental() %}
 {%- set affected_orders_query %}
     with landed_since_last_build as (
 
@@ -35,30 +31,25 @@ with
         select customer_id from landed_since_last_build where customer_id is not null
     )
 {%- endset %}
+{%- endif %}
 
-affected_versions as (
+with
+
+order_versions as (
 
     select *
     from {{ ref('stg_shopify__orders') }}
+    {% if is_incremental() %}
     where {{ values_in('order_id', affected_orders_query) }}
+    {% endif %}
 
 ),
 
 orders as (
 
-    {{ latest_order_versions('affected_versions') }}
+    {{ latest_order_versions('order_versions') }}
 
 ),
-
-{% else %}
-
-orders as (
-
-    select * from {{ ref('int_orders_latest') }}
-
-),
-
-{% endif %}
 
 -- Shopify's own index counts the customer's orders before this one, test orders left out. When
 -- it is missing, the order's position among the customer's orders loaded so far stands in:

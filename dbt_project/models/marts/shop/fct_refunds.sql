@@ -8,8 +8,6 @@
     )
 }}
 
--- depends_on: {{ ref('stg_shopify__orders') }}
--- depends_on: {{ ref('int_orders_latest') }}
 -- One row per refund, on the day it was made (shop-local): the cash view, next to fct_orders'
 -- order-date view where refunds reduce the day the order was placed. Refunds are read from the
 -- latest version of each order, which lists every refund made so far. Incremental: the refunds
@@ -17,37 +15,23 @@
 -- never withdrawn, so an order keeps at least the rows it had).
 with
 
-{% if is_incremental() %}
-
-changed_orders as (
-
-    select order_id from ({{ shop_orders_changed_since_last_build() }}) as changed
-
-),
-
-changed_versions as (
+order_versions as (
 
     select *
     from {{ ref('stg_shopify__orders') }}
-    where order_id in (select order_id from changed_orders)
+    {% if is_incremental() %}
+    where order_id in (
+        select order_id from ({{ shop_orders_changed_since_last_build() }}) as changed_orders
+    )
+    {% endif %}
 
 ),
 
 latest_versions as (
 
-    {{ latest_order_versions('changed_versions') }}
+    {{ latest_order_versions('order_versions') }}
 
 ),
-
-{% else %}
-
-latest_versions as (
-
-    select * from {{ ref('int_orders_latest') }}
-
-),
-
-{% endif %}
 
 orders as (
 
@@ -58,12 +42,12 @@ orders as (
 refunds as (
 
     select
-        order_versions.order_id,
+        latest_versions.order_id,
         refund.value ->> 'id' as refund_id,
         cast(refund.value ->> 'created_at' as timestamptz) as refunded_at,
         {{ cast_money("refund.value ->> 'amount'") }} as amount
-    from latest_versions as order_versions
-    {{ unnest_json_array('order_versions.refunds_json', 'refund') }}
+    from latest_versions
+    {{ unnest_json_array('latest_versions.refunds_json', 'refund') }}
 
 ),
 

@@ -18,35 +18,26 @@
 with
 
 {% if is_incremental() %}
-
 changed_days as (
 
     select distinct workspace_id, order_date
     from ({{ shop_orders_changed_since_last_build() }}) as changed_orders
 
 ),
+{% endif %}
 
 revenue_orders as (
 
     select orders.*
     from {{ ref('fct_orders') }} as orders
+    {% if is_incremental() %}
     inner join changed_days
         on orders.workspace_id = changed_days.workspace_id
         and orders.order_date = changed_days.order_date
+    {% endif %}
     where orders.counts_as_revenue
 
 ),
-
-{% else %}
-
-revenue_orders as (
-
-    select * from {{ ref('fct_orders') }}
-    where counts_as_revenue
-
-),
-
-{% endif %}
 
 daily as (
 
@@ -82,7 +73,6 @@ select
     {{ cast_money('tax') }} as tax,
     {{ cast_money('refunds') }} as refunds,
     {{ cast_money('net_revenue') }} as net_revenue,
-    {{ cast_money(decimal_quotient('net_revenue', 'orders', 2)) }} as average_order_value,
     cast(new_customers as bigint) as new_customers,
     cast(returning_customers as bigint) as returning_customers,
     last_landed_at

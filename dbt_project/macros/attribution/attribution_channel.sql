@@ -25,23 +25,3 @@
         else 'direct'
     end
 {%- endmacro %}
-
-{#- The ad platform a channel's clicks are bought on; null for the shop's own channels. -#}
-{% macro attribution_provider(channel) -%}
-    case {{ channel }}
-        when 'meta_paid' then 'meta_ads'
-        when 'google_paid' then 'google_ads'
-    end
-{%- endmacro %}
-
-{#- The attribution models every credit and performance row is computed for. -#}
-{% macro attribution_models() -%}
-    {{ return([
-        'first_click',
-        'last_click',
-        'last_non_direct_click',
-        'linear',
-        'position_based',
-        'time_decay',
-    ]) }}
-{%- endmacro %}

@@ -5,8 +5,9 @@
     completed a checkout of the same Shopify customer (`order_customers` gives the customer of
     any checkout's order). An order none of whose browsers had a pixel session in the lookback
     falls back to Shopify's journey summary (its first and last visit). One definition for
-    int_order_touchpoints and for fct_attribution_credits' incremental builds, which pass the
-    orders they recompute only. -#}
+    int_order_touchpoints (every revenue order, for analysts) and for fct_attribution_credits,
+    which passes the orders it credits: all of them in a full build, those whose journey may
+    have changed in an incremental one. -#}
 {% macro order_touchpoints(orders, order_customers) %}
 checkouts as (
 

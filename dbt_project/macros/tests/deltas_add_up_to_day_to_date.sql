@@ -1,25 +1,3 @@
-{#- Small generic tests kept in-project: dbt packages cannot be installed without internet. -#}
-{% test non_negative(model, column_name) %}
-    select * from {{ model }} where {{ column_name }} < 0
-{% endtest %}
-
-{% test unique_combination(model, columns) %}
-    select {{ columns | join(', ') }}, count(*) as occurrences
-    from {{ model }}
-    group by {{ columns | join(', ') }}
-    having count(*) > 1
-{% endtest %}
-
-{% test positive(model, column_name) %}
-    select * from {{ model }} where {{ column_name }} <= 0
-{% endtest %}
-
-{#- Rows where a boolean SQL expression over the model's columns is false: invariants such as
-    "daily = sum of hourly" written once, run on both adapters. -#}
-{% test expression_holds(model, expression) %}
-    select * from {{ model }} where not ({{ expression }})
-{% endtest %}
-
 {#- Metric snapshots: per entity and day, the deltas sum to the latest day-to-date value, at any
     compaction grain — what makes folding captures lossless for day totals. -#}
 {% test deltas_add_up_to_day_to_date(model) %}
