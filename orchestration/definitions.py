@@ -22,7 +22,6 @@ from orchestration.defs.shopify_pixel import definitions as shopify_pixel
 from orchestration.jobs import INGEST_JOB_NAME, WAREHOUSE_JOB_NAME, build_job
 from orchestration.lib.loggers import RUN_LOGGERS
 from orchestration.lib.resources import shared_resources
-from orchestration.partitions import daily_partitions, fifteen_minute_partitions
 from orchestration.schedules import build_schedules
 from orchestration.sensors import build_sentry_failure_sensor
 
@@ -44,12 +43,8 @@ __all__ = ["INGEST_JOB_NAME", "WAREHOUSE_JOB_NAME", "build_definitions", "build_
 def build_definitions(settings: Settings) -> Definitions:
     landing = [build(settings) for build in LANDING]
     warehouse = [build(settings) for build in WAREHOUSE]
-    ingest_job = build_job(
-        INGEST_JOB_NAME, _assets_of(landing), fifteen_minute_partitions(settings.partitions_start)
-    )
-    warehouse_job = build_job(
-        WAREHOUSE_JOB_NAME, _assets_of(warehouse), daily_partitions(settings.partitions_start)
-    )
+    ingest_job = build_job(INGEST_JOB_NAME, _assets_of(landing))
+    warehouse_job = build_job(WAREHOUSE_JOB_NAME, _assets_of(warehouse))
     sensors = [build_sentry_failure_sensor(settings.sentry_dsn)] if settings.sentry_dsn else []
     spanning = Definitions(
         jobs=[ingest_job, warehouse_job],

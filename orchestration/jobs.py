@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dagster import AssetsDefinition, AssetSelection, PartitionsDefinition, define_asset_job
+from dagster import AssetsDefinition, AssetSelection, define_asset_job
 from dagster._core.definitions.unresolved_asset_job_definition import (
     UnresolvedAssetJobDefinition,
 )
@@ -22,15 +22,12 @@ _DESCRIPTIONS = {
 }
 
 
-def build_job(
-    name: str, assets: Sequence[AssetsDefinition], partitions: PartitionsDefinition
-) -> UnresolvedAssetJobDefinition:
+def build_job(name: str, assets: Sequence[AssetsDefinition]) -> UnresolvedAssetJobDefinition:
     """The job `name` (INGEST_JOB_NAME or WAREHOUSE_JOB_NAME) over `assets`, logging through the
-    metricx logger."""
+    metricx logger; partitioned as its partitioned assets are (windows or days)."""
     return define_asset_job(
         name,
         selection=AssetSelection.assets(*assets),
-        partitions_def=partitions,
         config=RUN_LOGGER_CONFIG,
         description=_DESCRIPTIONS[name],
     )

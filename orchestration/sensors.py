@@ -17,8 +17,9 @@ from dagster._core.storage.tags import PARTITION_NAME_TAG
 @cache
 def _init_sentry(dsn: str) -> None:
     # Once per process and DSN, when the sensor first runs: loading the code location (the
-    # webserver, every run worker) must not start Sentry's client and its threads.
-    sentry_sdk.init(dsn=dsn, send_default_pii=False)
+    # webserver, every run worker) must not start Sentry's client and its threads. No personal
+    # data is sent: the SDK's default.
+    sentry_sdk.init(dsn=dsn)
 
 
 def build_sentry_failure_sensor(dsn: str) -> SensorDefinition:

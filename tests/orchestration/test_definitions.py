@@ -145,7 +145,7 @@ def test_schedules_request_one_valid_run_per_tick(defs: Definitions) -> None:
 def test_the_daily_schedule_builds_every_model_for_yesterday(
     defs: Definitions, tick: str, day: str
 ) -> None:
-    schedule = defs.get_schedule_def("warehouse_daily")
+    schedule = defs.resolve_schedule_def("warehouse_daily")
     warehouse_job = defs.resolve_job_def(WAREHOUSE_JOB_NAME)
     assert schedule.job_name == WAREHOUSE_JOB_NAME
     context = build_schedule_context(

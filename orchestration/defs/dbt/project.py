@@ -57,8 +57,9 @@ def prepare_dbt_manifest() -> Path:
     )
     # Parsing does not connect to the warehouse, so the default target is fine here; the bare
     # environment keeps a METRICX_DBT_TARGET or DBT_* variable of the caller's out of it.
+    # A whole parse: partial parsing kept a metric moved between yml files twice (dbt 1.11).
     subprocess.run(
-        [DBT_EXECUTABLE, "parse", "--quiet"],
+        [DBT_EXECUTABLE, "parse", "--quiet", "--no-partial-parse"],
         cwd=DBT_PROJECT_DIR,
         env={"DBT_PROFILES_DIR": str(DBT_PROJECT_DIR), "PATH": "", "HOME": str(PROJECT_ROOT)},
         check=True,
