@@ -18,15 +18,10 @@ from orchestration.defs.dbt import project
 from orchestration.defs.dbt.definitions import build_defs
 from orchestration.defs.dbt.project import manifest_is_current, prepare_dbt_manifest
 from orchestration.lib.resources import WarehouseResource
+from orchestration.partitions import DAY_KEY_FORMAT
 from simulator.server import SimulatorServer
 from simulator.world import World
-from stack.demo import (
-    DAY_KEY_FORMAT,
-    DemoRange,
-    replay_pixel_traffic,
-    run_pipeline,
-    seed_demo_workspaces,
-)
+from stack.demo import DemoRange, replay_pixel_traffic, run_pipeline, seed_demo_workspaces
 from tests.helpers import RUN_RANGE, make_settings
 from warehouse.connection import open_warehouse
 
@@ -109,7 +104,7 @@ def test_preparing_the_manifest_says_it_parses(
     monkeypatch.setattr(project, "manifest_is_current", lambda *_: False)
     monkeypatch.setattr(project.subprocess, "run", lambda command, **_: commands.append(command))
     prepare_dbt_manifest()
-    assert commands == [[project.DBT_EXECUTABLE, "parse", "--quiet"]]
+    assert commands == [[project.DBT_EXECUTABLE, "parse", "--quiet", "--no-partial-parse"]]
     assert "metricx: parsing the dbt project" in capsys.readouterr().err
 
 
