@@ -8,21 +8,12 @@ and the moment, so any date range, years back, can be asked for.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
 from simulator.merchants import Merchant, make_merchant
-from simulator.meta_ads.world import (
-    Ad,
-    AdOrders,
-    Delivery,
-    HourDelivery,
-    MetaAdSet,
-    MetaAdsWorld,
-    MetaCampaign,
-)
+from simulator.meta_ads.world import MetaAdsWorld
 
 
 class _Platform(Protocol):
@@ -76,57 +67,6 @@ class World:
                 platform = self._platforms[kind] = kind(self)
             return platform  # type: ignore[return-value]  # keyed by its own type
 
-    # -- merchants -------------------------------------------------------------------------
-
-    def merchant_by_account_id(self, account_id: str) -> Merchant | None:
-        return self.meta.merchant_by_account_id(account_id)
-
-    def merchant_by_meta_token(self, access_token: str) -> Merchant | None:
-        return self.meta.merchant_by_token(access_token)
-
     def merchant_by_session_id(self, session_id: str) -> Merchant | None:
         """The merchant signed in to the Clerk session."""
         return self._by_session.get(session_id)
-
-    # -- Meta, as the tests and benchmarks that reconcile with its delivery read it --------
-
-    def ads(self, account_id: str) -> list[Ad]:
-        return self.meta.ads(account_id)
-
-    def meta_campaigns(self, account_id: str) -> list[MetaCampaign]:
-        return self.meta.campaigns(account_id)
-
-    def meta_adsets(self, account_id: str) -> list[MetaAdSet]:
-        return self.meta.adsets(account_id)
-
-    def meta_currency(self, account_id: str, local_date: date) -> str:
-        return self.meta.currency(account_id, local_date)
-
-    def meta_account_currency(self, account_id: str) -> str:
-        return self.meta.account_currency(account_id)
-
-    def delivery(self, ad: Ad, hour_start: datetime, *, as_of: datetime | None = None) -> Delivery:
-        return self.meta.delivery(ad, hour_start, as_of=as_of)
-
-    def ad_driven_orders(
-        self, ad: Ad, hour_start: datetime, *, as_of: datetime | None = None
-    ) -> AdOrders:
-        return self.meta.ad_driven_orders(ad, hour_start, as_of=as_of)
-
-    def meta_ad_hours(
-        self, account_id: str, local_date: date, *, as_of: datetime | None = None
-    ) -> list[HourDelivery]:
-        return self.meta.ad_hours(account_id, local_date, as_of=as_of)
-
-    def iter_meta_ad_hours(
-        self,
-        account_id: str,
-        local_date: date,
-        *,
-        from_ad_id: str | None = None,
-        as_of: datetime | None = None,
-    ) -> Iterator[HourDelivery]:
-        return self.meta.iter_ad_hours(account_id, local_date, from_ad_id=from_ad_id, as_of=as_of)
-
-    def meta_spend_by_day(self, account_id: str, start: date, end: date) -> dict[date, Decimal]:
-        return self.meta.spend_by_day(account_id, start, end)

@@ -83,10 +83,10 @@ def truth(
             row.delivery.link_clicks,
             Decimal(row.delivery.purchases),
             row.delivery.purchase_value,
-            world.meta_currency(account_id, day),
+            world.meta.currency(account_id, day),
         )
         for day in days
-        for row in world.meta_ad_hours(account_id, day, as_of=as_of)
+        for row in world.meta.ad_hours(account_id, day, as_of=as_of)
     ]
 
 

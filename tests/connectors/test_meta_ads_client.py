@@ -76,8 +76,8 @@ def test_pages_through_one_day_matching_the_world_to_the_cent(
     assert client.usage.requests == client.usage.pages
     assert client.usage.retries == 0
     total = sum((r.spend for r in records), Decimal(0))
-    assert total == world.meta_spend_by_day(merchant.meta_account_id, DAY, DAY)[DAY]
-    ads = {ad.ad_id: ad for ad in world.ads(merchant.meta_account_id)}
+    assert total == world.meta.spend_by_day(merchant.meta_account_id, DAY, DAY)[DAY]
+    ads = {ad.ad_id: ad for ad in world.meta.ads(merchant.meta_account_id)}
     for record in records:
         ad = ads[record.ad_id]
         assert (record.campaign_id, record.campaign_name) == (ad.campaign_id, ad.campaign_name)
@@ -102,7 +102,7 @@ def test_a_range_up_to_tomorrow_stops_at_the_current_pro_rated_hour(
     assert {r.currency for r in records} == {"EUR"}
     assert max(r.hour_of_day for r in records if r.date_start == today) == 17
     assert not [r for r in records if r.date_start == tomorrow]
-    by_day = world.meta_spend_by_day(berlin.meta_account_id, since, tomorrow)
+    by_day = world.meta.spend_by_day(berlin.meta_account_id, since, tomorrow)
     for day, spend in by_day.items():
         assert sum((r.spend for r in records if r.date_start == day), Decimal(0)) == spend
 
@@ -114,7 +114,7 @@ def test_the_canonical_purchase_action_is_counted_once(
     configured to read, the count is the world's, never the sum of the aliases."""
     delivered = {
         (row.ad.ad_id, row.hour_of_day): row.delivery
-        for row in world.meta_ad_hours(merchant.meta_account_id, DAY)
+        for row in world.meta.ad_hours(merchant.meta_account_id, DAY)
     }
     assert sum(d.purchases for d in delivered.values()) > 0
     for action_type in PURCHASE_ACTION_TYPES:

@@ -56,18 +56,18 @@ def test_campaigns_ad_sets_and_ads_page_through_to_the_worlds_objects(
         for c in campaigns
     ] == [
         (c.campaign_id, c.name, c.campaign_id, None, c.daily_budget_cents, c.created_time)
-        for c in world.meta_campaigns(account_id)
+        for c in world.meta.campaigns(account_id)
     ]
     assert [
         (s.entity_id, s.name, s.campaign_id, s.adset_id, s.daily_budget_minor, s.created_time)
         for s in adsets
     ] == [
         (s.adset_id, s.name, s.campaign_id, s.adset_id, s.daily_budget_cents, s.created_time)
-        for s in world.meta_adsets(account_id)
+        for s in world.meta.adsets(account_id)
     ]
     assert [(a.entity_id, a.name, a.campaign_id, a.adset_id, a.created_time) for a in ads] == [
         (a.ad_id, a.ad_name, a.campaign_id, a.adset_id, a.created_time)
-        for a in world.ads(account_id)
+        for a in world.meta.ads(account_id)
     ]
     everything = campaigns + adsets + ads
     assert {e.level for e in everything} == set(EntityLevel)

@@ -276,9 +276,9 @@ def test_entities_land_once_in_the_last_window_of_the_run(
         outcome = sync_entities(target(merchant), client, windows, warehouse)
     account_id = merchant.meta_account_id
     expected = (
-        len(world.meta_campaigns(account_id))
-        + len(world.meta_adsets(account_id))
-        + len(world.ads(account_id))
+        len(world.meta.campaigns(account_id))
+        + len(world.meta.adsets(account_id))
+        + len(world.meta.ads(account_id))
     )
     assert (outcome.error, outcome.rows, outcome.slices) == (None, expected, 1)
     landed = warehouse.fetch_all(
@@ -289,9 +289,9 @@ def test_entities_land_once_in_the_last_window_of_the_run(
     assert {row["window_start"] for row in landed} == {windows[-1].start}
     assert {row["currency"] for row in landed} == {merchant.currency}
     budgets = {row["entity_id"]: row["daily_budget_minor"] for row in landed}
-    for campaign in world.meta_campaigns(account_id):
+    for campaign in world.meta.campaigns(account_id):
         assert budgets[campaign.campaign_id] == campaign.daily_budget_cents
-    for adset in world.meta_adsets(account_id):
+    for adset in world.meta.adsets(account_id):
         assert budgets[adset.adset_id] == adset.daily_budget_cents
 
 

@@ -67,7 +67,7 @@ def capture(world: World, merchant: Merchant, window: Window) -> list[tuple]:
     day, hour = window.local_day_and_hour(merchant.timezone)
     return sorted(
         (row.local_date, row.ad.ad_id, row.hour_of_day, row.delivery.spend, row.delivery.purchases)
-        for row in world.meta_ad_hours(merchant.meta_account_id, day)
+        for row in world.meta.ad_hours(merchant.meta_account_id, day)
         if row.hour_of_day <= hour
     )
 

@@ -43,7 +43,7 @@ def _meta_spend(world: World, merchant: Merchant, day: date, last_hour: int) -> 
     return sum(
         (
             hour.delivery.spend
-            for hour in world.meta_ad_hours(merchant.meta_account_id, day)
+            for hour in world.meta.ad_hours(merchant.meta_account_id, day)
             if hour.hour_of_day <= last_hour
         ),
         Decimal("0"),

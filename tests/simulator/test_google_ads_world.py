@@ -59,7 +59,7 @@ def test_merchants_have_two_or_three_campaigns_of_two_ad_groups_with_world_uniqu
     meta_ids = {
         i
         for merchant in world.merchants
-        for ad in world.ads(merchant.meta_account_id)
+        for ad in world.meta.ads(merchant.meta_account_id)
         for i in (ad.campaign_id, ad.adset_id, ad.ad_id)
     }
     assert len(set(ids)) == len(ids)

@@ -26,23 +26,23 @@ def account(world: World, n: int = 0) -> str:
 
 def test_ads_have_world_unique_ids_in_two_campaigns_of_two_ad_sets() -> None:
     world = World(merchants=2, ads_per_merchant=6)
-    ads = [ad for merchant in world.merchants for ad in world.ads(merchant.meta_account_id)]
+    ads = [ad for merchant in world.merchants for ad in world.meta.ads(merchant.meta_account_id)]
     assert len(ads) == 12
     ids = [i for ad in ads for i in (ad.campaign_id, ad.adset_id, ad.ad_id)]
     assert all(i.isdigit() for i in ids)
     # 2 merchants x (2 campaigns + 4 ad sets + 6 ads), no id shared by any two objects.
     assert len(set(ids)) == 24
     for merchant in world.merchants:
-        own = world.ads(merchant.meta_account_id)
+        own = world.meta.ads(merchant.meta_account_id)
         assert len({ad.campaign_id for ad in own}) == 2
         assert len({ad.adset_id for ad in own}) == 4
 
 
 def test_same_seed_gives_the_same_numbers_and_another_seed_does_not() -> None:
     day = date(2026, 8, 3)
-    first = fixed(NOW).meta_ad_hours(account(fixed(NOW)), day)
-    again = fixed(NOW).meta_ad_hours(account(fixed(NOW)), day)
-    other = World(seed=8, clock=lambda: NOW).meta_ad_hours(account(fixed(NOW)), day)
+    first = fixed(NOW).meta.ad_hours(account(fixed(NOW)), day)
+    again = fixed(NOW).meta.ad_hours(account(fixed(NOW)), day)
+    other = World(seed=8, clock=lambda: NOW).meta.ad_hours(account(fixed(NOW)), day)
     assert first == again
     assert first
     assert [row.delivery for row in first] != [row.delivery for row in other]
@@ -50,13 +50,13 @@ def test_same_seed_gives_the_same_numbers_and_another_seed_does_not() -> None:
 
 def test_delivery_is_computed_for_any_day_years_back() -> None:
     world = fixed(NOW)
-    rows = world.meta_ad_hours(account(world), date(2021, 2, 14))
+    rows = world.meta.ad_hours(account(world), date(2021, 2, 14))
     assert sum(row.delivery.spend for row in rows) > 0
 
 
 def test_money_is_decimal_cents_and_counts_are_consistent() -> None:
     world = fixed(NOW)
-    rows = world.meta_ad_hours(account(world, 1), date(2026, 8, 1))
+    rows = world.meta.ad_hours(account(world, 1), date(2026, 8, 1))
     assert rows
     for row in rows:
         d = row.delivery
@@ -74,7 +74,7 @@ def test_delivery_follows_the_account_local_day() -> None:
     world = fixed(NOW)
     spend_by_hour = dict.fromkeys(range(24), Decimal(0))
     for day in range(1, 8):
-        for row in world.meta_ad_hours(account(world), date(2026, 8, day)):
+        for row in world.meta.ad_hours(account(world), date(2026, 8, day)):
             spend_by_hour[row.hour_of_day] += row.delivery.spend
     assert all(spend_by_hour[hour] == 0 for hour in (2, 3, 4, 5))
     assert spend_by_hour[19] > 5 * spend_by_hour[1]
@@ -82,12 +82,12 @@ def test_delivery_follows_the_account_local_day() -> None:
 
 def test_hours_not_started_have_no_delivery() -> None:
     world = fixed(NOW)
-    rows = world.meta_ad_hours(account(world), TODAY_NY)
+    rows = world.meta.ad_hours(account(world), TODAY_NY)
     assert rows
     assert max(row.hour_of_day for row in rows) == 11
-    assert world.meta_ad_hours(account(world), TODAY_NY + timedelta(days=1)) == []
-    ad = world.ads(account(world))[0]
-    assert world.delivery(ad, datetime(2026, 8, 10, 16, tzinfo=UTC)) == NO_DELIVERY
+    assert world.meta.ad_hours(account(world), TODAY_NY + timedelta(days=1)) == []
+    ad = world.meta.ads(account(world))[0]
+    assert world.meta.delivery(ad, datetime(2026, 8, 10, 16, tzinfo=UTC)) == NO_DELIVERY
 
 
 def test_the_current_hour_is_pro_rated_by_the_elapsed_fraction() -> None:
@@ -96,10 +96,10 @@ def test_the_current_hour_is_pro_rated_by_the_elapsed_fraction() -> None:
     quarter_world = fixed(hour_start + timedelta(minutes=15))
     started_world = fixed(hour_start)
     checked = 0
-    for ad in final_world.ads(account(final_world)):
-        final = final_world.delivery(ad, hour_start)
-        quarter = quarter_world.delivery(ad, hour_start)
-        assert started_world.delivery(ad, hour_start) == NO_DELIVERY
+    for ad in final_world.meta.ads(account(final_world)):
+        final = final_world.meta.delivery(ad, hour_start)
+        quarter = quarter_world.meta.delivery(ad, hour_start)
+        assert started_world.meta.delivery(ad, hour_start) == NO_DELIVERY
         if final.impressions < 4:
             continue
         checked += 1
@@ -113,8 +113,8 @@ def test_the_current_hour_is_pro_rated_by_the_elapsed_fraction() -> None:
 def test_spend_impressions_and_clicks_are_final_once_the_hour_ended() -> None:
     hour_start = datetime(2026, 8, 10, 14, tzinfo=UTC)
     now, much_later = fixed(NOW), fixed(NOW + timedelta(days=400))
-    for ad in now.ads(account(now)):
-        early, late = now.delivery(ad, hour_start), much_later.delivery(ad, hour_start)
+    for ad in now.meta.ads(account(now)):
+        early, late = now.meta.delivery(ad, hour_start), much_later.meta.delivery(ad, hour_start)
         assert (early.spend, early.impressions, early.link_clicks) == (
             late.spend,
             late.impressions,
@@ -134,7 +134,7 @@ def test_purchases_keep_arriving_for_up_to_28_days_and_never_go_back() -> None:
         day_end + timedelta(days=28),
         day_end + timedelta(days=300),
     ]
-    by_moment = [fixed(moment).meta_ad_hours(account(fixed(NOW)), day) for moment in moments]
+    by_moment = [fixed(moment).meta.ad_hours(account(fixed(NOW)), day) for moment in moments]
     finals = {(r.ad.ad_id, r.hour_of_day): r.delivery for r in by_moment[-1]}
     previous: dict[tuple[str, int], int] = {}
     for rows in by_moment[1:]:
@@ -160,11 +160,11 @@ def test_meta_claims_more_purchases_than_the_orders_its_ads_drove() -> None:
     world = fixed(NOW + timedelta(days=60))
     claimed = real = 0
     real_value = claimed_value = Decimal(0)
-    for ad in world.ads(account(world)):
+    for ad in world.meta.ads(account(world)):
         for hours in range(24 * 7):
             hour_start = datetime(2026, 8, 1, tzinfo=UTC) + hours * HOUR
-            orders = world.ad_driven_orders(ad, hour_start)
-            delivery = world.delivery(ad, hour_start)
+            orders = world.meta.ad_driven_orders(ad, hour_start)
+            delivery = world.meta.delivery(ad, hour_start)
             assert orders.count <= delivery.purchases
             real += orders.count
             claimed += delivery.purchases
@@ -179,10 +179,10 @@ def test_meta_claims_more_purchases_than_the_orders_its_ads_drove() -> None:
 def test_spend_per_day_is_the_sum_of_its_hours() -> None:
     world = fixed(NOW)
     for n in (0, 1):
-        spend = world.meta_spend_by_day(account(world, n), date(2026, 8, 7), date(2026, 8, 11))
+        spend = world.meta.spend_by_day(account(world, n), date(2026, 8, 7), date(2026, 8, 11))
         assert list(spend) == [date(2026, 8, d) for d in range(7, 12)]
         for day, total in spend.items():
-            hours = world.meta_ad_hours(account(world, n), day)
+            hours = world.meta.ad_hours(account(world, n), day)
             assert total == sum((row.delivery.spend for row in hours), Decimal(0))
         assert spend[date(2026, 8, 11)] == 0
         assert 0 < spend[date(2026, 8, 10)] < spend[date(2026, 8, 9)]
@@ -191,13 +191,13 @@ def test_spend_per_day_is_the_sum_of_its_hours() -> None:
 def test_the_repeated_hour_of_the_autumn_dst_day_holds_both_utc_hours() -> None:
     world = fixed(NOW + timedelta(days=365))
     day = date(2026, 11, 1)  # New York falls back at 02:00 EDT: 01:00-01:59 happens twice
-    ads = world.ads(account(world))
+    ads = world.meta.ads(account(world))
     rows = {
-        (row.ad.ad_id, row.hour_of_day): row for row in world.meta_ad_hours(account(world), day)
+        (row.ad.ad_id, row.hour_of_day): row for row in world.meta.ad_hours(account(world), day)
     }
     for ad in ads:
-        first = world.delivery(ad, datetime(2026, 11, 1, 5, tzinfo=UTC))
-        second = world.delivery(ad, datetime(2026, 11, 1, 6, tzinfo=UTC))
+        first = world.meta.delivery(ad, datetime(2026, 11, 1, 5, tzinfo=UTC))
+        second = world.meta.delivery(ad, datetime(2026, 11, 1, 6, tzinfo=UTC))
         row = rows.get((ad.ad_id, 1))
         assert (row.delivery if row else NO_DELIVERY) == first + second
 
@@ -205,20 +205,20 @@ def test_the_repeated_hour_of_the_autumn_dst_day_holds_both_utc_hours() -> None:
 def test_unknown_accounts_and_naive_times_are_refused() -> None:
     world = fixed(NOW)
     with pytest.raises(KeyError):
-        world.meta_ad_hours("42", TODAY_NY)
+        world.meta.ad_hours("42", TODAY_NY)
     with pytest.raises(ValueError, match="tz-aware"):
-        world.delivery(world.ads(account(world))[0], datetime(2026, 8, 10, 15))
+        world.meta.delivery(world.meta.ads(account(world))[0], datetime(2026, 8, 10, 15))
     naive = World(clock=lambda: datetime(2026, 8, 10, 15))
     with pytest.raises(ValueError, match="tz-aware"):
-        naive.meta_ad_hours(account(naive), TODAY_NY)
+        naive.meta.ad_hours(account(naive), TODAY_NY)
 
 
 def test_campaigns_and_ad_sets_hold_the_budget_at_one_level_each() -> None:
     world = World(merchants=1, ads_per_merchant=10)
     account_id = account(world)
-    campaigns = world.meta_campaigns(account_id)
-    adsets = world.meta_adsets(account_id)
-    ads = world.ads(account_id)
+    campaigns = world.meta.campaigns(account_id)
+    adsets = world.meta.adsets(account_id)
+    ads = world.meta.ads(account_id)
     assert [c.campaign_id for c in campaigns] == sorted({ad.campaign_id for ad in ads})
     assert [s.adset_id for s in adsets] == sorted({ad.adset_id for ad in ads})
     budgeted = {c.campaign_id for c in campaigns if c.daily_budget_cents is not None}
@@ -229,19 +229,19 @@ def test_campaigns_and_ad_sets_hold_the_budget_at_one_level_each() -> None:
         adset = next(s for s in adsets if s.adset_id == ad.adset_id)
         campaign = next(c for c in campaigns if c.campaign_id == ad.campaign_id)
         assert campaign.created_time <= adset.created_time <= ad.created_time
-    assert world.meta_campaigns("42") == world.meta_adsets("42") == world.ads("42") == []
+    assert world.meta.campaigns("42") == world.meta.adsets("42") == world.meta.ads("42") == []
 
 
 def test_a_currency_change_applies_from_its_day_on() -> None:
     world = fixed(NOW)
     account_id = account(world)
-    assert world.meta_account_currency(account_id) == "USD"
+    assert world.meta.account_currency(account_id) == "USD"
     world.faults.change_meta_currency(account_id, "GBP", TODAY_NY)
-    assert world.meta_currency(account_id, TODAY_NY - timedelta(days=1)) == "USD"
-    assert world.meta_currency(account_id, TODAY_NY) == "GBP"
-    assert world.meta_account_currency(account_id) == "GBP"
+    assert world.meta.currency(account_id, TODAY_NY - timedelta(days=1)) == "USD"
+    assert world.meta.currency(account_id, TODAY_NY) == "GBP"
+    assert world.meta.account_currency(account_id) == "GBP"
     world.faults.clear()
-    assert world.meta_account_currency(account_id) == "USD"
+    assert world.meta.account_currency(account_id) == "USD"
 
 
 def test_a_world_of_100_merchants_with_200_ads_each_builds_lazily_and_serves_a_day_fast() -> None:
@@ -250,12 +250,12 @@ def test_a_world_of_100_merchants_with_200_ads_each_builds_lazily_and_serves_a_d
     assert time.perf_counter() - started < 0.5
     last = world.merchants[-1].meta_account_id
     started = time.perf_counter()
-    rows = world.meta_ad_hours(last, date(2026, 8, 9))
+    rows = world.meta.ad_hours(last, date(2026, 8, 9))
     assert time.perf_counter() - started < 2.0
     assert len({row.ad.ad_id for row in rows}) == 200
     # A page from the middle of the day costs the page, not the day.
-    middle = world.ads(last)[150].ad_id
+    middle = world.meta.ads(last)[150].ad_id
     page = list(
-        itertools.islice(world.iter_meta_ad_hours(last, date(2026, 8, 9), from_ad_id=middle), 5)
+        itertools.islice(world.meta.iter_ad_hours(last, date(2026, 8, 9), from_ad_id=middle), 5)
     )
     assert page == [row for row in rows if row.ad.ad_id >= middle][:5]

@@ -82,10 +82,10 @@ def test_every_meta_ad_hour_converts_exactly_as_the_world_says_the_ad_drove(
             hour = visit.started_at.replace(minute=0, second=0)
             arrived[(visit.utm.content or "", hour)].append(order)
     checked = 0
-    for ad in world.ads(merchant.meta_account_id):
+    for ad in world.meta.ads(merchant.meta_account_id):
         for n in range(24):
             hour = day_start + n * HOUR
-            driven = world.ad_driven_orders(ad, hour)
+            driven = world.meta.ad_driven_orders(ad, hour)
             firsts = arrived.get((ad.ad_id, hour), [])
             assert len(firsts) == driven.count, (ad.ad_id, hour)
             assert sum((o.subtotal for o in firsts), Decimal("0.00")) == driven.value
@@ -103,8 +103,8 @@ def test_every_click_is_a_session_with_its_click_id_and_utm_parameters(shops: Sh
     )
     for n in range(3):
         hour = start + n * HOUR
-        for ad in world.ads(merchant.meta_account_id):
-            clicks = world.delivery(ad, hour).link_clicks
+        for ad in world.meta.ads(merchant.meta_account_id):
+            clicks = world.meta.delivery(ad, hour).link_clicks
             assert by_source[(ad.ad_id, hour.isoformat())] == clicks
         google = GoogleAdsWorld.of(world)
         for group in google.ad_groups(merchant.google_customer_id):

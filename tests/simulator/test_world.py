@@ -19,10 +19,10 @@ def test_merchants_are_distinct_and_found_by_their_ids() -> None:
     assert (first.clerk_user_id, first.clerk_session_id) == ("user_demo_1", "sess_demo_1")
     assert len({m.meta_access_token for m in world.merchants}) == 3
     for merchant in world.merchants:
-        assert world.merchant_by_account_id(merchant.meta_account_id) is merchant
+        assert world.meta.merchant_by_account_id(merchant.meta_account_id) is merchant
         assert world.merchant_by_session_id(merchant.clerk_session_id) is merchant
-        assert world.merchant_by_meta_token(merchant.meta_access_token) is merchant
-    assert world.merchant_by_account_id("42") is None
+        assert world.meta.merchant_by_token(merchant.meta_access_token) is merchant
+    assert world.meta.merchant_by_account_id("42") is None
 
 
 def test_each_platform_is_made_once_per_world_even_when_asked_for_concurrently() -> None:
