@@ -27,6 +27,7 @@ from bench.history import (
 )
 from bench.report import emit
 from orchestration.definitions import build_definitions
+from orchestration.defs.dbt.project import BUILD_COMMAND
 from orchestration.lib.windows import WINDOW
 
 HISTORIES_DAYS = (7, 90)
@@ -61,7 +62,8 @@ def _measure(history: LandedHistory, days: int) -> dict[str, list[float]]:
     ):
         dbt = DbtCommands(settings, Path(folder))
         first_build = dbt.run(
-            "build", dbt_vars=day_vars(history.end - timedelta(days=days), history.end - WINDOW)
+            *BUILD_COMMAND,
+            dbt_vars=day_vars(history.end - timedelta(days=days), history.end - WINDOW),
         )
         definitions = build_definitions(settings)
         ingest, builds, models, tests = [], [], [], []
@@ -69,7 +71,7 @@ def _measure(history: LandedHistory, days: int) -> dict[str, list[float]]:
             window = window_after(history, index)
             history.clock.now = window.end
             ingest.append(land_windows(definitions, window))
-            builds.append(dbt.run("build", dbt_vars=day_vars(window.start, window.start)))
+            builds.append(dbt.run(*BUILD_COMMAND, dbt_vars=day_vars(window.start, window.start)))
             by_type = dbt.seconds_by_node_type()
             models.append(by_type.get("model", 0.0))
             tests.append(by_type.get("test", 0.0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
@@ -16,6 +17,7 @@ from dagster_shared.error import SerializableErrorInfo
 from sqlalchemy import select
 
 from metricx.settings import Settings
+from orchestration.defs.dbt.assets import DBT_BUILD_OPS
 from orchestration.jobs import INGEST_JOB_NAME, WAREHOUSE_JOB_NAME
 from orchestration.lib.loggers import RUN_LOGGER_CONFIG
 from orchestration.lib.windows import WINDOW
@@ -238,16 +240,30 @@ def run_pipeline(
     )
     if not ingest.success:
         return PipelineResult(ingest, None)
-    warehouse = definitions.resolve_job_def(WAREHOUSE_JOB_NAME).execute_in_process(
+    return PipelineResult(ingest, build_warehouse(definitions, instance, demo_range))
+
+
+def build_warehouse(
+    definitions: Definitions,
+    instance: DagsterInstance,
+    demo_range: DemoRange,
+    *,
+    full_refresh: bool = False,
+) -> ExecuteInProcessResult:
+    """Build the models for the UTC days the range touches, as the launchpad would: with
+    `full_refresh`, both dbt steps rebuild from everything landed."""
+    run_config: dict[str, Any] = dict(RUN_LOGGER_CONFIG)
+    if full_refresh:
+        run_config["ops"] = {op: {"config": {"full_refresh": True}} for op in DBT_BUILD_OPS}
+    return definitions.resolve_job_def(WAREHOUSE_JOB_NAME).execute_in_process(
         instance=instance,
         tags=_range_tags(
             demo_range.start.strftime(DAY_KEY_FORMAT),
             (demo_range.end - WINDOW).strftime(DAY_KEY_FORMAT),
         ),
-        run_config=RUN_LOGGER_CONFIG,
+        run_config=run_config,
         raise_on_error=False,
     )
-    return PipelineResult(ingest, warehouse)
 
 
 def _range_tags(first_key: str, last_key: str) -> dict[str, str]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,9 +15,11 @@ from cryptography.fernet import Fernet
 
 from api.main import create_app
 from metricx.settings import Settings
+from orchestration.defs.dbt.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from stack.demo import DemoRange
 from stack.simulated import simulated_platform_settings
 from warehouse.connection import open_warehouse
+from warehouse.url import parse_warehouse_url
 
 # The simulated "now": the shared run covers 12 hours before it, crossing local midnight in both
 # demo merchants' timezones (New York 00:00 = 05:00 UTC, Berlin 00:00 = 23:00 UTC).
@@ -68,3 +72,34 @@ def read_warehouse(
         return warehouse.fetch_all(sql, params)
     finally:
         warehouse.close()
+
+
+def run_dbt(warehouse_url: str, workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run dbt on `warehouse_url`, failing the test with dbt's output if it fails.
+
+    Artifacts go under `workdir`, apart from the project's own target/ that Dagster reads its
+    manifest from; the bare environment keeps the caller's DBT_* variables out.
+    """
+    completed = subprocess.run(
+        [
+            DBT_EXECUTABLE,
+            *args,
+            "--target-path",
+            str(workdir / "target"),
+            "--log-path",
+            str(workdir / "logs"),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env={
+            "PATH": "",
+            "HOME": str(workdir),
+            "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+            **parse_warehouse_url(warehouse_url).dbt_env(),
+        },
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert completed.returncode == 0, f"dbt {' '.join(args)} failed:\n{completed.stdout[-4000:]}"
+    return completed

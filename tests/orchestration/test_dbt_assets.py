@@ -1,29 +1,20 @@
-"""The dbt models as Dagster assets: their groups in the UI, which of them are partitioned, the
-manifest kept current without parsing on import, and the full refresh a data engineer picks in
-the build_warehouse launchpad."""
+"""The dbt models as Dagster assets: their groups in the UI, which of them are partitioned, and
+the manifest kept current without parsing on import. The full refresh a data engineer picks in
+the build_warehouse launchpad is run by tests/pipeline/test_incremental_marts.py."""
 
 from __future__ import annotations
 
 import os
-from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from dagster import AssetKey, BackfillPolicy, DagsterInstance, Definitions
+from dagster import AssetKey, BackfillPolicy, Definitions
 
 from metricx.settings import get_settings
-from orchestration.definitions import WAREHOUSE_JOB_NAME, build_definitions
 from orchestration.defs.dbt import project
 from orchestration.defs.dbt.definitions import build_defs
 from orchestration.defs.dbt.project import manifest_is_current, prepare_dbt_manifest
 from orchestration.lib.resources import WarehouseResource
-from orchestration.partitions import DAY_KEY_FORMAT
-from simulator.server import SimulatorServer
-from simulator.world import World
-from stack.demo import DemoRange, replay_pixel_traffic, run_pipeline, seed_demo_workspaces
-from tests.helpers import RUN_RANGE, make_settings
-from warehouse.connection import open_warehouse
 
 # The app database's workspaces are copied whole, not in windows.
 WHOLE_COPIES = {AssetKey(["raw", "app_workspaces"])}
@@ -44,7 +35,6 @@ GROUPS = {
     AssetKey(["marts", "fct_attribution_credits"]): "marts_attribution",
     AssetKey(["marts", "metricflow_time_spine"]): "marts",
 }
-FULL_REFRESH_OPS = ("dbt_daily_models", "dbt_unpartitioned_models")
 
 
 def _dbt_definitions() -> Definitions:
@@ -106,51 +96,3 @@ def test_preparing_the_manifest_says_it_parses(
     prepare_dbt_manifest()
     assert commands == [[project.DBT_EXECUTABLE, "parse", "--quiet", "--no-partial-parse"]]
     assert "metricx: parsing the dbt project" in capsys.readouterr().err
-
-
-def _rows(warehouse_url: str, relation: str) -> Counter[tuple]:
-    warehouse = open_warehouse(warehouse_url)
-    try:
-        return Counter(
-            tuple(row.values()) for row in warehouse.fetch_all(f"SELECT * FROM {relation}")
-        )
-    finally:
-        warehouse.close()
-
-
-def test_a_full_refresh_rebuilds_the_marts_from_everything_landed(
-    tmp_path: Path, world: World, simulator: SimulatorServer
-) -> None:
-    settings = make_settings(
-        warehouse_url=f"duckdb:///{tmp_path / 'warehouse.duckdb'}",
-        app_database_url=f"sqlite:///{tmp_path / 'app.db'}",
-        simulator_url=simulator.base_url,
-    )
-    # Two hours are enough orders to compare, and keep this test to four dbt invocations.
-    demo_range = DemoRange(RUN_RANGE.end - timedelta(hours=2), RUN_RANGE.end)
-    seed_demo_workspaces(settings, world)
-    replay_pixel_traffic(settings, world, demo_range)
-    definitions = build_definitions(settings)
-    with DagsterInstance.ephemeral() as instance:
-        assert run_pipeline(definitions, instance, demo_range).success
-        built = _rows(settings.warehouse_url, "marts.fct_orders")
-        assert built, "no order landed in the range"
-        # An order no landing mentions, landed long ago: incremental builds never touch it,
-        # only a rebuild from what landed drops it.
-        warehouse = open_warehouse(settings.warehouse_url)
-        try:
-            warehouse.execute(
-                "INSERT INTO marts.fct_orders SELECT * REPLACE ("
-                "'not-landed' AS order_id, TIMESTAMPTZ '2000-01-01 00:00:00+00' AS last_landed_at"
-                ") FROM marts.fct_orders LIMIT 1"
-            )
-        finally:
-            warehouse.close()
-
-        rebuilt = definitions.resolve_job_def(WAREHOUSE_JOB_NAME).execute_in_process(
-            instance=instance,
-            partition_key=demo_range.start.strftime(DAY_KEY_FORMAT),
-            run_config={"ops": {op: {"config": {"full_refresh": True}} for op in FULL_REFRESH_OPS}},
-        )
-    assert rebuilt.success
-    assert _rows(settings.warehouse_url, "marts.fct_orders") == built

@@ -20,6 +20,7 @@ from simulator.server import SimulatorServer
 from simulator.world import World
 from stack.demo import DemoRange, replay_pixel_traffic, run_pipeline, seed_demo_workspaces
 from tests.helpers import RUN_RANGE, Clock, make_settings, read_warehouse
+from warehouse.connection import open_warehouse
 
 RUN_RANGE_MIDPOINT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
@@ -37,6 +38,13 @@ class PipelineRun:
 
     def read(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return read_warehouse(self.settings.warehouse_url, sql, params)
+
+    def execute(self, sql: str) -> None:
+        warehouse = open_warehouse(self.settings.warehouse_url)
+        try:
+            warehouse.execute(sql)
+        finally:
+            warehouse.close()
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-import subprocess
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
@@ -19,8 +18,8 @@ import psycopg
 import pytest
 from psycopg import sql as pg_sql
 
-from orchestration.defs.dbt.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
-from tests.helpers import RUN_RANGE, read_warehouse
+from orchestration.defs.dbt.project import DBT_PROJECT_DIR
+from tests.helpers import RUN_RANGE, read_warehouse, run_dbt
 from tests.pipeline.conftest import PipelineRun
 from warehouse.connection import open_warehouse
 from warehouse.url import parse_warehouse_url
@@ -111,34 +110,9 @@ def test_daily_reporting_is_the_sum_of_hourly(pipeline_run: PipelineRun) -> None
     assert normalized(daily) == normalized(hourly)
 
 
-def _dbt(warehouse_url: str, tmp_path: Path, *args: str) -> None:
-    """Run dbt on `warehouse_url` with its own target and log folders under `tmp_path`."""
-    env = {
-        "PATH": "",
-        "HOME": str(tmp_path),
-        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
-        **parse_warehouse_url(warehouse_url).dbt_env(),
-    }
-    completed = subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            *args,
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert completed.returncode == 0, f"dbt {' '.join(args)} failed:\n{completed.stdout[-4000:]}"
-
-
 def _compacted_snapshots_sql(run: PipelineRun, tmp_path: Path, as_of: str) -> str:
     """The snapshot model compiled as a build at `as_of` would run it, to read without writing."""
-    _dbt(
+    run_dbt(
         run.settings.warehouse_url,
         tmp_path,
         "compile",
@@ -248,7 +222,7 @@ def test_incremental_builds_equal_a_full_refresh(warehouse_copy: str, tmp_path: 
             "snapshot_compaction_as_of": as_of.isoformat(),
             "ads_landing_margin_minutes": 0,
         }
-        _dbt(
+        run_dbt(
             warehouse_copy,
             tmp_path,
             "run",

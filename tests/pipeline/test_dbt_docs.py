@@ -8,14 +8,12 @@ a model without its doc fails here by name (model.column).
 from __future__ import annotations
 
 import json
-import subprocess
 from typing import Any
 
 import pytest
 
-from orchestration.defs.dbt.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from tests.helpers import run_dbt
 from tests.pipeline.conftest import PipelineRun
-from warehouse.url import parse_warehouse_url
 
 
 @pytest.fixture(scope="module")
@@ -25,29 +23,7 @@ def docs(
     """The manifest and catalog `dbt docs generate` writes for the run's warehouse."""
     assert pipeline_run.succeeded
     folder = tmp_path_factory.mktemp("dbt_docs")
-    completed = subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            "docs",
-            "generate",
-            "--target-path",
-            str(folder / "target"),
-            "--log-path",
-            str(folder / "logs"),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env={
-            "PATH": "",
-            "HOME": str(folder),
-            "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
-            **parse_warehouse_url(pipeline_run.settings.warehouse_url).dbt_env(),
-        },
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
+    run_dbt(pipeline_run.settings.warehouse_url, folder, "docs", "generate")
     return (
         json.loads((folder / "target" / "manifest.json").read_text()),
         json.loads((folder / "target" / "catalog.json").read_text()),

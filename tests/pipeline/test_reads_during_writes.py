@@ -8,6 +8,7 @@ import threading
 import httpx
 import pytest
 
+from orchestration.lib.windows import WINDOW
 from stack.demo import DemoRange, run_pipeline
 from tests.helpers import RUN_RANGE, serve
 from tests.pipeline.conftest import PipelineRun
@@ -26,12 +27,12 @@ async def test_api_answers_every_read_while_a_run_writes(pipeline_run: PipelineR
     published = serving_path(parse_warehouse_url(pipeline_run.settings.warehouse_url))
     before = published.stat().st_ino
 
-    last_two_hours = DemoRange(RUN_RANGE.end - (RUN_RANGE.end - RUN_RANGE.start) / 6, RUN_RANGE.end)
+    last_window = DemoRange(RUN_RANGE.end - WINDOW, RUN_RANGE.end)
     outcome: dict[str, bool] = {}
     writer = threading.Thread(
         target=lambda: outcome.update(
             success=run_pipeline(
-                pipeline_run.definitions, pipeline_run.instance, last_two_hours
+                pipeline_run.definitions, pipeline_run.instance, last_window
             ).success
         )
     )

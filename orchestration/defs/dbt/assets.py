@@ -25,7 +25,7 @@ from dagster import (
 from dagster_dbt import DbtCliResource, dbt_assets
 from pydantic import Field
 
-from orchestration.defs.dbt.project import dbt_project
+from orchestration.defs.dbt.project import BUILD_COMMAND, dbt_project
 from orchestration.lib.dbt_translator import MARTS, MetricxDbtTranslator
 from orchestration.lib.pools import WAREHOUSE_WRITES_POOL
 from orchestration.lib.resources import WarehouseResource
@@ -37,6 +37,11 @@ from warehouse.serving import publish_serving_copy
 # unpartitioned (tests/orchestration/test_dbt_assets.py notices).
 LANDING_SOURCES = ("meta_ads", "google_ads", "shopify")
 LANDED_WINDOW_MODELS = " ".join(f"source:{source}+" for source in LANDING_SOURCES)
+
+
+# The op names of the two `@dbt_assets` below (their functions' names): a run's config for
+# DbtBuildConfig is keyed by them.
+DBT_BUILD_OPS = ("dbt_daily_models", "dbt_unpartitioned_models")
 
 
 class DbtBuildConfig(Config):
@@ -115,7 +120,7 @@ def _build(
     arguments: list[str],
 ) -> Iterator[Any]:
     """`dbt build` of the run's selection, then the marts published for readers on DuckDB."""
-    command = ["build", *arguments, *(["--full-refresh"] if config.full_refresh else [])]
+    command = [*BUILD_COMMAND, *arguments, *(["--full-refresh"] if config.full_refresh else [])]
     with warehouse.dbt_environment():
         invocation = dbt.cli(command, context=context)
     yield from invocation.stream()
