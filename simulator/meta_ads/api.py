@@ -81,16 +81,17 @@ def build_meta_router(meta: MetaAdsWorld) -> APIRouter:
     @router.get("/{version}/act_{account_id}")
     def ad_account(version: str, account_id: str, request: Request) -> JSONResponse:
         try:
-            merchant = _admit(meta, request, version, account_id, MetaEndpoint.ACCOUNT)
-            return JSONResponse(_account_body(meta, merchant, request.query_params))
+            params = request.query_params
+            merchant = _admit(meta, request, params, version, account_id, MetaEndpoint.ACCOUNT)
+            return JSONResponse(_account_body(meta, merchant, params))
         except GraphError as error:
             return error.response()
 
     @router.get("/{version}/act_{account_id}/insights")
     def insights(version: str, account_id: str, request: Request) -> JSONResponse:
         try:
-            merchant = _admit(meta, request, version, account_id, MetaEndpoint.INSIGHTS)
             params = request.query_params
+            merchant = _admit(meta, request, params, version, account_id, MetaEndpoint.INSIGHTS)
             query = InsightsQuery.parse(params, today=_account_today(meta, merchant))
             page = insights_page(
                 meta,
@@ -109,12 +110,12 @@ def build_meta_router(meta: MetaAdsWorld) -> APIRouter:
         version: str, account_id: str, request: Request, body: RequestBody
     ) -> JSONResponse:
         try:
-            merchant = _admit(meta, request, version, account_id, MetaEndpoint.INSIGHTS)
-            # Meta's SDK sends a report run's parameters in the form body; others may use the
-            # query string or a JSON body.
+            # Meta's SDK sends a report run's parameters in the form body (and its token in
+            # the query string); others may use the query string or a JSON body.
             params = read_params(
                 request.query_params, request.headers.get("content-type", ""), body
             )
+            merchant = _admit(meta, request, params, version, account_id, MetaEndpoint.INSIGHTS)
             run = report_runs.create(
                 account_id=merchant.meta_account_id,
                 query=InsightsQuery.parse(params, today=_account_today(meta, merchant)),
@@ -130,7 +131,9 @@ def build_meta_router(meta: MetaAdsWorld) -> APIRouter:
         try:
             if edge not in _ENTITY_FIELDS:
                 raise GraphError(400, 2500, f"Unknown path components: /{edge}")
-            merchant = _admit(meta, request, version, account_id, MetaEndpoint.ENTITIES)
+            merchant = _admit(
+                meta, request, request.query_params, version, account_id, MetaEndpoint.ENTITIES
+            )
             return JSONResponse(_entities_page(meta, merchant, edge, request))
         except GraphError as error:
             return error.response()
@@ -176,10 +179,15 @@ def build_meta_router(meta: MetaAdsWorld) -> APIRouter:
 
 
 def _admit(
-    meta: MetaAdsWorld, request: Request, version: str, account_id: str, endpoint: MetaEndpoint
+    meta: MetaAdsWorld,
+    request: Request,
+    params: GraphParams,
+    version: str,
+    account_id: str,
+    endpoint: MetaEndpoint,
 ) -> Merchant:
     _check_version(version)
-    merchant = _token_holder(meta, request)
+    merchant = _token_holder(meta, request, params)
     if merchant.meta_account_id != account_id:
         raise not_found(f"act_{account_id}")
     _inject(meta.faults.take_meta_failure(account_id, endpoint), account_id)
@@ -190,7 +198,7 @@ def _admit_report_run(
     meta: MetaAdsWorld, report_runs: ReportRuns, request: Request, version: str, report_run_id: str
 ) -> tuple[ReportRun, Merchant]:
     _check_version(version)
-    merchant = _token_holder(meta, request)
+    merchant = _token_holder(meta, request, request.query_params)
     run = report_runs.get(report_run_id)
     if run is None or run.account_id != merchant.meta_account_id:
         raise not_found(report_run_id)
@@ -198,10 +206,10 @@ def _admit_report_run(
     return run, merchant
 
 
-def _token_holder(meta: MetaAdsWorld, request: Request) -> Merchant:
+def _token_holder(meta: MetaAdsWorld, request: Request, params: GraphParams) -> Merchant:
     """The merchant whose token the request carries, as a header (preferred: a token in a URL
     ends up in logs) or, as Graph also accepts, in the `access_token` parameter."""
-    token = request.query_params.get("access_token")
+    token = params.get("access_token")
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() in ("bearer", "oauth") and credentials.strip():
         token = credentials.strip()

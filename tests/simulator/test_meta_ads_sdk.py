@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 from facebook_business.adobjects.adaccount import AdAccount
 from facebook_business.adobjects.adreportrun import AdReportRun
@@ -320,3 +321,26 @@ def test_a_breakdown_the_world_does_not_model_is_refused_not_ignored(account: Ad
         account.get_insights(params=insights_params(DAY, DAY, breakdowns=["age", "gender"]))
     assert raised.value.api_error_code() == 100
     assert "age" in raised.value.api_error_message()
+
+
+def test_other_clients_forms_are_read_too_a_json_body_and_the_token_in_the_body(
+    server: SimulatorServer, merchant: Merchant, account: AdAccount
+) -> None:
+    """Not the SDK: a client posting a JSON body with native lists and its token inside."""
+    params = insights_params(DAY, DAY, level="campaign", time_increment=1)
+    created = httpx.post(
+        f"{server.base_url}/meta/{API_VERSION}/act_{merchant.meta_account_id}/insights",
+        json={
+            **params,
+            "fields": ["campaign_id", "spend"],
+            "access_token": merchant.meta_access_token,
+        },
+    )
+    assert created.status_code == 200, created.text
+    run = AdReportRun(created.json()["report_run_id"], api=account.get_api())
+    statuses = [run.api_get()[AdReportRun.Field.async_status] for _ in range(4)]
+    assert statuses[-1] == "Job Completed"
+    direct = account.get_insights(fields=["campaign_id", "spend"], params=params)
+    assert [row.export_all_data() for row in run.get_result()] == [
+        row.export_all_data() for row in direct
+    ]
