@@ -3,17 +3,17 @@ wire format.
 
 Mounted under `/google-ads`, so `https://googleads.googleapis.com/v18/...` becomes
 `{sim}/google-ads/v18/...`, and under `/google-oauth`, so `https://oauth2.googleapis.com/token`
-becomes `{sim}/google-oauth/token`.
+becomes `{sim}/google-oauth/token`. GAQL is read by `gaql.py`: a report is answered at the grain
+its query asks for, with or without `segments.hour`.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -21,13 +21,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from simulator.google_ads.errors import GoogleAdsError, request_id
+from simulator.google_ads.gaql import Query, parse_gaql
 from simulator.google_ads.world import (
     ADWORDS_SCOPE,
     DEVELOPER_TOKEN,
     OAUTH_CLIENT_ID,
     OAUTH_CLIENT_SECRET,
+    AdGroup,
     AdGroupHour,
     GoogleAdsWorld,
+    GoogleMetrics,
     RowCorruption,
     StreamFailure,
     StreamFault,
@@ -37,117 +41,59 @@ from simulator.world import World
 
 _VERSION = re.compile(r"v\d+")
 _CUSTOMER_ID = re.compile(r"\d{10}")
-_STATUS_MESSAGES = {
-    "INVALID_ARGUMENT": "Request contains an invalid argument.",
-    "UNAUTHENTICATED": (
-        "Request had invalid authentication credentials. Expected OAuth 2 access token, login "
-        "cookie or other valid authentication credential. See "
-        "https://developers.google.com/identity/sign-in/web/devconsole-project."
-    ),
-    "PERMISSION_DENIED": "The caller does not have permission",
-    "NOT_FOUND": "Requested entity was not found.",
-    "RESOURCE_EXHAUSTED": "Resource has been exhausted (e.g. check quota).",
-    "INTERNAL": "Internal error encountered.",
-    "UNAVAILABLE": "The service is currently unavailable.",
-}
-_HTTP_STATUS = {
-    "INVALID_ARGUMENT": 400,
-    "UNAUTHENTICATED": 401,
-    "PERMISSION_DENIED": 403,
-    "NOT_FOUND": 404,
-    "RESOURCE_EXHAUSTED": 429,
-    "INTERNAL": 500,
-    "UNAVAILABLE": 503,
-}
-
 _CUSTOMER_FIELDS: dict[str, Callable[[Merchant], str]] = {
     "customer.id": lambda m: m.google_customer_id,
     "customer.descriptive_name": lambda m: m.name,
     "customer.currency_code": lambda m: m.currency,
     "customer.time_zone": lambda m: m.timezone,
 }
-# int64 fields travel as JSON strings and doubles as JSON numbers (proto3 JSON mapping).
-_AD_GROUP_FIELDS: dict[str, Callable[[AdGroupHour], Any]] = {
-    "campaign.id": lambda row: row.ad_group.campaign_id,
-    "campaign.name": lambda row: row.ad_group.campaign_name,
-    "ad_group.id": lambda row: row.ad_group.ad_group_id,
-    "ad_group.name": lambda row: row.ad_group.ad_group_name,
+_ATTRIBUTES: dict[str, Callable[[AdGroup], str]] = {
+    "campaign.id": lambda group: group.campaign_id,
+    "campaign.name": lambda group: group.campaign_name,
+    "ad_group.id": lambda group: group.ad_group_id,
+    "ad_group.name": lambda group: group.ad_group_name,
+}
+# What a report row is an object of, by the resource queried.
+_OBJECT_ID: dict[str, Callable[[AdGroup], str]] = {
+    "customer": lambda group: group.customer_id,
+    "campaign": lambda group: group.campaign_id,
+    "ad_group": lambda group: group.ad_group_id,
+}
+_WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+# A segment's value for an hourly row; weeks start on Monday, periods are named by their first
+# day, years are int32 (JSON numbers).
+_SEGMENT_VALUES: dict[str, Callable[[AdGroupHour], Any]] = {
     "segments.date": lambda row: row.local_date.isoformat(),
     "segments.hour": lambda row: row.hour,
-    "metrics.cost_micros": lambda row: str(row.metrics.cost_micros),
-    "metrics.impressions": lambda row: str(row.metrics.impressions),
-    "metrics.clicks": lambda row: str(row.metrics.clicks),
+    "segments.day_of_week": lambda row: _WEEKDAYS[row.local_date.weekday()],
+    "segments.week": lambda row: (
+        row.local_date - timedelta(days=row.local_date.weekday())
+    ).isoformat(),
+    "segments.month": lambda row: row.local_date.replace(day=1).isoformat(),
+    "segments.quarter": lambda row: date(
+        row.local_date.year, 3 * ((row.local_date.month - 1) // 3) + 1, 1
+    ).isoformat(),
+    "segments.year": lambda row: row.local_date.year,
+}
+# int64 fields travel as JSON strings and doubles as JSON numbers (proto3 JSON mapping).
+_METRIC_VALUES: dict[str, Callable[[GoogleMetrics], Any]] = {
+    "metrics.cost_micros": lambda metrics: str(metrics.cost_micros),
+    "metrics.impressions": lambda metrics: str(metrics.impressions),
+    "metrics.clicks": lambda metrics: str(metrics.clicks),
     # Google sends these as doubles; the world's values have two decimals, which a double's
     # shortest repr reproduces exactly, so the wire carries what Google's would.
-    "metrics.conversions": lambda row: float(row.metrics.conversions),
-    "metrics.conversions_value": lambda row: float(row.metrics.conversions_value),
+    "metrics.conversions": lambda metrics: float(metrics.conversions),
+    "metrics.conversions_value": lambda metrics: float(metrics.conversions_value),
 }
-_SELECTABLE = {
-    "ad_group": frozenset(_AD_GROUP_FIELDS) | frozenset(_CUSTOMER_FIELDS),
-    "customer": frozenset(_CUSTOMER_FIELDS),
-}
-# The simulator serves hourly ad group rows only; without both segments it would have to
-# aggregate.
-_REQUIRED_AD_GROUP_SEGMENTS = ("segments.date", "segments.hour")
 
 
-class GoogleAdsError(Exception):
-    """An error answered in Google's format: a google.rpc.Status with a GoogleAdsFailure."""
+@dataclass
+class _ReportRow:
+    """One object of the queried resource in one combination of the selected segments."""
 
-    def __init__(
-        self,
-        status: str,
-        error_code: dict[str, str] | None = None,
-        message: str = "",
-        *,
-        retry_delay_seconds: int | None = None,
-        in_stream: bool = False,
-    ) -> None:
-        super().__init__(message or status)
-        self.status = status
-        self.error_code = error_code
-        self.message = message
-        self.retry_delay_seconds = retry_delay_seconds
-        # Errors raised while the stream runs reach REST clients as an element of the
-        # response array rather than as the body itself.
-        self.in_stream = in_stream
-
-    def response(self, version: str) -> JSONResponse:
-        http_status = _HTTP_STATUS[self.status]
-        error: dict[str, Any] = {
-            "code": http_status,
-            "message": _STATUS_MESSAGES[self.status],
-            "status": self.status,
-        }
-        if self.error_code is not None:
-            failure: dict[str, Any] = {"errorCode": self.error_code, "message": self.message}
-            if self.retry_delay_seconds is not None:
-                failure["details"] = {
-                    "quotaErrorDetails": {
-                        "rateScope": "ACCOUNT",
-                        "rateName": "Number of requests",
-                        "retryDelay": f"{self.retry_delay_seconds}s",
-                    }
-                }
-            error["details"] = [
-                {
-                    "@type": (
-                        f"type.googleapis.com/google.ads.googleads.{version}.errors."
-                        "GoogleAdsFailure"
-                    ),
-                    "errors": [failure],
-                    "requestId": _request_id(),
-                }
-            ]
-        body: Any = [{"error": error}] if self.in_stream else {"error": error}
-        return JSONResponse(body, status_code=http_status)
-
-
-@dataclass(frozen=True)
-class Query:
-    fields: tuple[str, ...]
-    resource: str
-    date_range: tuple[date, date] | None = None  # set exactly when the resource is ad_group
+    ad_group: AdGroup  # the object's first ad group: its own and its campaign's attributes
+    segments: dict[str, Any]
+    metrics: GoogleMetrics
 
 
 def build_google_ads_router(world: World) -> APIRouter:
@@ -165,7 +111,8 @@ def build_google_ads_router(world: World) -> APIRouter:
             failure = google.faults.take_search_stream_failure()
             if failure is not None:
                 raise _injected(failure)
-            query = parse_gaql(_query_text(body))
+            today = google.now().astimezone(merchant.tz).date()
+            query = parse_gaql(_query_text(body), today)
             batches = await run_in_threadpool(_answer, google, merchant, query)
             return JSONResponse(batches)
         except GoogleAdsError as error:
@@ -212,78 +159,6 @@ def build_google_oauth_router(world: World) -> APIRouter:
         )
 
     return router
-
-
-def parse_gaql(text: str) -> Query:
-    """The subset of GAQL metricx sends: SELECT fields FROM ad_group or customer, with ad_group
-    filtered by `WHERE segments.date BETWEEN 'YYYY-MM-DD' AND 'YYYY-MM-DD'`.
-
-    Anything else is refused with the query error Google would give, or with QUERY_ERROR when
-    it is valid GAQL the simulator does not serve, rather than answered with the wrong data.
-    """
-    select = re.fullmatch(r"\s*SELECT\s+(.*)", text, re.IGNORECASE | re.DOTALL)
-    if select is None:
-        raise _query_error("EXPECTED_SELECT", "Expected SELECT at the start of the query.")
-    parts = re.split(r"\s+FROM\s+", select.group(1), flags=re.IGNORECASE)
-    if len(parts) != 2:
-        raise _query_error("EXPECTED_FROM", "Expected exactly one FROM clause.")
-    select_list, rest = parts
-    tail = re.fullmatch(r"(\w+)(?:\s+WHERE\s+(.*?))?\s*", rest, re.IGNORECASE | re.DOTALL)
-    if tail is None:
-        raise _query_error(
-            "QUERY_ERROR",
-            "The simulator serves only SELECT ... FROM ... [WHERE segments.date BETWEEN ...].",
-        )
-    resource, where = tail.group(1), tail.group(2)
-    selectable = _SELECTABLE.get(resource)
-    if selectable is None:
-        raise _query_error(
-            "BAD_RESOURCE_TYPE_IN_FROM_CLAUSE", f"Invalid resource type in FROM clause: {resource}"
-        )
-    fields = tuple(field.strip() for field in select_list.split(","))
-    for field in fields:
-        if field not in selectable:
-            raise _query_error("UNRECOGNIZED_FIELD", f"Unrecognized field in the query: '{field}'.")
-    if resource == "customer":
-        if where is not None:
-            raise _query_error("QUERY_ERROR", "The simulator serves customer without WHERE.")
-        return Query(fields, resource)
-    missing = [segment for segment in _REQUIRED_AD_GROUP_SEGMENTS if segment not in fields]
-    if missing:
-        raise _query_error(
-            "QUERY_ERROR", f"The simulator serves ad_group segmented by hour; select {missing[0]}."
-        )
-    if where is None:
-        raise _query_error(
-            "EXPECTED_FILTERS_ON_DATE_RANGE", "Missing filters on date related fields."
-        )
-    return Query(fields, resource, _date_range(where))
-
-
-def _date_range(where: str) -> tuple[date, date]:
-    between = re.fullmatch(
-        r"segments\.date\s+BETWEEN\s+'([^']*)'\s+AND\s+'([^']*)'", where.strip(), re.IGNORECASE
-    )
-    if between is None:
-        raise _query_error(
-            "QUERY_ERROR",
-            "The simulator filters only by segments.date BETWEEN 'YYYY-MM-DD' AND 'YYYY-MM-DD'.",
-        )
-    since, until = (_date_value(value) for value in between.groups())
-    if since > until:
-        raise _query_error(
-            "DATE_RANGE_TOO_NARROW", "Filters on date have a start date after end date."
-        )
-    return since, until
-
-
-def _date_value(value: str) -> date:
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise _query_error("BAD_VALUE", f"Invalid date '{value}'. Expected 'YYYY-MM-DD'.")
 
 
 def _authorize(google: GoogleAdsWorld, request: Request, customer_id: str) -> Merchant:
@@ -366,23 +241,42 @@ def _answer(google: GoogleAdsWorld, merchant: Merchant, query: Query) -> list[di
     if query.date_range is None:
         results = [_customer_row(merchant, query.fields)]
     else:
-        since, until = query.date_range
-        results = [
-            _ad_group_row(row, merchant, query.fields)
-            for row in google.rows_between(merchant.google_customer_id, since, until)
-        ]
+        results = [_rendered(row, merchant, query) for row in _report_rows(google, merchant, query)]
         # Corruption is aimed at the metric rows; the customer lookup stays clean.
         corruptions = google.faults.take_corruptions(len(results))
-        for row, corruption in zip(results, corruptions, strict=False):
-            _corrupt(row, corruption)
+        for rendered, corruption in zip(results, corruptions, strict=False):
+            _corrupt(rendered, corruption)
     field_mask = ",".join(_camel_path(field) for field in query.fields)
     size = google.stream_batch_size
-    request_id = _request_id()
+    stream_request_id = request_id()
     batches = [
-        {"results": results[start : start + size], "fieldMask": field_mask, "requestId": request_id}
+        {
+            "results": results[start : start + size],
+            "fieldMask": field_mask,
+            "requestId": stream_request_id,
+        }
         for start in range(0, len(results), size)
     ]
-    return batches or [{"fieldMask": field_mask, "requestId": request_id}]
+    return batches or [{"fieldMask": field_mask, "requestId": stream_request_id}]
+
+
+def _report_rows(google: GoogleAdsWorld, merchant: Merchant, query: Query) -> list[_ReportRow]:
+    """The world's hourly ad group rows summed at the query's grain: per object of the resource
+    and per value of each selected segment. Rows come in the order their first hour does, so a
+    query segmented by date and hour lists (day, ad group, hour) as the world does."""
+    assert query.date_range is not None
+    object_id = _OBJECT_ID[query.resource]
+    segments = query.segments
+    grouped: dict[tuple[Any, ...], _ReportRow] = {}
+    for hour in google.rows_between(merchant.google_customer_id, *query.date_range):
+        values = {segment: _SEGMENT_VALUES[segment](hour) for segment in segments}
+        key = (object_id(hour.ad_group), *values.values())
+        row = grouped.get(key)
+        if row is None:
+            grouped[key] = _ReportRow(hour.ad_group, values, hour.metrics)
+        else:
+            row.metrics = row.metrics + hour.metrics
+    return list(grouped.values())
 
 
 def _customer_row(merchant: Merchant, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -392,25 +286,28 @@ def _customer_row(merchant: Merchant, fields: tuple[str, ...]) -> dict[str, Any]
     return {"customer": customer}
 
 
-def _ad_group_row(row: AdGroupHour, merchant: Merchant, fields: tuple[str, ...]) -> dict[str, Any]:
+def _rendered(row: _ReportRow, merchant: Merchant, query: Query) -> dict[str, Any]:
     customer_id = merchant.google_customer_id
+    group = row.ad_group
     rendered: dict[str, dict[str, Any]] = {
-        "campaign": {
-            "resourceName": f"customers/{customer_id}/campaigns/{row.ad_group.campaign_id}"
-        },
-        "adGroup": {"resourceName": f"customers/{customer_id}/adGroups/{row.ad_group.ad_group_id}"},
+        "campaign": {"resourceName": f"customers/{customer_id}/campaigns/{group.campaign_id}"},
+        "adGroup": {"resourceName": f"customers/{customer_id}/adGroups/{group.ad_group_id}"},
         "customer": {"resourceName": f"customers/{customer_id}"},
         "segments": {},
         "metrics": {},
     }
-    for field in fields:
+    for field in query.fields:
         resource, attribute = (_camel(part) for part in field.split(".", 1))
         if field in _CUSTOMER_FIELDS:
             rendered[resource][attribute] = _CUSTOMER_FIELDS[field](merchant)
+        elif field in _ATTRIBUTES:
+            rendered[resource][attribute] = _ATTRIBUTES[field](group)
+        elif field in _SEGMENT_VALUES:
+            rendered[resource][attribute] = row.segments[field]
         else:
-            rendered[resource][attribute] = _AD_GROUP_FIELDS[field](row)
+            rendered[resource][attribute] = _METRIC_VALUES[field](row.metrics)
     # Google returns only the resources the query selected something from.
-    selected = {_camel(field.split(".", 1)[0]) for field in fields}
+    selected = {_camel(field.split(".", 1)[0]) for field in query.fields}
     return {resource: values for resource, values in rendered.items() if resource in selected}
 
 
@@ -442,10 +339,6 @@ def _injected(failure: StreamFailure) -> GoogleAdsError:
     )
 
 
-def _query_error(code: str, message: str) -> GoogleAdsError:
-    return GoogleAdsError("INVALID_ARGUMENT", {"queryError": code}, message, in_stream=True)
-
-
 def _oauth_error(status_code: int, error: str, description: str) -> JSONResponse:
     return JSONResponse({"error": error, "error_description": description}, status_code=status_code)
 
@@ -457,7 +350,3 @@ def _camel(snake: str) -> str:
 
 def _camel_path(field: str) -> str:
     return ".".join(_camel(part) for part in field.split("."))
-
-
-def _request_id() -> str:
-    return secrets.token_urlsafe(16)[:22]

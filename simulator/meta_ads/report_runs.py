@@ -7,10 +7,11 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from simulator.meta_ads.faults import ReportRunEnd
+from simulator.meta_ads.insights_query import InsightsQuery
 
 COMPLETED = "Job Completed"
 # What polls see before a run ends: (async_status, async_percent_completion).
@@ -21,9 +22,7 @@ PROGRESS = (("Job Not Started", 0), ("Job Started", 0), ("Job Running", 50))
 class ReportRun:
     run_id: str
     account_id: str
-    fields: tuple[str, ...]
-    since: date
-    until: date
+    query: InsightsQuery  # what the run reports; its result pages are read with `limit`/`after`
     as_of: datetime
     end: ReportRunEnd | None  # None: the run completes with data
 
@@ -42,14 +41,12 @@ class ReportRuns:
         self,
         *,
         account_id: str,
-        fields: tuple[str, ...],
-        since: date,
-        until: date,
+        query: InsightsQuery,
         as_of: datetime,
         end: ReportRunEnd | None,
     ) -> ReportRun:
         with self._lock:
-            run = ReportRun(str(next(self._ids)), account_id, fields, since, until, as_of, end)
+            run = ReportRun(str(next(self._ids)), account_id, query, as_of, end)
             self._runs[run.run_id] = run
             self._polls[run.run_id] = 0
             return run
@@ -76,8 +73,8 @@ class ReportRuns:
             "time_ref": int(run.as_of.timestamp()),
             "async_status": status,
             "async_percent_completion": percent,
-            "date_start": run.since.isoformat(),
-            "date_stop": run.until.isoformat(),
+            "date_start": run.query.since.isoformat(),
+            "date_stop": run.query.until.isoformat(),
             "is_running": polls <= len(PROGRESS),
         }
 

@@ -275,13 +275,39 @@ class MetaAdsWorld:
     ) -> Iterator[HourDelivery]:
         """`ad_hours`, computed lazily ad by ad, starting at the first ad whose id is not
         below `from_ad_id`: a page of rows costs that page, not the whole day."""
+        for _, rows in self.iter_ads_days(
+            account_id, local_date, local_date, from_ad_id=from_ad_id, as_of=as_of
+        ):
+            yield from rows
+
+    def iter_ads_days(
+        self,
+        account_id: str,
+        since: date,
+        until: date,
+        *,
+        from_ad_id: str | None = None,
+        as_of: datetime | None = None,
+    ) -> Iterator[tuple[Ad, list[HourDelivery]]]:
+        """Ad by ad in id order, from the first whose id is not below `from_ad_id`: the ad and
+        its hourly rows of the account-local days `since` to `until` (by day, then hour), as
+        of `as_of` (default `now()`). Computed lazily, so a consumer that stops early pays
+        only for the ads it read."""
         merchant = self._require_account(account_id)
         book = self._require_book(account_id)
         now = self._as_of(as_of)
-        slots = _day_slots(local_date, merchant.timezone)
+        days = []
+        day = since
+        while day <= until:
+            days.append((day, _day_slots(day, merchant.timezone)))
+            day += timedelta(days=1)
         start = 0 if from_ad_id is None else bisect.bisect_left(book.ad_ids, from_ad_id)
         for ad in book.ads[start:]:
-            yield from self._ad_day(ad, book.profiles[ad.ad_id], local_date, slots, now)
+            profile = book.profiles[ad.ad_id]
+            yield (
+                ad,
+                [row for day, slots in days for row in self._ad_day(ad, profile, day, slots, now)],
+            )
 
     def spend_by_day(self, account_id: str, start: date, end: date) -> dict[date, Decimal]:
         """Account spend per account-local day from `start` to `end` inclusive, as of `now()`."""

@@ -1,9 +1,10 @@
 """Shopify Admin GraphQL API, as much of it as metricx reads, in the real wire format.
 
 Mounted under `/shopify/{shop}`, so `https://{shop}/admin/api/2025-01/graphql.json` becomes
-`{sim}/shopify/{shop}/admin/api/2025-01/graphql.json`. Serves the order queries the connector
-sends (paged by `updated_at`, and as bulk operations whose JSONL file is downloaded from here
-too), with Shopify's calculated query cost and a leaky bucket per shop.
+`{sim}/shopify/{shop}/admin/api/2025-01/graphql.json`. Serves the `orders` connection with its
+documented arguments (Shopify's search syntax on the order times and id, the default `ID` sort
+and the time sort keys: `orders_query.py`), paged or as bulk operations whose JSONL file is
+downloaded from here too, with Shopify's calculated query cost and a leaky bucket per shop.
 """
 
 from __future__ import annotations
@@ -26,7 +27,14 @@ from starlette.concurrency import run_in_threadpool
 
 from simulator.shopify.admin_graphql import Checked, GraphQLError, Page, check, parse, shape
 from simulator.shopify.faults import ShopifyFailure, ShopifyFault, ShopifyFaults
-from simulator.shopify.records import Channel, Session, ShopOrder, order_number
+from simulator.shopify.orders_query import (
+    DEFAULT_SORT_KEY,
+    SortValue,
+    matching_orders,
+    parse_search,
+    sort_value,
+)
+from simulator.shopify.records import Channel, Session, ShopOrder
 from simulator.shopify.schema import SCHEMA
 from simulator.shopify.world import ShopWorld
 from simulator.world import World
@@ -39,9 +47,6 @@ SINGLE_QUERY_MAX_COST = 1_000
 _POINT_TOLERANCE = 1e-6
 _RATE_LIMITS_DOCS = "https://shopify.dev/api/usage/rate-limits"
 _VERSION = re.compile(r"\d{4}-\d{2}|unstable")
-_RANGE_TERM = re.compile(
-    r"updated_at:(?P<op>>=|<=|>|<)(?P<quote>['\"]?)(?P<value>[^'\"\s]+)(?P=quote)"
-)
 
 
 @dataclass
@@ -250,19 +255,27 @@ class ShopifyApi:
         }
 
     def _orders_page(self, shop: str, args: dict[str, Any]) -> Page:
-        if args.get("sortKey") != "UPDATED_AT" or args.get("reverse"):
-            raise GraphQLError("The simulator serves orders with sortKey: UPDATED_AT only")
-        start, end = _updated_range(args.get("query"), self.world.now())
-        after = _decode_cursor(args["after"]) if args.get("after") else None
-        orders = [
-            order
-            for order in self.shops.orders_updated(shop, start, end)
-            if after is None or _order_key(order) > after
-        ]
+        merchant = self.shops.merchant_by_shop(shop)
+        assert merchant is not None  # requests for unknown shops are answered 404 first
+        now = self.world.now()
+        search = parse_search(args.get("query"), merchant.tz, now)
+        sort_key = args.get("sortKey")
+        order_by = sort_value(sort_key)
+        reverse = bool(args.get("reverse"))
+        orders = sorted(
+            matching_orders(self.shops, shop, search, now), key=order_by, reverse=reverse
+        )
+        if args.get("after"):
+            after = _decode_cursor(args["after"], sort_key)
+            orders = [
+                order
+                for order in orders
+                if (order_by(order) < after if reverse else order_by(order) > after)
+            ]
         first = args.get("first")
         page = orders if first is None else orders[:first]
         return Page(
-            [(_encode_cursor(order), self._order_value(order)) for order in page],
+            [(_encode_cursor(order_by(order)), self._order_value(order)) for order in page],
             has_next_page=first is not None and len(orders) > first,
         )
 
@@ -476,7 +489,7 @@ def _visit_source(session: Session) -> str:
 
 
 def _list_page(items: list[dict[str, Any]], args: dict[str, Any]) -> Page:
-    start = int(_decode_cursor(args["after"])[1]) + 1 if args.get("after") else 0
+    start = _cursor_last(args["after"])[0] + 1 if args.get("after") else 0
     first = args.get("first")
     end = len(items) if first is None else start + first
     return Page(
@@ -556,46 +569,12 @@ def _add_unknown_fields(data: dict[str, Any]) -> None:
                 node["poNumber"] = None
 
 
-def _updated_range(query: Any, now: datetime) -> tuple[datetime, datetime]:
-    """[start, end) from a search query of `updated_at` bounds joined by AND."""
-    if not isinstance(query, str) or not query.strip():
-        raise GraphQLError("The simulator needs a query with an updated_at lower bound")
-    start: datetime | None = None
-    end = now + timedelta(seconds=1)
-    for term in re.split(r"\s+AND\s+", query.strip()):
-        match = _RANGE_TERM.fullmatch(term)
-        if match is None:
-            raise GraphQLError(
-                f"The simulator understands only updated_at range terms joined by AND: {term!r}"
-            )
-        try:
-            moment = datetime.fromisoformat(match["value"].replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise GraphQLError(f"Invalid date in search term {term!r}") from exc
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        step = timedelta(microseconds=1)
-        op = match["op"]
-        if op == ">=":
-            start = moment
-        elif op == ">":
-            start = moment + step
-        elif op == "<":
-            end = min(end, moment)
-        else:
-            end = min(end, moment + step)
-    if start is None:
-        raise GraphQLError("The simulator needs a query with an updated_at lower bound")
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def _order_key(order: ShopOrder) -> tuple[datetime, int]:
-    return order.updated_at, order_number(order)
-
-
-def _encode_cursor(order: ShopOrder) -> str:
-    updated_at, number = _order_key(order)
-    return _cursor_text({"last_id": number, "last_value": _timestamp(updated_at)})
+def _encode_cursor(value: SortValue) -> str:
+    """Shopify's cursor names the last node's id and its value of the sort key."""
+    if len(value) == 1:
+        return _cursor_text({"last_id": value[0], "last_value": str(value[0])})
+    moment, number = value
+    return _cursor_text({"last_id": number, "last_value": moment.isoformat()})
 
 
 def _cursor_text(content: dict[str, Any]) -> str:
@@ -603,17 +582,22 @@ def _cursor_text(content: dict[str, Any]) -> str:
     return base64.b64encode(json.dumps(content, separators=(",", ":")).encode()).decode()
 
 
-def _decode_cursor(cursor: Any) -> tuple[datetime, int]:
+def _cursor_last(cursor: Any) -> tuple[int, Any]:
+    """The id and the sort key's value of the node a cursor names."""
     try:
         content = json.loads(base64.b64decode(str(cursor), validate=True))
-        value = content.get("last_value")
-        moment = (
-            datetime.fromisoformat(value.replace("Z", "+00:00"))
-            if value
-            else datetime.min.replace(tzinfo=UTC)
-        )
-        return moment, int(content["last_id"])
+        return int(content["last_id"]), content.get("last_value")
     except (binascii.Error, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise GraphQLError(f"Invalid cursor for current pagination sort: {cursor}") from exc
+
+
+def _decode_cursor(cursor: Any, sort_key: str | None) -> SortValue:
+    number, value = _cursor_last(cursor)
+    if (sort_key or DEFAULT_SORT_KEY) == DEFAULT_SORT_KEY:
+        return (number,)
+    try:
+        return datetime.fromisoformat(value), number
+    except (ValueError, TypeError) as exc:
         raise GraphQLError(f"Invalid cursor for current pagination sort: {cursor}") from exc
 
 

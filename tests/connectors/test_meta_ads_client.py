@@ -24,7 +24,7 @@ from orchestration.connectors.meta_ads import (
 from orchestration.connectors.meta_ads.client import INSIGHTS_FIELDS
 from orchestration.connectors.meta_ads.records import HOURLY_BREAKDOWN
 from simulator.merchants import Merchant
-from simulator.meta_ads.api import PURCHASE_ACTION_TYPES
+from simulator.meta_ads.insights import PURCHASE_ACTION_TYPES
 from simulator.server import SimulatorServer
 from simulator.world import World
 from tests.connectors.meta_ads_support import (

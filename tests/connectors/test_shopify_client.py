@@ -409,9 +409,13 @@ def test_an_unknown_shop_is_not_found(
         ("{ latest: orders(first: 5) { edges { node { id } } } }", "aliases are not supported"),
         ("{ orders(sortKey: UPDATED_AT) { edges { node { id } } } }", "one of first or last"),
         (
-            "{ orders(first: 5, sortKey: CREATED_AT, query: \"updated_at:>='2026-11-20'\") "
+            "{ orders(first: 5, sortKey: TOTAL_PRICE, query: \"updated_at:>='2026-11-20'\") "
             "{ edges { node { id } } } }",
-            "sortKey: UPDATED_AT only",
+            "sorts orders by ID, CREATED_AT, PROCESSED_AT or UPDATED_AT",
+        ),
+        (
+            '{ orders(first: 5, query: "financial_status:paid") { edges { node { id } } } }',
+            "not financial_status",
         ),
         (
             "{ orders(first: 250, sortKey: UPDATED_AT, query: \"updated_at:>='2026-11-20'\") "

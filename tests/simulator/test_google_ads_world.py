@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
@@ -13,7 +13,9 @@ from simulator.google_ads.world import (
     COST_MICROS_STEP,
     NO_METRICS,
     RESTATEMENT_PERIOD,
+    AdGroupHour,
     GoogleAdsWorld,
+    GoogleMetrics,
     StreamFault,
 )
 from simulator.hours import HOUR
@@ -282,6 +284,145 @@ def test_rows_stream_in_batches_with_int64_as_strings(
         )
 
 
+def stream_rows(
+    simulator: SimulatorServer, customer_id: str, query: str, access_token: str
+) -> list[dict]:
+    response = search(simulator, customer_id, query, access_token)
+    assert response.status_code == 200, response.text
+    return [row for batch in response.json() for row in batch.get("results", [])]
+
+
+def summed(hours: list[AdGroupHour], key: Callable[[AdGroupHour], object]) -> dict[object, tuple]:
+    """The world's hourly rows summed per `key`: (cost micros, impressions, clicks,
+    conversions, conversions value)."""
+    sums: dict[object, GoogleMetrics] = {}
+    for hour in hours:
+        sums[key(hour)] = sums.get(key(hour), NO_METRICS) + hour.metrics
+    return {
+        group: (m.cost_micros, m.impressions, m.clicks, m.conversions, m.conversions_value)
+        for group, m in sums.items()
+    }
+
+
+def served_metrics(row: dict) -> tuple:
+    metrics = row["metrics"]
+    return (
+        int(metrics["costMicros"]),
+        int(metrics["impressions"]),
+        int(metrics["clicks"]),
+        Decimal(str(metrics["conversions"])),
+        Decimal(str(metrics["conversionsValue"])),
+    )
+
+
+METRICS_SELECTED = (
+    "metrics.cost_micros, metrics.impressions, metrics.clicks, metrics.conversions, "
+    "metrics.conversions_value"
+)
+
+
+def test_a_query_without_segments_hour_gets_one_row_per_ad_group_and_day(
+    simulator: SimulatorServer, world: World, google: GoogleAdsWorld, access_token: str
+) -> None:
+    customer_id = world.merchants[0].google_customer_id
+    since = DAY - timedelta(days=1)
+    rows = stream_rows(
+        simulator,
+        customer_id,
+        f"SELECT ad_group.id, segments.date, {METRICS_SELECTED} FROM ad_group "
+        f"WHERE segments.date BETWEEN '{since}' AND '{DAY}'",
+        access_token,
+    )
+    hours = google.ad_group_hours(customer_id, since) + google.ad_group_hours(customer_id, DAY)
+    truth = summed(hours, lambda hour: (hour.local_date.isoformat(), hour.ad_group.ad_group_id))
+    served = {(row["segments"]["date"], row["adGroup"]["id"]): served_metrics(row) for row in rows}
+    assert len(rows) == len(served) == len(truth) > 2
+    assert served == truth
+    assert all("hour" not in row["segments"] for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("resource", "id_field", "object_of"),
+    [
+        ("ad_group", "ad_group.id", lambda hour: hour.ad_group.ad_group_id),
+        ("campaign", "campaign.id", lambda hour: hour.ad_group.campaign_id),
+        ("customer", "customer.id", lambda hour: hour.ad_group.customer_id),
+    ],
+)
+def test_a_query_without_segments_gets_one_row_per_object_for_the_whole_range(
+    simulator: SimulatorServer,
+    world: World,
+    google: GoogleAdsWorld,
+    access_token: str,
+    resource: str,
+    id_field: str,
+    object_of: Callable[[AdGroupHour], str],
+) -> None:
+    customer_id = world.merchants[0].google_customer_id
+    since = DAY - timedelta(days=2)
+    rows = stream_rows(
+        simulator,
+        customer_id,
+        f"SELECT {id_field}, {METRICS_SELECTED} FROM {resource} "
+        f"WHERE segments.date >= '{since}' AND segments.date <= '{DAY}'",
+        access_token,
+    )
+    hours = [
+        hour
+        for n in range(3)
+        for hour in google.ad_group_hours(customer_id, since + timedelta(days=n))
+    ]
+    resource_key, attribute = id_field.split(".")
+    served = {row[_camel(resource_key)][attribute]: served_metrics(row) for row in rows}
+    assert len(rows) == len(served)
+    assert served == summed(hours, object_of)
+    assert all("segments" not in row for row in rows)
+
+
+def test_segments_hour_alone_sums_that_hour_across_the_days(
+    simulator: SimulatorServer, world: World, google: GoogleAdsWorld, access_token: str
+) -> None:
+    customer_id = world.merchants[0].google_customer_id
+    since = DAY - timedelta(days=1)
+    rows = stream_rows(
+        simulator,
+        customer_id,
+        f"SELECT campaign.id, segments.hour, {METRICS_SELECTED} FROM campaign "
+        f"WHERE segments.date BETWEEN '{since}' AND '{DAY}'",
+        access_token,
+    )
+    hours = google.ad_group_hours(customer_id, since) + google.ad_group_hours(customer_id, DAY)
+    truth = summed(hours, lambda hour: (hour.ad_group.campaign_id, hour.hour))
+    served = {(row["campaign"]["id"], row["segments"]["hour"]): served_metrics(row) for row in rows}
+    assert len(rows) == len(served)
+    assert served == truth
+
+
+def test_during_counts_days_in_the_accounts_time_zone_ending_yesterday(
+    simulator: SimulatorServer, world: World, google: GoogleAdsWorld, access_token: str
+) -> None:
+    merchant = world.merchants[0]
+    rows = stream_rows(
+        simulator,
+        merchant.google_customer_id,
+        "SELECT segments.date, metrics.cost_micros FROM customer "
+        "WHERE segments.date DURING LAST_7_DAYS",
+        access_token,
+    )
+    today = NOW.astimezone(merchant.tz).date()
+    week = google.cost_micros_by_day(
+        merchant.google_customer_id, today - timedelta(days=7), today - timedelta(days=1)
+    )
+    assert {row["segments"]["date"]: int(row["metrics"]["costMicros"]) for row in rows} == {
+        day.isoformat(): cost for day, cost in week.items()
+    }
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(word.capitalize() for word in rest)
+
+
 def test_an_empty_range_is_one_batch_without_results(
     simulator: SimulatorServer, world: World, access_token: str
 ) -> None:
@@ -315,8 +456,17 @@ def test_an_empty_range_is_one_batch_without_results(
         ),
         (
             "SELECT segments.date, segments.hour FROM ad_group "
-            "WHERE segments.date DURING LAST_7_DAYS",
+            "WHERE segments.date DURING LAST_7_DAYS AND ad_group.status = 'ENABLED'",
             "QUERY_ERROR",
+        ),
+        (
+            "SELECT segments.date, segments.hour FROM ad_group "
+            "WHERE segments.date DURING LAST_SEVEN_DAYS",
+            "INVALID_VALUE_WITH_DURING_OPERATOR",
+        ),
+        (
+            "SELECT metrics.clicks FROM ad_group WHERE segments.date >= '2026-11-01'",
+            "EXPECTED_FILTERS_ON_DATE_RANGE",
         ),
         (
             "SELECT segments.date, segments.hour FROM ad_group "
