@@ -1,4 +1,5 @@
-"""One pipeline run per backend, shared by the tests that read what it built.
+"""One pipeline run per backend, shared by the tests that read what it built, and copies of its
+warehouse for the tests that land or build on top of it.
 
 dbt costs seconds per invocation whatever the model count, so the runs are session-scoped.
 """
