@@ -35,7 +35,8 @@ class Settings(BaseSettings):
     )
     # Once a day, the ad platforms' recent days are landed again, whole: conversions keep being
     # attributed to a click (and restated) for the platform's attribution or conversion window.
-    # The landing assets bound each (Meta 28, Google 90); a window beyond fails on load.
+    # Each landing asset's config bounds its platform's (its longest window): a window beyond
+    # fails when the code location loads.
     meta_ads_restatement_days: int = Field(
         default=28,
         ge=1,
