@@ -49,18 +49,19 @@ METRICS = ("spend", "impressions", "clicks", "conversions", "conversion_value")
 Figures = tuple[Decimal, int, int, Decimal, Decimal]
 
 
-@pytest.fixture(scope="module")
-def clock() -> Clock:
+# Per test, so each backend's run starts from the world the shared run saw.
+@pytest.fixture
+def restating_clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture(scope="module")
-def restating_world(clock: Clock) -> World:
-    """The shared run's world (same seed and merchants), on a clock this module moves."""
-    return World(seed=7, merchants=2, clock=clock)
+@pytest.fixture
+def restating_world(restating_clock: Clock) -> World:
+    """The shared run's world (same seed and merchants), on a clock the test moves."""
+    return World(seed=7, merchants=2, clock=restating_clock)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def restating_simulator(restating_world: World) -> Iterator[SimulatorServer]:
     with SimulatorServer(restating_world) as running:
         yield running
@@ -87,16 +88,16 @@ def restated_settings(
 
 
 def test_a_restated_day_reaches_the_marts_after_the_next_restatement_run(
-    restated_settings: Settings, restating_world: World, clock: Clock
+    restated_settings: Settings, restating_world: World, restating_clock: Clock
 ) -> None:
     google = GoogleAdsWorld.of(restating_world)
     new_york = restating_world.merchants[0]
     snapshots_before = _google_snapshots(restated_settings)
 
-    clock.now = RESTATED_AT
+    restating_clock.now = RESTATED_AT
     for day, permille in RESTATEMENTS.items():
         google.restate_conversions(new_york.google_customer_id, day, permille)
-    clock.now = TICK
+    restating_clock.now = TICK
     definitions = build_definitions(restated_settings)
     context = build_schedule_context(
         repository_def=definitions.get_repository_def(), scheduled_execution_time=TICK
