@@ -33,6 +33,23 @@ class Settings(BaseSettings):
     partitions_start: str = Field(
         default="2026-08-01", description="First 15-minute partition (UTC date)."
     )
+    # Once a day, the ad platforms' recent days are landed again, whole: conversions keep being
+    # attributed to a click (and restated) for the platform's attribution or conversion window.
+    # Each landing asset's config bounds its platform's (its longest window): a window beyond
+    # fails when the code location loads.
+    meta_ads_restatement_days: int = Field(
+        default=28,
+        ge=1,
+        description="Account-local days the daily `meta_restatement` run lands again: Meta "
+        "attributes purchases up to 28 days after the click.",
+    )
+    google_ads_restatement_days: int = Field(
+        default=30,
+        ge=1,
+        description="Account-local days the daily `google_ads_restatement` run lands again: "
+        "Google's default conversion window (set it to the longest of the accounts' conversion "
+        "actions, at most 90).",
+    )
     meta_api_base_url: str = "https://graph.facebook.com"
     meta_api_version: str = "v21.0"
     google_ads_api_base_url: str = "https://googleads.googleapis.com"

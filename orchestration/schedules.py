@@ -1,6 +1,7 @@
 """When the pipeline runs on its own, across integrations: the latest window every 15 minutes and
 a settling build of yesterday once a day. The models follow the landings by automation (see
-dbt_translator); an integration's own schedules live in its folder (Meta's restatement)."""
+dbt_translator); an integration's own schedules live in its folder (the ad platforms'
+restatements)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from orchestration.partitions import DAY_KEY_FORMAT, latest_complete_window_key
 
 LATEST_WINDOW_CRON = "2,17,32,47 * * * *"
 # After the day's last window (23:45, landed at 00:02) and the build it triggered; long before
-# Meta's restatement, whose landing triggers a build of its own.
+# the ad platforms' restatements, whose landings trigger builds of their own.
 WAREHOUSE_DAILY_CRON = "30 0 * * *"
 
 

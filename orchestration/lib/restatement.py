@@ -1,25 +1,39 @@
 """Ad platforms' account-local days, captured per window and landed again as the platform
-restates their conversions.
+restates their conversions: hourly for the last days, once a day for the whole attribution
+window (`build_restatement_schedule`).
 
 No `from __future__ import annotations` here: Dagster reads `RestatementConfig`'s fields from
 their annotations.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from dagster import Config
-from pydantic import Field
+from dagster import (
+    AssetKey,
+    Config,
+    RunRequest,
+    ScheduleDefinition,
+    ScheduleEvaluationContext,
+    schedule,
+)
+from pydantic import Field, ValidationError
 
+from orchestration.jobs import INGEST_JOB_NAME
+from orchestration.lib.loggers import RUN_LOGGER_CONFIG
 from orchestration.lib.windows import WINDOW, Window
+from orchestration.partitions import latest_complete_window_key
 
 # Ad platforms keep attributing conversions to past clicks for days; most arrive within two.
 DEFAULT_RESTATEMENT_DAYS = 2
 # Conversions trickle in over days: restating once an hour keeps them fresh at a quarter of the
 # API calls and rows restating every 15-minute run would cost. Meta and Google both follow it.
 DEFAULT_RESTATEMENT_EVERY_MINUTES = 60
+# Days read per request series; bounds what a backfill or a restatement of the whole attribution
+# window holds in memory per connection.
+FETCH_SPAN_DAYS = 7
 
 
 class RestatementConfig(Config):
@@ -88,3 +102,77 @@ def closing_window(day: date, timezone: str) -> Window:
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZoneInfo(timezone))
     end = end.astimezone(UTC)
     return Window(end - WINDOW, end)
+
+
+def day_spans(days: Sequence[date]) -> Iterator[list[date]]:
+    """Sorted consecutive `days` in runs of at most FETCH_SPAN_DAYS: what one request series
+    reads."""
+    span: list[date] = []
+    for day in days:
+        if span and (len(span) == FETCH_SPAN_DAYS or day != span[-1] + timedelta(days=1)):
+            yield span
+            span = []
+        span.append(day)
+    if span:
+        yield span
+
+
+def build_restatement_schedule(
+    landing: AssetKey,
+    config_cls: type[RestatementConfig],
+    restatement_days: int,
+    *,
+    name: str,
+    cron: str,
+    description: str,
+) -> ScheduleDefinition:
+    """A daily run of the ingest job landing `landing`'s latest complete window and, whole, the
+    `restatement_days` account-local days before it, for every connection of its source: the
+    platform's attribution window, whose conversions keep changing after the hourly
+    restatements stopped looking. Like every landing, it triggers the models' build of the day
+    (automation), and the incremental models rebuild the (connection, day) keys it landed.
+
+    The run's config is made with `config_cls`, the landing asset's own, so a window its
+    platform does not allow fails when the code location loads, not when the schedule ticks.
+    """
+    try:
+        config = config_cls(
+            restatement_days=restatement_days,
+            # The run restates whichever window it lands.
+            restatement_every_minutes=WINDOW // timedelta(minutes=1),
+        )
+    except ValidationError as error:
+        [problem] = error.errors()
+        raise ValueError(
+            f"The {name} schedule cannot restate {restatement_days} days: {problem['msg']}. "
+            "Set the platform's METRICX_*_RESTATEMENT_DAYS within that (README, Configuration)."
+        ) from error
+
+    @schedule(
+        name=name,
+        cron_schedule=cron,
+        execution_timezone="UTC",
+        job_name=INGEST_JOB_NAME,
+        description=description,
+    )
+    def restatement(context: ScheduleEvaluationContext) -> RunRequest:
+        key = latest_complete_window_key(context.scheduled_execution_time)
+        return RunRequest(
+            run_key=f"{name.replace('_', '-')}-{key}",
+            partition_key=key,
+            asset_selection=[landing],
+            # Run config of a request replaces the job's, logger choice included.
+            run_config={
+                **RUN_LOGGER_CONFIG,
+                "ops": {
+                    landing.to_python_identifier(): {
+                        "config": {
+                            "restatement_days": config.restatement_days,
+                            "restatement_every_minutes": config.restatement_every_minutes,
+                        }
+                    }
+                },
+            },
+        )
+
+    return restatement

@@ -4,7 +4,9 @@ per ad group, and conversions that keep arriving for days after the click.
 Like the Meta part of the world nothing is stored: an ad group's hour is a pure function of
 (seed, ad group id, UTC hour start). "Now" hides the hours not started, pro-rates the current
 one and decides how much of each hour's conversions Google has attributed so far: cost,
-impressions and clicks are final once the hour ended, conversions are not (restatement).
+impressions and clicks are final once the hour ended, conversions are not (restatement). The
+only state is what a test or the demo restates on purpose (`restate_conversions`), kept with
+the moment it happened so every earlier reading stays what it was.
 """
 
 from __future__ import annotations
@@ -174,6 +176,15 @@ class GoogleAdsFaults:
 
 
 @dataclass(frozen=True)
+class ConversionRestatement:
+    """From `effective_at` (the world's clock) on, Google reports `permille`/1000 of the
+    conversions and conversion value an account-local day would otherwise show."""
+
+    effective_at: datetime
+    permille: int
+
+
+@dataclass(frozen=True)
 class AccessToken:
     token: str
     merchant: Merchant
@@ -191,6 +202,9 @@ class GoogleAdsWorld:
         self.stream_batch_size = DEFAULT_STREAM_BATCH_SIZE
         self._tokens: dict[str, AccessToken] = {}
         self._tokens_lock = threading.Lock()
+        # Per (customer id, account-local day), in the order they were made.
+        self._restatements: dict[tuple[str, date], tuple[ConversionRestatement, ...]] = {}
+        self._restatements_lock = threading.Lock()
         self._by_customer = {m.google_customer_id: m for m in world.merchants}
         self._by_refresh_token = {m.google_refresh_token: m for m in world.merchants}
         self._ad_groups = {
@@ -242,6 +256,41 @@ class GoogleAdsWorld:
     def access_token(self, token: str) -> AccessToken | None:
         with self._tokens_lock:
             return self._tokens.get(token)
+
+    # -- restatement on demand -------------------------------------------------------------
+
+    def restate_conversions(self, customer_id: str, local_date: date, permille: int) -> None:
+        """From now on (the world's clock), report `permille`/1000 of the conversions and
+        conversion value of the customer's account-local day `local_date`, every hour of it.
+
+        What Google does after an uploaded conversion adjustment (a retraction below 1000, a
+        restatement above) or a re-run of data-driven attribution: a past day changes long
+        after it was read. Readings as of an earlier moment do not change, so what a capture
+        saw stays reproducible; a later call for the same day replaces this one from its own
+        moment on. Conversions still arriving (`RESTATEMENT_PERIOD`) keep arriving, scaled.
+        """
+        if customer_id not in self._by_customer:
+            raise KeyError(f"no merchant with Google Ads customer {customer_id}")
+        if permille < 0:
+            raise ValueError(f"permille must not be negative, not {permille}")
+        restatement = ConversionRestatement(self._world.now(), permille)
+        with self._restatements_lock:
+            key = (customer_id, local_date)
+            self._restatements[key] = (*self._restatements.get(key, ()), restatement)
+
+    def _restated_permille(self, customer_id: str, local_date: date, now: datetime) -> int:
+        """The share of its conversions the day reports as of `now`, in permille."""
+        if not self._restatements:  # read per hour: stay lock-free when nothing was restated
+            return 1000
+        with self._restatements_lock:
+            restatements = self._restatements.get((customer_id, local_date), ())
+        # The latest made by `now`; of two at the same moment, the one made last.
+        in_force = [
+            (restatement.effective_at, order, restatement.permille)
+            for order, restatement in enumerate(restatements)
+            if restatement.effective_at <= now
+        ]
+        return max(in_force)[2] if in_force else 1000
 
     # -- delivery --------------------------------------------------------------------------
 
@@ -320,15 +369,17 @@ class GoogleAdsWorld:
         if delivered.impressions == 0:
             return NO_METRICS
         tz = self._owners[ad_group.ad_group_id].tz
-        day_end = datetime.combine(
-            hour_start.astimezone(tz).date() + timedelta(days=1), time(0), tzinfo=tz
-        )
+        local_date = hour_start.astimezone(tz).date()
+        day_end = datetime.combine(local_date + timedelta(days=1), time(0), tzinfo=tz)
         late_us = max(0, (now - day_end) // MICROSECOND)
         permille_us = VISIBLE_AT_FIRST_PERMILLE * _RESTATEMENT_MICROSECONDS + (
             1000 - VISIBLE_AT_FIRST_PERMILLE
         ) * min(late_us, _RESTATEMENT_MICROSECONDS)
         hundredths = (
             delivered.conversion_hundredths * permille_us // (1000 * _RESTATEMENT_MICROSECONDS)
+        )
+        hundredths = (
+            hundredths * self._restated_permille(ad_group.customer_id, local_date, now) // 1000
         )
         value_cents = (
             delivered.value_cents * hundredths // delivered.conversion_hundredths

@@ -6,19 +6,31 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from dagster import AssetKey, Definitions, build_schedule_context, validate_run_config
+from dagster import (
+    AssetKey,
+    Definitions,
+    RunRequest,
+    build_schedule_context,
+    validate_run_config,
+)
 
 from metricx.settings import PROJECT_ROOT, Settings, get_settings
 from orchestration.definitions import build_definitions
+from orchestration.defs.google_ads.assets import GoogleAdsLandingConfig
+from orchestration.defs.meta_ads.assets import MetaAdsInsightsConfig
 from orchestration.event_bookkeeping import EVENT_BOOKKEEPING_ENV
 from orchestration.jobs import INGEST_JOB_NAME, WAREHOUSE_JOB_NAME
+from orchestration.lib.restatement import RestatementConfig, day_captures
+from orchestration.lib.windows import WINDOW, Window
 from orchestration.partitions import (
     daily_partitions,
     fifteen_minute_partitions,
     latest_complete_window_key,
+    window_key,
+    window_start,
 )
 from tests.orchestration.snapshot import SNAPSHOT, current
 
@@ -115,27 +127,90 @@ def test_schedules_request_one_valid_run_per_tick(defs: Definitions) -> None:
     assert {name: s.cron_schedule for name, s in schedules.items()} == {
         "ingest_latest_window": "2,17,32,47 * * * *",
         "meta_restatement": "30 3 * * *",
+        "google_ads_restatement": "45 3 * * *",
         "warehouse_daily": "30 0 * * *",
     }
     ingest_job = defs.resolve_job_def(INGEST_JOB_NAME)
-    tick = datetime(2026, 11, 20, 3, 30, tzinfo=UTC)
-    for name in ("ingest_latest_window", "meta_restatement"):
-        schedule = schedules[name]
-        context = build_schedule_context(
-            repository_def=defs.get_repository_def(), scheduled_execution_time=tick
-        )
-        request = schedule.evaluate_tick(context).run_requests[0]
-        # 03:30 is too early for the 03:15 window (it ended less than PLATFORM_LAG ago).
-        assert request.partition_key == "2026-11-20-03:00"
+    # Each tick is too early for the window before the last (it ended less than PLATFORM_LAG
+    # ago).
+    for name, tick, window in (
+        ("ingest_latest_window", "03:30", "03:00"),
+        ("meta_restatement", "03:30", "03:00"),
+        ("google_ads_restatement", "03:45", "03:15"),
+    ):
+        request = _request(defs, name, datetime.fromisoformat(f"2026-11-20T{tick}+00:00"))
+        assert request.partition_key == f"2026-11-20-{window}"
         validate_run_config(ingest_job, request.run_config)
-    restatement = schedules["meta_restatement"].evaluate_tick(
-        build_schedule_context(
-            repository_def=defs.get_repository_def(), scheduled_execution_time=tick
+
+
+@pytest.mark.parametrize(
+    ("schedule_name", "landing", "setting", "default_days", "config_cls"),
+    [
+        (
+            "meta_restatement",
+            "meta_ads_insights_hourly",
+            "meta_ads_restatement_days",
+            28,
+            MetaAdsInsightsConfig,
+        ),
+        (
+            "google_ads_restatement",
+            "google_ads_ad_group_hourly",
+            "google_ads_restatement_days",
+            30,
+            GoogleAdsLandingConfig,
+        ),
+    ],
+)
+def test_restatement_schedules_re_land_the_configured_window(
+    defs: Definitions,
+    monkeypatch: pytest.MonkeyPatch,
+    schedule_name: str,
+    landing: str,
+    setting: str,
+    default_days: int,
+    config_cls: type[RestatementConfig],
+) -> None:
+    """A platform's daily restatement lands its latest window and, whole in their closing
+    windows, the configured number of days before it: the platform's window by default, and
+    what METRICX_<PLATFORM>_RESTATEMENT_DAYS says when set."""
+    tick = datetime(2026, 11, 20, 3, 45, tzinfo=UTC)
+    landing_key = AssetKey(["raw", landing])
+
+    def relanded_windows(definitions: Definitions) -> list[str]:
+        """The window partitions a run of the tick's request lands, for an account on UTC."""
+        request = _request(definitions, schedule_name, tick)
+        assert request.asset_selection == [landing_key]
+        validate_run_config(definitions.resolve_job_def(INGEST_JOB_NAME), request.run_config)
+        # What the landing asset makes of the request: its window, and the restated days'.
+        config = config_cls(
+            **request.run_config["ops"][landing_key.to_python_identifier()]["config"]
         )
+        start = window_start(request.partition_key)
+        windows = [Window(start, start + WINDOW)]
+        captures, _ = day_captures(windows, "UTC", config.days_to_restate(windows))
+        return [window_key(capture.window.start) for capture in captures]
+
+    def expected(days: int) -> list[str]:
+        # Each day before the 20th in its closing window (23:45), then the latest window.
+        closing = [
+            datetime(2026, 11, 19, 23, 45, tzinfo=UTC) - timedelta(days=n) for n in range(days)
+        ]
+        return [*sorted(window_key(start) for start in closing), "2026-11-20-03:15"]
+
+    assert relanded_windows(defs) == expected(default_days)
+    monkeypatch.setenv(f"METRICX_{setting.upper()}", "5")
+    assert relanded_windows(build_definitions(Settings())) == expected(5)
+    with pytest.raises(ValueError, match=f"The {schedule_name} schedule cannot restate"):
+        build_definitions(Settings(**{setting: default_days + 70}))
+
+
+def _request(definitions: Definitions, schedule_name: str, tick: datetime) -> RunRequest:
+    context = build_schedule_context(
+        repository_def=definitions.get_repository_def(), scheduled_execution_time=tick
     )
-    assert restatement.run_requests[0].asset_selection == [
-        AssetKey(["raw", "meta_ads_insights_hourly"])
-    ]
+    [request] = definitions.resolve_schedule_def(schedule_name).evaluate_tick(context).run_requests
+    return request
 
 
 @pytest.mark.parametrize(

@@ -6,23 +6,15 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
-import uuid
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-
-import psycopg
-import pytest
-from psycopg import sql as pg_sql
 
 from orchestration.defs.dbt.project import DBT_PROJECT_DIR
 from tests.helpers import RUN_RANGE, read_warehouse, run_dbt
 from tests.pipeline.conftest import PipelineRun
 from warehouse.connection import open_warehouse
-from warehouse.url import parse_warehouse_url
 
 RATE_PLACES = Decimal("0.0000000001")
 MONEY_PLACES = Decimal("0.0001")
@@ -163,35 +155,6 @@ def test_compaction_keeps_every_days_totals(pipeline_run: PipelineRun, tmp_path:
     assert {row["grain"] for row in after} == {"1d", "1h"}
     assert sum(row["row_count"] for row in after) < sum(row["row_count"] for row in before)
     assert totals(after) == totals(before)
-
-
-@pytest.fixture
-def warehouse_copy(pipeline_run: PipelineRun, tmp_path: Path) -> Iterator[str]:
-    """A copy of the session's warehouse (landings and models) that a test may rebuild freely."""
-    url = parse_warehouse_url(pipeline_run.settings.warehouse_url)
-    if url.backend == "duckdb":
-        copy = tmp_path / "copy.duckdb"
-        shutil.copyfile(url.duckdb_path, copy)
-        yield f"duckdb:///{copy}"
-        return
-    source = url.postgres_parts["dbname"]
-    name = f"{source}_copy_{uuid.uuid4().hex[:6]}"
-    admin_dsn = url.postgres_dsn.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_dsn, autocommit=True) as admin:
-        admin.execute(
-            pg_sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                pg_sql.Identifier(name), pg_sql.Identifier(source)
-            )
-        )
-    try:
-        yield url.postgres_dsn.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as admin:
-            admin.execute(
-                pg_sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    pg_sql.Identifier(name)
-                )
-            )
 
 
 def _execute(warehouse_url: str, *statements: str) -> None:

@@ -19,8 +19,10 @@ from simulator.google_ads.world import (
     StreamFault,
 )
 from simulator.hours import HOUR
+from simulator.money import CENT
 from simulator.server import SimulatorServer
 from simulator.world import World
+from tests.helpers import Clock
 
 # 03:07 in New York (demo-1), 09:07 in Berlin (demo-2): the shared suite's NOW.
 NOW = datetime(2026, 11, 20, 8, 7, tzinfo=UTC)
@@ -165,6 +167,64 @@ def test_conversions_keep_arriving_for_three_days_while_cost_stays_final() -> No
                 )
                 assert seen.conversions_value <= final.conversions_value
     assert checked >= 10
+
+
+def test_a_restated_day_reports_its_new_conversions_from_the_moment_it_was_restated() -> None:
+    # Two days whose conversions have all arrived, so only the restatements change them.
+    earlier_day, day = DAY - timedelta(days=1), DAY
+    clock = Clock(NOW - HOUR)
+    google = GoogleAdsWorld.of(World(seed=7, clock=clock))
+    untouched = {
+        (customer_id, restated): google.ad_group_hours(customer_id, restated)
+        for customer_id in (NEW_YORK, BERLIN)
+        for restated in (earlier_day, day)
+    }
+    clock.now = NOW
+    google.restate_conversions(NEW_YORK, day, 1_250)
+    clock.now = NOW + timedelta(minutes=5)
+    google.restate_conversions(NEW_YORK, earlier_day, 600)
+
+    def totals(rows: list[AdGroupHour]) -> tuple[Decimal, Decimal, int]:
+        return (
+            sum((row.metrics.conversions for row in rows), Decimal(0)),
+            sum((row.metrics.conversions_value for row in rows), Decimal(0)),
+            sum(row.metrics.cost_micros for row in rows),
+        )
+
+    for (customer_id, restated), rows in untouched.items():
+        # Readings as of a moment before the restatement are what they were, made whenever.
+        assert google.ad_group_hours(customer_id, restated, as_of=NOW - HOUR) == rows
+        now = google.ad_group_hours(customer_id, restated)
+        if customer_id == BERLIN:
+            assert now == rows
+            continue
+        permille = 1_250 if restated == day else 600
+        conversions, value, cost = totals(rows)
+        restated_conversions, restated_value, restated_cost = totals(now)
+        assert restated_cost == cost
+        assert [(row.ad_group, row.hour) for row in now] == [
+            (row.ad_group, row.hour) for row in rows
+        ]
+        # Every hour scaled, rounded down to the hundredth.
+        share = Decimal(permille) / 1000
+        assert conversions * share - len(rows) * CENT < restated_conversions <= conversions * share
+        assert (restated_value > value) == (permille > 1000)
+    # The 600 came after NOW: as of NOW the earlier day still shows what it did.
+    assert (
+        google.ad_group_hours(NEW_YORK, earlier_day, as_of=NOW)
+        == untouched[(NEW_YORK, earlier_day)]
+    )
+
+    # Same seed, same restatement at the same moment: the same figures.
+    again = GoogleAdsWorld.of(World(seed=7, clock=lambda: NOW))
+    again.restate_conversions(NEW_YORK, day, 1_250)
+    assert again.ad_group_hours(NEW_YORK, day) == google.ad_group_hours(NEW_YORK, day, as_of=NOW)
+    # A later restatement of the day replaces the earlier one from its own moment on.
+    google.restate_conversions(NEW_YORK, day, 1_000)
+    assert google.ad_group_hours(NEW_YORK, day) == untouched[(NEW_YORK, day)]
+    assert google.ad_group_hours(NEW_YORK, day, as_of=NOW) == again.ad_group_hours(NEW_YORK, day)
+    with pytest.raises(KeyError):
+        google.restate_conversions("42", day, 1_250)
 
 
 def test_cost_per_day_is_the_sum_of_its_hours() -> None:

@@ -1,25 +1,33 @@
 """Google Ads ingestion: hourly ad group metrics landed once per 15-minute window for every
-connection, with the last days restated hourly in their closing windows.
+connection, with the last days restated hourly in their closing windows and the conversion
+window's once a day (`google_ads_restatement`).
 
 No `from __future__ import annotations` here: Dagster reads the config class and the resources
 from the asset function's annotations at definition time.
 """
 
 from dagster import AssetExecutionContext, MaterializeResult
+from pydantic import Field
 
 from orchestration.defs.google_ads.resources import GoogleAdsApiResource
-from orchestration.defs.google_ads.sync import sync_ad_group_hours
+from orchestration.defs.google_ads.sync import MAX_RESTATEMENT_DAYS, sync_ad_group_hours
 from orchestration.lib.connections import land_every_connection
 from orchestration.lib.landing_asset import landing_asset, run_windows
 from orchestration.lib.outcomes import ConnectionOutcome
 from orchestration.lib.resources import AppDatabaseResource, SyncTarget, WarehouseResource
-from orchestration.lib.restatement import RestatementConfig
+from orchestration.lib.restatement import DEFAULT_RESTATEMENT_DAYS, RestatementConfig
 from warehouse.connection import Warehouse
 from warehouse.raw_tables import GOOGLE_ADS_AD_GROUP_HOURLY
 
 
 class GoogleAdsLandingConfig(RestatementConfig):
-    """Google attributes conversions to clicks up to 90 days back; the defaults restate two."""
+    restatement_days: int = Field(
+        default=DEFAULT_RESTATEMENT_DAYS,
+        ge=0,
+        le=MAX_RESTATEMENT_DAYS,
+        description="Account-local days before the last window's day that a restating run lands "
+        "again, whole, so conversions Google counts or restates late reach the marts.",
+    )
 
 
 @landing_asset(
@@ -29,8 +37,9 @@ class GoogleAdsLandingConfig(RestatementConfig):
     description=(
         "Ad group hourly metrics from the Google Ads API, one capture of the account-local day "
         "so far per connection and window; hourly, the previous days are landed again in their "
-        "closing windows as Google restates their conversions. The latest capture of a day is "
-        "the truth. A re-run replaces exactly its windows."
+        "closing windows as Google restates their conversions, and once a day the whole "
+        "conversion window's. The latest capture of a day is the truth. A re-run replaces "
+        "exactly its windows."
     ),
     config_cls=GoogleAdsLandingConfig,
 )

@@ -1,5 +1,5 @@
-"""Everything Google Ads brings to the code location: its landing asset and checks, and the
-Google Ads API resource."""
+"""Everything Google Ads brings to the code location: its landing asset and checks, the Google
+Ads API resource and the restatement schedule."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dagster import Definitions
 from metricx.settings import Settings
 from orchestration.defs.google_ads.assets import google_ads_ad_group_hourly
 from orchestration.defs.google_ads.resources import GoogleAdsApiResource
+from orchestration.defs.google_ads.schedules import build_google_ads_restatement
 from orchestration.lib.landing_checks import build_landing_checks
 from orchestration.lib.resources import from_environment
 from warehouse.raw_tables import GOOGLE_ADS_AD_GROUP_HOURLY
@@ -20,6 +21,9 @@ def build_defs(settings: Settings) -> Definitions:
         asset_checks=build_landing_checks(
             ad_group_hours.key, GOOGLE_ADS_AD_GROUP_HOURLY, "google_ads"
         ),
+        schedules=[
+            build_google_ads_restatement(ad_group_hours.key, settings.google_ads_restatement_days)
+        ],
         resources={
             "google_ads_api": GoogleAdsApiResource(
                 base_url=settings.google_ads_api_base_url,

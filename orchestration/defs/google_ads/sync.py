@@ -11,11 +11,15 @@ from orchestration.connectors.google_ads.records import GoogleAdsAdGroupHour
 from orchestration.connectors.quarantine import MalformedRow
 from orchestration.lib.outcomes import ConnectionOutcome, recorded
 from orchestration.lib.resources import SyncTarget
-from orchestration.lib.restatement import day_captures
+from orchestration.lib.restatement import day_captures, day_spans
 from orchestration.lib.slices import land_captures
 from orchestration.lib.windows import Window
 from warehouse.connection import Warehouse
 from warehouse.raw_tables import GOOGLE_ADS_AD_GROUP_HOURLY
+
+# Google counts a conversion for up to 90 days after the click (the longest conversion window
+# an advertiser can set; 30 is the default).
+MAX_RESTATEMENT_DAYS = 90
 
 
 def sync_ad_group_hours(
@@ -31,38 +35,44 @@ def sync_ad_group_hours(
     Google reports hourly at best, so a window's capture is the day's rows up to the hour the
     window starts in. With `restatement_days` N, the N local days before the last window's day
     are landed again, whole and as Google reports them now, each in its own closing window
-    (local 23:45), as Meta's are. All days are fetched in one request series per run; rows that
-    do not parse are quarantined with the latest capture.
+    (local 23:45), as Meta's are. Days are fetched a few at a time (`day_spans`), one request
+    series each, so a backfill or the conversion window's restatement holds a span in memory,
+    not the run; rows that do not parse are quarantined with the span's latest capture.
     """
+    if not 0 <= restatement_days <= MAX_RESTATEMENT_DAYS:
+        raise ValueError(
+            f"restatement_days must be between 0 and {MAX_RESTATEMENT_DAYS}, not {restatement_days}"
+        )
     outcome = ConnectionOutcome.of(target)
     with recorded(outcome, client.usage):
         customer = client.get_customer(target.external_account_id)
         captures, outcome.restated_days = day_captures(
             windows, customer.time_zone, restatement_days
         )
-        by_day: dict[date, list[GoogleAdsAdGroupHour]] = defaultdict(list)
-        malformed: list[MalformedRow] = []
-        days = [capture.day for capture in captures]
-        for row in client.iter_hourly_ad_group_metrics(customer.customer_id, min(days), max(days)):
-            if isinstance(row, MalformedRow):
-                malformed.append(row)
-            else:
-                by_day[row.segment_date].append(row)
-        land_captures(
-            warehouse,
-            GOOGLE_ADS_AD_GROUP_HOURLY,
-            target,
-            outcome,
-            {
-                capture: [
-                    GOOGLE_ADS_AD_GROUP_HOURLY.row_values(_fields_of(row))
-                    for row in by_day[capture.day]
-                    if row.segment_hour <= capture.hour
-                ]
-                for capture in captures
-            },
-            malformed,
-        )
+        for span in day_spans(sorted({capture.day for capture in captures})):
+            by_day: dict[date, list[GoogleAdsAdGroupHour]] = defaultdict(list)
+            malformed: list[MalformedRow] = []
+            for row in client.iter_hourly_ad_group_metrics(customer.customer_id, span[0], span[-1]):
+                if isinstance(row, MalformedRow):
+                    malformed.append(row)
+                else:
+                    by_day[row.segment_date].append(row)
+            land_captures(
+                warehouse,
+                GOOGLE_ADS_AD_GROUP_HOURLY,
+                target,
+                outcome,
+                {
+                    capture: [
+                        GOOGLE_ADS_AD_GROUP_HOURLY.row_values(_fields_of(row))
+                        for row in by_day[capture.day]
+                        if row.segment_hour <= capture.hour
+                    ]
+                    for capture in captures
+                    if capture.day in span
+                },
+                malformed,
+            )
     return outcome
 
 

@@ -25,7 +25,7 @@ def build_defs(settings: Settings) -> Definitions:
                 entities.key, META_ADS_ENTITIES, "meta_ads", last_window_only=True
             ),
         ],
-        schedules=[build_meta_restatement(insights.key)],
+        schedules=[build_meta_restatement(insights.key, settings.meta_ads_restatement_days)],
         resources={
             "meta_ads_api": MetaAdsApiResource(
                 base_url=settings.meta_api_base_url, api_version=settings.meta_api_version

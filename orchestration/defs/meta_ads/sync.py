@@ -4,9 +4,8 @@ the restatement lookback, and the campaigns, ad sets and ads they name."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import fields
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from orchestration.connectors.meta_ads.client import MetaAdsClient
 from orchestration.connectors.meta_ads.entities import MetaEntity
@@ -14,7 +13,7 @@ from orchestration.connectors.meta_ads.records import MetaAdInsightHour
 from orchestration.connectors.quarantine import MalformedRow
 from orchestration.lib.outcomes import ConnectionOutcome, recorded
 from orchestration.lib.resources import SyncTarget
-from orchestration.lib.restatement import day_captures
+from orchestration.lib.restatement import day_captures, day_spans
 from orchestration.lib.slices import land_captures
 from orchestration.lib.windows import Window
 from warehouse.connection import Warehouse
@@ -22,8 +21,6 @@ from warehouse.raw_tables import META_ADS_ENTITIES, META_ADS_INSIGHTS_HOURLY
 
 # Meta keeps attributing purchases to an ad for up to 28 days (its longest click window).
 MAX_RESTATEMENT_DAYS = 28
-# Days read per insights request series; bounds what a backfill holds in memory per connection.
-FETCH_SPAN_DAYS = 7
 
 
 def sync_insights(
@@ -55,7 +52,7 @@ def sync_insights(
         account = client.get_account(target.external_account_id)
         timezone = account.timezone_name
         captures, outcome.restated_days = day_captures(windows, timezone, restatement_days)
-        for span in _day_spans(sorted({capture.day for capture in captures})):
+        for span in day_spans(sorted({capture.day for capture in captures})):
             records, malformed = _fetch(client, target.external_account_id, span)
             span_captures = [capture for capture in captures if capture.day in span]
             land_captures(
@@ -115,18 +112,6 @@ def sync_entities(
         outcome.quarantined = len(malformed)
         outcome.slices = 1
     return outcome
-
-
-def _day_spans(days: list[date]) -> Iterator[list[date]]:
-    """Consecutive days in runs of at most FETCH_SPAN_DAYS."""
-    span: list[date] = []
-    for day in days:
-        if span and (len(span) == FETCH_SPAN_DAYS or day != span[-1] + timedelta(days=1)):
-            yield span
-            span = []
-        span.append(day)
-    if span:
-        yield span
 
 
 def _fetch(
