@@ -75,6 +75,7 @@ class SalesEvent:
     kind: SalesEventKind
     at: datetime
     figures: SalesFigures
+    refund_id: str | None = None  # a return's refund
 
 
 def sales_events(order: ShopOrder) -> list[SalesEvent]:
@@ -84,7 +85,12 @@ def sales_events(order: ShopOrder) -> list[SalesEvent]:
         return []
     events = [SalesEvent(SalesEventKind.SALE, order.processed_at, _sale(order))]
     events.extend(
-        SalesEvent(SalesEventKind.RETURN, refund.created_at, _return(refund, order.taxes_included))
+        SalesEvent(
+            SalesEventKind.RETURN,
+            refund.created_at,
+            _return(refund, order.taxes_included),
+            refund.refund_id,
+        )
         for refund in order.refunds
     )
     if order.cancelled_at is not None:
