@@ -2,8 +2,8 @@
 
 Mounted under `/shopify/{shop}`, so `https://{shop}/admin/api/2025-01/graphql.json` becomes
 `{sim}/shopify/{shop}/admin/api/2025-01/graphql.json`. Serves the order queries the connector
-sends (paged by `updated_at`, and as bulk operations whose JSONL file is downloaded from here
-too), with Shopify's calculated query cost and a leaky bucket per shop.
+sends (paged by `updated_at`, as bulk operations whose JSONL file is downloaded from here too,
+and by id through `nodes`), with Shopify's calculated query cost and a leaky bucket per shop.
 """
 
 from __future__ import annotations
@@ -289,7 +289,7 @@ class ShopifyApi:
             value["totalPriceSet"] = _money_bag(
                 _decimal_text(order.total).replace(".", ","), currency
             )
-        items = [
+        items: list[dict[str, Any]] = [
             {
                 "id": item.line_item_id,
                 "name": item.title,
@@ -299,7 +299,9 @@ class ShopifyApi:
             }
             for item in order.line_items
         ]
-        items_by_id = {item["id"]: item for item in items}
+        items_by_id = {
+            item.line_item_id: value for item, value in zip(order.line_items, items, strict=True)
+        }
         value.update(
             {
                 "id": order.order_id,
