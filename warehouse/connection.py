@@ -81,10 +81,21 @@ class Warehouse(ABC):
 
     def ensure_raw_schema(self) -> None:
         types = COLUMN_TYPES[self.backend]
+        existing: dict[str, set[str]] = {}
+        for row in self.fetch_all(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = :schema",
+            {"schema": RAW_SCHEMA},
+        ):
+            existing.setdefault(row["table_name"], set()).add(row["column_name"])
         with self.transaction():
             self._execute_in_tx(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
             for table in RAW_TABLES:
                 self._execute_in_tx(table.ddl(self.backend))
+                for statement in table.added_columns_ddl(
+                    self.backend, existing.get(table.name, set())
+                ):
+                    self._execute_in_tx(statement)
                 for statement in table.index_ddl(self.backend):
                     self._execute_in_tx(statement)
             self._execute_in_tx(LANDING_LOG_DDL.format(**types))

@@ -71,6 +71,19 @@ class RawTable:
         cols = ",\n  ".join(f"{name} {types[kind]}" for name, kind in self.all_columns)
         return f"CREATE TABLE IF NOT EXISTS {self.qualified_name} (\n  {cols}\n)"
 
+    def added_columns_ddl(self, backend: str, existing: set[str]) -> tuple[str, ...]:
+        """Statements adding the columns a table created by an earlier version lacks (`existing`
+        holds the ones it has; none for a table still to create). New columns are appended, so
+        rows keep landing by position."""
+        if not existing:
+            return ()
+        types = COLUMN_TYPES[backend]
+        return tuple(
+            f"ALTER TABLE {self.qualified_name} ADD COLUMN {name} {types[kind]}"
+            for name, kind in self.all_columns
+            if name not in existing
+        )
+
     def index_ddl(self, backend: str) -> tuple[str, ...]:
         """Indexes for the reads that must stay proportional to a window, not the history:
         replacing a connection's slices, incremental models picking up what landed since their
@@ -172,7 +185,9 @@ META_ADS_ENTITIES = RawTable(
 # in it, as they stood when read. An order changed in several windows (created, fulfilled,
 # refunded) appears in several slices; downstream, the version with the latest `updated_at`
 # wins. Money is in the shop's currency, exactly as Shopify's decimal strings said; `refunds` and
-# `line_items` are JSON arrays (amounts as strings); flags are 1 or 0.
+# `line_items` are JSON arrays (amounts as strings), each refund with the line items and
+# shipping it gives back; `shipping_tax` is the part of `tax` on shipping; flags are 1 or 0.
+# Columns added later come last, so a table created before them takes them by ALTER TABLE.
 SHOPIFY_ORDERS = RawTable(
     name="shopify_orders",
     source="shopify",
@@ -223,10 +238,19 @@ SHOPIFY_ORDERS = RawTable(
         ("refunds", "text"),
         ("line_items", "text"),
         ("line_items_complete", "int"),
+        ("shipping_tax", "money"),
     ),
     natural_key=("order_id",),
     lookups=(("order_id",),),
-    non_negative=("subtotal", "total_discounts", "shipping", "tax", "total", "total_refunded"),
+    non_negative=(
+        "subtotal",
+        "total_discounts",
+        "shipping",
+        "tax",
+        "total",
+        "total_refunded",
+        "shipping_tax",
+    ),
 )
 
 # Storefront events sent by the merchant's Shopify web pixel to the API's pixel intake, landed

@@ -113,7 +113,7 @@ class FieldDef:
 
 
 Schema = Mapping[str, Mapping[str, FieldDef]]
-INTERFACES = {"Node": ("BulkOperation",)}
+INTERFACES = {"Node": ("BulkOperation", "Order")}
 
 
 def scalar() -> FieldDef:
@@ -194,8 +194,9 @@ def check(
     """Check every field against the schema, bind arguments and compute the requested cost.
 
     Shopify's calculated cost, simplified: an object costs 1, a scalar 0, a connection 2 plus
-    `first` times the cost of one node; a mutation costs 10. In a bulk query connections take
-    no `first`, and the cost does not apply.
+    `first` times the cost of one node, a list of nodes by `ids` one node's cost per id; a
+    mutation costs 10. In a bulk query connections take no `first`, the cost does not apply, and
+    a connection inside a list field is refused, as Shopify refuses it.
     """
     checked = Checked(operation)
     defined = dict(operation.variables)
@@ -204,7 +205,9 @@ def check(
             raise GraphQLError(f"Variable ${name} is used by anonymous query but not declared")
     bound = {name: variables.get(name, default) for name, default in operation.variables}
     root = "Mutation" if operation.kind == "mutation" else "QueryRoot"
-    cost = _check_selections(operation.selections, root, schema, bound, checked, [], bulk)
+    cost = _check_selections(
+        operation.selections, root, schema, bound, checked, [], bulk, in_list=False
+    )
     checked.requested_cost = 10 if operation.kind == "mutation" else cost
     return checked
 
@@ -232,7 +235,9 @@ def _shape_value(selection: Field, raw: Any, checked: Checked) -> Any:
     if isinstance(raw, Page):
         return _shape_page(selection, raw, checked)
     if isinstance(raw, list):
-        return [shape(selection.selections, item, checked) for item in raw]
+        return [
+            None if item is None else shape(selection.selections, item, checked) for item in raw
+        ]
     return shape(selection.selections, raw, checked)
 
 
@@ -278,6 +283,8 @@ def _check_selections(
     checked: Checked,
     path: list[str],
     bulk: bool,
+    *,
+    in_list: bool,
 ) -> int:
     cost = 0
     for selection in selections:
@@ -296,9 +303,12 @@ def _check_selections(
                 checked,
                 path,
                 bulk,
+                in_list=in_list,
             )
             continue
-        cost += _check_field(selection, type_name, schema, variables, checked, path, bulk)
+        cost += _check_field(
+            selection, type_name, schema, variables, checked, path, bulk, in_list=in_list
+        )
     return cost
 
 
@@ -310,6 +320,8 @@ def _check_field(
     checked: Checked,
     path: list[str],
     bulk: bool,
+    *,
+    in_list: bool,
 ) -> int:
     here = [*path, selection.name]
     definition = schema.get(type_name, {}).get(selection.name)
@@ -351,11 +363,31 @@ def _check_field(
             path=here,
         )
     assert definition.type_name is not None
+    if bulk and in_list and definition.kind is Kind.CONNECTION:
+        raise GraphQLError(
+            "Queries that contain a connection field within a list field are not currently "
+            f"supported (field '{selection.name}').",
+            line=selection.line,
+            column=selection.column,
+            path=here,
+        )
+    # A connection's own `nodes` are its pages, not a list field.
+    in_list_field = definition.kind is Kind.LIST and not type_name.endswith("Connection")
     inner = _check_selections(
-        selection.selections, definition.type_name, schema, variables, checked, here, bulk
+        selection.selections,
+        definition.type_name,
+        schema,
+        variables,
+        checked,
+        here,
+        bulk,
+        in_list=in_list or in_list_field,
     )
     if definition.kind is Kind.WRAPPER:
         return inner
+    ids = arguments.get("ids")
+    if definition.kind is Kind.LIST and isinstance(ids, list):
+        return len(ids) * (1 + inner)
     if definition.kind is not Kind.CONNECTION:
         return 1 + inner
     first = arguments.get("first")

@@ -4,7 +4,8 @@ Mounted under `/shopify/{shop}`, so `https://{shop}/admin/api/2025-01/graphql.js
 `{sim}/shopify/{shop}/admin/api/2025-01/graphql.json`. Serves the `orders` connection with its
 documented arguments (Shopify's search syntax on the order times and id, the default `ID` sort
 and the time sort keys: `orders_query.py`), paged or as bulk operations whose JSONL file is
-downloaded from here too, with Shopify's calculated query cost and a leaky bucket per shop.
+downloaded from here too, and orders by id through `nodes`, with Shopify's calculated query cost
+and a leaky bucket per shop.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from simulator.shopify.orders_query import (
     parse_search,
     sort_value,
 )
-from simulator.shopify.records import Channel, Session, ShopOrder
+from simulator.shopify.records import Channel, Refund, Session, ShopOrder, order_number
 from simulator.shopify.schema import SCHEMA
 from simulator.shopify.world import ShopWorld
 from simulator.world import World
@@ -251,6 +252,7 @@ class ShopifyApi:
             "orders": lambda args: self._orders_page(shop, args),
             "currentBulkOperation": lambda args: self._current_bulk(shop, bulk_url),
             "node": lambda args: self._bulk_node(shop, args.get("id"), bulk_url),
+            "nodes": lambda args: [self._order_node(shop, gid) for gid in args.get("ids") or ()],
             "bulkOperationRunQuery": lambda args: self._run_bulk(shop, args.get("query")),
         }
 
@@ -279,6 +281,11 @@ class ShopifyApi:
             has_next_page=first is not None and len(orders) > first,
         )
 
+    def _order_node(self, shop: str, gid: Any) -> dict[str, Any] | None:
+        """`nodes(ids:)` answers the orders among the ids, null for any other id."""
+        order = self.shops.order(shop, gid) if isinstance(gid, str) else None
+        return None if order is None else {"__typename": "Order", **self._order_value(order)}
+
     def _order_value(self, order: ShopOrder) -> dict[str, Any]:
         currency = order.currency
         amounts = {
@@ -296,7 +303,7 @@ class ShopifyApi:
             value["totalPriceSet"] = _money_bag(
                 _decimal_text(order.total).replace(".", ","), currency
             )
-        items = [
+        items: list[dict[str, Any]] = [
             {
                 "id": item.line_item_id,
                 "name": item.title,
@@ -306,6 +313,9 @@ class ShopifyApi:
             }
             for item in order.line_items
         ]
+        items_by_id = {
+            item.line_item_id: value for item, value in zip(order.line_items, items, strict=True)
+        }
         value.update(
             {
                 "id": order.order_id,
@@ -326,14 +336,10 @@ class ShopifyApi:
                 else {"id": order.customer_id, "numberOfOrders": str(order.customer_orders_count)},
                 "customerJourneySummary": _journey(order),
                 "refunds": [
-                    {
-                        "id": refund.refund_id,
-                        "createdAt": _timestamp(refund.created_at),
-                        "totalRefundedSet": _money_bag(_decimal_text(refund.amount), currency),
-                    }
-                    for refund in order.refunds
+                    _refund_value(refund, items_by_id, currency) for refund in order.refunds
                 ],
                 "lineItems": lambda args: _list_page(items, args),
+                "shippingLine": _shipping_line_value(order),
             }
         )
         return value
@@ -486,6 +492,58 @@ def _visit_source(session: Session) -> str:
         return "direct"
     host = session.referrer_url.split("/")[2]
     return host.removeprefix("www.").removeprefix("l.").removeprefix("m.").split(".")[0]
+
+
+def _refund_value(
+    refund: Refund, line_items: dict[str, dict[str, Any]], currency: str
+) -> dict[str, Any]:
+    """A refund with what it returns; money as the order's (tax inside when prices include it)."""
+    refund_no = int(refund.refund_id.rsplit("/", 1)[1])
+    returned = [
+        {
+            "id": f"gid://shopify/RefundLineItem/{refund_no * 100 + n}",
+            "quantity": item.quantity,
+            "lineItem": line_items[item.line_item_id],
+            "priceSet": line_items[item.line_item_id]["originalUnitPriceSet"],
+            "subtotalSet": _money_bag(_decimal_text(item.subtotal), currency),
+            "totalTaxSet": _money_bag(_decimal_text(item.tax), currency),
+        }
+        for n, item in enumerate(refund.line_items)
+    ]
+    shipping = [
+        {
+            "id": f"gid://shopify/RefundShippingLine/{refund_no}",
+            "subtotalAmountSet": _money_bag(_decimal_text(refund.shipping), currency),
+            "taxAmountSet": _money_bag(_decimal_text(refund.shipping_tax), currency),
+        }
+    ]
+    return {
+        "id": refund.refund_id,
+        "createdAt": _timestamp(refund.created_at),
+        "totalRefundedSet": _money_bag(_decimal_text(refund.amount), currency),
+        "refundLineItems": lambda args: _list_page(returned, args),
+        # Shipping given back is a line of its own; none when the refund keeps the shipping.
+        "refundShippingLines": lambda args: _list_page(shipping if refund.shipping else [], args),
+    }
+
+
+def _shipping_line_value(order: ShopOrder) -> dict[str, Any]:
+    """The order's one shipping line (a free one when shipping costs nothing)."""
+    currency = order.currency
+    tax_lines = []
+    if order.shipping_tax:
+        tax_lines.append(
+            {
+                "title": "VAT" if order.taxes_included else "Sales tax",
+                "priceSet": _money_bag(_decimal_text(order.shipping_tax), currency),
+            }
+        )
+    return {
+        "id": f"gid://shopify/ShippingLine/{order_number(order)}",
+        "title": "Standard" if order.shipping else "Free shipping",
+        "originalPriceSet": _money_bag(_decimal_text(order.shipping), currency),
+        "taxLines": tax_lines,
+    }
 
 
 def _list_page(items: list[dict[str, Any]], args: dict[str, Any]) -> Page:

@@ -12,12 +12,20 @@ from simulator.draws import BASIS, between
 from simulator.merchants import Merchant
 from simulator.money import cents
 from simulator.shopify.customers import Arrivals, Root, customer_number
-from simulator.shopify.records import PRODUCTS, LineItem, Refund, Session, ShopOrder
+from simulator.shopify.records import (
+    PRODUCTS,
+    LineItem,
+    Refund,
+    RefundLineItem,
+    Session,
+    ShopOrder,
+)
 from simulator.shopify.sessions import return_session
 from simulator.shopify.timeline import (
     DAY_S,
     HOUR_S,
     MINUTE_S,
+    hour_of_ordinal,
     hour_ordinal,
     seconds,
     shop_draws,
@@ -28,6 +36,9 @@ if TYPE_CHECKING:
 
 # An order's life after checkout: 2% are cancelled within hours, the rest fulfilled within two
 # days; 10% of those are refunded, 40% of them in full, a quarter of the partial ones twice.
+# A partial refund returns some of the order's line items (never part of a line, nor shipping);
+# an order of one line can only be refunded in full. A second refund returns the rest and the
+# shipping.
 _CANCEL_BP = 200
 _REFUND_BP = 1_000
 _FULL_REFUND_BP = 4_000
@@ -41,6 +52,7 @@ ORDER_UPDATE_HORIZON = timedelta(seconds=_FIRST_REFUND_S[1] + _SECOND_REFUND_S[1
 # Shopify builds an order's customer journey asynchronously; until then `ready` is false.
 JOURNEY_DELAY = timedelta(minutes=10)
 _US_SALES_TAX_RATES = (0, 625, 725, 888)  # in hundredths of a percent
+_FIRST_ORDER_NUMBER = 5 * 10**12
 _EU_VAT_PERCENT = 19
 
 
@@ -59,6 +71,7 @@ class OrderPlan:
     shipping_cents: int
     tax_cents: int
     total_cents: int
+    shipping_tax_cents: int  # the part of the tax on shipping
     taxes_included: bool
     cancelled_at: datetime | None
     fulfilled_at: datetime | None
@@ -106,14 +119,23 @@ class OrderBook:
         taxes_included = merchant.currency != "USD"
         shipping = 0 if subtotal >= 7_500 else (595 if merchant.currency == "USD" else 495)
         if taxes_included:
-            # The VAT inside a gross price, rounded half up.
-            gross_share = 100 + _EU_VAT_PERCENT
-            tax = ((subtotal + shipping) * _EU_VAT_PERCENT * 2 + gross_share) // (2 * gross_share)
+            # VAT is inside the prices of the goods and of shipping alike.
+            tax = _vat_inside(subtotal + shipping)
+            shipping_tax = _vat_inside(shipping)
             total = subtotal + shipping
         else:
+            # US sales tax on the goods; shipping untaxed.
             rate = _US_SALES_TAX_RATES[draws[5] % len(_US_SALES_TAX_RATES)]
             tax = (subtotal * rate + BASIS // 2) // BASIS
+            shipping_tax = 0
             total = subtotal + shipping + tax
+        # Shopify spreads an order's discount over its lines by their prices, and so its tax.
+        line_prices = [int(item.unit_price * 100) * item.quantity for item in line_items]
+        line_subtotals = [
+            price - share
+            for price, share in zip(line_prices, _shares(discount, line_prices), strict=True)
+        ]
+        line_taxes = _shares(tax - shipping_tax, line_subtotals)
         life = shop_draws(self.world.seed, merchant.slug, str(number), "life")
         cancelled_at = fulfilled_at = None
         refunds: list[Refund] = []
@@ -123,7 +145,20 @@ class OrderBook:
             else:
                 fulfilled_at = created_at + seconds(life[2], _FULFIL_S)
                 if life[3] % BASIS < _REFUND_BP:
-                    refunds = self._refunds(merchant, number, created_at, total)
+                    refunds = self._refunds(
+                        merchant,
+                        number,
+                        created_at,
+                        _Returnable(
+                            tuple(item.line_item_id for item in line_items),
+                            tuple(item.quantity for item in line_items),
+                            tuple(line_subtotals),
+                            tuple(line_taxes),
+                            shipping,
+                            shipping_tax,
+                            taxes_included,
+                        ),
+                    )
         return OrderPlan(
             number=number,
             merchant_no=root.merchant_no,
@@ -136,6 +171,7 @@ class OrderBook:
             shipping_cents=shipping,
             tax_cents=tax,
             total_cents=total,
+            shipping_tax_cents=shipping_tax,
             taxes_included=taxes_included,
             cancelled_at=cancelled_at,
             fulfilled_at=fulfilled_at,
@@ -144,24 +180,81 @@ class OrderBook:
             last_visit=last_visit,
         )
 
+    def find(self, number: int) -> OrderPlan | None:
+        """The plan of the order numbered `number` (see `_plan_number`), if there is one."""
+        merchant_no, rest = divmod(number - _FIRST_ORDER_NUMBER, 10**11)
+        hour, rest = divmod(rest, 10**5)
+        slot, position = divmod(rest, 10)
+        if not 1 <= merchant_no <= len(self.world.merchants) or hour < 0:
+            return None
+        arrived = hour_of_ordinal(hour)
+        root = next(
+            (
+                root
+                for root in self._arrivals.roots_on_day(merchant_no, arrived.date())
+                if root.hour == arrived and root.slot == slot
+            ),
+            None,
+        )
+        if root is None or position >= len(root.orders):
+            return None
+        return self.plan(root, position)
+
     def _refunds(
-        self, merchant: Merchant, number: int, created_at: datetime, total: int
+        self, merchant: Merchant, number: int, created_at: datetime, order: _Returnable
     ) -> list[Refund]:
         draws = shop_draws(self.world.seed, merchant.slug, str(number), "refunds")
         first_at = created_at + seconds(draws[0], _FIRST_REFUND_S)
-        if draws[1] % BASIS < _FULL_REFUND_BP:
-            return [Refund(f"gid://shopify/Refund/{number * 10 + 1}", first_at, cents(total))]
-        amount = max(1, total * between(draws[2], 20, 60) // 100)
-        refunds = [Refund(f"gid://shopify/Refund/{number * 10 + 1}", first_at, cents(amount))]
+        lines = len(order.line_item_ids)
+        if lines == 1 or draws[1] % BASIS < _FULL_REFUND_BP:
+            return [order.refund(number * 10 + 1, first_at, range(lines), with_shipping=True)]
+        returned = between(draws[2], 1, lines - 1)
+        refunds = [order.refund(number * 10 + 1, first_at, range(returned), with_shipping=False)]
         if draws[3] % BASIS < _SECOND_REFUND_BP:
+            second_at = first_at + seconds(draws[4], _SECOND_REFUND_S)
             refunds.append(
-                Refund(
-                    f"gid://shopify/Refund/{number * 10 + 2}",
-                    first_at + seconds(draws[4], _SECOND_REFUND_S),
-                    cents(total - amount),
-                )
+                order.refund(number * 10 + 2, second_at, range(returned, lines), with_shipping=True)
             )
         return refunds
+
+
+@dataclass(frozen=True, slots=True)
+class _Returnable:
+    """What an order's refunds can give back: its line items (ids, units, price after discount,
+    tax) and its shipping with the tax on it, in cents."""
+
+    line_item_ids: tuple[str, ...]
+    quantities: tuple[int, ...]
+    line_subtotals: tuple[int, ...]
+    line_taxes: tuple[int, ...]
+    shipping: int
+    shipping_tax: int
+    taxes_included: bool
+
+    def refund(self, refund_no: int, at: datetime, lines: range, *, with_shipping: bool) -> Refund:
+        """A refund returning whole `lines` (and the shipping if `with_shipping`)."""
+        items = tuple(
+            RefundLineItem(
+                line_item_id=self.line_item_ids[n],
+                quantity=self.quantities[n],
+                subtotal=cents(self.line_subtotals[n]),
+                tax=cents(self.line_taxes[n]),
+            )
+            for n in lines
+        )
+        shipping = self.shipping if with_shipping else 0
+        shipping_tax = self.shipping_tax if with_shipping else 0
+        amount = sum(self.line_subtotals[n] for n in lines) + shipping
+        if not self.taxes_included:
+            amount += sum(self.line_taxes[n] for n in lines) + shipping_tax
+        return Refund(
+            refund_id=f"gid://shopify/Refund/{refund_no}",
+            created_at=at,
+            amount=cents(amount),
+            line_items=items,
+            shipping=cents(shipping),
+            shipping_tax=cents(shipping_tax),
+        )
 
 
 def as_seen(plan: OrderPlan, merchant: Merchant, now: datetime, currency: str) -> ShopOrder:
@@ -194,6 +287,7 @@ def as_seen(plan: OrderPlan, merchant: Merchant, now: datetime, currency: str) -
         total_discounts=cents(plan.discount_cents),
         shipping=cents(plan.shipping_cents),
         tax=cents(plan.tax_cents),
+        shipping_tax=cents(plan.shipping_tax_cents),
         total=cents(plan.total_cents),
         refunds=refunds,
         customer_id=customer_id,
@@ -240,12 +334,26 @@ def _basket(
     return tuple(items), line_total - discount, discount
 
 
+def _vat_inside(gross_cents: int) -> int:
+    """The VAT inside a gross price, rounded half up."""
+    gross_share = 100 + _EU_VAT_PERCENT
+    return (gross_cents * _EU_VAT_PERCENT * 2 + gross_share) // (2 * gross_share)
+
+
+def _shares(amount: int, weights: list[int]) -> list[int]:
+    """`amount` spread over `weights` in proportion, rounded down; the last takes the rest so the
+    shares add up to it exactly."""
+    total = sum(weights)
+    shares = [amount * weight // total if total else 0 for weight in weights[:-1]]
+    return [*shares, amount - sum(shares)]
+
+
 def _plan_number(root: Root, position: int) -> int:
     # Unique by construction: merchant, hour, the customer's slot in it, and which order.
     if root.slot >= 10**4:
         raise ValueError("more than 10,000 new customers in one hour: lower orders_per_day")
     return (
-        5 * 10**12
+        _FIRST_ORDER_NUMBER
         + root.merchant_no * 10**11
         + hour_ordinal(root.hour) * 10**5
         + root.slot * 10

@@ -71,10 +71,28 @@ class LineItem:
 
 
 @dataclass(frozen=True, slots=True)
+class RefundLineItem:
+    """Units of a line item given back in a refund: what they sold for after discounts
+    (`subtotal`, tax inside when the shop's prices include it) and the tax on them."""
+
+    line_item_id: str
+    quantity: int
+    subtotal: Decimal
+    tax: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class Refund:
+    """Money given back on an order, as Shopify's Refund breaks it down: the line items and the
+    shipping it returns (`shipping` includes its tax when the shop's prices do). `amount` is
+    their sum, with their tax on top when prices do not include it."""
+
     refund_id: str
     created_at: datetime
     amount: Decimal
+    line_items: tuple[RefundLineItem, ...]
+    shipping: Decimal
+    shipping_tax: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +111,9 @@ class ShopOrder:
     """An order as the shop shows it at `world.now()`.
 
     Money follows Shopify: `subtotal` is the line items after discounts; `total` adds shipping
-    and, unless the shop's prices include tax, the tax. `refunds` are those made so far.
+    and, unless the shop's prices include tax, the tax. `tax` is all of it, `shipping_tax` the
+    part on shipping (what the shipping line's tax lines add up to). When prices include tax,
+    `subtotal` and `shipping` have their tax inside. `refunds` are those made so far.
     """
 
     order_id: str  # gid://shopify/Order/<number>
@@ -112,6 +132,7 @@ class ShopOrder:
     total_discounts: Decimal
     shipping: Decimal
     tax: Decimal
+    shipping_tax: Decimal
     total: Decimal
     refunds: tuple[Refund, ...]
     customer_id: str | None  # None for staff test orders
@@ -128,11 +149,6 @@ class ShopOrder:
     @property
     def counts_as_revenue(self) -> bool:
         return not self.test and self.cancelled_at is None
-
-    @property
-    def net_revenue(self) -> Decimal:
-        """What the order is worth to the shop: its total less what was refunded so far."""
-        return self.total - self.total_refunded
 
     @property
     def days_to_conversion(self) -> int:

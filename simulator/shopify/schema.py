@@ -27,6 +27,7 @@ SCHEMA: dict[str, dict[str, FieldDef]] = {
         "orders": connection("Order", "sortKey", "reverse", "query"),
         "currentBulkOperation": obj("BulkOperation", "type"),
         "node": obj("Node", "id"),
+        "nodes": listed("Node", "ids"),
     },
     "Mutation": {
         "bulkOperationRunQuery": obj("BulkOperationRunQueryPayload", "query", "groupObjects")
@@ -78,7 +79,15 @@ SCHEMA: dict[str, dict[str, FieldDef]] = {
         "customerJourneySummary": obj("CustomerJourneySummary"),
         "refunds": listed("Refund", "first"),
         "lineItems": connection("LineItem"),
+        "shippingLine": obj("ShippingLine"),
     },
+    "ShippingLine": {
+        "id": scalar(),
+        "title": scalar(),
+        "originalPriceSet": obj("MoneyBag"),
+        "taxLines": listed("TaxLine"),
+    },
+    "TaxLine": {"title": scalar(), "priceSet": obj("MoneyBag")},
     "MoneyBag": {"shopMoney": obj("MoneyV2"), "presentmentMoney": obj("MoneyV2")},
     "MoneyV2": {"amount": scalar(), "currencyCode": scalar()},
     "Customer": {"id": scalar(), "numberOfOrders": scalar()},
@@ -100,7 +109,23 @@ SCHEMA: dict[str, dict[str, FieldDef]] = {
     "UTMParameters": {
         name: scalar() for name in ("source", "medium", "campaign", "content", "term")
     },
-    "Refund": {"id": scalar(), "createdAt": scalar(), "totalRefundedSet": obj("MoneyBag")},
+    "Refund": {
+        "id": scalar(),
+        "createdAt": scalar(),
+        "totalRefundedSet": obj("MoneyBag"),
+        "refundLineItems": connection("RefundLineItem"),
+        "refundShippingLines": connection("RefundShippingLine"),
+    },
+    "RefundLineItem": {
+        "id": scalar(),
+        "quantity": scalar(),
+        "lineItem": obj("LineItem"),
+        **{name: obj("MoneyBag") for name in ("priceSet", "subtotalSet", "totalTaxSet")},
+    },
+    "RefundShippingLine": {
+        "id": scalar(),
+        **{name: obj("MoneyBag") for name in ("subtotalAmountSet", "taxAmountSet")},
+    },
     "LineItem": {
         "id": scalar(),
         "name": scalar(),
@@ -110,5 +135,7 @@ SCHEMA: dict[str, dict[str, FieldDef]] = {
     },
     **connection_types("Order"),
     **connection_types("LineItem"),
+    **connection_types("RefundLineItem"),
+    **connection_types("RefundShippingLine"),
     **PAGE_INFO,
 }

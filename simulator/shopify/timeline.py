@@ -27,3 +27,8 @@ def hour_ordinal(hour: datetime) -> int:
     if hour < _EPOCH:
         raise ValueError(f"the shops opened in 2000; {hour.isoformat()} is before that")
     return (hour - _EPOCH) // HOUR
+
+
+def hour_of_ordinal(ordinal: int) -> datetime:
+    """The UTC hour `hour_ordinal` numbered `ordinal`."""
+    return _EPOCH + ordinal * HOUR

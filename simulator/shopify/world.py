@@ -22,14 +22,13 @@ The story, per merchant and UTC hour:
   7-30 days apart; `customer_order_index` counts them from 1.
 - After the order: fulfilment within two days, the odd cancellation within hours, refunds
   (full or partial, sometimes a second one) 3-35 days later; each moves `updated_at`. About 1%
-  of orders are test orders placed by staff.
+  of orders are test orders placed by staff. `sales_by_day` is the shop's Sales report of it.
 """
 
 from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from simulator.google_ads.world import GoogleAdsWorld
@@ -39,6 +38,7 @@ from simulator.shopify.customers import CHECKOUT_IN_SESSION_S, CUSTOMER_SPAN, Ar
 from simulator.shopify.orders import ORDER_UPDATE_HORIZON, OrderBook, OrderPlan, as_seen
 from simulator.shopify.pixel_events import session_events
 from simulator.shopify.records import PixelEvent, Session, ShopOrder, order_number
+from simulator.shopify.sales import SalesFigures, sales_events
 
 if TYPE_CHECKING:
     from simulator.world import World
@@ -112,26 +112,38 @@ class ShopWorld:
         ]
         return sorted(updated, key=lambda order: (order.updated_at, order_number(order)))
 
-    def net_revenue_by_day(
-        self, shop_domain: str, first: date, last: date, *, as_of: datetime | None = None
-    ) -> dict[date, Decimal]:
-        """Net revenue per shop-local day of order creation, `first` to `last` inclusive, as of
-        `as_of` (default `world.now()`).
+    def order(
+        self, shop_domain: str, order_id: str, *, as_of: datetime | None = None
+    ) -> ShopOrder | None:
+        """The order with global id `order_id` as it stands at `as_of` (default `world.now()`);
+        None when the shop has no such order, or not yet."""
+        now = self._now(as_of)
+        merchant = self._require(shop_domain)
+        prefix, _, number = order_id.rpartition("/")
+        if prefix != "gid://shopify/Order" or not number.isdigit():
+            return None
+        plan = self._orders.find(int(number))
+        if plan is None or plan.merchant_no != self._arrivals.merchant_no(merchant):
+            return None
+        return self._shown(plan, merchant, now) if plan.created_at <= now else None
 
-        Net revenue is each order's total (tax and shipping included, as Shopify's
-        `totalPriceSet`) less everything refunded on it so far, over the orders created that
-        day, leaving out test orders and cancelled orders.
-        """
+    def sales_by_day(
+        self, shop_domain: str, first: date, last: date, *, as_of: datetime | None = None
+    ) -> dict[date, SalesFigures]:
+        """The shop's Sales report per shop-local day, `first` to `last` inclusive, as of `as_of`
+        (default `world.now()`): each order's sale, returns and cancellation on the day each
+        happened (see `simulator.shopify.sales`)."""
         merchant = self._require(shop_domain)
         start = datetime.combine(first, time(0), tzinfo=merchant.tz)
         end = datetime.combine(last + _DAY, time(0), tzinfo=merchant.tz)
-        revenue = {
-            first + timedelta(days=n): Decimal("0.00") for n in range((last - first).days + 1)
-        }
-        for order in self.orders(shop_domain, start, end, as_of=as_of):
-            if order.counts_as_revenue:
-                revenue[order.created_at.astimezone(merchant.tz).date()] += order.net_revenue
-        return revenue
+        report = {first + timedelta(days=n): SalesFigures() for n in range((last - first).days + 1)}
+        # A return or cancellation of the range can belong to an order placed before it.
+        for order in self.orders(shop_domain, start - ORDER_UPDATE_HORIZON, end, as_of=as_of):
+            for event in sales_events(order):
+                if start <= event.at < end:
+                    day = event.at.astimezone(merchant.tz).date()
+                    report[day] += event.figures
+        return report
 
     # -- sessions and pixel events -----------------------------------------------------------
 

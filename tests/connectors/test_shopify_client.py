@@ -14,7 +14,14 @@ import pytest
 from orchestration.connectors.http import RetryPolicy
 from orchestration.connectors.quarantine import MalformedRow
 from orchestration.connectors.shopify import ShopifyAdminClient, ShopifyApiError, ShopifyOrder
-from orchestration.connectors.shopify.client import DEFAULT_PAGE_SIZE, ORDERS_UPDATED_QUERY
+from orchestration.connectors.shopify.client import (
+    BULK_ORDERS_QUERY,
+    DEFAULT_PAGE_SIZE,
+    ORDERS_UPDATED_QUERY,
+    REFUND_DETAILS_PER_QUERY,
+    REFUND_DETAILS_QUERY,
+    RUN_BULK_QUERY_MUTATION,
+)
 from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
 from simulator.shopify.api import SINGLE_QUERY_MAX_COST, ShopifyApi
@@ -105,6 +112,7 @@ def expected(order: ShopOrder) -> tuple[object, ...]:
         order.financial_status,
         order.fulfillment_status,
         (order.subtotal, order.total_discounts, order.shipping, order.tax, order.total),
+        order.shipping_tax,
         order.total_refunded,
         order.customer_id,
         order.customer_order_index,
@@ -112,7 +120,17 @@ def expected(order: ShopOrder) -> tuple[object, ...]:
         ready,
         _visit(order.first_visit) if ready else None,
         _visit(order.last_visit) if ready else None,
-        tuple((r.refund_id, r.created_at, r.amount) for r in order.refunds),
+        tuple(
+            (
+                r.refund_id,
+                r.created_at,
+                r.amount,
+                tuple((i.quantity, i.subtotal, i.tax) for i in r.line_items),
+                ((r.shipping, r.shipping_tax),) if r.shipping else (),
+                True,
+            )
+            for r in order.refunds
+        ),
         tuple((i.line_item_id, i.title, i.sku, i.quantity, i.unit_price) for i in order.line_items),
     )
 
@@ -130,6 +148,7 @@ def observed(record: ShopifyOrder) -> tuple[object, ...]:
         record.financial_status,
         record.fulfillment_status,
         (record.subtotal, record.total_discounts, record.shipping, record.tax, record.total),
+        record.shipping_tax,
         record.total_refunded,
         record.customer_id,
         record.customer_order_index,
@@ -137,7 +156,17 @@ def observed(record: ShopifyOrder) -> tuple[object, ...]:
         record.journey_ready,
         _record_visit(record.first_visit),
         _record_visit(record.last_visit),
-        tuple((r.refund_id, r.created_at, r.amount) for r in record.refunds),
+        tuple(
+            (
+                r.refund_id,
+                r.created_at,
+                r.amount,
+                tuple((i.quantity, i.subtotal, i.tax) for i in r.line_items),
+                tuple((line.subtotal, line.tax) for line in r.shipping_lines),
+                r.lines_complete,
+            )
+            for r in record.refunds
+        ),
         tuple((i.line_item_id, i.name, i.sku, i.quantity, i.unit_price) for i in record.line_items),
     )
 
@@ -279,7 +308,7 @@ def test_a_storm_of_server_errors_completes_without_duplicates(
     server: SimulatorServer, api: ShopifyApi, clock: ManualClock, merchant: Merchant
 ) -> None:
     api.faults.fail_requests(4, ShopifyFault.SERVER_ERROR)
-    with make_client(server, merchant, clock, page_size=10) as client:
+    with make_client(server, merchant, clock, page_size=6) as client:
         records = only_orders(list(client.iter_orders_updated(SINCE, UNTIL)))
     assert [observed(r) for r in records] == [expected(o) for o in truth(api, merchant)]
     assert len({r.order_id for r in records}) == len(records)
@@ -306,8 +335,11 @@ def test_a_bulk_operation_brings_the_same_orders_with_their_line_items(
     assert sorted(observed(r) for r in records) == sorted(expected(o) for o in orders)
     assert all(record.line_items_complete for record in records)
     assert any(len(record.line_items) > 1 for record in records)
-    # Run, then polls through CREATED -> RUNNING -> COMPLETED, then the download.
-    assert client.usage.requests == 4
+    # Run, then polls through CREATED -> RUNNING -> COMPLETED, then the download; then the
+    # refunded orders' refund details, by id (a bulk query cannot nest them).
+    refunded = [o for o in orders if o.refunds]
+    assert refunded
+    assert client.usage.requests == 4 + -(-len(refunded) // REFUND_DETAILS_PER_QUERY)
     # The file held each line item on a line of its own, pointing at its order.
     current = post(server, merchant, "{ currentBulkOperation { status url objectCount } }")
     operation = current["data"]["currentBulkOperation"]
@@ -317,6 +349,31 @@ def test_a_bulk_operation_brings_the_same_orders_with_their_line_items(
     assert len(children) == sum(len(o.line_items) for o in orders)
     assert len(lines) == int(operation["objectCount"]) == len(orders) + len(children)
     assert {child["__parentId"] for child in children} == {o.order_id for o in orders}
+
+
+def test_a_bulk_query_cannot_nest_a_connection_in_the_refunds_list(
+    server: SimulatorServer, clock: ManualClock, merchant: Merchant
+) -> None:
+    nested = BULK_ORDERS_QUERY.replace(
+        "refunds { id", "refunds { refundLineItems { edges { node { quantity } } } id"
+    ).replace("{search}", json.dumps("updated_at:>='2026-11-20T00:00:00Z'"))
+    answer = post(server, merchant, RUN_BULK_QUERY_MUTATION, query=nested)
+    errors = answer["data"]["bulkOperationRunQuery"]["userErrors"]
+    assert "connection field within a list field" in errors[0]["message"]
+
+
+def test_refund_details_cost_one_node_per_order_asked_for(
+    server: SimulatorServer, api: ShopifyApi, clock: ManualClock, merchant: Merchant
+) -> None:
+    refunded = [o.order_id for o in truth(api, merchant) if o.refunds]
+    ids = [*refunded, "gid://shopify/Order/1"][:REFUND_DETAILS_PER_QUERY]
+    answer = post(server, merchant, REFUND_DETAILS_QUERY, ids=ids)
+    nodes = answer["data"]["nodes"]
+    assert [node and node["id"] for node in nodes] == [*refunded, None][: len(ids)]
+    cost = answer["extensions"]["cost"]["requestedQueryCost"]
+    assert cost <= SINGLE_QUERY_MAX_COST
+    one = post(server, merchant, REFUND_DETAILS_QUERY, ids=ids[:1])
+    assert cost == len(ids) * one["extensions"]["cost"]["requestedQueryCost"]
 
 
 def test_a_truncated_bulk_line_is_quarantined_with_its_children(

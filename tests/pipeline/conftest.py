@@ -21,7 +21,10 @@ from psycopg import sql as pg_sql
 
 from metricx.settings import Settings
 from orchestration.definitions import build_definitions
+from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
+from simulator.shopify.records import ShopOrder
+from simulator.shopify.world import ShopWorld
 from simulator.world import World
 from stack.demo import DemoRange, replay_pixel_traffic, run_pipeline, seed_demo_workspaces
 from tests.helpers import RUN_RANGE, Clock, make_settings, read_warehouse
@@ -51,6 +54,20 @@ class PipelineRun:
             warehouse.execute(sql)
         finally:
             warehouse.close()
+
+    def landed_range(self) -> tuple[datetime, datetime]:
+        """The windows the run read Shopify orders for (its own and the journey lookback)."""
+        rows = self.read(
+            "SELECT min(window_start) AS first, max(window_end) AS last FROM raw.landing_log"
+            " WHERE source_table = 'shopify_orders'",
+        )
+        return rows[0]["first"], rows[0]["last"]
+
+    def landed_orders(self, merchant: Merchant) -> list[ShopOrder]:
+        """The merchant's orders the run landed, as it landed them: those whose latest change
+        (as the world stands, frozen at NOW) falls in one of the windows it read."""
+        first, last = self.landed_range()
+        return ShopWorld.of(self.world).orders_updated(merchant.shop_domain, first, last)
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ INCREMENTAL_MODELS = (
     "intermediate.int_sessions",
     "marts.fct_orders",
     "marts.fct_refunds",
+    "marts.fct_sales",
     "marts.dim_customers",
     "marts.fct_shop_kpis_daily",
     "marts.fct_attribution_credits",

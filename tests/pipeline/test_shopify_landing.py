@@ -42,7 +42,8 @@ LATER = NOW + timedelta(hours=6)
 LATER_UNTIL = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 COMPARED = (
     "order_id, updated_at, created_at, cancelled_at, test, currency, subtotal, total_discounts, "
-    "shipping, tax, total, total_refunded, customer_id, customer_order_index, journey_ready, "
+    "shipping, tax, shipping_tax, total, total_refunded, customer_id, customer_order_index, "
+    "journey_ready, "
     "first_visit_utm_campaign, last_visit_visit_id"
 )
 
@@ -115,6 +116,7 @@ def truth_row(order: ShopOrder) -> tuple[object, ...]:
         order.total_discounts,
         order.shipping,
         order.tax,
+        order.shipping_tax,
         order.total,
         order.total_refunded,
         order.customer_id,

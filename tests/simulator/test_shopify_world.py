@@ -12,11 +12,14 @@ from simulator.google_ads.world import GoogleAdsWorld
 from simulator.hours import HOUR
 from simulator.shopify.orders import JOURNEY_DELAY
 from simulator.shopify.records import Channel, PixelEventName, ShopOrder
+from simulator.shopify.sales import SalesEventKind, SalesFigures, sales_events
 from simulator.shopify.world import ShopWorld
 from simulator.world import World
 
 NOW = datetime(2026, 11, 20, 8, 7, tzinfo=UTC)
 OWN_CHANNELS = {Channel.ORGANIC_SEARCH, Channel.DIRECT, Channel.REFERRAL, Channel.EMAIL}
+# Orders placed long enough before NOW to have had every refund they will ever have.
+SETTLED = (NOW - timedelta(days=60), NOW - timedelta(days=36))
 
 
 def shops_at(now: datetime, **knobs: int) -> ShopWorld:
@@ -144,6 +147,9 @@ def test_money_is_exact_cents_and_adds_up(fortnight: dict[str, list[ShopOrder]])
                 expected += order.tax
             assert order.total == expected
             assert order.total_refunded <= order.total
+            assert 0 <= order.shipping_tax <= order.tax
+            if not order.taxes_included:
+                assert order.shipping_tax == 0  # US sales tax is on the goods only
             changes = [order.created_at, *(refund.created_at for refund in order.refunds)]
             changes += [moment for moment in (order.cancelled_at, order.fulfilled_at) if moment]
             assert order.updated_at == max(changes)
@@ -260,17 +266,121 @@ def test_pixel_events_follow_each_session_to_its_checkout(shops: ShopWorld) -> N
     assert checkouts and {e.order_id for e in checkouts} == ended_in_range
 
 
-def test_net_revenue_per_shop_day_is_the_sum_over_orders(shops: ShopWorld) -> None:
-    merchant = shops.world.merchants[0]
-    first, last = date(2026, 10, 20), date(2026, 10, 26)
-    revenue = shops.net_revenue_by_day(merchant.shop_domain, first, last)
-    assert list(revenue) == [first + timedelta(days=n) for n in range(7)]
-    for day, net in revenue.items():
-        start = datetime.combine(day, datetime.min.time(), tzinfo=merchant.tz)
-        orders = shops.orders(merchant.shop_domain, start, start + timedelta(days=1))
-        counted = [o for o in orders if not o.test and o.cancelled_at is None]
-        assert net == sum((o.total - o.total_refunded for o in counted), Decimal("0.00"))
-        assert net > 0
+def test_refunds_give_back_whole_lines_and_the_shipping_last(shops: ShopWorld) -> None:
+    """A refund returns whole line items, each at most once; the shipping goes back with the
+    last of them only; what it returns adds up to its amount, and all the refunds of a fully
+    refunded order to its total (its lines' discounted prices and the tax on them)."""
+    for merchant in shops.world.merchants:
+        orders = shops.orders(merchant.shop_domain, *SETTLED)
+        refunded = [o for o in orders if o.refunds]
+        assert len(refunded) > 20
+        assert any(len(o.refunds) == 2 for o in refunded)
+        for order in refunded:
+            returned = [item.line_item_id for r in order.refunds for item in r.line_items]
+            assert len(returned) == len(set(returned))
+            assert set(returned) <= {item.line_item_id for item in order.line_items}
+            for refund in order.refunds:
+                assert refund.line_items
+                parts = sum((i.subtotal for i in refund.line_items), refund.shipping)
+                if not order.taxes_included:
+                    parts += sum((i.tax for i in refund.line_items), refund.shipping_tax)
+                assert refund.amount == parts
+            assert [bool(r.shipping) for r in order.refunds[:-1]] == [False] * (
+                len(order.refunds) - 1
+            )
+            if len(returned) == len(order.line_items):
+                assert order.total_refunded == order.total
+                assert order.refunds[-1].shipping == order.shipping
+                returned_tax = sum(
+                    (i.tax for r in order.refunds for i in r.line_items), order.shipping_tax
+                )
+                assert returned_tax == order.tax
+            else:
+                assert order.financial_status == "PARTIALLY_REFUNDED"
+
+
+def test_the_sales_report_books_each_movement_on_its_day(shops: ShopWorld) -> None:
+    """Shopify's Sales report of a week: every order's sale on its day, its returns on theirs,
+    net of tax and shipping, for the US shop (tax on top) and the Berlin one (VAT inside)."""
+    for merchant in shops.world.merchants:
+        first, last = date(2026, 10, 20), date(2026, 10, 26)
+        report = shops.sales_by_day(merchant.shop_domain, first, last)
+        assert list(report) == [first + timedelta(days=n) for n in range(7)]
+        start = datetime.combine(first, datetime.min.time(), tzinfo=merchant.tz)
+        end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=merchant.tz)
+        orders = shops.orders(merchant.shop_domain, start - timedelta(days=40), end)
+        expected: dict[date, SalesFigures] = defaultdict(SalesFigures)
+        kinds = set()
+        for order in orders:
+            events = sales_events(order)
+            assert sum((e.figures.total_sales for e in events), Decimal(0)) == (
+                0 if order.test or order.cancelled_at else order.total - order.total_refunded
+            )
+            for event in events:
+                if start <= event.at < end:
+                    expected[event.at.astimezone(merchant.tz).date()] += event.figures
+                    kinds.add(event.kind)
+        assert report == dict(expected)
+        assert kinds == set(SalesEventKind)
+        week = sum(report.values(), SalesFigures())
+        assert week.returns > 0 and week.shipping > 0 and week.taxes > 0
+        # Net sales leave out shipping and tax: below what customers paid, net of refunds.
+        assert week.net_sales < week.total_sales
+
+
+def test_a_sale_is_the_order_net_of_tax_and_a_return_the_goods_given_back(
+    shops: ShopWorld,
+) -> None:
+    for merchant in shops.world.merchants:
+        orders = shops.orders(merchant.shop_domain, *SETTLED)
+        refunded = [o for o in orders if o.refunds and not o.cancelled_at]
+        for order in refunded:
+            sale, *returns = sales_events(order)
+            assert sale.kind is SalesEventKind.SALE and sale.at == order.processed_at
+            goods_tax = order.tax - order.shipping_tax
+            if order.taxes_included:
+                assert sale.figures.net_sales == order.subtotal - goods_tax
+                assert sale.figures.shipping == order.shipping - order.shipping_tax
+                assert 0 < sale.figures.gross_sales < order.subtotal + order.total_discounts
+            else:
+                assert sale.figures.gross_sales == order.subtotal + order.total_discounts
+                assert sale.figures.discounts == order.total_discounts
+                assert sale.figures.shipping == order.shipping
+            assert sale.figures.taxes == order.tax
+            assert sale.figures.total_sales == order.total
+            for event, refund in zip(returns, order.refunds, strict=True):
+                assert (event.kind, event.at) == (SalesEventKind.RETURN, refund.created_at)
+                assert event.figures.total_sales == -refund.amount
+                assert event.figures.gross_sales == event.figures.discounts == 0
+                assert event.figures.shipping <= 0 and event.figures.taxes <= 0
+
+
+def test_a_cancellation_returns_what_the_order_had_left(shops: ShopWorld) -> None:
+    shop = shops.world.merchants[0].shop_domain
+    orders = shops.orders(shop, NOW - timedelta(days=14), NOW)
+    cancelled = [o for o in orders if o.cancelled_at]
+    assert cancelled
+    for order in cancelled:
+        sale, cancellation = sales_events(order)
+        assert (cancellation.kind, cancellation.at) == (
+            SalesEventKind.CANCELLATION,
+            order.cancelled_at,
+        )
+        assert cancellation.figures.returns == sale.figures.net_sales
+        assert (sale.figures + cancellation.figures).total_sales == 0
+    assert all(not sales_events(o) for o in orders if o.test)
+
+
+def test_an_order_is_found_by_its_id_once_it_exists(shops: ShopWorld) -> None:
+    merchant, other = shops.world.merchants
+    orders = shops.orders(merchant.shop_domain, NOW - timedelta(days=2), NOW)
+    for order in orders[:: max(1, len(orders) // 20)]:
+        assert shops.order(merchant.shop_domain, order.order_id) == order
+        assert shops.order(other.shop_domain, order.order_id) is None
+        before = order.created_at - HOUR
+        assert shops.order(merchant.shop_domain, order.order_id, as_of=before) is None
+    for unknown in ("gid://shopify/Order/12", "gid://shopify/Refund/5", "not-an-id"):
+        assert shops.order(merchant.shop_domain, unknown) is None
 
 
 def test_a_currency_change_applies_from_its_moment_on(shops: ShopWorld) -> None:

@@ -109,3 +109,20 @@ def test_a_failed_landing_leaves_the_previous_slice_intact(warehouse: Warehouse)
     with pytest.raises(Exception):  # noqa: B017 - the backends raise different error types
         _land(warehouse, [_row("c", Decimal("9.99")), _row("d", "not a number")])
     assert _snapshot(warehouse) == before
+
+
+def test_a_table_from_before_a_new_column_takes_it_and_lands_again(warehouse: Warehouse) -> None:
+    """A raw table created by an earlier version gets the columns added since (appended, as the
+    rows carry them), so a warehouse keeps landing after an upgrade."""
+    table = META_ADS_INSIGHTS_HOURLY
+    newest = table.columns[-1][0]
+    warehouse.execute(f"ALTER TABLE {table.qualified_name} DROP COLUMN {newest}")
+    warehouse.ensure_raw_schema()
+    columns = warehouse.fetch_all(
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_schema = 'raw' AND table_name = :table ORDER BY ordinal_position",
+        {"table": table.name},
+    )
+    assert [row["column_name"] for row in columns] == [name for name, _ in table.all_columns]
+    _land(warehouse, [_row("a", Decimal("2.50"))])
+    assert _snapshot(warehouse)["raw_rows"] == 1

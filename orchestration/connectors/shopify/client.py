@@ -34,10 +34,14 @@ from orchestration.connectors.shopify.bulk import reassemble
 from orchestration.connectors.shopify.records import ShopifyOrder, parse_order
 
 # An order's lines are read with it, at most this many; more are flagged, not lost silently.
+# A refund gives back at most the order's lines, and (nearly always) its one shipping line.
 LINE_ITEMS_PER_ORDER = 10
-# Each order node costs ~54 points with its line items: 15 a page keeps a query under
-# Shopify's single-query limit of 1000.
-DEFAULT_PAGE_SIZE = 15
+SHIPPING_LINES_PER_REFUND = 2
+# Each order node costs ~110 points with its line items and its refunds' details: 8 a page
+# keeps a query under Shopify's single-query limit of 1000.
+DEFAULT_PAGE_SIZE = 8
+# Refund details of this many orders a query (~56 points each) after a bulk read.
+REFUND_DETAILS_PER_QUERY = 15
 _FIRST_BULK_POLL_SECONDS = 0.25
 _FINISHED_BULK_STATUSES = frozenset({"FAILED", "CANCELED", "EXPIRED"})
 
@@ -47,6 +51,16 @@ _VISIT = (
     "utmParameters { source medium campaign content term }"
 )
 _LINE_ITEM = f"id name sku quantity originalUnitPriceSet {{ {_MONEY} }}"
+# A refund with what it gives back: the sales figures book its goods, shipping and taxes apart.
+_REFUND = f"""id createdAt totalRefundedSet {{ {_MONEY} }}
+        refundLineItems(first: {LINE_ITEMS_PER_ORDER}) {{
+          pageInfo {{ hasNextPage }}
+          nodes {{ quantity subtotalSet {{ {_MONEY} }} totalTaxSet {{ {_MONEY} }} }}
+        }}
+        refundShippingLines(first: {SHIPPING_LINES_PER_REFUND}) {{
+          pageInfo {{ hasNextPage }}
+          nodes {{ subtotalAmountSet {{ {_MONEY} }} taxAmountSet {{ {_MONEY} }} }}
+        }}"""
 ORDER_FIELDS = f"""
       id name createdAt updatedAt processedAt cancelledAt test currencyCode taxesIncluded
       displayFinancialStatus displayFulfillmentStatus
@@ -62,7 +76,7 @@ ORDER_FIELDS = f"""
         firstVisit {{ {_VISIT} }}
         lastVisit {{ {_VISIT} }}
       }}
-      refunds {{ id createdAt totalRefundedSet {{ {_MONEY} }} }}"""
+      shippingLine {{ taxLines {{ priceSet {{ {_MONEY} }} }} }}"""
 
 ORDERS_UPDATED_QUERY = f"""
 query OrdersUpdated($first: Int!, $after: String, $query: String!) {{
@@ -70,6 +84,7 @@ query OrdersUpdated($first: Int!, $after: String, $query: String!) {{
     edges {{
       cursor
       node {{{ORDER_FIELDS}
+        refunds {{ {_REFUND} }}
         lineItems(first: {LINE_ITEMS_PER_ORDER}) {{
           pageInfo {{ hasNextPage }}
           edges {{ node {{ {_LINE_ITEM} }} }}
@@ -81,13 +96,26 @@ query OrdersUpdated($first: Int!, $after: String, $query: String!) {{
 }}"""
 
 # Bulk queries take no variables and no page sizes; `{search}` is a quoted search string.
+# Shopify refuses a connection inside a list field in bulk, so the refunds' details (connections
+# inside the `refunds` list) are read afterwards, by order id (REFUND_DETAILS_QUERY).
 BULK_ORDERS_QUERY = f"""
 {{
   orders(query: {{search}}, sortKey: UPDATED_AT) {{
     edges {{
       node {{{ORDER_FIELDS}
+        refunds {{ id createdAt totalRefundedSet {{ {_MONEY} }} }}
         lineItems {{ edges {{ node {{ {_LINE_ITEM} }} }} }}
       }}
+    }}
+  }}
+}}"""
+
+REFUND_DETAILS_QUERY = f"""
+query RefundDetails($ids: [ID!]!) {{
+  nodes(ids: $ids) {{
+    ... on Order {{
+      id
+      refunds {{ {_REFUND} }}
     }}
   }}
 }}"""
@@ -201,8 +229,41 @@ class ShopifyAdminClient(HttpConnector):
         self.usage.pages += 1
         if operation["url"] is None:  # Shopify gives no file when nothing matched
             return
+        refunded: list[dict[str, Any]] = []
         for item in reassemble(self._download(operation["url"])):
-            yield item if isinstance(item, MalformedRow) else parse_order(item)
+            if isinstance(item, MalformedRow):
+                yield item
+            elif item.get("refunds"):
+                refunded.append(item)
+                if len(refunded) == REFUND_DETAILS_PER_QUERY:
+                    yield from self._with_refund_details(refunded)
+                    refunded = []
+            else:
+                yield parse_order(item)
+        yield from self._with_refund_details(refunded)
+
+    def _with_refund_details(
+        self, nodes: list[dict[str, Any]]
+    ) -> Iterator[ShopifyOrder | MalformedRow]:
+        """The bulk file's refunded orders, each refund with what it gives back, read now by
+        order id. Only the refunds the file listed are kept (one made since comes with the
+        order's next change); an order gone since keeps them without details (flagged)."""
+        if not nodes:
+            return
+        data = self._query(REFUND_DETAILS_QUERY, {"ids": [node["id"] for node in nodes]})
+        details = {
+            refund["id"]: refund
+            for order in data["nodes"]
+            if isinstance(order, dict)
+            for refund in order.get("refunds") or ()
+            if isinstance(refund, dict)
+        }
+        for node in nodes:
+            refunds = [
+                details.get(refund.get("id"), refund) if isinstance(refund, dict) else refund
+                for refund in node["refunds"]
+            ]
+            yield parse_order({**node, "refunds": refunds})
 
     def _await_bulk(self, operation_id: str) -> dict[str, Any]:
         # Small operations finish in a second or two: poll soon, then ever less often.

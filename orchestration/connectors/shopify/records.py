@@ -15,6 +15,7 @@ this order by itself).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
@@ -63,6 +64,7 @@ def _edge_nodes(edges: Any) -> Any:
 
 
 ShopMoney = Annotated[ExactDecimal, BeforeValidator(_in_order_currency)]
+_ReadInFull = Annotated[bool, BeforeValidator(lambda more: more is False)]
 
 
 def _wire(name: str, *, default: Any = ...) -> Any:
@@ -91,10 +93,49 @@ class ShopifyVisit:
 
 
 @dataclass(frozen=True, kw_only=True, config=RECORD_CONFIG)
+class ShopifyRefundLineItem:
+    """Units of a line item a refund gives back; `subtotal` is what they sold for after
+    discounts (tax inside when the order's prices include tax), `tax` the tax on them."""
+
+    quantity: WireInt
+    subtotal: ShopMoney = _wire("subtotalSet")
+    tax: ShopMoney = _wire("totalTaxSet")
+
+
+@dataclass(frozen=True, kw_only=True, config=RECORD_CONFIG)
+class ShopifyRefundShippingLine:
+    """Shipping a refund gives back (tax inside when prices include tax) and the tax on it."""
+
+    subtotal: ShopMoney = _wire("subtotalAmountSet")
+    tax: ShopMoney = _wire("taxAmountSet")
+
+
+@dataclass(frozen=True, kw_only=True, config=RECORD_CONFIG)
 class ShopifyRefund:
+    """A refund: its amount, and what it gives back (`refundLineItems`,
+    `refundShippingLines`). `lines_complete` is false when either list was cut short or not
+    read (an order gone before its refunds' details were asked for)."""
+
     refund_id: StrictStr = _wire("id")
     created_at: UtcDatetime = _wire("createdAt")
     amount: ShopMoney = _wire("totalRefundedSet")
+    line_items: Annotated[tuple[ShopifyRefundLineItem, ...], BeforeValidator(_none_as_empty)] = (
+        _nested("refundLineItems", "nodes", default=())
+    )
+    shipping_lines: Annotated[
+        tuple[ShopifyRefundShippingLine, ...], BeforeValidator(_none_as_empty)
+    ] = _nested("refundShippingLines", "nodes", default=())
+    # Each list read in full says so with `pageInfo.hasNextPage: false`.
+    line_items_complete: _ReadInFull = _nested(
+        "refundLineItems", "pageInfo", "hasNextPage", default=False
+    )
+    shipping_lines_complete: _ReadInFull = _nested(
+        "refundShippingLines", "pageInfo", "hasNextPage", default=False
+    )
+
+    @property
+    def lines_complete(self) -> bool:
+        return self.line_items_complete and self.shipping_lines_complete
 
     @classmethod
     def from_node(cls, node: Mapping[str, Any], currency: str) -> ShopifyRefund:
@@ -115,12 +156,18 @@ class ShopifyLineItem:
 
 
 @dataclass(frozen=True, kw_only=True, config=RECORD_CONFIG)
+class ShopifyTaxLine:
+    amount: ShopMoney = _wire("priceSet")
+
+
+@dataclass(frozen=True, kw_only=True, config=RECORD_CONFIG)
 class ShopifyOrder:
     """One order as it stood when it was read; a later read of the same order supersedes it.
 
     Money is in the shop's currency (Shopify's `shopMoney`): `subtotal` is the line items after
     discounts, `total` adds shipping and (unless `taxes_included`) tax, `total_refunded` is what
-    was refunded so far. `first_visit`/`last_visit` are None until Shopify has built the
+    was refunded so far. When prices include tax, `subtotal` and `shipping` have it inside, as
+    the refunds' amounts do. `first_visit`/`last_visit` are None until Shopify has built the
     journey (`journey_ready`), which takes a few minutes after the order.
     """
 
@@ -141,6 +188,9 @@ class ShopifyOrder:
     tax: ShopMoney = _wire("totalTaxSet")
     total: ShopMoney = _wire("totalPriceSet")
     total_refunded: ShopMoney = _wire("totalRefundedSet")
+    shipping_tax_lines: Annotated[tuple[ShopifyTaxLine, ...], BeforeValidator(_none_as_empty)] = (
+        _nested("shippingLine", "taxLines", default=())
+    )
     customer_id: StrictStr | None = _nested("customer", "id")
     customer_order_index: WireInt | None = _nested("customerJourneySummary", "customerOrderIndex")
     # UnsignedInt64 travels as a string.
@@ -160,6 +210,11 @@ class ShopifyOrder:
     line_items_complete: Annotated[bool, BeforeValidator(lambda more: not more)] = _nested(
         "lineItems", "pageInfo", "hasNextPage", default=True
     )
+
+    @property
+    def shipping_tax(self) -> Decimal:
+        """The tax on shipping: what the shipping line's tax lines add up to (part of `tax`)."""
+        return sum((line.amount for line in self.shipping_tax_lines), Decimal(0))
 
     @field_validator("first_visit", "last_visit", mode="before")
     @classmethod

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from orchestration.connectors.quarantine import MalformedRow
 from orchestration.connectors.shopify.client import ShopifyAdminClient
-from orchestration.connectors.shopify.records import ShopifyOrder, ShopifyVisit
+from orchestration.connectors.shopify.records import ShopifyOrder, ShopifyRefund, ShopifyVisit
 from orchestration.lib.outcomes import ConnectionOutcome, recorded
 from orchestration.lib.resources import SyncTarget
 from orchestration.lib.slices import land_window_slices
@@ -86,6 +86,22 @@ def _updated_at_of(payload: str) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
+def _refund_json(refund: ShopifyRefund) -> dict[str, object]:
+    return {
+        "id": refund.refund_id,
+        "created_at": refund.created_at.isoformat(),
+        "amount": str(refund.amount),
+        "line_items": [
+            {"quantity": item.quantity, "subtotal": str(item.subtotal), "tax": str(item.tax)}
+            for item in refund.line_items
+        ],
+        "shipping_lines": [
+            {"subtotal": str(line.subtotal), "tax": str(line.tax)} for line in refund.shipping_lines
+        ],
+        "lines_complete": refund.lines_complete,
+    }
+
+
 def _raw_row(order: ShopifyOrder, shop_domain: str) -> tuple[object, ...]:
     values: dict[str, object] = {
         "shop_domain": shop_domain,
@@ -111,16 +127,7 @@ def _raw_row(order: ShopifyOrder, shop_domain: str) -> tuple[object, ...]:
         "customer_orders_at_capture": order.customer_orders_at_capture,
         "journey_ready": int(order.journey_ready),
         "days_to_conversion": order.days_to_conversion,
-        "refunds": json.dumps(
-            [
-                {
-                    "id": refund.refund_id,
-                    "created_at": refund.created_at.isoformat(),
-                    "amount": str(refund.amount),
-                }
-                for refund in order.refunds
-            ]
-        ),
+        "refunds": json.dumps([_refund_json(refund) for refund in order.refunds]),
         "line_items": json.dumps(
             [
                 {
@@ -134,6 +141,7 @@ def _raw_row(order: ShopifyOrder, shop_domain: str) -> tuple[object, ...]:
             ]
         ),
         "line_items_complete": int(order.line_items_complete),
+        "shipping_tax": order.shipping_tax,
     }
     for prefix, visit in (("first_visit", order.first_visit), ("last_visit", order.last_visit)):
         values.update(_visit_columns(prefix, visit))

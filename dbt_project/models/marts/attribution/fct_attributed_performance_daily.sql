@@ -2,9 +2,10 @@
     campaign, beside what the campaign spent and what its platform claimed that day. The shop's
     own channels (organic search, email, referral, direct) get a row each without spend; each
     workspace, day and model has one unattributed row, so the rows of a day and model add up to
-    the day's net revenue. Ad days are the ad account's days. A full rebuild on every build (an
-    aggregate of two marts): fct_ad_reporting_daily keeps no landing time to tell which of its
-    days a build restated (Meta re-lands 28 days), so there is no sound set of days to replace. -#}
+    the net sales of the orders placed that day (their sales less their returns so far). Ad
+    days are the ad account's days. A full rebuild on every build (an aggregate of two marts):
+    fct_ad_reporting_daily keeps no landing time to tell which of its days a build restated
+    (Meta re-lands 28 days), so there is no sound set of days to replace. -#}
 with credits as (
 
     select * from {{ ref('fct_attribution_credits') }}

@@ -12,7 +12,7 @@
 
 {#- Each revenue order's credit per touchpoint under every attribution model. Within an order
     and model the touchpoints before the last keep their computed share and the last one takes
-    what is left, so credits sum to 1 and attributed revenue to the order's net revenue exactly
+    what is left, so credits sum to 1 and attributed revenue to the order's net sales exactly
     (revenue rounded to 4 decimals like all money). Orders without a touchpoint get one
     unattributed row per model with credit 1. Incremental: the orders whose journey or revenue
     may have changed since the last build are credited again (see changed_orders). -#}
@@ -89,7 +89,7 @@ changed_orders as (
 
 {% endif %}
 
-orders as (
+revenue_orders as (
 
     select
         workspace_id,
@@ -98,13 +98,33 @@ orders as (
         order_date,
         created_at,
         workspace_currency,
-        net_revenue_workspace_currency,
         last_landed_at
     from {{ ref('fct_orders') }}
     where counts_as_revenue
     {% if is_incremental() %}
         and order_id in (select order_id from changed_orders)
     {% endif %}
+
+),
+
+-- What each order is worth: its net sales as Shopify's reports count them (its sale less its
+-- returns so far), credited on the order's day.
+order_net_sales as (
+
+    select
+        order_id,
+        {{ cast_money('sum(net_sales_workspace_currency)') }} as net_sales_workspace_currency
+    from {{ ref('fct_sales') }}
+    where order_id in (select order_id from revenue_orders)
+    group by order_id
+
+),
+
+orders as (
+
+    select revenue_orders.*, order_net_sales.net_sales_workspace_currency
+    from revenue_orders
+    inner join order_net_sales on revenue_orders.order_id = order_net_sales.order_id
 
 ),
 
@@ -122,7 +142,7 @@ touches as (
         order_touchpoints.*,
         orders.order_date,
         orders.workspace_currency,
-        orders.net_revenue_workspace_currency,
+        orders.net_sales_workspace_currency,
         orders.last_landed_at as order_landed_at
     from order_touchpoints
     inner join orders
@@ -183,7 +203,7 @@ model_shares as (
         order_id,
         order_date,
         workspace_currency,
-        net_revenue_workspace_currency,
+        net_sales_workspace_currency,
         touchpoint_id,
         touchpoint_source,
         touched_at,
@@ -221,7 +241,7 @@ credited as (
         ) as credit,
         case
             when touch_position < touch_count
-                then {{ cast_money('cast(net_revenue_workspace_currency * share as numeric(28, 4))') }}
+                then {{ cast_money('cast(net_sales_workspace_currency * share as numeric(28, 4))') }}
         end as rounded_revenue
     from model_shares
 
@@ -245,12 +265,12 @@ attributed as (
         cast(touch_count as bigint) as touch_count,
         credit,
         workspace_currency,
-        net_revenue_workspace_currency,
+        net_sales_workspace_currency,
         {#- Cast as a whole: PostgreSQL drops the scale of a CASE whose branches differ in it
             (rounded_revenue's implicit null else), and the incremental builds compare types. -#}
         {{ cast_money(
             'case when touch_position < touch_count then rounded_revenue'
-            ~ ' else net_revenue_workspace_currency - coalesce(sum(rounded_revenue)'
+            ~ ' else net_sales_workspace_currency - coalesce(sum(rounded_revenue)'
             ~ ' over (partition by order_id, attribution_model), 0) end'
         ) }} as credited_revenue_workspace_currency,
         last_landed_at
@@ -277,8 +297,8 @@ unattributed as (
         cast(0 as bigint) as touch_count,
         cast(1 as numeric(38, 15)) as credit,
         workspace_currency,
-        net_revenue_workspace_currency,
-        net_revenue_workspace_currency as credited_revenue_workspace_currency,
+        net_sales_workspace_currency,
+        net_sales_workspace_currency as credited_revenue_workspace_currency,
         last_landed_at
     from orders
     where order_id not in (select order_id from touches)

@@ -10,30 +10,64 @@
 -- One row per Shopify customer who placed an order metricx has loaded. Test orders (placed by
 -- staff, without a customer) are not anyone's history. Incremental: the customers of the orders
 -- fct_orders may have changed since the last build are recomputed from all their orders.
-with customer_orders as (
+with
+
+{% if is_incremental() %}
+changed_customers as (
+
+    select customer_id
+    from ({{ shop_orders_changed_since_last_build() }}) as changed_orders
+
+),
+{% endif %}
+
+customer_orders as (
 
     select * from {{ ref('fct_orders') }}
     where customer_id is not null and not is_test
     {% if is_incremental() %}
-        and customer_id in (
-            select customer_id
-            from ({{ shop_orders_changed_since_last_build() }}) as changed_orders
-        )
+        and customer_id in (select customer_id from changed_customers)
     {% endif %}
+
+),
+
+-- Net sales as Shopify's reports count them: each order's sale less its returns so far.
+customer_sales as (
+
+    select customer_id, sum(net_sales_workspace_currency) as net_sales
+    from {{ ref('fct_sales') }}
+    where customer_id is not null
+    {% if is_incremental() %}
+        and customer_id in (select customer_id from changed_customers)
+    {% endif %}
+    group by customer_id
+
+),
+
+customers as (
+
+    select
+        customer_id,
+        workspace_id,
+        min(created_at) as first_order_at,
+        min(customer_order_index) = 1 as first_order_loaded,
+        cast(count(*) as bigint) as orders,
+        cast(max(customer_order_index) as bigint) as lifetime_orders,
+        max(last_landed_at) as last_landed_at
+    from customer_orders
+    group by customer_id, workspace_id
 
 )
 
 select
-    customer_id,
-    workspace_id,
-    min(created_at) as first_order_at,
-    min(customer_order_index) = 1 as first_order_loaded,
-    cast(count(*) as bigint) as orders,
-    cast(max(customer_order_index) as bigint) as lifetime_orders,
-    {{ cast_money(
-        'coalesce(sum(case when counts_as_revenue then net_revenue_workspace_currency end), 0)'
-    ) }} as lifetime_net_revenue,
-    max(last_landed_at) as last_landed_at
-from customer_orders
-group by customer_id, workspace_id
-order by workspace_id, customer_id
+    customers.customer_id,
+    customers.workspace_id,
+    customers.first_order_at,
+    customers.first_order_loaded,
+    customers.orders,
+    customers.lifetime_orders,
+    {{ cast_money('coalesce(customer_sales.net_sales, 0)') }} as lifetime_net_sales,
+    customers.last_landed_at
+from customers
+left join customer_sales on customers.customer_id = customer_sales.customer_id
+order by customers.workspace_id, customers.customer_id

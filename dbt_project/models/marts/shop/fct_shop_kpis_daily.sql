@@ -2,38 +2,86 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key=['workspace_id', 'order_date'],
+        unique_key=['workspace_id', 'date_day'],
         on_schema_change='fail',
         post_hook=[
-            "{{ delete_days_without_revenue_orders('order_date') }}",
-            "{{ index_by_workspace_and_date('order_date') }}",
+            "{{ delete_days_without_shop_activity('date_day') }}",
+            "{{ index_by_workspace_and_date('date_day') }}",
         ],
     )
 }}
 
--- Shop KPIs per workspace and shop-local day of order creation. Refunds count against the day
--- the order was placed, so a past day's net revenue falls as refunds arrive, as in Shopify's
--- "net sales by order date". Test and cancelled orders are left out. Incremental: the days of
--- the orders fct_orders may have changed since the last build are recomputed whole.
+-- Shop KPIs per workspace and shop-local day: the sales figures as Shopify's Sales report books
+-- them (fct_sales: each order on the day it was processed, each return on the day of the
+-- refund), and the orders placed that day with their new and returning customers (test and
+-- cancelled orders left out). Incremental: the days of the orders fct_orders may have changed
+-- since the last build, and the days of their sales events, are recomputed whole.
 with
 
 {% if is_incremental() %}
+changed_orders as (
+
+    select * from ({{ shop_orders_changed_since_last_build() }}) as changed
+
+),
+
 changed_days as (
 
-    select distinct workspace_id, order_date
-    from ({{ shop_orders_changed_since_last_build() }}) as changed_orders
+    select workspace_id, order_date as date_day from changed_orders
+    union
+    select workspace_id, sales_date
+    from {{ ref('fct_sales') }}
+    where order_id in (select order_id from changed_orders)
 
 ),
 {% endif %}
 
-revenue_orders as (
+activity as (
 
-    select orders.*
+    select
+        sales.workspace_id,
+        sales.sales_date as date_day,
+        sales.workspace_currency,
+        cast(null as {{ dbt.type_string() }}) as order_id,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        cast(null as boolean) as is_new_customer,
+        sales.gross_sales_workspace_currency as gross_sales,
+        sales.discounts_workspace_currency as discounts,
+        sales.returns_workspace_currency as returns,
+        sales.net_sales_workspace_currency as net_sales,
+        sales.shipping_workspace_currency as shipping,
+        sales.taxes_workspace_currency as taxes,
+        sales.total_sales_workspace_currency as total_sales,
+        sales.last_landed_at
+    from {{ ref('fct_sales') }} as sales
+    {% if is_incremental() %}
+    inner join changed_days
+        on sales.workspace_id = changed_days.workspace_id
+        and sales.sales_date = changed_days.date_day
+    {% endif %}
+
+    union all
+
+    select
+        orders.workspace_id,
+        orders.order_date,
+        orders.workspace_currency,
+        orders.order_id,
+        orders.customer_id,
+        orders.is_new_customer,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        orders.last_landed_at
     from {{ ref('fct_orders') }} as orders
     {% if is_incremental() %}
     inner join changed_days
         on orders.workspace_id = changed_days.workspace_id
-        and orders.order_date = changed_days.order_date
+        and orders.order_date = changed_days.date_day
     {% endif %}
     where orders.counts_as_revenue
 
@@ -43,20 +91,21 @@ daily as (
 
     select
         workspace_id,
-        order_date,
+        date_day,
         max(workspace_currency) as workspace_currency,
-        count(*) as orders,
-        sum(gross_sales_workspace_currency) as gross_sales,
-        sum(discounts_workspace_currency) as discounts,
-        sum(shipping_workspace_currency) as shipping,
-        sum(tax_workspace_currency) as tax,
-        sum(refunds_workspace_currency) as refunds,
-        sum(net_revenue_workspace_currency) as net_revenue,
+        count(order_id) as orders,
         count(distinct case when is_new_customer then customer_id end) as new_customers,
         count(distinct case when not is_new_customer then customer_id end) as returning_customers,
+        sum(gross_sales) as gross_sales,
+        sum(discounts) as discounts,
+        sum(returns) as returns,
+        sum(net_sales) as net_sales,
+        sum(shipping) as shipping,
+        sum(taxes) as taxes,
+        sum(total_sales) as total_sales,
         max(last_landed_at) as last_landed_at
-    from revenue_orders
-    group by workspace_id, order_date
+    from activity
+    group by workspace_id, date_day
 
 )
 
@@ -64,17 +113,18 @@ daily as (
 -- keeps an unbounded numeric.
 select
     workspace_id,
-    order_date,
+    date_day,
     workspace_currency,
     cast(orders as bigint) as orders,
-    {{ cast_money('gross_sales') }} as gross_sales,
-    {{ cast_money('discounts') }} as discounts,
-    {{ cast_money('shipping') }} as shipping,
-    {{ cast_money('tax') }} as tax,
-    {{ cast_money('refunds') }} as refunds,
-    {{ cast_money('net_revenue') }} as net_revenue,
     cast(new_customers as bigint) as new_customers,
     cast(returning_customers as bigint) as returning_customers,
+    {{ cast_money('gross_sales') }} as gross_sales,
+    {{ cast_money('discounts') }} as discounts,
+    {{ cast_money('returns') }} as returns,
+    {{ cast_money('net_sales') }} as net_sales,
+    {{ cast_money('shipping') }} as shipping,
+    {{ cast_money('taxes') }} as taxes,
+    {{ cast_money('total_sales') }} as total_sales,
     last_landed_at
 from daily
-order by workspace_id, order_date
+order by workspace_id, date_day

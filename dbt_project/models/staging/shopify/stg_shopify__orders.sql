@@ -28,6 +28,7 @@ renamed as (
         cast(total_discounts as {{ dbt.type_numeric() }}) as total_discounts,
         cast(shipping as {{ dbt.type_numeric() }}) as shipping,
         cast(tax as {{ dbt.type_numeric() }}) as tax,
+        cast(shipping_tax as {{ dbt.type_numeric() }}) as shipping_tax,
         cast(total as {{ dbt.type_numeric() }}) as total,
         cast(total_refunded as {{ dbt.type_numeric() }}) as total_refunded,
         customer_id,
