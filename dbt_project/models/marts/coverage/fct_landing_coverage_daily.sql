@@ -14,12 +14,14 @@
 -- since its mark (less var landing_coverage_margin_minutes), reading the landing log only
 -- around those windows, and adds the days a landing stretched the range over.
 {%- set landings_query %}
-    select 'meta_ads' as provider, meta_ads.* from {{ ref('stg_meta_ads__landing_log') }} as meta_ads
+    select 'meta_ads' as provider, meta_ads.*
+    from {{ ref('stg_meta_ads__landing_log') }} as meta_ads
     union all
     select 'google_ads' as provider, google_ads.*
     from {{ ref('stg_google_ads__landing_log') }} as google_ads
     union all
-    select 'shopify' as provider, shopify.* from {{ ref('stg_shopify__landing_log') }} as shopify
+    select 'shopify' as provider, shopify.*
+    from {{ ref('stg_shopify__landing_log') }} as shopify
 {%- endset %}
 
 {%- if is_incremental() %}
