@@ -28,6 +28,7 @@ from warehouse.raw_tables import (
     RAW_SCHEMA,
     RAW_TABLES,
     RawTable,
+    landing_log_index_ddl,
 )
 from warehouse.url import WarehouseUrl, parse_warehouse_url
 
@@ -99,6 +100,8 @@ class Warehouse(ABC):
                 for statement in table.index_ddl(self.backend):
                     self._execute_in_tx(statement)
             self._execute_in_tx(LANDING_LOG_DDL.format(**types))
+            for statement in landing_log_index_ddl(self.backend):
+                self._execute_in_tx(statement)
             self._execute_in_tx(QUARANTINE_DDL.format(**types))
 
     def replace_slice(

@@ -327,6 +327,19 @@ CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.landing_log (
 )
 """
 
+
+def landing_log_index_ddl(backend: str) -> tuple[str, ...]:
+    """What landed since a build, for fct_landing_coverage_daily's incremental builds: on
+    PostgreSQL an index, so the question reads the newest slices, not the whole log (DuckDB's
+    zone maps already prune it, the log being written in landing order)."""
+    if backend != "postgres":
+        return ()
+    return (
+        f"CREATE INDEX IF NOT EXISTS landing_log_landed_at_idx ON {RAW_SCHEMA}.landing_log "
+        "(landed_at)",
+    )
+
+
 # Rows a connector could not parse, with the reason, replaced together with their slice: bad
 # input is kept and counted, never silently dropped.
 QUARANTINE_DDL = f"""

@@ -16,7 +16,15 @@ router = APIRouter(prefix="/v1/workspaces/{workspace_id}/spend", tags=["spend"])
 def daily_spend(
     workspace: CurrentWorkspace, period: ReportPeriod, warehouse: ServingWarehouse
 ) -> DailySpend:
-    """Ad spend per day in the workspace's currency, every day of the period included."""
+    """Ad spend per day in the workspace's currency, every day of the period included, each with
+    how much of it was loaded.
+
+    `coverage` tells a day that is whole from one that is not: `complete` when every ad
+    connection of the workspace loaded every 15-minute window of the day, `partial` when some
+    windows are missing (today, the first day of a connection, or a failed load), `missing`
+    when none was loaded, and then `spend` is null, never 0.00. Only a complete day's 0.00 means
+    nothing was spent.
+    """
     try:
         days = service.daily_spend(warehouse, workspace.id, period)
     except WarehouseUnavailable as exc:
@@ -24,5 +32,5 @@ def daily_spend(
     return DailySpend(
         workspace_id=workspace.id,
         currency=workspace.currency,
-        days=[DaySpendOut(date=d.day, spend=d.spend) for d in days],
+        days=[DaySpendOut(date=d.day, spend=d.spend, coverage=d.coverage) for d in days],
     )

@@ -1,13 +1,17 @@
-"""Daily ad spend of a workspace, summed over its ad accounts from the warehouse marts."""
+"""Daily ad spend of a workspace, summed over its ad accounts from the warehouse marts, and how
+much of each day landed."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
 
 from warehouse.connection import WarehouseReader
+from warehouse.raw_tables import GOOGLE_ADS_AD_GROUP_HOURLY, META_ADS_INSIGHTS_HOURLY
 
 DEFAULT_DAYS = 30
 # A leap year, so "the last year" always fits in one request.
@@ -20,6 +24,17 @@ SELECT date_day, COALESCE(SUM(spend_workspace_currency), 0) AS spend
 FROM marts.fct_ad_reporting_daily
 WHERE workspace_id = :workspace_id AND date_day BETWEEN :start AND :end
 GROUP BY date_day
+"""
+
+Coverage = Literal["complete", "partial", "missing"]
+# Every day of each ad connection of the workspace that ever landed its hourly delivery, from
+# the first day it landed through its last (fct_landing_coverage_daily); its other days are
+# missing. The whole history, not the period: a connection whose days all lie outside the period
+# still makes the period's days incomplete.
+_AD_COVERAGE_SQL = """
+SELECT connection_id, date_day, coverage
+FROM marts.fct_landing_coverage_daily
+WHERE workspace_id = :workspace_id AND source_table IN (:meta_ads, :google_ads)
 """
 
 
@@ -42,7 +57,8 @@ class Period:
 @dataclass(frozen=True)
 class DaySpend:
     day: date
-    spend: Decimal
+    spend: Decimal | None  # None when nothing of the day landed: unknown, not zero
+    coverage: Coverage
 
 
 def resolve_period(start: date | None, end: date | None, today: date) -> Period:
@@ -57,13 +73,54 @@ def resolve_period(start: date | None, end: date | None, today: date) -> Period:
 
 
 def daily_spend(warehouse: WarehouseReader, workspace_id: str, period: Period) -> list[DaySpend]:
-    """One entry per day of the period, zero on days without delivery, so charts have no gaps."""
+    """One entry per day of the period, so charts have no gaps: the day's spend and how much of
+    it landed. A day no ad connection landed any window of has no spend (None), never 0.00; a
+    day whose every ad connection landed every window is complete, and only then is a zero a
+    day without delivery for sure."""
+    coverage = _ad_coverage(warehouse, workspace_id, period)
     rows = warehouse.fetch_all(
         _DAILY_SPEND_SQL,
         {"workspace_id": workspace_id, "start": period.start, "end": period.end},
     )
     spend_by_day = {row["date_day"]: _to_cents(row["spend"]) for row in rows}
-    return [DaySpend(day, spend_by_day.get(day, Decimal("0.00"))) for day in period.days()]
+    return [
+        DaySpend(
+            day,
+            None if coverage[day] == "missing" else spend_by_day.get(day, Decimal("0.00")),
+            coverage[day],
+        )
+        for day in period.days()
+    ]
+
+
+def _ad_coverage(
+    warehouse: WarehouseReader, workspace_id: str, period: Period
+) -> dict[date, Coverage]:
+    """Each day's coverage over every ad connection of the workspace that ever landed: complete
+    when all of them landed every window of the day, missing when none landed any (or there is
+    none), partial otherwise."""
+    by_connection: dict[str, dict[date, Coverage]] = defaultdict(dict)
+    for row in warehouse.fetch_all(
+        _AD_COVERAGE_SQL,
+        {
+            "workspace_id": workspace_id,
+            "meta_ads": META_ADS_INSIGHTS_HOURLY.name,
+            "google_ads": GOOGLE_ADS_AD_GROUP_HOURLY.name,
+        },
+    ):
+        by_connection[row["connection_id"]][row["date_day"]] = row["coverage"]
+    return {
+        day: _combined({days.get(day, "missing") for days in by_connection.values()})
+        for day in period.days()
+    }
+
+
+def _combined(coverages: set[Coverage]) -> Coverage:
+    if coverages == {"complete"}:
+        return "complete"
+    if not coverages or coverages == {"missing"}:
+        return "missing"
+    return "partial"
 
 
 def _to_cents(amount: object) -> Decimal:

@@ -31,6 +31,12 @@ CREATE TABLE marts.fct_ad_reporting_daily (
     workspace_currency VARCHAR, spend_workspace_currency DECIMAL(38, 4)
 )
 """
+COVERAGE_DDL = """
+CREATE TABLE marts.fct_landing_coverage_daily (
+    workspace_id VARCHAR, connection_id VARCHAR, source_table VARCHAR, date_day DATE,
+    coverage VARCHAR
+)
+"""
 
 
 @pytest.fixture(scope="session")
@@ -90,12 +96,43 @@ def mart_rows(workspace_ids: dict[str, str]) -> list[tuple[str, str, str, date, 
     ]
 
 
-def build_marts(url: str, rows: list[tuple[str, str, str, date, Decimal]]) -> None:
-    """What the pipeline leaves behind: the daily ad mart, published for readers."""
+def coverage_rows(workspace_ids: dict[str, str]) -> list[tuple[str, str, str, date, str]]:
+    """demo-1's Meta connection landed 2026-11-17 (partly) to 11-21, its Google connection 11-19
+    to 11-22 but nothing of 11-21; demo-2's Meta connection landed 11-18 whole. The shop's
+    orders landed on every day: they never make spend complete."""
+    demo_1, demo_2 = workspace_ids["demo-1"], workspace_ids["demo-2"]
+    meta = [
+        (demo_1, "m1", "meta_ads_insights_hourly", date(2026, 11, 17), "partial"),
+        *(
+            (demo_1, "m1", "meta_ads_insights_hourly", date(2026, 11, day), "complete")
+            for day in range(18, 22)
+        ),
+        (demo_2, "m2", "meta_ads_insights_hourly", date(2026, 11, 18), "complete"),
+    ]
+    google = [
+        (demo_1, "g1", "google_ads_ad_group_hourly", date(2026, 11, 19), "complete"),
+        (demo_1, "g1", "google_ads_ad_group_hourly", date(2026, 11, 20), "complete"),
+        (demo_1, "g1", "google_ads_ad_group_hourly", date(2026, 11, 21), "missing"),
+        (demo_1, "g1", "google_ads_ad_group_hourly", date(2026, 11, 22), "partial"),
+    ]
+    shop = [
+        (demo_1, "s1", "shopify_orders", date(2026, 11, day), "complete") for day in range(10, 30)
+    ]
+    return meta + google + shop
+
+
+def build_marts(
+    url: str,
+    rows: list[tuple[str, str, str, date, Decimal]],
+    coverage: list[tuple[str, str, str, date, str]],
+) -> None:
+    """What the pipeline leaves behind: the daily ad mart and the coverage mart, published for
+    readers."""
     warehouse = open_warehouse(url)
     try:
         warehouse.execute("CREATE SCHEMA marts")
         warehouse.execute(MART_DDL)
+        warehouse.execute(COVERAGE_DDL)
         for workspace_id, provider, ad_id, day, spend in rows:
             warehouse.execute(
                 "INSERT INTO marts.fct_ad_reporting_daily VALUES (:workspace_id, :provider, "
@@ -108,6 +145,18 @@ def build_marts(url: str, rows: list[tuple[str, str, str, date, Decimal]]) -> No
                     "spend": spend,
                 },
             )
+        for workspace_id, connection_id, source_table, day, day_coverage in coverage:
+            warehouse.execute(
+                "INSERT INTO marts.fct_landing_coverage_daily VALUES (:workspace_id, "
+                ":connection_id, :source_table, :day, :coverage)",
+                {
+                    "workspace_id": workspace_id,
+                    "connection_id": connection_id,
+                    "source_table": source_table,
+                    "day": day,
+                    "coverage": day_coverage,
+                },
+            )
         if isinstance(warehouse, DuckDBWarehouse):
             publish_serving_copy(warehouse)
     finally:
@@ -117,7 +166,7 @@ def build_marts(url: str, rows: list[tuple[str, str, str, date, Decimal]]) -> No
 @pytest.fixture(scope="session")
 def warehouse_url(tmp_path_factory: pytest.TempPathFactory, workspace_ids: dict[str, str]) -> str:
     url = f"duckdb:///{tmp_path_factory.mktemp('warehouse') / 'warehouse.duckdb'}"
-    build_marts(url, mart_rows(workspace_ids))
+    build_marts(url, mart_rows(workspace_ids), coverage_rows(workspace_ids))
     return url
 
 

@@ -26,11 +26,11 @@ def spend_path(workspace_ids: dict[str, str]) -> str:
     return f"/v1/workspaces/{workspace_ids['demo-1']}/spend/daily"
 
 
-async def test_daily_spend_sums_the_workspace_and_fills_gaps(
+async def test_daily_spend_sums_the_workspace_and_says_how_much_of_each_day_landed(
     client: httpx.AsyncClient, owner: dict[str, str], spend_path: str, workspace_ids: dict[str, str]
 ) -> None:
     response = await client.get(
-        spend_path, params={"start": "2026-11-18", "end": "2026-11-22"}, headers=owner
+        spend_path, params={"start": "2026-11-18", "end": "2026-11-23"}, headers=owner
     )
 
     assert response.status_code == 200
@@ -38,11 +38,15 @@ async def test_daily_spend_sums_the_workspace_and_fills_gaps(
         "workspace_id": workspace_ids["demo-1"],
         "currency": "USD",
         "days": [
-            {"date": "2026-11-18", "spend": "12.75"},  # two ads; demo-2's 55.00 not included
-            {"date": "2026-11-19", "spend": "0.00"},
-            {"date": "2026-11-20", "spend": "100.01"},  # 100.0050, rounded half up to cents
-            {"date": "2026-11-21", "spend": "0.00"},
-            {"date": "2026-11-22", "spend": "7.00"},  # Google Ads counts as well
+            # Two ads; demo-2's 55.00 not included. Google had not landed yet.
+            {"date": "2026-11-18", "spend": "12.75", "coverage": "partial"},
+            # Both connections landed the whole day: no delivery, for sure.
+            {"date": "2026-11-19", "spend": "0.00", "coverage": "complete"},
+            {"date": "2026-11-20", "spend": "100.01", "coverage": "complete"},  # 100.0050 rounded
+            {"date": "2026-11-21", "spend": "0.00", "coverage": "partial"},  # Google's gap
+            {"date": "2026-11-22", "spend": "7.00", "coverage": "partial"},  # Google counts too
+            # Nothing landed: unknown, not zero.
+            {"date": "2026-11-23", "spend": None, "coverage": "missing"},
         ],
     }
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from api.spend.service import DaySpend, InvalidPeriod, Period, daily_spend, resolve_period
-from tests.api.conftest import build_marts, mart_rows
+from tests.api.conftest import build_marts, coverage_rows, mart_rows
 from warehouse.connection import WarehouseReader
 from warehouse.serving import open_serving_reader
 
@@ -34,7 +34,7 @@ def served_marts(
         url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     else:
         url = request.getfixturevalue("create_postgres_database")("warehouse")
-    build_marts(url, mart_rows(workspace_ids))
+    build_marts(url, mart_rows(workspace_ids), coverage_rows(workspace_ids))
     reader = open_serving_reader(url)
     yield reader
     reader.close()
@@ -43,17 +43,25 @@ def served_marts(
 def test_daily_spend_sums_per_day_on_every_backend(
     served_marts: WarehouseReader, workspace_ids: dict[str, str]
 ) -> None:
-    period = Period(date(2026, 11, 17), date(2026, 11, 21))
+    period = Period(date(2026, 11, 16), date(2026, 11, 21))
 
     days = daily_spend(served_marts, workspace_ids["demo-1"], period)
 
     assert days == [
-        DaySpend(date(2026, 11, 17), Decimal("999.00")),
-        DaySpend(date(2026, 11, 18), Decimal("12.75")),
-        DaySpend(date(2026, 11, 19), Decimal("0.00")),
-        DaySpend(date(2026, 11, 20), Decimal("100.01")),
-        DaySpend(date(2026, 11, 21), Decimal("0.00")),
+        DaySpend(date(2026, 11, 16), None, "missing"),
+        DaySpend(date(2026, 11, 17), Decimal("999.00"), "partial"),
+        DaySpend(date(2026, 11, 18), Decimal("12.75"), "partial"),
+        DaySpend(date(2026, 11, 19), Decimal("0.00"), "complete"),
+        DaySpend(date(2026, 11, 20), Decimal("100.01"), "complete"),
+        DaySpend(date(2026, 11, 21), Decimal("0.00"), "partial"),
     ]
+
+
+def test_a_workspace_without_ad_connections_has_every_day_missing(
+    served_marts: WarehouseReader,
+) -> None:
+    period = Period(date(2026, 11, 16), date(2026, 11, 21))
+
     assert daily_spend(served_marts, "no-such-workspace", period) == [
-        DaySpend(day, Decimal("0.00")) for day in period.days()
+        DaySpend(day, None, "missing") for day in period.days()
     ]

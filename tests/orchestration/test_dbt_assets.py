@@ -33,6 +33,7 @@ GROUPS = {
     AssetKey(["marts", "fct_ad_reporting_daily"]): "marts_ads",
     AssetKey(["marts", "fct_orders"]): "marts_shop",
     AssetKey(["marts", "fct_attribution_credits"]): "marts_attribution",
+    AssetKey(["marts", "fct_landing_coverage_daily"]): "marts_coverage",
     AssetKey(["marts", "metricflow_time_spine"]): "marts",
 }
 
@@ -56,6 +57,7 @@ def test_groups_follow_the_dbt_folders() -> None:
         "marts_ads",
         "marts_shop",
         "marts_attribution",
+        "marts_coverage",
     }
 
 

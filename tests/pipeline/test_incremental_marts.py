@@ -1,5 +1,5 @@
-"""The shop and attribution marts built incrementally equal a full refresh, on DuckDB and
-PostgreSQL: the session pipeline lands its range in two runs (the second build incremental on
+"""The shop, attribution and coverage marts built incrementally equal a full refresh, on DuckDB
+and PostgreSQL: the session pipeline lands its range in two runs (the second build incremental on
 the first), then this test runs the warehouse job with the launchpad's full-refresh option for
 the same days and compares every row.
 
@@ -24,6 +24,7 @@ INCREMENTAL_MODELS = (
     "marts.dim_customers",
     "marts.fct_shop_kpis_daily",
     "marts.fct_attribution_credits",
+    "marts.fct_landing_coverage_daily",
 )
 # Rebuilt in full on every build; compared because it aggregates the incremental ones.
 DOWNSTREAM_MODELS = ("marts.fct_attributed_performance_daily",)
