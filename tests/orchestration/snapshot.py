@@ -14,6 +14,7 @@ from dagster import Definitions, PartitionsDefinition, TimeWindowPartitionsDefin
 
 from metricx.settings import Settings
 from orchestration.definitions import build_definitions
+from orchestration.defs.dbt.project import prepare_dbt_manifest
 from orchestration.partitions import daily_partitions, fifteen_minute_partitions
 
 SNAPSHOT = Path(__file__).with_name("definitions.snapshot.json")
@@ -87,5 +88,7 @@ def _partitions(partitions: TimeWindowPartitionsDefinition) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    # The dbt assets come from the manifest on disk: a stale one would pin yesterday's models.
+    prepare_dbt_manifest()
     SNAPSHOT.write_text(json.dumps(current(), indent=2, sort_keys=True) + "\n")
     print(f"wrote {SNAPSHOT}")
