@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import subprocess
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+import uuid
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 from cryptography.fernet import Fernet
+from dbt.cli.main import dbtRunner
+from psycopg import sql as pg_sql
 
 from api.main import create_app
 from metricx.settings import Settings
@@ -103,3 +110,98 @@ def run_dbt(warehouse_url: str, workdir: Path, *args: str) -> subprocess.Complet
     )
     assert completed.returncode == 0, f"dbt {' '.join(args)} failed:\n{completed.stdout[-4000:]}"
     return completed
+
+
+def execute_on_warehouse(warehouse_url: str, *statements: str) -> None:
+    """Run statements on a connection closed before returning: DuckDB lets one connection at a
+    time write the file, and dbt opens its own."""
+    warehouse = open_warehouse(warehouse_url)
+    try:
+        for statement in statements:
+            warehouse.execute(statement)
+    finally:
+        warehouse.close()
+
+
+@contextmanager
+def copied_warehouse(warehouse_url: str, directory: Path) -> Iterator[str]:
+    """A copy of a warehouse (landings and models) that a test may rebuild freely: a file copy on
+    DuckDB, a database made from it as a template on PostgreSQL (nothing may be connected to it
+    meanwhile). Dropped on exit."""
+    url = parse_warehouse_url(warehouse_url)
+    if url.backend == "duckdb":
+        copy = directory / "copy.duckdb"
+        shutil.copyfile(url.duckdb_path, copy)
+        yield f"duckdb:///{copy}"
+        return
+    source = url.postgres_parts["dbname"]
+    name = f"{source}_copy_{uuid.uuid4().hex[:6]}"
+    admin_dsn = url.postgres_dsn.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_dsn, autocommit=True) as admin:
+        admin.execute(
+            pg_sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                pg_sql.Identifier(name), pg_sql.Identifier(source)
+            )
+        )
+    try:
+        yield url.postgres_dsn.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as admin:
+            admin.execute(
+                pg_sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    pg_sql.Identifier(name)
+                )
+            )
+
+
+class DbtRunner:
+    """dbt commands on one warehouse, run in this process against the project parsed once for
+    it: a dbt subprocess spends seconds starting up and parsing per command, more than building
+    the pipeline tests' few rows takes. `dbt_vars` apply to every command."""
+
+    def __init__(self, warehouse_url: str, workdir: Path, dbt_vars: Mapping[str, Any]) -> None:
+        self._environment = parse_warehouse_url(warehouse_url).dbt_env()
+        self.target_path = workdir / "target"
+        self._options = [
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(self.target_path),
+            "--log-path",
+            str(workdir / "logs"),
+            "--vars",
+            json.dumps(dbt_vars),
+            "--quiet",
+        ]
+        # The manifest names the warehouse's database (the DuckDB file's, the PostgreSQL
+        # database's), so it is parsed for this one.
+        parsed = self._invoke(dbtRunner(), "parse")
+        self._runner = dbtRunner(manifest=parsed)
+
+    def __call__(self, *args: str) -> None:
+        self._invoke(self._runner, *args)
+
+    def compiled_sql(self, model: str) -> str:
+        """The SQL `model` was compiled to by the last command that built it."""
+        return next((self.target_path / "compiled").rglob(f"{model}.sql")).read_text()
+
+    def _invoke(self, runner: dbtRunner, *args: str) -> Any:
+        saved = {name: os.environ.get(name) for name in self._environment}
+        os.environ.update(self._environment)
+        try:
+            outcome = runner.invoke([*args, *self._options])
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+        failures = [
+            f"{result.node.name}: {result.message}"
+            for result in getattr(outcome.result, "results", ())
+            if result.status in ("error", "fail")
+        ]
+        assert outcome.success, f"dbt {' '.join(args)} failed: {failures or outcome.exception}"
+        return outcome.result

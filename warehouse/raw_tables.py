@@ -187,6 +187,10 @@ META_ADS_ENTITIES = RawTable(
 # wins. Money is in the shop's currency, exactly as Shopify's decimal strings said; `refunds` and
 # `line_items` are JSON arrays (amounts as strings), each refund with the line items and
 # shipping it gives back; `shipping_tax` is the part of `tax` on shipping; flags are 1 or 0.
+# A deletion on Shopify is the order's last change: a tombstone version in the window it happened
+# in, with the order's id and shop and `deleted_at` (= `updated_at`), everything else null.
+# Shopify's Admin API stops returning a deleted order, so the tombstone comes from its
+# `orders/delete` webhook (README, "Changes and deletions in the sources").
 # Columns added later come last, so a table created before them takes them by ALTER TABLE.
 SHOPIFY_ORDERS = RawTable(
     name="shopify_orders",
@@ -239,6 +243,7 @@ SHOPIFY_ORDERS = RawTable(
         ("line_items", "text"),
         ("line_items_complete", "int"),
         ("shipping_tax", "money"),
+        ("deleted_at", "timestamp"),
     ),
     natural_key=("order_id",),
     lookups=(("order_id",),),

@@ -32,7 +32,7 @@ from simulator.meta_ads.graph_params import (
     read_params,
 )
 from simulator.meta_ads.insights import UNKNOWN_FIELD, PageRequest, insights_page
-from simulator.meta_ads.insights_query import InsightsQuery
+from simulator.meta_ads.insights_query import HIDDEN_UNLESS_ASKED, InsightsQuery
 from simulator.meta_ads.report_runs import ReportRun, ReportRuns
 from simulator.meta_ads.world import MetaAdsWorld
 
@@ -53,6 +53,24 @@ _ENTITY_FIELDS = {
     "ads": frozenset({*_COMMON_ENTITY_FIELDS, "campaign_id", "adset_id"}),
 }
 _ENTITY_NODE_TYPES = {"campaigns": "Campaign", "adsets": "AdSet", "ads": "Ad"}
+# The effective statuses each level has (Marketing API reference: Campaign, Ad Set, Ad). A
+# listing without `effective_status` leaves DELETED and ARCHIVED objects out.
+_CAMPAIGN_STATUSES = frozenset(
+    {"ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "IN_PROCESS", "WITH_ISSUES"}
+)
+_EFFECTIVE_STATUSES = {
+    "campaigns": _CAMPAIGN_STATUSES,
+    "adsets": _CAMPAIGN_STATUSES | {"CAMPAIGN_PAUSED"},
+    "ads": _CAMPAIGN_STATUSES
+    | {
+        "CAMPAIGN_PAUSED",
+        "ADSET_PAUSED",
+        "PENDING_REVIEW",
+        "DISAPPROVED",
+        "PREAPPROVED",
+        "PENDING_BILLING_INFO",
+    },
+}
 _THROTTLE_MESSAGES = {
     4: "(#4) Application request limit reached",
     17: "(#17) User request limit reached",
@@ -323,7 +341,12 @@ def _entities_page(
             f"(#100) Tried accessing nonexisting field ({unknown[0]}) on node type "
             f"({_ENTITY_NODE_TYPES[edge]})"
         )
-    entities = _entity_values(meta, merchant.meta_account_id, edge)
+    statuses = _effective_statuses(params, edge)
+    entities = [
+        entity
+        for entity in _entity_values(meta, merchant.meta_account_id, edge)
+        if entity["effective_status"] in statuses
+    ]
     ids = [entity["id"] for entity in entities]
     start = 0
     if "after" in params:
@@ -365,34 +388,60 @@ def _entity_values(meta: MetaAdsWorld, account_id: str, edge: str) -> list[dict[
             }
             for s in meta.adsets(account_id)
         ]
-    return [
-        {
-            **_entity(ad.ad_id, account_id, ad.ad_name, ad.created_time, None),
-            "campaign_id": ad.campaign_id,
-            "adset_id": ad.adset_id,
-        }
-        for ad in meta.ads(account_id)
-    ]
+    ads = []
+    for ad in meta.ads(account_id):
+        # Every object of the world delivers, so all are active until an ad is deleted.
+        status = meta.effective_status(ad.ad_id)
+        updated = meta.deleted_at(ad.ad_id) if status == "DELETED" else None
+        ads.append(
+            {
+                **_entity(ad.ad_id, account_id, ad.ad_name, ad.created_time, None, status, updated),
+                "campaign_id": ad.campaign_id,
+                "adset_id": ad.adset_id,
+            }
+        )
+    return ads
 
 
 def _entity(
-    object_id: str, account_id: str, name: str, created: datetime, daily_budget_cents: int | None
+    object_id: str,
+    account_id: str,
+    name: str,
+    created: datetime,
+    daily_budget_cents: int | None,
+    status: str = "ACTIVE",
+    updated: datetime | None = None,
 ) -> dict[str, str]:
     entity = {
         "id": object_id,
         "account_id": account_id,
         "name": name,
-        # Every object of the world delivers, so all are active.
-        "status": "ACTIVE",
-        "effective_status": "ACTIVE",
+        "status": status,
+        "effective_status": status,
         "created_time": _graph_timestamp(created),
-        "updated_time": _graph_timestamp(created),
+        "updated_time": _graph_timestamp(updated or created),
     }
     if daily_budget_cents is not None:
         # Budgets are strings in the currency's minor unit; an unset one reads "0".
         entity["daily_budget"] = str(daily_budget_cents)
         entity["lifetime_budget"] = "0"
     return entity
+
+
+def _effective_statuses(params: GraphParams, edge: str) -> frozenset[str]:
+    """The statuses an edge listing answers: its `effective_status` parameter's, or every one
+    but DELETED and ARCHIVED."""
+    known = _EFFECTIVE_STATUSES[edge]
+    asked = list_param(params, "effective_status")
+    if asked is None:
+        return known - HIDDEN_UNLESS_ASKED
+    unknown = [status for status in asked if status not in known]
+    if unknown:
+        raise invalid(
+            f"(#100) Param effective_status[{asked.index(unknown[0])}] must be one of "
+            f"{{{', '.join(sorted(known))}}}"
+        )
+    return frozenset(asked)
 
 
 # -- wire details ----------------------------------------------------------------------------

@@ -138,7 +138,7 @@ def _period_rows(
     ads = (
         (ad, rows)
         for ad, rows in meta.iter_ads_days(account_id, *period, from_ad_id=from_ad_id, as_of=as_of)
-        if query.keeps(ad)
+        if query.keeps(ad, meta.effective_status(ad.ad_id, as_of=as_of))
     )
     if query.level is Level.AD:
         for ad, rows in ads:

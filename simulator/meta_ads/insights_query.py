@@ -12,7 +12,7 @@ summary rows, exports, metric filters.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -119,15 +119,20 @@ _FIELD_LEVELS = {
     "ad_name": Level.AD,
 }
 _DEPTH = {Level.ACCOUNT: 0, Level.CAMPAIGN: 1, Level.ADSET: 2, Level.AD: 3}
-# `filtering` on the objects' ids and statuses; every object of the world is ACTIVE.
-_FILTER_FIELDS = {
-    "ad.id": lambda ad: ad.ad_id,
-    "adset.id": lambda ad: ad.adset_id,
-    "campaign.id": lambda ad: ad.campaign_id,
-    "ad.effective_status": lambda ad: "ACTIVE",
-    "adset.effective_status": lambda ad: "ACTIVE",
-    "campaign.effective_status": lambda ad: "ACTIVE",
+# `filtering` on the objects' ids and statuses, read from an ad and its effective status: every
+# campaign and ad set of the world is ACTIVE, an ad too until it is deleted.
+_FILTER_FIELDS: dict[str, Callable[[Ad, str], str]] = {
+    "ad.id": lambda ad, status: ad.ad_id,
+    "adset.id": lambda ad, status: ad.adset_id,
+    "campaign.id": lambda ad, status: ad.campaign_id,
+    "ad.effective_status": lambda ad, status: status,
+    "adset.effective_status": lambda ad, status: "ACTIVE",
+    "campaign.effective_status": lambda ad, status: "ACTIVE",
 }
+# Ad-level insights leave deleted and archived ads out unless a filter on ad.effective_status
+# asks for them; coarser levels count them in their objects' figures (Marketing API, "Manage your
+# ad object's status").
+HIDDEN_UNLESS_ASKED = frozenset({"DELETED", "ARCHIVED"})
 _FILTER_OPERATORS = frozenset({"EQUAL", "NOT_EQUAL", "IN", "NOT_IN"})
 
 
@@ -154,8 +159,8 @@ class AdFilter:
     operator: str
     values: frozenset[str]
 
-    def keeps(self, ad: Ad) -> bool:
-        value = _FILTER_FIELDS[self.field](ad)
+    def keeps(self, ad: Ad, status: str) -> bool:
+        value = _FILTER_FIELDS[self.field](ad, status)
         inside = value in self.values
         return inside if self.operator in ("EQUAL", "IN") else not inside
 
@@ -206,8 +211,15 @@ class InsightsQuery:
             yield start, min(next_start - timedelta(days=1), self.until)
             start = next_start
 
-    def keeps(self, ad: Ad) -> bool:
-        return all(condition.keeps(ad) for condition in self.filters)
+    def keeps(self, ad: Ad, status: str) -> bool:
+        """Whether the ad's rows count, its effective status being `status`."""
+        if (
+            self.level is Level.AD
+            and status in HIDDEN_UNLESS_ASKED
+            and not any(condition.field == "ad.effective_status" for condition in self.filters)
+        ):
+            return False
+        return all(condition.keeps(ad, status) for condition in self.filters)
 
 
 def _fields(params: GraphParams) -> tuple[str, ...]:

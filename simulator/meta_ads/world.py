@@ -6,6 +6,11 @@ so any date range (years back) can be asked for, and "now" is applied on top by 
 that have not started, pro-rating the current one and deciding how much of each hour's
 purchases Meta has attributed so far. Accounts' ads are built on first use, so a world of
 many merchants costs nothing until one of them is asked for.
+
+An ad can be deleted from a moment on, as a merchant does in Ads Manager: it delivers nothing
+from the next hour that starts, Meta reports its status as DELETED, and its listings and
+insights leave it out unless asked for deleted objects (Marketing API, "Manage your ad object's
+status").
 """
 
 from __future__ import annotations
@@ -187,6 +192,8 @@ class MetaAdsWorld:
         self._by_token = {m.meta_access_token: m for m in merchants}
         self._books: dict[str, _AccountBook] = {}
         self._books_lock = threading.Lock()
+        self._deletions: dict[str, datetime] = {}  # ad id → when it was deleted
+        self._deletions_lock = threading.Lock()
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -210,6 +217,29 @@ class MetaAdsWorld:
         """Ad sets of the account ordered by id; empty for an unknown account."""
         book = self._book(account_id)
         return book.adsets if book else []
+
+    def delete_ad(self, ad_id: str, at: datetime) -> None:
+        """Delete the ad at `at` (tz-aware): from the first hour starting then on it delivers
+        nothing, and Meta reports it DELETED."""
+        if at.tzinfo is None:
+            raise ValueError("at must be tz-aware")
+        with self._deletions_lock:
+            self._deletions[ad_id] = at.astimezone(UTC)
+
+    def clear_deletions(self) -> None:
+        with self._deletions_lock:
+            self._deletions.clear()
+
+    def effective_status(self, ad_id: str, *, as_of: datetime | None = None) -> str:
+        """The ad's effective status as of `as_of` (default `now()`): every ad of the world
+        delivers, so ACTIVE until it is deleted."""
+        deleted_at = self.deleted_at(ad_id)
+        deleted = deleted_at is not None and deleted_at <= self._as_of(as_of)
+        return "DELETED" if deleted else "ACTIVE"
+
+    def deleted_at(self, ad_id: str) -> datetime | None:
+        with self._deletions_lock:
+            return self._deletions.get(ad_id)
 
     def currency(self, account_id: str, local_date: date) -> str:
         """The currency the account reports `local_date` in (after a change, the new one)."""
@@ -238,6 +268,8 @@ class MetaAdsWorld:
         `as_of` (default `now()`): spend, impressions and clicks are final once the hour
         ended, purchases keep being attributed for up to 28 days."""
         slot = self._slot(ad, hour_start)
+        if self._stopped(ad.ad_id, slot):
+            return NO_DELIVERY
         profile = self._require_book(ad.account_id).profiles[ad.ad_id]
         return _reported(self._final_hour(ad.ad_id, profile, slot), slot, self._as_of(as_of))
 
@@ -248,7 +280,7 @@ class MetaAdsWorld:
         attributed everything, it claims more (view-through, cross-device, other channels')."""
         slot = self._slot(ad, hour_start)
         profile = self._require_book(ad.account_id).profiles[ad.ad_id]
-        final = self._final_hour(ad.ad_id, profile, slot)
+        final = None if self._stopped(ad.ad_id, slot) else self._final_hour(ad.ad_id, profile, slot)
         elapsed_us = (self._as_of(as_of) - slot.start) // MICROSECOND
         if final is None or elapsed_us <= 0:
             return AdOrders(0, Decimal("0.00"))
@@ -331,7 +363,7 @@ class MetaAdsWorld:
     ) -> Iterator[HourDelivery]:
         by_hour: dict[int, Delivery] = {}
         for slot in slots:
-            if slot.start >= now:
+            if slot.start >= now or self._stopped(ad.ad_id, slot):
                 break
             final = self._final_hour(ad.ad_id, profile, slot)
             if final is None:
@@ -372,6 +404,11 @@ class MetaAdsWorld:
             order_cents=profile.order_value_cents * between(draws[5], 8_000, 12_000) // BASIS,
             report_draw=draws[7],
         )
+
+    def _stopped(self, ad_id: str, slot: _HourSlot) -> bool:
+        """Whether the ad was deleted before the hour started."""
+        deleted_at = self.deleted_at(ad_id)
+        return deleted_at is not None and slot.start >= deleted_at
 
     def _slot(self, ad: Ad, hour_start: datetime) -> _HourSlot:
         if hour_start.tzinfo is None:

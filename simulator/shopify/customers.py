@@ -21,6 +21,7 @@ from simulator.shopify.timeline import (
     DAY_S,
     HOUR_S,
     MINUTE_S,
+    hour_of_ordinal,
     hour_ordinal,
     seconds,
     shop_draws,
@@ -120,6 +121,17 @@ class Arrivals:
             draws=draws,
             stratum=stratum,
         )
+
+    def root_of(self, customer_id: str) -> Root:
+        """The arrival of the customer with this id (gid://shopify/Customer/<number>)."""
+        number = int(customer_id.rsplit("/", 1)[1]) - _CUSTOMER_BASE
+        merchant_no, in_merchant = divmod(number, 10**11)
+        ordinal, slot_digits = divmod(in_merchant, 10**5)
+        hour = hour_of_ordinal(ordinal)
+        for root in self.roots_on_day(merchant_no, hour.date()):
+            if root.hour == hour and root.slot * 10 == slot_digits:
+                return root
+        raise KeyError(f"no customer {customer_id}")
 
     def _compute_roots_on_day(self, merchant_no: int, day: date) -> tuple[Root, ...]:
         merchant = self.world.merchants[merchant_no - 1]
@@ -270,8 +282,17 @@ class Arrivals:
         return strata
 
 
+_CUSTOMER_BASE = 7 * 10**12
+
+
 def customer_number(root: Root) -> int:
-    return 7 * 10**12 + root.merchant_no * 10**11 + hour_ordinal(root.hour) * 10**5 + root.slot * 10
+    # Unique by construction: merchant, arrival hour and slot (Arrivals.root_of reads them back).
+    return (
+        _CUSTOMER_BASE
+        + root.merchant_no * 10**11
+        + hour_ordinal(root.hour) * 10**5
+        + root.slot * 10
+    )
 
 
 def _distinct(count: int, population: int, seed: int, *parts: str) -> list[int]:

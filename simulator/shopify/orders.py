@@ -257,6 +257,15 @@ class _Returnable:
         )
 
 
+def plan_order_id(plan: OrderPlan) -> str:
+    return f"gid://shopify/Order/{plan.number}"
+
+
+def plan_customer_id(plan: OrderPlan) -> str | None:
+    """The customer who placed the order; None for a staff test order."""
+    return None if plan.root.test else f"gid://shopify/Customer/{customer_number(plan.root)}"
+
+
 def as_seen(plan: OrderPlan, merchant: Merchant, now: datetime, currency: str) -> ShopOrder:
     """The order as the shop shows it at `now`, in the `currency` it was placed in."""
     refunds = tuple(refund for refund in plan.refunds if refund.created_at <= now)
@@ -265,13 +274,9 @@ def as_seen(plan: OrderPlan, merchant: Merchant, now: datetime, currency: str) -
     changes = [plan.created_at, *(refund.created_at for refund in refunds)]
     changes.extend(moment for moment in (cancelled_at, fulfilled_at) if moment is not None)
     root = plan.root
-    customer_id = None
-    customer_orders = None
-    if not root.test:
-        customer_id = f"gid://shopify/Customer/{customer_number(root)}"
-        customer_orders = sum(created <= now for _, created in root.orders)
+    customer_orders = None if root.test else sum(created <= now for _, created in root.orders)
     return ShopOrder(
-        order_id=f"gid://shopify/Order/{plan.number}",
+        order_id=plan_order_id(plan),
         name=f"#{plan.number % 10**11}",
         shop_domain=merchant.shop_domain,
         created_at=plan.created_at,
@@ -290,7 +295,7 @@ def as_seen(plan: OrderPlan, merchant: Merchant, now: datetime, currency: str) -
         shipping_tax=cents(plan.shipping_tax_cents),
         total=cents(plan.total_cents),
         refunds=refunds,
-        customer_id=customer_id,
+        customer_id=plan_customer_id(plan),
         customer_order_index=None if root.test else plan.position + 1,
         customer_orders_count=customer_orders,
         first_visit=plan.first_visit,

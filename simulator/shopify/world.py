@@ -23,10 +23,15 @@ The story, per merchant and UTC hour:
 - After the order: fulfilment within two days, the odd cancellation within hours, refunds
   (full or partial, sometimes a second one) 3-35 days later; each moves `updated_at`. About 1%
   of orders are test orders placed by staff. `sales_by_day` is the shop's Sales report of it.
+
+Knobs change that story from a moment on, as a merchant would in the Shopify admin: switch the
+shop's currency, move an order to another customer, delete an order, erase a customer's
+personal data (GDPR redaction).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -35,7 +40,14 @@ from simulator.google_ads.world import GoogleAdsWorld
 from simulator.hours import HOUR
 from simulator.merchants import Merchant
 from simulator.shopify.customers import CHECKOUT_IN_SESSION_S, CUSTOMER_SPAN, Arrivals
-from simulator.shopify.orders import ORDER_UPDATE_HORIZON, OrderBook, OrderPlan, as_seen
+from simulator.shopify.orders import (
+    ORDER_UPDATE_HORIZON,
+    OrderBook,
+    OrderPlan,
+    as_seen,
+    plan_customer_id,
+    plan_order_id,
+)
 from simulator.shopify.pixel_events import session_events
 from simulator.shopify.records import PixelEvent, Session, ShopOrder, order_number
 from simulator.shopify.sales import SalesFigures, sales_events
@@ -55,6 +67,11 @@ class ShopWorld:
         self._by_shop = {m.shop_domain: m for m in world.merchants}
         self._lock = threading.Lock()
         self._currency_changes: dict[str, tuple[datetime, str]] = {}
+        # By order id: its shop and when it was deleted; when it moved and to which customer.
+        self._deletions: dict[str, tuple[str, datetime]] = {}
+        self._customer_changes: dict[str, tuple[datetime, str]] = {}
+        # By customer id: when their personal data was erased.
+        self._redactions: dict[str, datetime] = {}
         self._arrivals = Arrivals(world, GoogleAdsWorld.of(world))
         self._orders = OrderBook(world, self._arrivals)
 
@@ -78,6 +95,52 @@ class ShopWorld:
         with self._lock:
             self._currency_changes.clear()
 
+    def change_customer(self, order_id: str, at: datetime, customer_id: str) -> None:
+        """From `at` on, the order belongs to `customer_id`, another customer of the shop (the
+        merchant changed the order's customer); the change moves its `updated_at`, and its
+        position in a customer's history is no longer known (Shopify's journey summary leaves it
+        out)."""
+        with self._lock:
+            self._customer_changes[order_id] = (at.astimezone(UTC), customer_id)
+
+    def delete_order(self, shop_domain: str, order_id: str, at: datetime) -> None:
+        """From `at` on, the order is gone: the Admin API no longer returns it, and Shopify
+        reports the deletion to apps through its `orders/delete` webhook only."""
+        self._require(shop_domain)
+        with self._lock:
+            self._deletions[order_id] = (shop_domain, at.astimezone(UTC))
+
+    def redact_customer(self, customer_id: str, at: datetime) -> None:
+        """From `at` on, the customer's personal data is erased (a GDPR `customers/redact`
+        request): their orders stay, without a customer, and the erasure moves their
+        `updated_at`."""
+        with self._lock:
+            self._redactions[customer_id] = at.astimezone(UTC)
+
+    def deleted_orders(
+        self, shop_domain: str, start: datetime, end: datetime
+    ) -> list[tuple[str, datetime]]:
+        """(order id, deleted at) of the shop's orders deleted in [start, end) by `world.now()`,
+        by time: what Shopify's `orders/delete` webhooks delivered for the range."""
+        now = self.world.now()
+        with self._lock:
+            deletions = list(self._deletions.items())
+        return sorted(
+            (
+                (order_id, at)
+                for order_id, (shop, at) in deletions
+                if shop == shop_domain and start <= at < end and at <= now
+            ),
+            key=lambda deletion: (deletion[1], deletion[0]),
+        )
+
+    def clear_order_changes(self) -> None:
+        """Forget every customer change, deletion and redaction."""
+        with self._lock:
+            self._customer_changes.clear()
+            self._deletions.clear()
+            self._redactions.clear()
+
     # -- orders ------------------------------------------------------------------------------
 
     def orders(
@@ -88,7 +151,11 @@ class ShopWorld:
         now = self._now(as_of)
         merchant = self._require(shop_domain)
         plans = self._plans_created(merchant, start, min(end, now + timedelta(seconds=1)))
-        return [self._shown(plan, merchant, now) for plan in plans if plan.created_at <= now]
+        return [
+            self._shown(plan, merchant, now)
+            for plan in plans
+            if plan.created_at <= now and not self._deleted(plan, now)
+        ]
 
     def orders_updated(
         self, shop_domain: str, start: datetime, end: datetime, *, as_of: datetime | None = None
@@ -103,7 +170,9 @@ class ShopWorld:
         candidates = [
             plan
             for plan in plans
-            if plan.created_at <= now and any(start <= moment < end for moment in plan.changes)
+            if plan.created_at <= now
+            and not self._deleted(plan, now)
+            and any(start <= moment < end for moment in self._changes(plan))
         ]
         updated = [
             order
@@ -196,7 +265,57 @@ class ShopWorld:
         return sorted(plans, key=lambda plan: (plan.created_at, plan.number))
 
     def _shown(self, plan: OrderPlan, merchant: Merchant, now: datetime) -> ShopOrder:
-        return as_seen(plan, merchant, now, self._currency(merchant, plan.created_at))
+        order = as_seen(plan, merchant, now, self._currency(merchant, plan.created_at))
+        with self._lock:
+            customer_change = self._customer_changes.get(order.order_id)
+            redacted = self._redactions.get(order.customer_id or "")
+            if customer_change is not None and customer_change[0] <= now:
+                redacted = self._redactions.get(customer_change[1])
+        if customer_change is not None and customer_change[0] <= now:
+            changed_at, customer_id = customer_change
+            order = dataclasses.replace(
+                order,
+                customer_id=customer_id,
+                customer_order_index=None,
+                customer_orders_count=self._orders_placed(customer_id, now),
+                updated_at=max(order.updated_at, changed_at),
+            )
+        if redacted is not None and redacted <= now:
+            order = dataclasses.replace(
+                order,
+                customer_id=None,
+                customer_order_index=None,
+                customer_orders_count=None,
+                updated_at=max(order.updated_at, redacted),
+            )
+        return order
+
+    def _orders_placed(self, customer_id: str, now: datetime) -> int:
+        """The customer's orders by `now` (Shopify's numberOfOrders): their own and those moved
+        to them."""
+        own = sum(created <= now for _, created in self._arrivals.root_of(customer_id).orders)
+        with self._lock:
+            moved_in = sum(
+                at <= now and to == customer_id for at, to in self._customer_changes.values()
+            )
+        return own + moved_in
+
+    def _deleted(self, plan: OrderPlan, now: datetime) -> bool:
+        with self._lock:
+            deletion = self._deletions.get(plan_order_id(plan))
+        return deletion is not None and deletion[1] <= now
+
+    def _changes(self, plan: OrderPlan) -> tuple[datetime, ...]:
+        """Every moment the order changes, the knobs' changes included."""
+        order_id = plan_order_id(plan)
+        with self._lock:
+            customer_change = self._customer_changes.get(order_id)
+            customers = [plan_customer_id(plan)]
+            if customer_change is not None:
+                customers.append(customer_change[1])
+            redactions = [self._redactions[c] for c in customers if c in self._redactions]
+        extra = [customer_change[0]] if customer_change is not None else []
+        return (*plan.changes, *extra, *redactions)
 
     def _currency(self, merchant: Merchant, created_at: datetime) -> str:
         with self._lock:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
+import httpx
 import pytest
 
 from orchestration.connectors.meta_ads import EntityLevel, MetaEntity
@@ -13,7 +15,7 @@ from simulator.merchants import Merchant
 from simulator.meta_ads.faults import MetaEndpoint, MetaFault
 from simulator.server import SimulatorServer
 from simulator.world import World
-from tests.connectors.meta_ads_support import NOW, make_client
+from tests.connectors.meta_ads_support import API_VERSION, NOW, make_client, only_records
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +82,36 @@ def test_campaigns_ad_sets_and_ads_page_through_to_the_worlds_objects(
     assert budgeted_campaigns
     for adset in adsets:
         assert (adset.daily_budget_minor is None) == (adset.campaign_id in budgeted_campaigns)
+
+
+def test_a_deleted_ad_is_listed_deleted_and_keeps_its_insights(
+    server: SimulatorServer, world: World, merchant: Merchant
+) -> None:
+    """Meta leaves deleted ads out of listings and ad-level insights unless asked for them, yet
+    what they spent stays in the account's totals and invoices: the client asks for every
+    status, so the ad stays, marked DELETED, with its figures."""
+    account_id = merchant.meta_account_id
+    deleted = world.meta.ads(account_id)[2]
+    day = (NOW - timedelta(hours=2)).astimezone(merchant.tz).date()
+    world.meta.delete_ad(deleted.ad_id, NOW - timedelta(minutes=30))
+    try:
+        with make_client(server, merchant) as client:
+            ads = {ad.entity_id: ad for ad in entities(client.iter_ads(account_id))}
+            insights = only_records(client.iter_hourly_insights(account_id, day, day))
+        plain = httpx.get(
+            f"{server.base_url}/meta/{API_VERSION}/act_{account_id}/ads",
+            params={"access_token": merchant.meta_access_token, "fields": "id,effective_status"},
+        ).json()["data"]
+    finally:
+        world.meta.clear_deletions()
+    assert (ads[deleted.ad_id].status, ads[deleted.ad_id].effective_status) == (
+        "DELETED",
+        "DELETED",
+    )
+    assert ads[deleted.ad_id].updated_time == NOW - timedelta(minutes=30)
+    assert {row.ad_id for row in insights} == {ad.ad_id for ad in world.meta.ads(account_id)}
+    assert deleted.ad_id not in {row["id"] for row in plain}
+    assert len(plain) == len(ads) - 1
 
 
 def test_new_fields_on_objects_are_ignored(

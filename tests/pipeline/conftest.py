@@ -6,18 +6,14 @@ dbt costs seconds per invocation whatever the model count, so the runs are sessi
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from dagster import DagsterInstance, Definitions
-from psycopg import sql as pg_sql
 
 from metricx.settings import Settings
 from orchestration.definitions import build_definitions
@@ -27,9 +23,8 @@ from simulator.shopify.records import ShopOrder
 from simulator.shopify.world import ShopWorld
 from simulator.world import World
 from stack.demo import DemoRange, replay_pixel_traffic, run_pipeline, seed_demo_workspaces
-from tests.helpers import RUN_RANGE, Clock, make_settings, read_warehouse
+from tests.helpers import RUN_RANGE, Clock, copied_warehouse, make_settings, read_warehouse
 from warehouse.connection import open_warehouse
-from warehouse.url import parse_warehouse_url
 
 RUN_RANGE_MIDPOINT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
@@ -154,27 +149,5 @@ def pipeline_run(
 @pytest.fixture
 def warehouse_copy(pipeline_run: PipelineRun, tmp_path: Path) -> Iterator[str]:
     """A copy of the session's warehouse (landings and models) that a test may rebuild freely."""
-    url = parse_warehouse_url(pipeline_run.settings.warehouse_url)
-    if url.backend == "duckdb":
-        copy = tmp_path / "copy.duckdb"
-        shutil.copyfile(url.duckdb_path, copy)
-        yield f"duckdb:///{copy}"
-        return
-    source = url.postgres_parts["dbname"]
-    name = f"{source}_copy_{uuid.uuid4().hex[:6]}"
-    admin_dsn = url.postgres_dsn.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_dsn, autocommit=True) as admin:
-        admin.execute(
-            pg_sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                pg_sql.Identifier(name), pg_sql.Identifier(source)
-            )
-        )
-    try:
-        yield url.postgres_dsn.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as admin:
-            admin.execute(
-                pg_sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    pg_sql.Identifier(name)
-                )
-            )
+    with copied_warehouse(pipeline_run.settings.warehouse_url, tmp_path) as copy:
+        yield copy

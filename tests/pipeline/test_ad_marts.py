@@ -12,9 +12,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from orchestration.defs.dbt.project import DBT_PROJECT_DIR
-from tests.helpers import RUN_RANGE, read_warehouse, run_dbt
+from tests.helpers import RUN_RANGE, execute_on_warehouse, read_warehouse, run_dbt
 from tests.pipeline.conftest import PipelineRun
-from warehouse.connection import open_warehouse
 
 RATE_PLACES = Decimal("0.0000000001")
 MONEY_PLACES = Decimal("0.0001")
@@ -157,16 +156,6 @@ def test_compaction_keeps_every_days_totals(pipeline_run: PipelineRun, tmp_path:
     assert totals(after) == totals(before)
 
 
-def _execute(warehouse_url: str, *statements: str) -> None:
-    # Closed before dbt runs: DuckDB lets one process at a time open the file for writing.
-    warehouse = open_warehouse(warehouse_url)
-    try:
-        for statement in statements:
-            warehouse.execute(statement)
-    finally:
-        warehouse.close()
-
-
 def test_incremental_builds_equal_a_full_refresh(warehouse_copy: str, tmp_path: Path) -> None:
     """The ads models built from the run's first ten hours, then incrementally after the last
     two hours land (today's captures, and on the hour Meta's restatement of the days before)
@@ -199,7 +188,7 @@ def test_incremental_builds_equal_a_full_refresh(warehouse_copy: str, tmp_path: 
     def count(sql: str, params: dict | None = None) -> int:
         return read_warehouse(warehouse_copy, f"SELECT count(*) AS n FROM {sql}", params)[0]["n"]
 
-    _execute(
+    execute_on_warehouse(
         warehouse_copy,
         "CREATE SCHEMA held_back",
         *(
@@ -239,9 +228,9 @@ def test_incremental_builds_equal_a_full_refresh(warehouse_copy: str, tmp_path: 
         landings.append(
             f"INSERT INTO {table} ({', '.join(columns)}) SELECT {landed} FROM held_back.{name}"
         )
-    _execute(warehouse_copy, *landings)
+    execute_on_warehouse(warehouse_copy, *landings)
     build(later_as_of)
-    _execute(
+    execute_on_warehouse(
         warehouse_copy,
         "CREATE SCHEMA incremental_build",
         *(

@@ -395,5 +395,40 @@ def test_a_currency_change_applies_from_its_moment_on(shops: ShopWorld) -> None:
     assert {o.currency for o in orders if o.created_at >= switch} == {"CAD"}
 
 
+def test_orders_moved_deleted_or_anonymised_change_from_that_moment(shops: ShopWorld) -> None:
+    shop = shops.world.merchants[1].shop_domain
+    start = NOW - timedelta(hours=12)
+    orders = [o for o in shops.orders(shop, start, NOW) if o.customer_id is not None]
+    moved, deleted, anonymised, other = orders[:4]
+    at = NOW - timedelta(minutes=20)
+    shops.change_customer(moved.order_id, at, other.customer_id or "")
+    shops.delete_order(shop, deleted.order_id, at + timedelta(minutes=1))
+    shops.redact_customer(anonymised.customer_id or "", at + timedelta(minutes=2))
+    try:
+        before = {
+            o.order_id: o for o in shops.orders(shop, start, NOW, as_of=at - timedelta(seconds=1))
+        }
+        now = {o.order_id: o for o in shops.orders(shop, start, NOW)}
+        updated = {o.order_id: o for o in shops.orders_updated(shop, at, NOW)}
+        deletions = shops.deleted_orders(shop, start, NOW)
+    finally:
+        shops.clear_order_changes()
+    assert before[moved.order_id] == moved and deleted.order_id in before
+    assert now[moved.order_id].customer_id == other.customer_id
+    assert now[moved.order_id].customer_orders_count == (other.customer_orders_count or 0) + 1
+    assert deleted.order_id not in now and deleted.order_id not in updated
+    assert deletions == [(deleted.order_id, at + timedelta(minutes=1))]
+    assert now[anonymised.order_id].customer_id is None
+    # Each change is its order's latest: the next sync reads it again.
+    assert updated[moved.order_id].updated_at == at
+    assert updated[anonymised.order_id].updated_at == at + timedelta(minutes=2)
+    assert [o for o in shops.orders(shop, start, NOW) if o.customer_id is not None][:4] == [
+        moved,
+        deleted,
+        anonymised,
+        other,
+    ]
+
+
 def _first_order_through(order: ShopOrder, channels: set[Channel]) -> bool:
     return order.customer_order_index == 1 and order.first_visit.channel in channels

@@ -27,6 +27,7 @@ from orchestration.connectors.http import (
 )
 from orchestration.connectors.meta_ads.async_reports import ReportRunState
 from orchestration.connectors.meta_ads.entities import (
+    EFFECTIVE_STATUSES,
     ENTITY_FIELDS,
     EntityLevel,
     MetaEntity,
@@ -164,6 +165,16 @@ class MetaAdsClient(HttpConnector):
             "time_range": json.dumps({"since": since.isoformat(), "until": until.isoformat()}),
             "time_increment": "1",
             "breakdowns": HOURLY_BREAKDOWN,
+            # Deleted and archived ads included: see EFFECTIVE_STATUSES.
+            "filtering": json.dumps(
+                [
+                    {
+                        "field": "ad.effective_status",
+                        "operator": "IN",
+                        "value": list(EFFECTIVE_STATUSES[EntityLevel.AD]),
+                    }
+                ]
+            ),
         }
         if (until - since).days + 1 > self._async_threshold_days:
             rows = self._report_run_rows(account_id, params, since, until)
@@ -182,7 +193,10 @@ class MetaAdsClient(HttpConnector):
 
     def _entities(self, account_id: str, level: EntityLevel) -> Iterator[MetaEntity | MalformedRow]:
         account_id = _bare_account_id(account_id)
-        params = {"fields": ",".join(ENTITY_FIELDS[level])}
+        params = {
+            "fields": ",".join(ENTITY_FIELDS[level]),
+            "effective_status": json.dumps(list(EFFECTIVE_STATUSES[level])),
+        }
         rows = self._rows(f"act_{account_id}/{level.edge}", params, account_id)
         return (parse_entity(row, level) for row in rows)
 

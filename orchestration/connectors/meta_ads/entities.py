@@ -48,6 +48,25 @@ ENTITY_FIELDS = {
     EntityLevel.ADSET: (*_COMMON_FIELDS, "campaign_id", "daily_budget", "lifetime_budget"),
     EntityLevel.AD: (*_COMMON_FIELDS, "campaign_id", "adset_id"),
 }
+# Every effective status each level can have (Marketing API reference: Campaign, Ad Set, Ad).
+# Listings and ad-level insights leave DELETED and ARCHIVED objects out unless asked for them by
+# status, although what those spent still counts in the account's totals and on its invoices:
+# the connector asks for every status, so a deleted ad keeps its spend and is listed DELETED,
+# as Ads Manager shows it among deleted items ("Manage your ad object's status").
+_LIVE_STATUSES = ("ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "IN_PROCESS", "WITH_ISSUES")
+EFFECTIVE_STATUSES = {
+    EntityLevel.CAMPAIGN: _LIVE_STATUSES,
+    EntityLevel.ADSET: (*_LIVE_STATUSES, "CAMPAIGN_PAUSED"),
+    EntityLevel.AD: (
+        *_LIVE_STATUSES,
+        "CAMPAIGN_PAUSED",
+        "ADSET_PAUSED",
+        "PENDING_REVIEW",
+        "DISAPPROVED",
+        "PREAPPROVED",
+        "PENDING_BILLING_INFO",
+    ),
+}
 
 
 def _no_budget_as_none(raw: Any) -> Any:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import bisect
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from orchestration.connectors.quarantine import MalformedRow
@@ -15,6 +17,16 @@ from orchestration.lib.slices import land_window_slices
 from orchestration.lib.windows import Window
 from warehouse.connection import Warehouse
 from warehouse.raw_tables import SHOPIFY_ORDERS
+
+
+@dataclass(frozen=True)
+class OrderDeletion:
+    """An order deleted on Shopify, as its `orders/delete` webhook tells: the Admin API no longer
+    returns a deleted order, so this is the only trace of it."""
+
+    order_id: str  # gid://shopify/Order/<id>
+    deleted_at: datetime
+
 
 _VISIT_FIELDS = (
     "visit_id",
@@ -37,6 +49,7 @@ def sync_orders(
     warehouse: Warehouse,
     *,
     bulk: bool,
+    deletions: Sequence[OrderDeletion] = (),
 ) -> ConnectionOutcome:
     """Land, for every window, the orders whose latest change falls in it.
 
@@ -44,6 +57,11 @@ def sync_orders(
     `updated_at`. Nothing lands unless the read completed, so a window never looks landed with
     half its orders. Quarantined rows go to the window their `updatedAt` names, or to the run's
     first window when even that is unreadable.
+
+    `deletions` are the orders deleted in the run's windows: a deletion is its order's last
+    change, landed as a tombstone in the window it happened in, so re-running that window lands
+    it again. Shopify reports deletions only through its `orders/delete` webhook; until metricx
+    receives it (README, "Changes and deletions in the sources"), the asset passes none.
     """
     outcome = ConnectionOutcome.of(target)
     with recorded(outcome, client.usage):
@@ -64,6 +82,14 @@ def sync_orders(
                     f"{until.isoformat()})"
                 )
             rows[window].append(_raw_row(item, target.external_account_id))
+        for deletion in deletions:
+            window = _window_of(windows, deletion.deleted_at)
+            if window is None:
+                raise ValueError(
+                    f"order {deletion.order_id} deleted at {deletion.deleted_at.isoformat()}, "
+                    f"outside [{since.isoformat()}, {until.isoformat()})"
+                )
+            rows[window].append(_tombstone_row(deletion, target.external_account_id))
         land_window_slices(warehouse, SHOPIFY_ORDERS, target, outcome, rows, quarantined)
     return outcome
 
@@ -111,6 +137,7 @@ def _raw_row(order: ShopifyOrder, shop_domain: str) -> tuple[object, ...]:
         "updated_at": order.updated_at,
         "processed_at": order.processed_at,
         "cancelled_at": order.cancelled_at,
+        "deleted_at": None,
         "test": int(order.test),
         "currency": order.currency,
         "taxes_included": int(order.taxes_included),
@@ -145,6 +172,18 @@ def _raw_row(order: ShopifyOrder, shop_domain: str) -> tuple[object, ...]:
     }
     for prefix, visit in (("first_visit", order.first_visit), ("last_visit", order.last_visit)):
         values.update(_visit_columns(prefix, visit))
+    return SHOPIFY_ORDERS.row_values(values)
+
+
+def _tombstone_row(deletion: OrderDeletion, shop_domain: str) -> tuple[object, ...]:
+    """The version recording an order's deletion: its id and when, nothing else known."""
+    values: dict[str, object] = dict.fromkeys(name for name, _ in SHOPIFY_ORDERS.columns)
+    values.update(
+        shop_domain=shop_domain,
+        order_id=deletion.order_id,
+        updated_at=deletion.deleted_at,
+        deleted_at=deletion.deleted_at,
+    )
     return SHOPIFY_ORDERS.row_values(values)
 
 

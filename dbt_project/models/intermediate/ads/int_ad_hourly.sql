@@ -4,25 +4,25 @@
         incremental_strategy='delete+insert',
         unique_key=['connection_id', 'report_date'],
         on_schema_change='fail',
+        pre_hook=[
+            "{% if is_incremental() %}delete from {{ this }}
+            where {{ connection_days_to_rebuild(ad_hourly_days_to_build()) }}{% endif %}",
+        ],
     )
 }}
 
 -- Each capture holds the whole account-local day as the platform reported it then, so the
 -- latest capture of a (connection, day) supersedes every earlier one, late conversions and
--- restatements included: the latest window wins, and within a window the latest landing.
+-- restatements included: the latest window wins, and within a window the latest landing. A
+-- latest capture that reported nothing (int_ad_empty_captures) leaves the day without rows,
+-- and an ad missing from it has none that day.
 -- Incremental: only the (connection, day) keys with a capture landed since the last build are
 -- rebuilt, from all of their captures — found by landing time, not by the run's windows, since
 -- restated days land in slices of older windows. A capture already built, or older than the
 -- one built, changes nothing: the hour after a backfill does not rebuild it again and again.
+-- The workspaces whose settings changed are rebuilt whole (see int_workspace_settings).
 {%- if is_incremental() %}
-{%- set landed_keys_query = ad_days_not_built(
-    ref('int_ad_captures_unioned'),
-    "built.captured_window_start > landed.captured_window_start
-    or (
-        built.captured_window_start = landed.captured_window_start
-        and built.landed_at = landed.landed_at
-    )"
-) %}
+{%- set rows_to_rebuild = connection_days_to_rebuild(ad_hourly_days_to_build()) %}
 {%- endif %}
 
 with
@@ -30,30 +30,54 @@ with
 captures as (
 
     select
-        captures.*,
+        *,
         dense_rank() over (
-            partition by captures.connection_id, captures.report_date
-            order by captures.captured_window_start desc, captures.landed_at desc
+            partition by connection_id, report_date
+            order by captured_window_start desc, landed_at desc
         ) as capture_recency
-    from {{ ref('int_ad_captures_unioned') }} as captures
+    from {{ ref('int_ad_captures_unioned') }}
     {% if is_incremental() %}
-    where {{ connection_days_in(
-        landed_keys_query, 'captures.connection_id', 'captures.report_date'
-    ) }}
+    where {{ rows_to_rebuild }}
+    {% endif %}
+
+),
+
+empty_captures as (
+
+    select * from {{ ref('int_ad_empty_captures') }}
+    {% if is_incremental() %}
+    where {{ rows_to_rebuild }}
     {% endif %}
 
 ),
 
 latest as (
 
-    select * from captures where capture_recency = 1
+    select * from captures
+    where capture_recency = 1
+        and not exists (
+            select 1
+            from empty_captures as empty
+            where empty.connection_id = captures.connection_id
+                and empty.report_date = captures.report_date
+                and (
+                    empty.captured_window_start > captures.captured_window_start
+                    or (
+                        empty.captured_window_start = captures.captured_window_start
+                        and empty.landed_at > captures.landed_at
+                    )
+                )
+        )
 
 ),
 
 workspaces as (
 
-    select workspace_id, currency as workspace_currency
-    from {{ ref('int_workspaces') }}
+    select
+        workspace_id,
+        currency as workspace_currency,
+        settings_fingerprint as workspace_settings_fingerprint
+    from {{ ref('int_workspace_settings') }}
 
 ),
 
@@ -62,6 +86,7 @@ converted as (
     select
         latest.*,
         workspaces.workspace_currency,
+        workspaces.workspace_settings_fingerprint,
         fx.rate as fx_rate
     from latest
     left join workspaces on latest.workspace_id = workspaces.workspace_id
@@ -99,5 +124,6 @@ select
     workspace_currency,
     fx_rate,
     {{ convert_currency('spend', 'fx_rate') }} as spend_workspace_currency,
-    {{ convert_currency('conversion_value', 'fx_rate') }} as conversion_value_workspace_currency
+    {{ convert_currency('conversion_value', 'fx_rate') }} as conversion_value_workspace_currency,
+    workspace_settings_fingerprint
 from converted

@@ -4,9 +4,16 @@
         incremental_strategy='delete+insert',
         unique_key=['connection_id', 'date_day'],
         on_schema_change='fail',
+        pre_hook=[
+            "{% if is_incremental() %}delete from {{ this }} where {{ connection_days_to_rebuild(
+                ad_reporting_days_to_build(ref('fct_ad_reporting_hourly'), 'date_day'), 'date_day'
+            ) }}{% endif %}",
+        ],
         post_hook=["{{ index_by_workspace_and_date('date_day') }}"],
     )
 }}
+-- depends_on: {{ ref('int_ad_empty_captures') }}
+-- depends_on: {{ ref('int_workspace_settings') }}
 
 -- The hourly mart summed per account-local day, so the two always agree (money in the workspace
 -- currency is the sum of the hourly conversions, not a re-conversion of the day's total). The
@@ -35,19 +42,14 @@ select
     cast(sum(spend_workspace_currency) as numeric(28, 4)) as spend_workspace_currency,
     cast(sum(conversion_value_workspace_currency) as numeric(28, 4))
         as conversion_value_workspace_currency,
-    max(landed_at) as landed_at
+    max(landed_at) as landed_at,
+    workspace_settings_fingerprint
 from {{ ref('fct_ad_reporting_hourly') }}
 {% if is_incremental() %}
 -- A (connection, day)'s hourly rows share one landing (see fct_ad_reporting_hourly), so this
 -- picks whole days.
-where {{ connection_days_in(
-    ad_days_not_built(
-        ref('fct_ad_reporting_hourly'),
-        'built.landed_at = landed.landed_at',
-        day_column='date_day',
-        built_day_column='date_day',
-    ),
-    day_column='date_day',
+where {{ connection_days_to_rebuild(
+    ad_reporting_days_to_build(ref('fct_ad_reporting_hourly'), 'date_day'), 'date_day'
 ) }}
 {% endif %}
 group by
@@ -65,5 +67,6 @@ group by
     ad_name,
     currency,
     workspace_currency,
-    fx_rate
+    fx_rate,
+    workspace_settings_fingerprint
 order by workspace_id, date_day

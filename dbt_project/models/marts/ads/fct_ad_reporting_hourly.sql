@@ -4,9 +4,16 @@
         incremental_strategy='delete+insert',
         unique_key=['connection_id', 'date_day'],
         on_schema_change='fail',
+        pre_hook=[
+            "{% if is_incremental() %}delete from {{ this }} where {{ connection_days_to_rebuild(
+                ad_reporting_days_to_build(ref('int_ad_hourly'), 'report_date'), 'date_day'
+            ) }}{% endif %}",
+        ],
         post_hook=["{{ index_by_workspace_and_date('date_day') }}"],
     )
 }}
+-- depends_on: {{ ref('int_ad_empty_captures') }}
+-- depends_on: {{ ref('int_workspace_settings') }}
 
 -- Fivetran ad_reporting's shape (platform, date_day, account/campaign/ad group/ad), one row per
 -- entity × account-local hour of the latest capture of each day. Casts pin the contract's types
@@ -36,13 +43,15 @@ select
     cast(spend_workspace_currency as numeric(28, 4)) as spend_workspace_currency,
     cast(conversion_value_workspace_currency as numeric(28, 4))
         as conversion_value_workspace_currency,
-    landed_at
+    landed_at,
+    workspace_settings_fingerprint
 from {{ ref('int_ad_hourly') }}
 {% if is_incremental() %}
 -- Every row of a (connection, day) comes from the same capture and carries its landing, so the
--- rows landed since the last build are whole keys, ready to replace theirs.
-where {{ connection_days_in(ad_days_not_built(
-    ref('int_ad_hourly'), 'built.landed_at = landed.landed_at', built_day_column='date_day'
-)) }}
+-- rows landed since the last build are whole keys, ready to replace theirs; the pre-hook clears
+-- the days emptied since and the workspaces whose settings changed.
+where {{ connection_days_to_rebuild(
+    ad_reporting_days_to_build(ref('int_ad_hourly'), 'report_date')
+) }}
 {% endif %}
 order by workspace_id, date_day

@@ -4,23 +4,19 @@
         incremental_strategy='delete+insert',
         unique_key=['connection_id', 'report_date'],
         on_schema_change='fail',
+        pre_hook=[
+            "{% if is_incremental() %}delete from {{ this }}
+            where {{ connection_days_to_rebuild(metric_snapshot_days_to_build()) }}{% endif %}",
+        ],
         post_hook=["{{ index_by_workspace_and_date('window_start') }}"],
     )
 }}
+-- depends_on: {{ ref('int_ad_empty_captures') }}
 
-{#- Compaction ages rows against the build's clock, or the end of the run's days when that is
-    earlier: a build of past days compacts as it would have then, so a rebuild of the same days
-    gives the same rows (or a fixed instant, var snapshot_compaction_as_of). Cutoffs are whole
-    UTC hours so an hour's captures always fall on the same side. -#}
-{%- set as_of = var('snapshot_compaction_as_of') -%}
-{%- set as_of_ts = "cast('" ~ as_of ~ "' as timestamptz)" if as_of
-    else "least(current_timestamp, cast('" ~ var('window_end') ~ "' as timestamptz))" -%}
-{%- set hourly_cutoff = utc_hour_start(
-    dbt.dateadd('day', -(var('snapshot_hourly_after_days') | int), as_of_ts)
-) -%}
-{%- set daily_cutoff = utc_hour_start(
-    dbt.dateadd('day', -(var('snapshot_daily_after_days') | int), as_of_ts)
-) -%}
+{#- Compaction cutoffs: see snapshot_compaction_cutoffs. -#}
+{%- set cutoffs = snapshot_compaction_cutoffs() -%}
+{%- set hourly_cutoff = cutoffs.hourly -%}
+{%- set daily_cutoff = cutoffs.daily -%}
 
 -- One row per ad entity (Meta ad, Google ad group) × account-local day × capture: what the
 -- capture saw for the day so far, and what changed since the previous capture of that day.
@@ -31,23 +27,9 @@
 -- its windows up to that counts as built), and rows already folded are no longer at a finer
 -- grain than their age allows: only the days whose captures crossed a cutoff since the last
 -- build are rebuilt for compaction, not the history.
+-- The workspaces whose settings changed are rebuilt whole (see int_workspace_settings).
 {%- if is_incremental() %}
-{%- set keys_to_build_query %}
-    {{ ad_days_not_built(
-        ref('int_ad_captures_unioned'),
-        "built.window_start <= landed.captured_window_start
-        and built.window_end > landed.captured_window_start
-        and (
-            built.landed_at = landed.landed_at
-            or (built.grain <> '15m' and built.landed_at > landed.landed_at)
-        )"
-    ) }}
-    union
-    select connection_id, report_date
-    from {{ this }}
-    where (grain = '15m' and window_start < {{ hourly_cutoff }})
-        or (grain <> '1d' and window_start < {{ daily_cutoff }})
-{%- endset %}
+{%- set rows_to_rebuild = connection_days_to_rebuild(metric_snapshot_days_to_build()) %}
 {%- endif %}
 
 with
@@ -55,16 +37,14 @@ with
 captures as (
 
     select
-        captures.*,
+        *,
         dense_rank() over (
-            partition by captures.connection_id, captures.captured_window_start
-            order by captures.landed_at desc
+            partition by connection_id, captured_window_start
+            order by landed_at desc
         ) as landing_recency
-    from {{ ref('int_ad_captures_unioned') }} as captures
+    from {{ ref('int_ad_captures_unioned') }}
     {% if is_incremental() %}
-    where {{ connection_days_in(
-        keys_to_build_query, 'captures.connection_id', 'captures.report_date'
-    ) }}
+    where {{ rows_to_rebuild }}
     {% endif %}
 
 ),
@@ -117,12 +97,13 @@ converted as (
     select
         entity_captures.*,
         workspaces.currency as workspace_currency,
+        workspaces.settings_fingerprint as workspace_settings_fingerprint,
         {{ convert_currency('entity_captures.spend_day_to_date', 'fx.rate') }}
             as spend_day_to_date_workspace_currency,
         {{ convert_currency('entity_captures.conversion_value_day_to_date', 'fx.rate') }}
             as conversion_value_day_to_date_workspace_currency
     from entity_captures
-    left join {{ ref('int_workspaces') }} as workspaces
+    left join {{ ref('int_workspace_settings') }} as workspaces
         on entity_captures.workspace_id = workspaces.workspace_id
     left join {{ ref('int_fx_rates_daily') }} as fx
         on fx.rate_date = entity_captures.report_date
@@ -240,7 +221,8 @@ select
     cast(conversion_value_day_to_date_workspace_currency as numeric(28, 4))
         as conversion_value_day_to_date_workspace_currency,
     cast(folded_conversion_value_delta_workspace_currency as numeric(28, 4))
-        as conversion_value_delta_workspace_currency
+        as conversion_value_delta_workspace_currency,
+    workspace_settings_fingerprint
 from folded
 where recency_in_bucket = 1
 order by workspace_id, window_start

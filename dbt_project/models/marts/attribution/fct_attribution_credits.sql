@@ -9,13 +9,16 @@
         ],
     )
 }}
+-- depends_on: {{ ref('stg_shopify__orders') }}
+-- depends_on: {{ ref('int_workspace_settings') }}
 
 {#- Each revenue order's credit per touchpoint under every attribution model. Within an order
     and model the touchpoints before the last keep their computed share and the last one takes
     what is left, so credits sum to 1 and attributed revenue to the order's net sales exactly
     (revenue rounded to 4 decimals like all money). Orders without a touchpoint get one
     unattributed row per model with credit 1. Incremental: the orders whose journey or revenue
-    may have changed since the last build are credited again (see changed_orders). -#}
+    may have changed since the last build are credited again (see changed_orders), and every
+    order of a workspace whose settings changed. -#}
 {%- set half_life_days = var('attribution_half_life_days') %}
 with
 
@@ -63,10 +66,17 @@ landed_checkouts as (
 -- The orders to credit again: those fct_orders may have changed (a version landed, or the
 -- customer placed another order); those stitched to a browser with newly landed events and
 -- placed after the earliest of them (a visit can only be added or renumbered from the event's
--- time on); and every order of the customers a newly landed checkout belongs to.
+-- time on); every order of the customers a newly landed checkout belongs to; and every order
+-- of the workspaces whose settings changed.
 changed_orders as (
 
     select order_id from ({{ shop_orders_changed_since_last_build() }}) as shop_changed
+
+    union
+
+    select order_id
+    from {{ ref('fct_orders') }}
+    where {{ values_in('workspace_id', workspaces_with_changed_settings()) }}
 
     union
 
@@ -98,7 +108,8 @@ revenue_orders as (
         order_date,
         created_at,
         workspace_currency,
-        last_landed_at
+        last_landed_at,
+        workspace_settings_fingerprint
     from {{ ref('fct_orders') }}
     where counts_as_revenue
     {% if is_incremental() %}
@@ -143,7 +154,8 @@ touches as (
         orders.order_date,
         orders.workspace_currency,
         orders.net_sales_workspace_currency,
-        orders.last_landed_at as order_landed_at
+        orders.last_landed_at as order_landed_at,
+        orders.workspace_settings_fingerprint
     from order_touchpoints
     inner join orders
         on order_touchpoints.order_id = orders.order_id
@@ -213,6 +225,7 @@ model_shares as (
         touch_position,
         touch_count,
         last_landed_at,
+        workspace_settings_fingerprint,
         '{{ attribution_model }}' as attribution_model,
         {#- Fixed-point from here on: 15 decimals drop the binary noise of the shares above
             (0.1 is not a double), so the remainder below makes the sum exactly 1. -#}
@@ -273,7 +286,8 @@ attributed as (
             ~ ' else net_sales_workspace_currency - coalesce(sum(rounded_revenue)'
             ~ ' over (partition by order_id, attribution_model), 0) end'
         ) }} as credited_revenue_workspace_currency,
-        last_landed_at
+        last_landed_at,
+        workspace_settings_fingerprint
     from credited
 
 ),
@@ -299,7 +313,8 @@ unattributed as (
         workspace_currency,
         net_sales_workspace_currency,
         net_sales_workspace_currency as credited_revenue_workspace_currency,
-        last_landed_at
+        last_landed_at,
+        workspace_settings_fingerprint
     from orders
     where order_id not in (select order_id from touches)
     {%- if not loop.last %}

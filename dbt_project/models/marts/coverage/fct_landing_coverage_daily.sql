@@ -4,6 +4,11 @@
         incremental_strategy='delete+insert',
         unique_key=['connection_id', 'source_table', 'date_day'],
         on_schema_change='fail',
+        pre_hook=[
+            "{% if is_incremental() %}delete from {{ this }} where {{ values_in(
+                'workspace_id', workspaces_with_changed_settings('workspace_timezone', 'timezone')
+            ) }}{% endif %}",
+        ],
         post_hook=["{{ index_by_workspace_and_date('date_day') }}"],
     )
 }}
@@ -12,7 +17,8 @@
 -- from the day of its first landed window through the day of its last; a day in between
 -- without any is 'missing'. Incremental: a build rewrites the days holding a window landed
 -- since its mark (less var landing_coverage_margin_minutes), reading the landing log only
--- around those windows, and adds the days a landing stretched the range over.
+-- around those windows, and adds the days a landing stretched the range over; a workspace
+-- whose timezone changed is rebuilt whole (its pre-hook deletes its days first).
 {%- set landings_query %}
     select 'meta_ads' as provider, meta_ads.*
     from {{ ref('stg_meta_ads__landing_log') }} as meta_ads
@@ -26,6 +32,7 @@
 
 {%- if is_incremental() %}
 {%- set mark = landing_mark('landing_coverage_margin_minutes', 'last_landed_at') %}
+{%- set rebuilt_workspaces = workspaces_with_changed_settings('workspace_timezone', 'timezone') %}
 -- Every window of a local day lies within 25 hours of any other (a DST day is 25 hours long):
 -- reading that far around the windows landed since the mark reads their days whole.
 {%- set ranges_query %}
@@ -45,7 +52,7 @@ with
 workspaces as (
 
     select workspace_id, timezone as workspace_timezone
-    from {{ ref('int_workspaces') }}
+    from {{ ref('int_workspace_settings') }}
 
 ),
 
@@ -59,6 +66,7 @@ landed_windows as (
     inner join workspaces on landings.workspace_id = workspaces.workspace_id
     {% if is_incremental() %}
     where {{ windows_in_ranges(ranges_query, 'landings') }}
+        or {{ values_in('landings.workspace_id', rebuilt_workspaces) }}
     {% endif %}
 
 ),
@@ -86,6 +94,7 @@ landed_days as (
             and landed_since_mark.source_table = landed_windows.source_table
             and landed_since_mark.date_day = landed_windows.date_day
     )
+        or {{ values_in('workspace_id', rebuilt_workspaces) }}
     {% endif %}
     group by workspace_id, connection_id, provider, source_table, workspace_timezone, date_day
 

@@ -4,29 +4,33 @@
         incremental_strategy='delete+insert',
         unique_key='customer_id',
         on_schema_change='fail',
+        pre_hook=[
+            "{% if is_incremental() %}delete from {{ this }}
+            where {{ shop_rows_to_rebuild('customer_id') }}{% endif %}",
+        ],
     )
 }}
+-- depends_on: {{ ref('stg_shopify__orders') }}
+-- depends_on: {{ ref('int_workspace_settings') }}
 
 -- One row per Shopify customer who placed an order metricx has loaded. Test orders (placed by
 -- staff, without a customer) are not anyone's history. Incremental: the customers of the orders
--- fct_orders may have changed since the last build are recomputed from all their orders.
+-- fct_orders may have changed since the last build, the ones they belonged to before included,
+-- are recomputed from all their orders (a customer left without any, their orders moved away,
+-- deleted or anonymised, loses the row); so is every customer of a workspace whose settings
+-- changed.
+{%- if is_incremental() %}
+{%- set rows_to_rebuild = shop_rows_to_rebuild('customer_id') %}
+{%- endif %}
+
 with
-
-{% if is_incremental() %}
-changed_customers as (
-
-    select customer_id
-    from ({{ shop_orders_changed_since_last_build() }}) as changed_orders
-
-),
-{% endif %}
 
 customer_orders as (
 
     select * from {{ ref('fct_orders') }}
     where customer_id is not null and not is_test
     {% if is_incremental() %}
-        and customer_id in (select customer_id from changed_customers)
+        and {{ rows_to_rebuild }}
     {% endif %}
 
 ),
@@ -38,7 +42,7 @@ customer_sales as (
     from {{ ref('fct_sales') }}
     where customer_id is not null
     {% if is_incremental() %}
-        and customer_id in (select customer_id from changed_customers)
+        and {{ rows_to_rebuild }}
     {% endif %}
     group by customer_id
 
@@ -53,9 +57,10 @@ customers as (
         min(customer_order_index) = 1 as first_order_loaded,
         cast(count(*) as bigint) as orders,
         cast(max(customer_order_index) as bigint) as lifetime_orders,
-        max(last_landed_at) as last_landed_at
+        max(last_landed_at) as last_landed_at,
+        workspace_settings_fingerprint
     from customer_orders
-    group by customer_id, workspace_id
+    group by customer_id, workspace_id, workspace_settings_fingerprint
 
 )
 
@@ -67,7 +72,8 @@ select
     customers.orders,
     customers.lifetime_orders,
     {{ cast_money('coalesce(customer_sales.net_sales, 0)') }} as lifetime_net_sales,
-    customers.last_landed_at
+    customers.last_landed_at,
+    customers.workspace_settings_fingerprint
 from customers
 left join customer_sales on customers.customer_id = customer_sales.customer_id
 order by customers.workspace_id, customers.customer_id

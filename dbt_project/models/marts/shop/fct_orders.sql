@@ -4,33 +4,21 @@
         incremental_strategy='delete+insert',
         unique_key='order_id',
         on_schema_change='fail',
+        pre_hook=[
+            "{% if is_incremental() %}delete from {{ this }} where {{ orders_to_rebuild() }}{% endif %}",
+        ],
         post_hook=["{{ index_by_workspace_and_date('order_date') }}"],
     )
 }}
 
 -- One row per order, its latest version (see latest_order_versions, shared with
--- int_orders_latest). Incremental: only orders with a version landed since the last build
--- (less a safety margin) are recomputed, together with the other orders of their customers,
--- whose position in the customer's history may move when an order arrives late.
+-- int_orders_latest); an order deleted on Shopify has none. Incremental: only orders with a
+-- version landed since the last build (less a safety margin) are recomputed, together with the
+-- other orders of their customers, whose position in the customer's history may move when an
+-- order arrives late, moves to another customer or is deleted; and every order of the
+-- workspaces whose settings changed (see orders_to_rebuild).
 {%- if is_incremental() %}
-{%- set affected_orders_query %}
-    with landed_since_last_build as (
-
-        select distinct order_id, customer_id
-        from {{ ref('stg_shopify__orders') }}
-        -- An empty table (the first builds before any shop landed) has no mark: read everything.
-        where landed_at > {{ landing_mark() }}
-
-    )
-
-    select order_id from landed_since_last_build
-    union
-    select order_id
-    from {{ this }}
-    where customer_id in (
-        select customer_id from landed_since_last_build where customer_id is not null
-    )
-{%- endset %}
+{%- set rows_to_rebuild = orders_to_rebuild() %}
 {%- endif %}
 
 with
@@ -40,7 +28,7 @@ order_versions as (
     select *
     from {{ ref('stg_shopify__orders') }}
     {% if is_incremental() %}
-    where {{ values_in('order_id', affected_orders_query) }}
+    where {{ rows_to_rebuild }}
     {% endif %}
 
 ),
@@ -68,8 +56,12 @@ loaded_positions as (
 
 workspaces as (
 
-    select workspace_id, currency as workspace_currency, timezone as workspace_timezone
-    from {{ ref('int_workspaces') }}
+    select
+        workspace_id,
+        currency as workspace_currency,
+        timezone as workspace_timezone,
+        settings_fingerprint as workspace_settings_fingerprint
+    from {{ ref('int_workspace_settings') }}
 
 ),
 
@@ -78,6 +70,7 @@ localized as (
     select
         orders.*,
         workspaces.workspace_currency,
+        workspaces.workspace_settings_fingerprint,
         {{ local_date('orders.created_at', 'workspaces.workspace_timezone') }} as order_date,
         orders.customer_order_index is not null as customer_order_index_from_shopify,
         case
@@ -144,6 +137,7 @@ select
     coalesce(resolved_customer_order_index = 1, false) as is_new_customer,
     journey_ready,
     captured_window_start,
-    last_landed_at
+    last_landed_at,
+    workspace_settings_fingerprint
 from in_workspace_currency
 order by workspace_id, order_date

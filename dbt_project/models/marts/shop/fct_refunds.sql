@@ -4,15 +4,19 @@
         incremental_strategy='delete+insert',
         unique_key='order_id',
         on_schema_change='fail',
+        pre_hook=[
+            "{% if is_incremental() %}delete from {{ this }}
+            where {{ shop_rows_to_rebuild('order_id') }}{% endif %}",
+        ],
         post_hook=["{{ index_by_workspace_and_date('refund_date') }}"],
     )
 }}
 
 -- One row per refund, on the day it was made (shop-local): the cash view, next to fct_orders'
 -- order-date view where refunds reduce the day the order was placed. Refunds are read from the
--- latest version of each order, which lists every refund made so far. Incremental: the refunds
--- of the orders fct_orders may have changed since the last build are replaced (refunds are
--- never withdrawn, so an order keeps at least the rows it had).
+-- latest version of each order, which lists every refund made so far; an order deleted on
+-- Shopify has none. Incremental: the refunds of the orders fct_orders may have changed since the
+-- last build are replaced, and every refund of a workspace whose settings changed.
 with
 
 order_versions as (
@@ -20,9 +24,7 @@ order_versions as (
     select *
     from {{ ref('stg_shopify__orders') }}
     {% if is_incremental() %}
-    where order_id in (
-        select order_id from ({{ shop_orders_changed_since_last_build() }}) as changed_orders
-    )
+    where {{ shop_rows_to_rebuild('order_id') }}
     {% endif %}
 
 ),
@@ -62,10 +64,11 @@ localized as (
         orders.workspace_currency,
         orders.counts_as_revenue,
         orders.last_landed_at,
-        {{ local_date('refunds.refunded_at', 'workspaces.timezone') }} as refund_date
+        {{ local_date('refunds.refunded_at', 'workspaces.timezone') }} as refund_date,
+        workspaces.settings_fingerprint as workspace_settings_fingerprint
     from refunds
     inner join orders on refunds.order_id = orders.order_id
-    inner join {{ ref('int_workspaces') }} as workspaces
+    inner join {{ ref('int_workspace_settings') }} as workspaces
         on orders.workspace_id = workspaces.workspace_id
 
 )
@@ -84,7 +87,8 @@ select
     localized.workspace_currency,
     fx.rate as fx_rate,
     {{ cast_money('round(localized.amount * fx.rate, 4)') }} as amount_workspace_currency,
-    localized.last_landed_at
+    localized.last_landed_at,
+    localized.workspace_settings_fingerprint
 from localized
 left join {{ ref('int_fx_rates_daily') }} as fx
     on fx.rate_date = localized.refund_date

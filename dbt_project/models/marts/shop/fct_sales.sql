@@ -4,6 +4,10 @@
         incremental_strategy='delete+insert',
         unique_key='order_id',
         on_schema_change='fail',
+        pre_hook=[
+            "{% if is_incremental() %}delete from {{ this }}
+            where {{ shop_rows_to_rebuild('order_id') }}{% endif %}",
+        ],
         post_hook=["{{ index_by_workspace_and_date('sales_date') }}"],
     )
 }}
@@ -11,9 +15,10 @@
 {#- The shop's sales as Shopify's Sales reports book them: one row per sales event, each on the
     shop-local day it happened. An order is a sale when it was processed; each refund a return
     when it was made; a cancellation a return, when it happened, of what the order had left.
-    Test orders are in no report. Every figure is Shopify's (see the yml). Incremental: the
-    events of the orders fct_orders may have changed since the last build are recomputed from
-    their latest versions, which list every refund so far. -#}
+    Test orders are in no report, nor is an order deleted on Shopify. Every figure is Shopify's
+    (see the yml). Incremental: the events of the orders fct_orders may have changed since the
+    last build are recomputed from their latest versions, which list every refund so far (a
+    deleted order's go), and every event of a workspace whose settings changed. -#}
 with
 
 order_versions as (
@@ -21,9 +26,7 @@ order_versions as (
     select *
     from {{ ref('stg_shopify__orders') }}
     {% if is_incremental() %}
-    where order_id in (
-        select order_id from ({{ shop_orders_changed_since_last_build() }}) as changed_orders
-    )
+    where {{ shop_rows_to_rebuild('order_id') }}
     {% endif %}
 
 ),
@@ -231,10 +234,11 @@ localized as (
         shop_orders.is_new_customer,
         shop_orders.workspace_currency,
         shop_orders.last_landed_at,
-        {{ local_date('events.occurred_at', 'workspaces.timezone') }} as sales_date
+        {{ local_date('events.occurred_at', 'workspaces.timezone') }} as sales_date,
+        workspaces.settings_fingerprint as workspace_settings_fingerprint
     from events
     inner join {{ ref('fct_orders') }} as shop_orders on events.order_id = shop_orders.order_id
-    inner join {{ ref('int_workspaces') }} as workspaces
+    inner join {{ ref('int_workspace_settings') }} as workspaces
         on shop_orders.workspace_id = workspaces.workspace_id
 
 ),
@@ -296,6 +300,7 @@ select
         ~ ' - returns_workspace_currency + shipping_workspace_currency'
         ~ ' + taxes_workspace_currency'
     ) }} as total_sales_workspace_currency,
-    last_landed_at
+    last_landed_at,
+    workspace_settings_fingerprint
 from converted
 order by workspace_id, sales_date, occurred_at, sales_event_id

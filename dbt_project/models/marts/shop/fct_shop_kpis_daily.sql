@@ -10,15 +10,20 @@
         ],
     )
 }}
+-- depends_on: {{ ref('stg_shopify__orders') }}
+-- depends_on: {{ ref('int_workspace_settings') }}
 
 -- Shop KPIs per workspace and shop-local day: the sales figures as Shopify's Sales report books
 -- them (fct_sales: each order on the day it was processed, each return on the day of the
 -- refund), and the orders placed that day with their new and returning customers (test and
 -- cancelled orders left out). Incremental: the days of the orders fct_orders may have changed
--- since the last build, and the days of their sales events, are recomputed whole.
+-- since the last build, and the days of their sales events (those of their earlier versions
+-- included: a deleted order's are gone from fct_sales), are recomputed whole, and every day of
+-- a workspace whose settings changed; the post-hook drops the days left without activity.
 with
 
 {% if is_incremental() %}
+{%- set workspaces_rebuilt = values_in('workspace_id', workspaces_with_changed_settings()) %}
 changed_orders as (
 
     select * from ({{ shop_orders_changed_since_last_build() }}) as changed
@@ -32,6 +37,16 @@ changed_days as (
     select workspace_id, sales_date
     from {{ ref('fct_sales') }}
     where order_id in (select order_id from changed_orders)
+    union
+    {{ shop_sales_days_changed_since_last_build() }}
+    union
+    select workspace_id, order_date
+    from {{ ref('fct_orders') }}
+    where {{ workspaces_rebuilt }}
+    union
+    select workspace_id, sales_date
+    from {{ ref('fct_sales') }}
+    where {{ workspaces_rebuilt }}
 
 ),
 {% endif %}
@@ -52,7 +67,8 @@ activity as (
         sales.shipping_workspace_currency as shipping,
         sales.taxes_workspace_currency as taxes,
         sales.total_sales_workspace_currency as total_sales,
-        sales.last_landed_at
+        sales.last_landed_at,
+        sales.workspace_settings_fingerprint
     from {{ ref('fct_sales') }} as sales
     {% if is_incremental() %}
     inner join changed_days
@@ -76,7 +92,8 @@ activity as (
         0,
         0,
         0,
-        orders.last_landed_at
+        orders.last_landed_at,
+        orders.workspace_settings_fingerprint
     from {{ ref('fct_orders') }} as orders
     {% if is_incremental() %}
     inner join changed_days
@@ -103,7 +120,8 @@ daily as (
         sum(shipping) as shipping,
         sum(taxes) as taxes,
         sum(total_sales) as total_sales,
-        max(last_landed_at) as last_landed_at
+        max(last_landed_at) as last_landed_at,
+        max(workspace_settings_fingerprint) as workspace_settings_fingerprint
     from activity
     group by workspace_id, date_day
 
@@ -125,6 +143,7 @@ select
     {{ cast_money('shipping') }} as shipping,
     {{ cast_money('taxes') }} as taxes,
     {{ cast_money('total_sales') }} as total_sales,
-    last_landed_at
+    last_landed_at,
+    workspace_settings_fingerprint
 from daily
 order by workspace_id, date_day

@@ -19,6 +19,7 @@ renamed as (
         updated_at,
         processed_at,
         cancelled_at,
+        deleted_at,
         test = 1 as is_test,
         upper(currency) as currency,
         taxes_included = 1 as taxes_included,
