@@ -24,7 +24,6 @@ from simulator.shopify.world import ShopWorld
 from simulator.world import World
 from stack.demo import DemoRange, replay_pixel_traffic, run_pipeline, seed_demo_workspaces
 from tests.helpers import RUN_RANGE, Clock, copied_warehouse, make_settings, read_warehouse
-from warehouse.connection import open_warehouse
 
 RUN_RANGE_MIDPOINT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
@@ -42,13 +41,6 @@ class PipelineRun:
 
     def read(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return read_warehouse(self.settings.warehouse_url, sql, params)
-
-    def execute(self, sql: str) -> None:
-        warehouse = open_warehouse(self.settings.warehouse_url)
-        try:
-            warehouse.execute(sql)
-        finally:
-            warehouse.close()
 
     def landed_range(self) -> tuple[datetime, datetime]:
         """The windows the run read Shopify orders for (its own and the journey lookback)."""

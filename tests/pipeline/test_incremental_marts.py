@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 from stack.demo import build_warehouse
-from tests.helpers import RUN_RANGE
+from tests.helpers import RUN_RANGE, execute_on_warehouse
 from tests.pipeline.conftest import PipelineRun
 
 INCREMENTAL_MODELS = (
@@ -50,9 +50,10 @@ def _add_an_order_no_landing_mentions(run: PipelineRun) -> None:
         "last_landed_at": "cast('2000-01-01 00:00:00+00' as timestamptz)",
     }
     selected = ", ".join(replaced.get(column, column) for column in columns)
-    run.execute(
+    execute_on_warehouse(
+        run.settings.warehouse_url,
         f"INSERT INTO marts.fct_orders ({', '.join(columns)})"
-        f" SELECT {selected} FROM marts.fct_orders LIMIT 1"
+        f" SELECT {selected} FROM marts.fct_orders LIMIT 1",
     )
 
 
