@@ -15,12 +15,20 @@ import sys
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from orchestration.defs.dbt.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from tests.pipeline.conftest import PipelineRun
 from warehouse.connection import open_warehouse
+from warehouse.semantic.compiler import (
+    MetricQuery,
+    SemanticLayer,
+    UnknownDimension,
+    UnknownMetric,
+)
+from warehouse.semantic.manifest import load_semantic_manifest
 from warehouse.url import parse_warehouse_url
 
 MF_EXECUTABLE = str(Path(sys.executable).with_name("mf"))
@@ -216,3 +224,107 @@ def test_per_model_attribution_metrics_match_the_mart(
             cpa = Decimal(row["spend"]) / Decimal(row["orders"])
             assert abs(Decimal(answer["attributed_cpa_last_click"]) - cpa) < RATIO_TOLERANCE, row
     assert with_spend, "no platform day with spend to compare ROAS on"
+
+
+@pytest.fixture(scope="module")
+def semantic_layer(pipeline_run: PipelineRun) -> SemanticLayer:
+    return SemanticLayer(load_semantic_manifest(), pipeline_run.backend)
+
+
+def _compiled_rows(
+    run: PipelineRun, semantic_layer: SemanticLayer, query: MetricQuery, **values: Any
+) -> list[dict[str, Any]]:
+    warehouse = open_warehouse(run.settings.warehouse_url)
+    try:
+        return semantic_layer.query(warehouse, query, **values)
+    finally:
+        warehouse.close()
+
+
+def test_compiled_metrics_answer_what_metricflow_answers(
+    pipeline_run: PipelineRun,
+    metricflow_rows: dict[tuple[str, date], dict[str, str]],
+    semantic_layer: SemanticLayer,
+) -> None:
+    """The API's compiler (MetricFlow's SQL, compiled once, workspace and days bound as
+    parameters) gives every metric `mf query` gives, workspace by workspace."""
+    query = MetricQuery(METRICS, ("metric_time__day",))
+    compared = 0
+    for workspace_id in pipeline_run.workspace_ids.values():
+        days = sorted(day for workspace, day in metricflow_rows if workspace == workspace_id)
+        assert days, workspace_id
+        rows = _compiled_rows(
+            pipeline_run,
+            semantic_layer,
+            query,
+            workspace_id=workspace_id,
+            start=days[0],
+            end=days[-1],
+        )
+        by_day = {_as_date(row["metric_time__day"]): row for row in rows}
+        for day in days:
+            answer, compiled = metricflow_rows[(workspace_id, day)], by_day[day]
+            for metric in METRICS:
+                expected, actual = answer[metric], compiled[metric]
+                if not expected:
+                    assert actual is None, (workspace_id, day, metric)
+                    continue
+                difference = abs(Decimal(expected) - Decimal(str(actual)))
+                assert difference < RATIO_TOLERANCE * max(1, abs(Decimal(expected))), (
+                    workspace_id,
+                    day,
+                    metric,
+                )
+                compared += 1
+    assert compared
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "' OR '1'='1",
+        "x'; DROP TABLE marts.fct_sales; --",
+        "{{ Dimension('ad_reporting_day__platform') }}",
+        "{% raw %}:workspace_id",
+    ],
+)
+def test_request_values_are_bound_never_spliced(
+    pipeline_run: PipelineRun, semantic_layer: SemanticLayer, hostile: str
+) -> None:
+    """A workspace id or a filter value holding SQL or template syntax matches nothing and
+    changes nothing: it is a bound value, not statement text."""
+    workspace_id = next(iter(pipeline_run.workspace_ids.values()))
+    first, last = date(2000, 1, 1), date(2100, 1, 1)
+    spend = MetricQuery(("spend",), ("metric_time__day",))
+    assert not _compiled_rows(
+        pipeline_run, semantic_layer, spend, workspace_id=hostile, start=first, end=last
+    )
+    by_platform = MetricQuery(("spend",), (), ("ad_reporting_day__platform",))
+    rows = _compiled_rows(
+        pipeline_run,
+        semantic_layer,
+        by_platform,
+        workspace_id=workspace_id,
+        start=first,
+        end=last,
+        filter_values=(hostile,),
+    )
+    assert all(row["spend"] is None for row in rows)
+    assert pipeline_run.read("SELECT count(*) AS n FROM marts.fct_sales")[0]["n"] > 0
+
+
+def test_unknown_metrics_and_dimensions_name_the_allowed_ones(
+    semantic_layer: SemanticLayer,
+) -> None:
+    with pytest.raises(UnknownMetric) as unknown_metric:
+        semantic_layer.compile(MetricQuery(("spend; select 1",)))
+    assert "spend" in unknown_metric.value.allowed
+    with pytest.raises(UnknownDimension) as unknown_dimension:
+        semantic_layer.compile(MetricQuery(("revenue",), ("ad_reporting_day__platform",)))
+    assert "metric_time__day" in unknown_dimension.value.allowed
+    assert "ad_reporting_day__platform" not in unknown_dimension.value.allowed
+
+
+def _as_date(value: date | datetime) -> date:
+    # MetricFlow truncates days to a timestamp on PostgreSQL and to a date on DuckDB.
+    return value.date() if isinstance(value, datetime) else value

@@ -1,0 +1,244 @@
+"""Semantic-layer metrics compiled to SQL by MetricFlow, once per query shape, and run with the
+request's values bound as parameters.
+
+A shape is what changes the SQL: the metrics, the group-by items (the grain is one of them:
+`metric_time__day`, `metric_time__month`) and which dimensions are filtered. The workspace, the
+dates and the filter values never reach the SQL text: the compiled statement holds `:name`
+placeholders, and each backend binds them (warehouse.connection), so no request value can
+change what the statement does.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from metricflow.engine.metricflow_engine import MetricFlowEngine, MetricFlowQueryRequest
+from metricflow.protocols.sql_client import SqlEngine
+from metricflow.sql.render.duckdb_renderer import DuckDbSqlPlanRenderer
+from metricflow.sql.render.postgres import PostgresSQLSqlPlanRenderer
+from metricflow.sql.render.sql_plan_renderer import SqlPlanRenderer
+from metricflow_semantic_interfaces.protocols.semantic_manifest import SemanticManifest
+from metricflow_semantic_interfaces.type_enums.metric_type import MetricType
+from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
+
+from warehouse.connection import WarehouseReader
+
+# Every query is one workspace's, over a range of its days.
+WORKSPACE_ENTITY = "workspace"
+WORKSPACE_FILTER = f"{{{{ Entity('{WORKSPACE_ENTITY}') }}}} = :workspace_id"
+DAYS_FILTER = "{{ TimeDimension('metric_time', 'day') }} between :start and :end"
+METRIC_TIME = "metric_time"
+
+
+class UnknownMetric(ValueError):
+    def __init__(self, unknown: Sequence[str], allowed: Sequence[str]) -> None:
+        super().__init__(f"unknown metric(s): {', '.join(unknown)}")
+        self.unknown = tuple(unknown)
+        self.allowed = tuple(allowed)
+
+
+class UnknownDimension(ValueError):
+    def __init__(self, unknown: Sequence[str], allowed: Sequence[str]) -> None:
+        super().__init__(f"unknown dimension(s) for these metrics: {', '.join(unknown)}")
+        self.unknown = tuple(unknown)
+        self.allowed = tuple(allowed)
+
+
+@dataclass(frozen=True)
+class MetricQuery:
+    """A query shape: metrics by group-by items, with equality filters on dimensions.
+
+    Names are MetricFlow's: a dimension is `<entity>__<dimension>` (`ad_reporting_day__platform`),
+    a time item `metric_time__<grain>`.
+    """
+
+    metrics: tuple[str, ...]
+    group_by: tuple[str, ...] = ()
+    filtered_dimensions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MetricDefinition:
+    """A metric as the semantic layer states it, for readers who ask what a number means."""
+
+    name: str
+    label: str
+    description: str
+    formula: str
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    sql: str
+    # Placeholder of each filtered dimension, in `filtered_dimensions` order.
+    filter_parameters: tuple[str, ...] = field(default=())
+
+    def parameters(
+        self, workspace_id: str, start: date, end: date, filter_values: Sequence[Any]
+    ) -> dict[str, Any]:
+        return {
+            "workspace_id": workspace_id,
+            "start": start,
+            "end": end,
+            **dict(zip(self.filter_parameters, filter_values, strict=True)),
+        }
+
+
+class SemanticLayer:
+    """The project's metrics, compiled for one backend's SQL dialect."""
+
+    def __init__(self, manifest: SemanticManifest, backend: str) -> None:
+        self._manifest = manifest
+        self._engine = MetricFlowEngine(
+            SemanticManifestLookup(manifest), _CompileOnlySqlClient(backend)
+        )
+        self._lock = threading.Lock()
+        self._compiled: dict[MetricQuery, CompiledQuery] = {}
+        self.metrics: dict[str, MetricDefinition] = {
+            metric.name: _definition(metric, manifest) for metric in manifest.metrics
+        }
+
+    def dimensions(self, metrics: Sequence[str]) -> list[str]:
+        """What the metrics can all be grouped and filtered by: their common dimensions and
+        entities, and metric time at every grain."""
+        self._check_metrics(metrics)
+        with self._lock:
+            names = {
+                dimension.dunder_name
+                for dimension in self._engine.simple_dimensions_for_metrics(list(metrics), ())
+            }
+            names.update(entity.name for entity in self._engine.entities_for_metrics(list(metrics)))
+        # Every query is one workspace's already.
+        return sorted(names - {WORKSPACE_ENTITY})
+
+    def compile(self, query: MetricQuery) -> CompiledQuery:
+        with self._lock:
+            compiled = self._compiled.get(query)
+        if compiled is None:
+            compiled = self._compile(query)
+            with self._lock:
+                self._compiled[query] = compiled
+        return compiled
+
+    def query(
+        self,
+        warehouse: WarehouseReader,
+        query: MetricQuery,
+        *,
+        workspace_id: str,
+        start: date,
+        end: date,
+        filter_values: Sequence[Any] = (),
+    ) -> list[dict[str, Any]]:
+        """One row per group: the group-by items and the metrics, under their names."""
+        compiled = self.compile(query)
+        return warehouse.fetch_all(
+            compiled.sql, compiled.parameters(workspace_id, start, end, filter_values)
+        )
+
+    def _compile(self, query: MetricQuery) -> CompiledQuery:
+        self._check_metrics(query.metrics)
+        allowed = self.dimensions(query.metrics)
+        unknown = [
+            name
+            for name in (*query.group_by, *query.filtered_dimensions)
+            if name not in allowed
+        ]
+        if unknown:
+            raise UnknownDimension(unknown, allowed)
+        filter_parameters = tuple(f"filter_{i}" for i in range(len(query.filtered_dimensions)))
+        where = [
+            WORKSPACE_FILTER,
+            DAYS_FILTER,
+            *(
+                f"{_jinja_reference(name)} = :{parameter}"
+                for name, parameter in zip(
+                    query.filtered_dimensions, filter_parameters, strict=True
+                )
+            ),
+        ]
+        request = MetricFlowQueryRequest.create(
+            metric_names=list(query.metrics),
+            group_by_names=list(query.group_by),
+            where_constraints=where,
+            order_by_names=[name for name in query.group_by if name.startswith(METRIC_TIME)],
+        )
+        with self._lock:
+            sql = self._engine.explain(request).sql_statement.sql
+        return CompiledQuery(sql=sql, filter_parameters=filter_parameters)
+
+    def _check_metrics(self, metrics: Sequence[str]) -> None:
+        unknown = [name for name in metrics if name not in self.metrics]
+        if unknown or not metrics:
+            raise UnknownMetric(unknown, sorted(self.metrics))
+
+
+def _jinja_reference(dimension: str) -> str:
+    # Names were checked against the manifest's own dimensions, so they hold no quotes.
+    if dimension.startswith(f"{METRIC_TIME}__"):
+        grain = dimension.removeprefix(f"{METRIC_TIME}__")
+        return f"{{{{ TimeDimension('{METRIC_TIME}', '{grain}') }}}}"
+    return f"{{{{ Dimension('{dimension}') }}}}"
+
+
+def _definition(metric: Any, manifest: SemanticManifest) -> MetricDefinition:
+    return MetricDefinition(
+        name=metric.name,
+        label=metric.label or metric.name,
+        description=" ".join((metric.description or "").split()),
+        formula=_formula(metric, manifest),
+    )
+
+
+def _formula(metric: Any, manifest: SemanticManifest) -> str:
+    """The metric's definition as the semantic layer writes it, in one line."""
+    params = metric.type_params
+    if metric.type is MetricType.RATIO:
+        return f"{params.numerator.name} / {params.denominator.name}"
+    if metric.type is MetricType.DERIVED:
+        return " ".join(params.expr.split())
+    measure_name = params.measure.name if params.measure else metric.name
+    for semantic_model in manifest.semantic_models:
+        for measure in semantic_model.measures:
+            if measure.name == measure_name:
+                expression = " ".join((measure.expr or measure.name).split())
+                formula = f"{measure.agg.value}({expression}) over {semantic_model.name}"
+                if metric.filter:
+                    conditions = " and ".join(f.where_sql_template for f in metric.filter.where_filters)
+                    formula += f" where {conditions}"
+                return formula
+    return measure_name
+
+
+class _CompileOnlySqlClient:
+    """What MetricFlow needs to write SQL for a dialect; queries run on our own readers."""
+
+    def __init__(self, backend: str) -> None:
+        renderers: dict[str, tuple[SqlEngine, SqlPlanRenderer]] = {
+            "duckdb": (SqlEngine.DUCKDB, DuckDbSqlPlanRenderer()),
+            "postgres": (SqlEngine.POSTGRES, PostgresSQLSqlPlanRenderer()),
+        }
+        self._engine_type, self._renderer = renderers[backend]
+
+    @property
+    def sql_engine_type(self) -> SqlEngine:
+        return self._engine_type
+
+    @property
+    def sql_plan_renderer(self) -> SqlPlanRenderer:
+        return self._renderer
+
+    def render_bind_parameter_key(self, bind_parameter_key: str) -> str:
+        return f":{bind_parameter_key}"
+
+    def query(self, *_: object, **__: object) -> Any:
+        raise NotImplementedError("compile only: run the SQL on a warehouse reader")
+
+    execute = dry_run = query
+
+    def close(self) -> None:
+        pass
