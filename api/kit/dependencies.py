@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.kit.resources import Resources
 from warehouse.connection import WarehouseReader
+from warehouse.semantic.compiler import SemanticLayer
 
 
 def _resources(request: Request) -> Resources:
@@ -32,3 +33,10 @@ def _warehouse(resources: AppResources) -> WarehouseReader:
 
 
 ServingWarehouse = Annotated[WarehouseReader, Depends(_warehouse)]
+
+
+def _semantic_layer(resources: AppResources) -> SemanticLayer:
+    return resources.semantic_layer
+
+
+Metrics = Annotated[SemanticLayer, Depends(_semantic_layer)]

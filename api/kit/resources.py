@@ -11,7 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from metricx.settings import Settings
 from warehouse.appdb.session import make_engine, make_session_factory
 from warehouse.connection import WarehouseReader
+from warehouse.semantic.compiler import SemanticLayer
+from warehouse.semantic.manifest import load_semantic_manifest
 from warehouse.serving import open_serving_reader
+from warehouse.url import parse_warehouse_url
 
 JWKS_TIMEOUT_SECONDS = 5
 # Clerk rotates signing keys rarely; an unknown `kid` makes the client refetch anyway.
@@ -25,6 +28,7 @@ class Resources:
     app_db_sessions: sessionmaker[Session]
     jwks_client: jwt.PyJWKClient
     warehouse: WarehouseReader
+    semantic_layer: SemanticLayer
 
     def close(self) -> None:
         self.warehouse.close()
@@ -38,6 +42,11 @@ def open_resources(settings: Settings) -> Resources:
         raise RuntimeError("METRICX_CLERK_ISSUER is not set: the API cannot verify sessions")
     # Clerk serves its keys under the issuer, so the URL is only needed when it lives elsewhere.
     jwks_url = settings.clerk_jwks_url or f"{settings.clerk_issuer}/.well-known/jwks.json"
+    # Loaded before anything opens: a missing manifest stops the start with what to run.
+    semantic_layer = SemanticLayer(
+        load_semantic_manifest(), parse_warehouse_url(settings.warehouse_url).backend
+    )
+    warehouse = open_serving_reader(settings.warehouse_url)
     engine = make_engine(settings.app_database_url)
     return Resources(
         settings=settings,
@@ -49,5 +58,6 @@ def open_resources(settings: Settings) -> Resources:
             lifespan=JWKS_CACHE_SECONDS,
             timeout=JWKS_TIMEOUT_SECONDS,
         ),
-        warehouse=open_serving_reader(settings.warehouse_url),
+        warehouse=warehouse,
+        semantic_layer=semantic_layer,
     )

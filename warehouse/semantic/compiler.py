@@ -11,8 +11,8 @@ change what the statement does.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -75,7 +75,7 @@ class MetricDefinition:
 class CompiledQuery:
     sql: str
     # Placeholder of each filtered dimension, in `filtered_dimensions` order.
-    filter_parameters: tuple[str, ...] = field(default=())
+    filter_parameters: tuple[str, ...] = ()
 
     def parameters(
         self, workspace_id: str, start: date, end: date, filter_values: Sequence[Any]
@@ -144,9 +144,7 @@ class SemanticLayer:
         self._check_metrics(query.metrics)
         allowed = self.dimensions(query.metrics)
         unknown = [
-            name
-            for name in (*query.group_by, *query.filtered_dimensions)
-            if name not in allowed
+            name for name in (*query.group_by, *query.filtered_dimensions) if name not in allowed
         ]
         if unknown:
             raise UnknownDimension(unknown, allowed)
@@ -208,7 +206,9 @@ def _formula(metric: Any, manifest: SemanticManifest) -> str:
                 expression = " ".join((measure.expr or measure.name).split())
                 formula = f"{measure.agg.value}({expression}) over {semantic_model.name}"
                 if metric.filter:
-                    conditions = " and ".join(f.where_sql_template for f in metric.filter.where_filters)
+                    conditions = " and ".join(
+                        where.where_sql_template for where in metric.filter.where_filters
+                    )
                     formula += f" where {conditions}"
                 return formula
     return measure_name

@@ -1,0 +1,1 @@
+"""What the reporting routes (dashboard, campaigns, metrics) share: the merchant's periods."""

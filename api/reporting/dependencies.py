@@ -1,0 +1,65 @@
+"""`ReportPeriods`: the `range`, `from`, `to` and `compare` query parameters, resolved in the
+workspace's timezone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, HTTPException, Query
+
+from api.reporting.periods import (
+    MAX_DAYS,
+    Comparison,
+    InvalidPeriod,
+    Period,
+    ReportRange,
+    resolve_range,
+)
+from api.workspaces.dependencies import CurrentWorkspace
+
+
+@dataclass(frozen=True)
+class Periods:
+    report_range: ReportRange
+    current: Period
+    previous: Period | None
+    today: date
+
+
+def report_periods(
+    workspace: CurrentWorkspace,
+    report_range: Annotated[
+        ReportRange,
+        Query(
+            alias="range",
+            description="Days to report, in the workspace's timezone. `last_7_days` and "
+            "`last_30_days` end yesterday, as the ad platforms' and Shopify's pickers do; "
+            "`custom` takes `from` and `to`.",
+        ),
+    ] = ReportRange.LAST_7_DAYS,
+    start: Annotated[
+        date | None, Query(alias="from", description="First day of a custom range.")
+    ] = None,
+    end: Annotated[
+        date | None,
+        Query(alias="to", description=f"Last day of a custom range, included; ≤ {MAX_DAYS} days."),
+    ] = None,
+    compare: Annotated[
+        Comparison,
+        Query(description="`previous_period`: the same number of days just before."),
+    ] = Comparison.PREVIOUS_PERIOD,
+) -> Periods:
+    # "Today" is the merchant's: at 23:00 in Los Angeles it is already tomorrow in UTC.
+    today = datetime.now(ZoneInfo(workspace.timezone)).date()
+    try:
+        current = resolve_range(report_range, today, start, end)
+    except InvalidPeriod as exc:
+        raise HTTPException(422, str(exc)) from exc
+    previous = current.previous() if compare is Comparison.PREVIOUS_PERIOD else None
+    return Periods(report_range, current, previous, today)
+
+
+ReportPeriods = Annotated[Periods, Depends(report_periods)]
