@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from warehouse.appdb.models import Membership, Workspace
+from warehouse.appdb.models import Connection, Membership, Workspace
 
 
 def member_workspaces(session: Session, user_id: str) -> list[Workspace]:
@@ -25,3 +25,9 @@ def member_workspace(session: Session, user_id: str, workspace_id: str) -> Works
         .where(Membership.user_id == user_id, Workspace.id == workspace_id)
     )
     return session.scalar(statement)
+
+
+def connected_providers(session: Session, workspace_id: str) -> set[str]:
+    """The providers the workspace has a connection to, whatever the connection's state."""
+    statement = select(Connection.provider).where(Connection.workspace_id == workspace_id)
+    return set(session.scalars(statement))

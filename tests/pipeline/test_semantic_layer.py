@@ -7,20 +7,14 @@ fct_attributed_performance_daily.
 
 from __future__ import annotations
 
-import csv
-import os
-import shutil
-import subprocess
-import sys
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from orchestration.defs.dbt.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from tests.pipeline.conftest import PipelineRun
+from tests.pipeline.metricflow import query_metricflow
 from warehouse.connection import open_warehouse
 from warehouse.semantic.compiler import (
     MetricQuery,
@@ -29,9 +23,7 @@ from warehouse.semantic.compiler import (
     UnknownMetric,
 )
 from warehouse.semantic.manifest import load_semantic_manifest
-from warehouse.url import parse_warehouse_url
 
-MF_EXECUTABLE = str(Path(sys.executable).with_name("mf"))
 SALES_METRICS = (
     "gross_sales",
     "discounts",
@@ -54,57 +46,13 @@ METRICS = (
 RATIO_TOLERANCE = Decimal("0.000001")
 
 
-def _query_metricflow(
-    run: PipelineRun,
-    workdir: Path,
-    metrics: tuple[str, ...] = METRICS,
-    group_by: str = "metric_time__day,workspace",
-) -> list[dict[str, str]]:
-    """Parse a copy of the project against the run's warehouse, then ask MetricFlow.
-
-    The semantic manifest names each model's relation with the target's database (the DuckDB
-    file's stem, the PostgreSQL database), and `mf` reads it from <project>/target: a copy per
-    backend keeps the shared project's artifacts out of it.
-    """
-    project = workdir / "dbt_project"
-    shutil.copytree(
-        DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages")
-    )
-    env = {
-        **os.environ,
-        **parse_warehouse_url(run.settings.warehouse_url).dbt_env(),
-        "DBT_PROFILES_DIR": str(project),
-        "DBT_PROJECT_DIR": str(project),
-    }
-    output = workdir / "query.csv"
-    for command in (
-        [DBT_EXECUTABLE, "parse", "--quiet"],
-        [
-            MF_EXECUTABLE,
-            "query",
-            "--metrics",
-            ",".join(metrics),
-            "--group-by",
-            group_by,
-            "--csv",
-            str(output),
-        ],
-    ):
-        completed = subprocess.run(
-            command, cwd=project, env=env, capture_output=True, text=True, timeout=120, check=False
-        )
-        assert completed.returncode == 0, completed.stdout + completed.stderr
-    with output.open(newline="") as rows:
-        return list(csv.DictReader(rows))
-
-
 @pytest.fixture(scope="module")
 def metricflow_rows(
     pipeline_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[tuple[str, date], dict[str, str]]:
     """MetricFlow's answer per (workspace, day), leaving out days with neither a sales event nor
     a revenue order (only test orders), which the mart has no row for."""
-    rows = _query_metricflow(pipeline_run, tmp_path_factory.mktemp("metricflow"))
+    rows = query_metricflow(pipeline_run, tmp_path_factory.mktemp("metricflow"), METRICS)
     return {
         (row["workspace"], datetime.fromisoformat(row["metric_time__day"]).date()): row
         for row in rows
@@ -183,7 +131,7 @@ def test_per_model_attribution_metrics_match_the_mart(
 ) -> None:
     """A per-model metric sums only its own model's rows (each row of the mart, spend included,
     exists once per model): last-click revenue, ROAS and CPA per workspace, day and platform."""
-    rows = _query_metricflow(
+    rows = query_metricflow(
         pipeline_run,
         tmp_path_factory.mktemp("metricflow_attribution"),
         metrics=(

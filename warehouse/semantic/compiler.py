@@ -22,7 +22,9 @@ from metricflow.sql.render.duckdb_renderer import DuckDbSqlPlanRenderer
 from metricflow.sql.render.postgres import PostgresSQLSqlPlanRenderer
 from metricflow.sql.render.sql_plan_renderer import SqlPlanRenderer
 from metricflow_semantic_interfaces.protocols.semantic_manifest import SemanticManifest
+from metricflow_semantic_interfaces.type_enums.dimension_type import DimensionType
 from metricflow_semantic_interfaces.type_enums.metric_type import MetricType
+from metricflow_semantic_interfaces.type_enums.time_granularity import TimeGranularity
 from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
 
 from warehouse.connection import WarehouseReader
@@ -32,6 +34,7 @@ WORKSPACE_ENTITY = "workspace"
 WORKSPACE_FILTER = f"{{{{ Entity('{WORKSPACE_ENTITY}') }}}} = :workspace_id"
 DAYS_FILTER = "{{ TimeDimension('metric_time', 'day') }} between :start and :end"
 METRIC_TIME = "metric_time"
+_GRAINS = ("minute", "hour", "day", "week", "month", "quarter", "year")
 
 
 class UnknownMetric(ValueError):
@@ -107,10 +110,11 @@ class SemanticLayer:
         entities, and metric time at every grain."""
         self._check_metrics(metrics)
         with self._lock:
-            names = {
-                dimension.dunder_name
-                for dimension in self._engine.simple_dimensions_for_metrics(list(metrics), ())
-            }
+            names: set[str] = set()
+            for dimension in self._engine.simple_dimensions_for_metrics(list(metrics), ()):
+                names.add(dimension.dunder_name)
+                if dimension.type is DimensionType.TIME and dimension.name != METRIC_TIME:
+                    names.update(_at_coarser_grains(dimension))
             names.update(entity.name for entity in self._engine.entities_for_metrics(list(metrics)))
         # Every query is one workspace's already.
         return sorted(names - {WORKSPACE_ENTITY})
@@ -175,11 +179,21 @@ class SemanticLayer:
             raise UnknownMetric(unknown, sorted(self.metrics))
 
 
+def _at_coarser_grains(dimension: Any) -> list[str]:
+    """A time dimension's names at its own grain and every coarser one (`__day`, `__month`)."""
+    grain = dimension.type_params.time_granularity
+    return [
+        f"{dimension.dunder_name}__{coarser.value}"
+        for coarser in TimeGranularity
+        if coarser.to_int() >= grain.to_int() and coarser.value in _GRAINS
+    ]
+
+
 def _jinja_reference(dimension: str) -> str:
     # Names were checked against the manifest's own dimensions, so they hold no quotes.
-    if dimension.startswith(f"{METRIC_TIME}__"):
-        grain = dimension.removeprefix(f"{METRIC_TIME}__")
-        return f"{{{{ TimeDimension('{METRIC_TIME}', '{grain}') }}}}"
+    name, _, grain = dimension.rpartition("__")
+    if grain in _GRAINS:
+        return f"{{{{ TimeDimension('{name}', '{grain}') }}}}"
     return f"{{{{ Dimension('{dimension}') }}}}"
 
 

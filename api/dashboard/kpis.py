@@ -1,0 +1,110 @@
+"""The dashboard's KPIs: which semantic-layer metric each one is, and how they are fetched.
+
+Shop metrics (net revenue, orders, AOV, new customers) and the blended ones (MER, new-customer
+CAC) are the whole shop's; the ad metrics narrow to one provider when the request names one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from api.reporting.attribution import AttributionModel
+from api.reporting.periods import Period
+from warehouse.connection import WarehouseReader
+from warehouse.semantic.compiler import MetricQuery, SemanticLayer
+
+# The provider dimension of each ad semantic model (meta_ads, google_ads).
+ADS_PROVIDER = "ad_reporting_day__platform"
+ATTRIBUTION_PROVIDER = "attributed_performance_day__provider"
+
+
+class Scope(StrEnum):
+    SHOP = "shop"
+    ADS = "ads"
+    ATTRIBUTION = "attribution"
+
+
+class Kind(StrEnum):
+    MONEY = "money"
+    RATIO = "ratio"
+    COUNT = "count"
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    metric: str  # the semantic-layer metric; `{model}` is the attribution model
+    scope: Scope
+    kind: Kind
+
+    def metric_for(self, model: AttributionModel) -> str:
+        return self.metric.format(model=model.value)
+
+
+KPIS = (
+    Kpi("net_revenue", "revenue", Scope.SHOP, Kind.MONEY),
+    Kpi("spend", "spend", Scope.ADS, Kind.MONEY),
+    Kpi("platform_roas", "platform_roas", Scope.ADS, Kind.RATIO),
+    Kpi("mer", "mer", Scope.SHOP, Kind.RATIO),
+    Kpi("attributed_roas", "attributed_roas_{model}", Scope.ATTRIBUTION, Kind.RATIO),
+    Kpi("attributed_cpa", "attributed_cpa_{model}", Scope.ATTRIBUTION, Kind.MONEY),
+    Kpi("platform_conversions", "platform_conversions", Scope.ADS, Kind.COUNT),
+    Kpi("orders", "orders", Scope.SHOP, Kind.COUNT),
+    Kpi("aov", "average_order_value", Scope.SHOP, Kind.MONEY),
+    Kpi("new_customers", "new_customers", Scope.SHOP, Kind.COUNT),
+    Kpi("new_customer_cac", "new_customer_cac", Scope.SHOP, Kind.MONEY),
+)
+_PROVIDER_DIMENSION = {Scope.ADS: ADS_PROVIDER, Scope.ATTRIBUTION: ATTRIBUTION_PROVIDER}
+
+
+def kpi_values(
+    semantic_layer: SemanticLayer,
+    warehouse: WarehouseReader,
+    workspace_id: str,
+    period: Period,
+    model: AttributionModel,
+    provider: str | None,
+) -> dict[str, Any]:
+    """Each KPI's value over the period, by KPI key (None when there is nothing to compute it
+    from, such as a ratio over zero spend)."""
+    values: dict[str, Any] = {}
+    for metrics, filtered, filter_values in _queries(model, provider):
+        rows = semantic_layer.query(
+            warehouse,
+            MetricQuery(tuple(metrics.values()), (), filtered),
+            workspace_id=workspace_id,
+            start=period.start,
+            end=period.end,
+            filter_values=filter_values,
+        )
+        # No group-by: one row, or none when no model has a row for the workspace and days.
+        row = rows[0] if rows else {}
+        values.update({key: row.get(metric) for key, metric in metrics.items()})
+    return values
+
+
+def _queries(
+    model: AttributionModel, provider: str | None
+) -> list[tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]]:
+    """(KPI key → metric, filtered dimensions, their values) per query. Without a provider
+    every KPI is one query; with one, each scope filters on its own provider dimension."""
+    if provider is None:
+        return [({kpi.key: kpi.metric_for(model) for kpi in KPIS}, (), ())]
+    return [
+        (
+            {kpi.key: kpi.metric_for(model) for kpi in KPIS if kpi.scope is scope},
+            (_PROVIDER_DIMENSION[scope],) if scope in _PROVIDER_DIMENSION else (),
+            (provider,) if scope in _PROVIDER_DIMENSION else (),
+        )
+        for scope in Scope
+    ]
+
+
+def delta_pct(value: Decimal | None, previous: Decimal | None) -> Decimal | None:
+    """The change from `previous` in percent; None when there is no previous to compare."""
+    if value is None or not previous:
+        return None
+    return ((value - previous) / abs(previous) * 100).quantize(Decimal("0.1"))

@@ -1,0 +1,173 @@
+"""The one-call dashboard: every section of a merchant's morning page from the semantic layer."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from api.dashboard import schemas
+from api.dashboard.breakdowns import Breakdowns
+from api.dashboard.chart import chart
+from api.dashboard.kpis import KPIS, Kind, delta_pct, kpi_values
+from api.reporting.attribution import AttributionModel, attribution_settings
+from api.reporting.dependencies import Periods
+from warehouse.connection import WarehouseReader
+from warehouse.semantic.compiler import SemanticLayer
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class DashboardRequest:
+    workspace_id: str
+    currency: str
+    timezone: str
+    periods: Periods
+    attribution_model: AttributionModel
+    provider: str | None
+    shop_connected: bool
+    now: datetime
+
+
+def build_dashboard(
+    semantic_layer: SemanticLayer,
+    warehouse: WarehouseReader,
+    request: DashboardRequest,
+    freshness: list[schemas.FreshnessOut],
+) -> schemas.Dashboard:
+    periods, model = request.periods, request.attribution_model
+
+    def values(period: Any) -> dict[str, Any]:
+        return kpi_values(
+            semantic_layer, warehouse, request.workspace_id, period, model, request.provider
+        )
+
+    current = values(periods.current)
+    previous = values(periods.previous) if periods.previous else {}
+    granularity, series = chart(
+        semantic_layer,
+        warehouse,
+        request.workspace_id,
+        periods.current,
+        request.timezone,
+        model,
+        request.provider,
+        request.now,
+    )
+    breakdowns = Breakdowns(
+        semantic_layer, warehouse, request.workspace_id, periods.current, model, request.provider
+    )
+    attribution = breakdowns.attribution() if request.shop_connected else None
+    return schemas.Dashboard(
+        kpis=schemas.Kpis(
+            **{kpi.key: _kpi(kpi.kind, current.get(kpi.key), previous.get(kpi.key)) for kpi in KPIS}
+        ),
+        chart=schemas.Chart(
+            granularity=granularity,
+            series=[
+                schemas.ChartSeries(
+                    provider=line.provider,
+                    points=[
+                        schemas.ChartPoint(
+                            at=point.at, spend=_cents(point.spend), revenue=_cents(point.revenue)
+                        )
+                        for point in line.points
+                    ],
+                )
+                for line in series
+            ],
+        ),
+        top_campaigns=[
+            schemas.TopCampaign(
+                **{
+                    **asdict(campaign),
+                    "spend": _cents(campaign.spend),
+                    "attributed_revenue": _cents(campaign.attributed_revenue),
+                }
+            )
+            for campaign in breakdowns.top_campaigns()
+        ],
+        spend_mix=[
+            schemas.ProviderSpendOut(
+                provider=mix.provider, spend=_cents(mix.spend) or Decimal(0), share=mix.share
+            )
+            for mix in breakdowns.spend_mix()
+        ],
+        attribution=schemas.AttributionOut(
+            channels=[
+                schemas.ChannelRevenueOut(
+                    channel=channel.channel,
+                    provider=channel.provider,
+                    attributed_revenue=_cents(channel.attributed_revenue) or Decimal(0),
+                )
+                for channel in attribution.channels
+            ],
+            unattributed_revenue=_cents(attribution.unattributed_revenue) or Decimal(0),
+            attribution_rate=attribution.attribution_rate,
+        )
+        if attribution
+        else None,
+        meta=schemas.DashboardMeta(
+            currency=request.currency,
+            timezone=request.timezone,
+            range=periods.report_range,
+            period=schemas.PeriodOut(start=periods.current.start, end=periods.current.end),
+            previous_period=schemas.PeriodOut(
+                start=periods.previous.start, end=periods.previous.end
+            )
+            if periods.previous
+            else None,
+            attribution_model=model,
+            attribution_lookback_days=attribution_settings().lookback_days,
+            provider=request.provider,
+            freshness=freshness,
+            stale=any(source.stale for source in freshness),
+            definitions={
+                kpi.key: _definition(semantic_layer, kpi.metric_for(model)) for kpi in KPIS
+            },
+        ),
+    )
+
+
+def _kpi(kind: Kind, value: Any, previous: Any) -> Any:
+    if kind is Kind.RATIO:
+        current_ratio, previous_ratio = _ratio(value), _ratio(previous)
+        return schemas.RatioKpi(
+            value=current_ratio,
+            previous=previous_ratio,
+            delta_pct=delta_pct(_decimal(current_ratio), _decimal(previous_ratio)),
+        )
+    current_amount = _cents(value) if kind is Kind.MONEY else _decimal(value)
+    previous_amount = _cents(previous) if kind is Kind.MONEY else _decimal(previous)
+    model = schemas.MoneyKpi if kind is Kind.MONEY else schemas.CountKpi
+    return model(
+        value=current_amount,
+        previous=previous_amount,
+        delta_pct=delta_pct(current_amount, previous_amount),
+    )
+
+
+def _definition(semantic_layer: SemanticLayer, metric: str) -> schemas.Definition:
+    definition = semantic_layer.metrics[metric]
+    return schemas.Definition(
+        metric=definition.name,
+        label=definition.label,
+        formula=definition.formula,
+        description=definition.description,
+    )
+
+
+def _decimal(value: Any) -> Decimal | None:
+    # str() first: a float backend type must not leak binary noise into money.
+    return None if value is None else Decimal(str(value))
+
+
+def _cents(value: Any) -> Decimal | None:
+    amount = _decimal(value)
+    return None if amount is None else amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _ratio(value: Any) -> float | None:
+    return None if value is None else round(float(value), 4)

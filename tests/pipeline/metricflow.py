@@ -1,0 +1,62 @@
+"""`mf query` on a pipeline run's warehouse: MetricFlow's own answer, for tests to compare with."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from orchestration.defs.dbt.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from tests.pipeline.conftest import PipelineRun
+from warehouse.url import parse_warehouse_url
+
+MF_EXECUTABLE = str(Path(sys.executable).with_name("mf"))
+
+
+def query_metricflow(
+    run: PipelineRun,
+    workdir: Path,
+    metrics: tuple[str, ...],
+    group_by: str = "metric_time__day,workspace",
+    where: str | None = None,
+) -> list[dict[str, str]]:
+    """Parse a copy of the project against the run's warehouse, then ask MetricFlow.
+
+    The semantic manifest names each model's relation with the target's database (the DuckDB
+    file's stem, the PostgreSQL database), and `mf` reads it from <project>/target: a copy per
+    backend keeps the shared project's artifacts out of it.
+    """
+    project = workdir / "dbt_project"
+    shutil.copytree(
+        DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages")
+    )
+    env = {
+        **os.environ,
+        **parse_warehouse_url(run.settings.warehouse_url).dbt_env(),
+        "DBT_PROFILES_DIR": str(project),
+        "DBT_PROJECT_DIR": str(project),
+    }
+    output = workdir / "query.csv"
+    for command in (
+        [DBT_EXECUTABLE, "parse", "--quiet"],
+        [
+            MF_EXECUTABLE,
+            "query",
+            "--metrics",
+            ",".join(metrics),
+            "--group-by",
+            group_by,
+            *(["--where", where] if where else []),
+            "--csv",
+            str(output),
+        ],
+    ):
+        completed = subprocess.run(
+            command, cwd=project, env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+    with output.open(newline="") as rows:
+        return list(csv.DictReader(rows))

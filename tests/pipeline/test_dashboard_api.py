@@ -1,0 +1,176 @@
+"""The one-call dashboard on what the pipeline built: every KPI is MetricFlow's own answer
+(`mf query`) for the workspace and days, the breakdowns add up to the marts, and a single day
+is drawn from the 15-minute captures."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from api.dashboard.kpis import KPIS
+from api.reporting.attribution import DEFAULT_ATTRIBUTION_MODEL
+from tests.helpers import RUN_RANGE, serve
+from tests.pipeline.conftest import PipelineRun
+from tests.pipeline.metricflow import query_metricflow
+
+# MetricFlow's CSV renders numbers as floats.
+TOLERANCE = Decimal("0.000001")
+
+
+def _token(run: PipelineRun, slug: str) -> str:
+    merchant = next(m for m in run.world.merchants if m.slug == slug)
+    response = httpx.post(
+        f"{run.simulator_url}/clerk/v1/sessions/{merchant.clerk_session_id}/tokens",
+        params={"expires_in_seconds": 600},
+    )
+    response.raise_for_status()
+    return response.json()["jwt"]
+
+
+def _run_days(run: PipelineRun) -> tuple[date, date]:
+    """Days holding the run's landings in every demo merchant's timezone."""
+    return RUN_RANGE.start.date() - timedelta(days=1), RUN_RANGE.end.date()
+
+
+async def _dashboards(run: PipelineRun, **params: str) -> dict[str, dict[str, Any]]:
+    """Each demo workspace's dashboard, by workspace id."""
+    answers = {}
+    async with serve(run.settings) as client:
+        for slug, workspace_id in run.workspace_ids.items():
+            response = await client.get(
+                f"/v1/workspaces/{workspace_id}/dashboard",
+                params=params,
+                headers={"Authorization": f"Bearer {_token(run, slug)}"},
+            )
+            assert response.status_code == 200, response.text
+            answers[workspace_id] = response.json()
+    return answers
+
+
+@pytest.fixture(scope="module")
+def period_dashboards(pipeline_run: PipelineRun) -> dict[str, dict[str, Any]]:
+    first, last = _run_days(pipeline_run)
+    return asyncio.run(
+        _dashboards(pipeline_run, range="custom", **{"from": str(first), "to": str(last)})
+    )
+
+
+def test_every_kpi_is_metricflows_answer_for_the_workspace_and_days(
+    pipeline_run: PipelineRun,
+    period_dashboards: dict[str, dict[str, Any]],
+    tmp_path: Path,
+) -> None:
+    first, last = _run_days(pipeline_run)
+    metrics = tuple(kpi.metric_for(DEFAULT_ATTRIBUTION_MODEL) for kpi in KPIS)
+    rows = query_metricflow(
+        pipeline_run,
+        tmp_path,
+        metrics,
+        group_by="workspace",
+        where=f"{{{{ TimeDimension('metric_time', 'day') }}}} between '{first}' and '{last}'",
+    )
+    expected = {row["workspace"]: row for row in rows}
+    compared = 0
+    for workspace_id, dashboard in period_dashboards.items():
+        assert dashboard["meta"]["period"] == {"start": str(first), "end": str(last)}
+        for kpi in KPIS:
+            served = dashboard["kpis"][kpi.key]["value"]
+            answer = expected[workspace_id][kpi.metric_for(DEFAULT_ATTRIBUTION_MODEL)]
+            if not answer:
+                assert served is None, (workspace_id, kpi.key)
+                continue
+            exact = Decimal(answer)
+            if kpi.kind == "money":
+                assert Decimal(served) == exact.quantize(Decimal("0.01")), (workspace_id, kpi.key)
+            else:
+                # Ratios are served to 4 decimals.
+                assert abs(Decimal(str(served)) - exact) <= Decimal("0.00005") + TOLERANCE, (
+                    workspace_id,
+                    kpi.key,
+                )
+            compared += 1
+        definition = dashboard["meta"]["definitions"]["net_revenue"]
+        assert definition["metric"] == "revenue" and "net sales" in definition["description"]
+    assert compared >= len(KPIS)
+
+
+def test_top_campaigns_and_spend_mix_add_up_to_the_marts(
+    pipeline_run: PipelineRun, period_dashboards: dict[str, dict[str, Any]]
+) -> None:
+    first, last = _run_days(pipeline_run)
+    for workspace_id, dashboard in period_dashboards.items():
+        rows = pipeline_run.read(
+            "SELECT platform, campaign_id, sum(spend_workspace_currency) AS spend"
+            " FROM marts.fct_ad_reporting_daily"
+            " WHERE workspace_id = :workspace_id AND date_day BETWEEN :first AND :last"
+            " GROUP BY platform, campaign_id",
+            {"workspace_id": workspace_id, "first": first, "last": last},
+        )
+        by_campaign = {row["campaign_id"]: Decimal(row["spend"]) for row in rows}
+        by_provider: dict[str, Decimal] = defaultdict(Decimal)
+        for row in rows:
+            by_provider[row["platform"]] += Decimal(row["spend"])
+        top = dashboard["top_campaigns"]
+        assert top, workspace_id
+        assert [c["campaign_id"] for c in top] == sorted(
+            by_campaign, key=lambda campaign: (-by_campaign[campaign], campaign)
+        )[:10]
+        for campaign in top:
+            assert Decimal(campaign["spend"]) == by_campaign[campaign["campaign_id"]].quantize(
+                Decimal("0.01")
+            )
+            assert campaign["name"] and campaign["provider"]
+        mix = {entry["provider"]: Decimal(entry["spend"]) for entry in dashboard["spend_mix"]}
+        assert mix == {name: spend.quantize(Decimal("0.01")) for name, spend in by_provider.items()}
+        assert sum(Decimal(entry["share"]) for entry in dashboard["spend_mix"]) == pytest.approx(
+            Decimal(1), abs=Decimal("0.0002")
+        )
+        total = dashboard["chart"]["series"][-1]
+        assert total["provider"] == "total"
+        assert dashboard["chart"]["granularity"] == "day"
+        assert sum(Decimal(point["spend"] or 0) for point in total["points"]) == sum(mix.values())
+
+
+async def test_a_single_day_is_drawn_from_the_15_minute_captures(
+    pipeline_run: PipelineRun,
+) -> None:
+    """The day's last point is the last capture's spend so far, and the total's revenue at the
+    end of the day is the day's net revenue."""
+    day = RUN_RANGE.start.date()
+    dashboards = await _dashboards(
+        pipeline_run, range="custom", **{"from": str(day), "to": str(day)}
+    )
+    for workspace_id, dashboard in dashboards.items():
+        chart = dashboard["chart"]
+        assert chart["granularity"] == "15m"
+        total = chart["series"][-1]
+        # A whole past day: 96 windows (92 or 100 on a daylight-saving change).
+        assert len(total["points"]) in (92, 96, 100)
+        ends = [datetime.fromisoformat(point["at"]) for point in total["points"]]
+        assert all(b - a == timedelta(minutes=15) for a, b in zip(ends, ends[1:], strict=False))
+        latest = pipeline_run.read(
+            "SELECT connection_id, max(window_end) AS window_end FROM marts.fct_metric_snapshots"
+            " WHERE workspace_id = :workspace_id AND report_date = :day GROUP BY connection_id",
+            {"workspace_id": workspace_id, "day": day},
+        )
+        expected_spend = Decimal(0)
+        for capture in latest:
+            expected_spend += Decimal(
+                pipeline_run.read(
+                    "SELECT sum(spend_day_to_date_workspace_currency) AS spend"
+                    " FROM marts.fct_metric_snapshots WHERE connection_id = :connection_id"
+                    " AND report_date = :day AND window_end = :window_end",
+                    {**capture, "day": day},
+                )[0]["spend"]
+            )
+        assert Decimal(total["points"][-1]["spend"] or 0) == expected_spend.quantize(
+            Decimal("0.01")
+        )
+        assert total["points"][-1]["revenue"] == dashboard["kpis"]["net_revenue"]["value"]
