@@ -5,6 +5,7 @@ is drawn from the 15-minute captures."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -154,7 +155,7 @@ async def test_a_single_day_is_drawn_from_the_15_minute_captures(
         # A whole past day: 96 windows (92 or 100 on a daylight-saving change).
         assert len(total["points"]) in (92, 96, 100)
         ends = [datetime.fromisoformat(point["at"]) for point in total["points"]]
-        assert all(b - a == timedelta(minutes=15) for a, b in zip(ends, ends[1:], strict=False))
+        assert all(b - a == timedelta(minutes=15) for a, b in itertools.pairwise(ends))
         latest = pipeline_run.read(
             "SELECT connection_id, max(window_end) AS window_end FROM marts.fct_metric_snapshots"
             " WHERE workspace_id = :workspace_id AND report_date = :day GROUP BY connection_id",
