@@ -320,7 +320,9 @@ class ShopifyApi:
         if running is not None:
             return _bulk_refused(
                 f"A bulk query operation for this app and shop is already in progress: "
-                f"{running.gid}."
+                f"{running.gid}.",
+                field=None,
+                code="OPERATION_IN_PROGRESS",
             )
         try:
             if not isinstance(query, str):
@@ -333,7 +335,7 @@ class ShopifyApi:
             data = shape(operation.selections, self._root_value(shop, lambda number: ""), checked)
             lines = list(_bulk_lines(data["orders"]))
         except GraphQLError as error:
-            return _bulk_refused(f"Invalid bulk query: {error.message}")
+            return _bulk_refused(f"Invalid bulk query: {error.message}", field=["query"])
         roots = sum(1 for line in lines if "__parentId" not in line)
         if self.faults.unknown_fields:
             lines = [{**line, "poNumber": None} for line in lines]
@@ -568,10 +570,12 @@ def _bulk_value(operation: _BulkOperation, bulk_url: Callable[[int], str]) -> di
     }
 
 
-def _bulk_refused(message: str) -> dict[str, Any]:
+def _bulk_refused(
+    message: str, *, field: list[str] | None, code: str | None = None
+) -> dict[str, Any]:
     return {
         "bulkOperation": None,
-        "userErrors": [{"field": ["query"], "message": message, "code": None}],
+        "userErrors": [{"field": field, "message": message, "code": code}],
     }
 
 

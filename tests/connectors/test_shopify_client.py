@@ -15,6 +15,7 @@ from orchestration.connectors.http import RetryPolicy
 from orchestration.connectors.quarantine import MalformedRow
 from orchestration.connectors.shopify import ShopifyAdminClient, ShopifyApiError, ShopifyOrder
 from orchestration.connectors.shopify.client import (
+    BULK_OPERATION_QUERY,
     BULK_ORDERS_QUERY,
     DEFAULT_PAGE_SIZE,
     LINE_ITEMS_PER_ORDER,
@@ -588,3 +589,46 @@ def test_bounds_must_be_whole_seconds_in_order(
         with pytest.raises(ValueError, match="not before"):
             client.iter_orders_updated(UNTIL, SINCE)
         assert client.usage.requests == 0
+
+
+def bulk_query(since: datetime, until: datetime) -> str:
+    """The bulk query the connector runs for [since, until)."""
+    search = (
+        f"updated_at:>='{since:%Y-%m-%dT%H:%M:%SZ}' AND updated_at:<'{until:%Y-%m-%dT%H:%M:%SZ}'"
+    )
+    return BULK_ORDERS_QUERY.replace("{search}", json.dumps(search))
+
+
+def start_bulk(server: SimulatorServer, merchant: Merchant, query: str) -> str:
+    answer = post(server, merchant, RUN_BULK_QUERY_MUTATION, query=query)
+    assert answer["data"]["bulkOperationRunQuery"]["userErrors"] == []
+    return answer["data"]["bulkOperationRunQuery"]["bulkOperation"]["id"]
+
+
+def test_a_bulk_query_already_running_the_same_read_is_adopted(
+    server: SimulatorServer, api: ShopifyApi, clock: ManualClock, merchant: Merchant
+) -> None:
+    # A run whose start timed out after Shopify had started the operation, retried.
+    running = start_bulk(server, merchant, bulk_query(SINCE, UNTIL))
+    refused = post(server, merchant, RUN_BULK_QUERY_MUTATION, query=bulk_query(SINCE, UNTIL))
+    error = refused["data"]["bulkOperationRunQuery"]["userErrors"][0]
+    assert error["code"] == "OPERATION_IN_PROGRESS" and running in error["message"]
+    with make_client(server, merchant, clock) as client:
+        records = only_orders(list(client.bulk_orders_updated(SINCE, UNTIL)))
+    assert sorted(observed(r) for r in records) == sorted(expected(o) for o in truth(api, merchant))
+    current = post(server, merchant, "{ currentBulkOperation { id status } }")
+    assert current["data"]["currentBulkOperation"] == {"id": running, "status": "COMPLETED"}
+
+
+def test_another_bulk_query_running_is_awaited_before_ours_starts(
+    server: SimulatorServer, api: ShopifyApi, clock: ManualClock, merchant: Merchant
+) -> None:
+    other = start_bulk(server, merchant, bulk_query(SINCE - timedelta(days=1), SINCE))
+    with make_client(server, merchant, clock) as client:
+        records = only_orders(list(client.bulk_orders_updated(SINCE, UNTIL)))
+    assert sorted(observed(r) for r in records) == sorted(expected(o) for o in truth(api, merchant))
+    finished = post(server, merchant, BULK_OPERATION_QUERY, id=other)
+    assert finished["data"]["node"]["status"] == "COMPLETED"
+    current = post(server, merchant, "{ currentBulkOperation { id query } }")
+    assert current["data"]["currentBulkOperation"]["id"] != other
+    assert current["data"]["currentBulkOperation"]["query"] == bulk_query(SINCE, UNTIL)

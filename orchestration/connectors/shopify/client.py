@@ -157,14 +157,15 @@ REST_QUERIES = {
     ),
 }
 
-# Shopify runs one bulk query per app and shop at a time, and refuses to start another.
-_BULK_ALREADY_RUNNING = "already in progress"
+# Shopify runs one bulk query per app and shop at a time, and refuses to start another with
+# this code (older API versions only say "... is already in progress" in the message).
+_BULK_ALREADY_RUNNING = "OPERATION_IN_PROGRESS"
 
 RUN_BULK_QUERY_MUTATION = """
 mutation RunBulkQuery($query: String!) {
   bulkOperationRunQuery(query: $query) {
     bulkOperation { id status }
-    userErrors { field message }
+    userErrors { field message code }
   }
 }"""
 
@@ -302,10 +303,12 @@ class ShopifyAdminClient(HttpConnector):
         for _ in range(2):
             started = self._query(RUN_BULK_QUERY_MUTATION, {"query": bulk_query})
             payload = started["bulkOperationRunQuery"]
-            messages = "; ".join(error["message"] for error in payload["userErrors"])
-            if not messages:
+            errors = payload["userErrors"]
+            if not errors:
                 return str(payload["bulkOperation"]["id"])
-            if _BULK_ALREADY_RUNNING not in messages:
+            messages = "; ".join(error["message"] for error in errors)
+            running = any(error.get("code") == _BULK_ALREADY_RUNNING for error in errors)
+            if not running and "already in progress" not in messages:
                 raise ShopifyApiError(f"shop {self.shop_domain}: bulk query refused: {messages}")
             current = self._query(CURRENT_BULK_OPERATION_QUERY, {})["currentBulkOperation"]
             if current is None or current["status"] in _FINISHED_BULK_STATUSES:
