@@ -52,7 +52,7 @@ DEFAULT_PAGE_SIZE = 8
 # The rest of a connection cut at `first`, read by id: 50 lines request ~250 points.
 REST_PAGE_SIZE = 50
 _FIRST_BULK_POLL_SECONDS = 0.25
-_FINISHED_BULK_STATUSES = frozenset({"FAILED", "CANCELED", "EXPIRED"})
+_FINISHED_BULK_STATUSES = frozenset({"COMPLETED", "FAILED", "CANCELED", "EXPIRED"})
 
 _MONEY = "shopMoney { amount currencyCode }"
 _VISIT = (
@@ -392,8 +392,8 @@ class ShopifyAdminClient(HttpConnector):
         return {**connection, items_key: items, "pageInfo": page_info}
 
     def _await_bulk(self, operation_id: str) -> dict[str, Any]:
-        """The operation once it finished (completed or not), polled ever less often."""
-        # Small operations finish in a second or two: poll soon, then ever less often.
+        """The operation once it finished (completed or not). Small operations finish in a
+        second or two: polled soon, then ever less often."""
         waited, interval = 0.0, min(_FIRST_BULK_POLL_SECONDS, self._bulk_poll_seconds)
         while waited < self._bulk_timeout_seconds:
             self._retry.sleep(interval)
@@ -404,9 +404,7 @@ class ShopifyAdminClient(HttpConnector):
                 raise ShopifyApiError(
                     f"shop {self.shop_domain}: bulk operation {operation_id} disappeared"
                 )
-            if operation["status"] == "COMPLETED" or operation["status"] in (
-                _FINISHED_BULK_STATUSES
-            ):
+            if operation["status"] in _FINISHED_BULK_STATUSES:
                 return dict(operation)
         raise ShopifyApiError(
             f"shop {self.shop_domain}: bulk operation {operation_id} still running after "
