@@ -7,7 +7,7 @@ import contextlib
 import sys
 from collections.abc import Callable
 
-from bench import backfill, compaction, incremental, ingest_throughput, thin_slice
+from bench import backfill, compaction, incremental, ingest_throughput, shopify_orders, thin_slice
 from bench.environments import postgres_available
 from bench.history import kept_for_the_run
 from orchestration.defs.dbt.project import prepare_dbt_manifest
@@ -18,6 +18,7 @@ BENCHMARKS: dict[str, Callable[[str], None]] = {
     "compaction": compaction.run,
     "incremental": incremental.run,
     "ingest_throughput": ingest_throughput.run,
+    "shopify_orders": shopify_orders.run,
     "thin_slice": thin_slice.run,
 }
 

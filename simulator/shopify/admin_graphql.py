@@ -1,5 +1,6 @@
 """The slice of GraphQL the Shopify simulator understands: parsing, checking against a small
-schema, Shopify's calculated query cost, and shaping resolved values by a selection set.
+schema, and shaping resolved values by a selection set. What a checked operation costs is
+`query_cost.py`'s.
 
 Enough for operations with variables, fields with arguments, nested selections and inline
 fragments on `node`; aliases, named fragments and directives are refused. Refusing what it does
@@ -15,8 +16,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NoReturn
 
-# Connections answer at most this many nodes per page, as Shopify's do.
+# Connections answer at most this many nodes per page, and input lists (`ids`) hold at most
+# this many items, as Shopify's do (shopify.dev, "Shopify API limits").
 MAX_PAGE_SIZE = 250
+MAX_INPUT_ARRAY = 250
 
 _TOKEN = re.compile(
     r"""
@@ -103,6 +106,7 @@ class Kind(StrEnum):
     LIST = "list"  # a list of objects, answered whole
     CONNECTION = "connection"  # paged with first/after; edges, nodes and pageInfo
     WRAPPER = "wrapper"  # a connection's edges and pageInfo: free of cost
+    PAGE = "page"  # a connection's `nodes`: the page's nodes as a list
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ class FieldDef:
 
 
 Schema = Mapping[str, Mapping[str, FieldDef]]
-INTERFACES = {"Node": ("BulkOperation", "Order")}
+INTERFACES = {"Node": ("BulkOperation", "Order", "Refund")}
 
 
 def scalar() -> FieldDef:
@@ -139,7 +143,7 @@ def connection_types(node_type: str) -> dict[str, dict[str, FieldDef]]:
     return {
         f"{node_type}Connection": {
             "edges": FieldDef(Kind.WRAPPER, f"{node_type}Edge"),
-            "nodes": listed(node_type),
+            "nodes": FieldDef(Kind.PAGE, node_type),
             "pageInfo": FieldDef(Kind.WRAPPER, "PageInfo"),
         },
         f"{node_type}Edge": {"cursor": scalar(), "node": obj(node_type)},
@@ -171,13 +175,11 @@ Resolver = Callable[[dict[str, Any]], Any]
 
 @dataclass
 class Checked:
-    """A validated operation: its cost, and what its root connection costs per node."""
+    """A validated operation: each field's definition and bound arguments, by id(Field)."""
 
     operation: Operation
-    arguments: dict[int, dict[str, Any]] = field(default_factory=dict)  # by id(Field)
-    requested_cost: int = 0
-    root_first: int | None = None
-    root_node_cost: int = 0
+    arguments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    definitions: dict[int, FieldDef] = field(default_factory=dict)
 
 
 def parse(source: str) -> Operation:
@@ -191,12 +193,11 @@ def check(
     *,
     bulk: bool = False,
 ) -> Checked:
-    """Check every field against the schema, bind arguments and compute the requested cost.
+    """Check every field against the schema and bind its arguments.
 
-    Shopify's calculated cost, simplified: an object costs 1, a scalar 0, a connection 2 plus
-    `first` times the cost of one node, a list of nodes by `ids` one node's cost per id; a
-    mutation costs 10. In a bulk query connections take no `first`, the cost does not apply, and
-    a connection inside a list field is refused, as Shopify refuses it.
+    Outside bulk queries every connection needs `first` (at most MAX_PAGE_SIZE) and an input
+    list at most MAX_INPUT_ARRAY items. In a bulk query connections take no `first`, and a
+    connection inside a list field is refused, as Shopify refuses it.
     """
     checked = Checked(operation)
     defined = dict(operation.variables)
@@ -205,10 +206,7 @@ def check(
             raise GraphQLError(f"Variable ${name} is used by anonymous query but not declared")
     bound = {name: variables.get(name, default) for name, default in operation.variables}
     root = "Mutation" if operation.kind == "mutation" else "QueryRoot"
-    cost = _check_selections(
-        operation.selections, root, schema, bound, checked, [], bulk, in_list=False
-    )
-    checked.requested_cost = 10 if operation.kind == "mutation" else cost
+    _check_selections(operation.selections, root, schema, bound, checked, [], bulk, in_list=False)
     return checked
 
 
@@ -285,8 +283,7 @@ def _check_selections(
     bulk: bool,
     *,
     in_list: bool,
-) -> int:
-    cost = 0
+) -> None:
     for selection in selections:
         if isinstance(selection, InlineFragment):
             possible = INTERFACES.get(type_name, (type_name,))
@@ -295,7 +292,7 @@ def _check_selections(
                     f"Fragment on {selection.type_condition} can't be spread inside {type_name}",
                     path=path,
                 )
-            cost += _check_selections(
+            _check_selections(
                 selection.selections,
                 selection.type_condition,
                 schema,
@@ -306,10 +303,7 @@ def _check_selections(
                 in_list=in_list,
             )
             continue
-        cost += _check_field(
-            selection, type_name, schema, variables, checked, path, bulk, in_list=in_list
-        )
-    return cost
+        _check_field(selection, type_name, schema, variables, checked, path, bulk, in_list=in_list)
 
 
 def _check_field(
@@ -322,7 +316,7 @@ def _check_field(
     bulk: bool,
     *,
     in_list: bool,
-) -> int:
+) -> None:
     here = [*path, selection.name]
     definition = schema.get(type_name, {}).get(selection.name)
     if definition is None:
@@ -344,7 +338,18 @@ def _check_field(
                 code="argumentNotAccepted",
             )
         arguments[name] = _bind(raw, variables)
+        value = arguments[name]
+        if isinstance(value, list) and len(value) > MAX_INPUT_ARRAY:
+            raise GraphQLError(
+                f"The input array size of {len(value)} is greater than the maximum allowed of "
+                f"{MAX_INPUT_ARRAY}.",
+                line=selection.line,
+                column=selection.column,
+                path=[*here, name],
+                code="MAX_INPUT_SIZE_EXCEEDED",
+            )
     checked.arguments[id(selection)] = arguments
+    checked.definitions[id(selection)] = definition
     if definition.kind is Kind.SCALAR:
         if selection.selections:
             raise GraphQLError(
@@ -353,7 +358,7 @@ def _check_field(
                 column=selection.column,
                 path=here,
             )
-        return 0
+        return
     if not selection.selections:
         raise GraphQLError(
             f"Field must have selections (field '{selection.name}' returns "
@@ -371,9 +376,9 @@ def _check_field(
             column=selection.column,
             path=here,
         )
-    # A connection's own `nodes` are its pages, not a list field.
-    in_list_field = definition.kind is Kind.LIST and not type_name.endswith("Connection")
-    inner = _check_selections(
+    # A connection's own `nodes` are its page, not a list field.
+    in_list_field = definition.kind is Kind.LIST
+    _check_selections(
         selection.selections,
         definition.type_name,
         schema,
@@ -383,16 +388,9 @@ def _check_field(
         bulk,
         in_list=in_list or in_list_field,
     )
-    if definition.kind is Kind.WRAPPER:
-        return inner
-    ids = arguments.get("ids")
-    if definition.kind is Kind.LIST and isinstance(ids, list):
-        return len(ids) * (1 + inner)
-    if definition.kind is not Kind.CONNECTION:
-        return 1 + inner
+    if definition.kind is not Kind.CONNECTION or bulk:
+        return
     first = arguments.get("first")
-    if bulk:
-        return 0
     if not isinstance(first, int) or first < 1:
         raise GraphQLError(
             "you must provide one of first or last",
@@ -407,9 +405,6 @@ def _check_field(
             column=selection.column,
             path=here,
         )
-    if not path:
-        checked.root_first, checked.root_node_cost = first, inner
-    return 2 + first * inner
 
 
 def _bind(raw: Any, variables: Mapping[str, Any]) -> Any:

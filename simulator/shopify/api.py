@@ -4,8 +4,8 @@ Mounted under `/shopify/{shop}`, so `https://{shop}/admin/api/2025-01/graphql.js
 `{sim}/shopify/{shop}/admin/api/2025-01/graphql.json`. Serves the `orders` connection with its
 documented arguments (Shopify's search syntax on the order times and id, the default `ID` sort
 and the time sort keys: `orders_query.py`), paged or as bulk operations whose JSONL file is
-downloaded from here too, and orders by id through `nodes`, with Shopify's calculated query cost
-and a leaky bucket per shop.
+downloaded from here too, and orders and refunds by id through `node` and `nodes`, with
+Shopify's calculated query cost and a leaky bucket per shop (`query_cost.py`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from simulator.shopify.admin_graphql import Checked, GraphQLError, Page, check, parse, shape
+from simulator.shopify.admin_graphql import GraphQLError, Page, check, parse, shape
 from simulator.shopify.faults import ShopifyFailure, ShopifyFault, ShopifyFaults
 from simulator.shopify.orders_query import (
     DEFAULT_SORT_KEY,
@@ -34,6 +34,12 @@ from simulator.shopify.orders_query import (
     matching_orders,
     parse_search,
     sort_value,
+)
+from simulator.shopify.query_cost import (
+    SINGLE_QUERY_MAX_COST,
+    CostBuckets,
+    actual_cost,
+    requested_cost,
 )
 from simulator.shopify.records import Channel, Refund, Session, ShopOrder, order_number
 from simulator.shopify.schema import SCHEMA
@@ -43,17 +49,8 @@ from simulator.world import World
 INVALID_TOKEN_MESSAGE = (
     "[API] Invalid API key or access token (unrecognized login or wrong password)"
 )
-# Shopify refuses a single query whose requested cost exceeds this, whatever the bucket holds.
-SINGLE_QUERY_MAX_COST = 1_000
-_POINT_TOLERANCE = 1e-6
 _RATE_LIMITS_DOCS = "https://shopify.dev/api/usage/rate-limits"
 _VERSION = re.compile(r"\d{4}-\d{2}|unstable")
-
-
-@dataclass
-class _Bucket:
-    available: float
-    refilled_at: float
 
 
 @dataclass
@@ -94,10 +91,9 @@ class ShopifyApi:
         self.shops = ShopWorld.of(world)
         self.faults = ShopifyFaults()
         self._lock = threading.Lock()
-        self._buckets: dict[str, _Bucket] = {}
+        self.buckets = CostBuckets()
         self._bulk: dict[str, list[_BulkOperation]] = {}
         self._next_bulk_number = 1
-        self.configure()
 
     @classmethod
     def of(cls, world: World) -> ShopifyApi:
@@ -113,11 +109,9 @@ class ShopifyApi:
     ) -> None:
         """Set the bucket (Shopify's standard plan: 2000 points, 100 restored a second) and
         start every shop's bucket full."""
-        with self._lock:
-            self.maximum_available = maximum_available
-            self.restore_rate = restore_rate
-            self._clock = clock
-            self._buckets.clear()
+        self.buckets.configure(
+            maximum_available=maximum_available, restore_rate=restore_rate, clock=clock
+        )
 
     def reset(self) -> None:
         """Standard buckets, no faults, no bulk operations, no currency changes."""
@@ -158,7 +152,7 @@ class ShopifyApi:
             checked = check(operation, SCHEMA, variables)
         except GraphQLError as error:
             return _Answer(200, {"errors": [error.as_dict()]})
-        requested = checked.requested_cost
+        requested = requested_cost(checked)
         if requested > SINGLE_QUERY_MAX_COST:
             message = (
                 f"Query cost is {requested}, which exceeds the single query max cost limit "
@@ -168,8 +162,9 @@ class ShopifyApi:
             )
             too_costly = GraphQLError(message, code="MAX_COST_EXCEEDED")
             return _Answer(200, {"errors": [too_costly.as_dict()]})
-        drained = failure is not None and failure.kind is ShopifyFault.THROTTLED
-        if not self._take_from_bucket(shop, requested, drain=drained):
+        if failure is not None and failure.kind is ShopifyFault.THROTTLED:
+            self.buckets.drain(shop)
+        if not self.buckets.take(shop, requested):
             return _Answer(
                 200,
                 {
@@ -179,22 +174,21 @@ class ShopifyApi:
                             "extensions": {"code": "THROTTLED", "documentation": _RATE_LIMITS_DOCS},
                         }
                     ],
-                    "extensions": {"cost": self._cost(shop, requested, None)},
+                    "extensions": {"cost": self.buckets.cost_extension(shop, requested, None)},
                 },
             )
         try:
             root = self._root_value(shop, bulk_url)
             data = shape(operation.selections, root, checked)
         except GraphQLError as error:
-            self._give_back(shop, requested)
+            self.buckets.refund(shop, requested)
             return _Answer(200, {"errors": [error.as_dict()]})
-        actual = _actual_cost(checked, data)
-        self._give_back(shop, requested - actual)
+        actual = actual_cost(checked, data)
+        self.buckets.refund(shop, requested - actual)
         if self.faults.unknown_fields:
             _add_unknown_fields(data)
-        return _Answer(
-            200, {"data": data, "extensions": {"cost": self._cost(shop, requested, actual)}}
-        )
+        cost = self.buckets.cost_extension(shop, requested, actual)
+        return _Answer(200, {"data": data, "extensions": {"cost": cost}})
 
     def bulk_file(self, shop: str, number: int) -> str | None:
         with self._lock:
@@ -203,56 +197,16 @@ class ShopifyApi:
                     return "".join(f"{line}\n" for line in operation.lines)
         return None
 
-    # -- the bucket ----------------------------------------------------------------------------
-
-    def _take_from_bucket(self, shop: str, cost: int, *, drain: bool) -> bool:
-        with self._lock:
-            bucket = self._refilled(shop)
-            if drain:
-                bucket.available = 0.0
-            # Refills are floats: a client that waited exactly long enough must not be refused
-            # for a rounding error.
-            if cost > bucket.available + _POINT_TOLERANCE:
-                return False
-            bucket.available = max(0.0, bucket.available - cost)
-            return True
-
-    def _give_back(self, shop: str, points: int) -> None:
-        with self._lock:
-            bucket = self._refilled(shop)
-            bucket.available = min(self.maximum_available, bucket.available + points)
-
-    def _refilled(self, shop: str) -> _Bucket:
-        now = self._clock()
-        bucket = self._buckets.setdefault(shop, _Bucket(self.maximum_available, now))
-        bucket.available = min(
-            self.maximum_available,
-            bucket.available + (now - bucket.refilled_at) * self.restore_rate,
-        )
-        bucket.refilled_at = now
-        return bucket
-
-    def _cost(self, shop: str, requested: int, actual: int | None) -> dict[str, Any]:
-        with self._lock:
-            available = self._refilled(shop).available
-        return {
-            "requestedQueryCost": requested,
-            "actualQueryCost": actual,
-            "throttleStatus": {
-                "maximumAvailable": self.maximum_available,
-                "currentlyAvailable": int(available + _POINT_TOLERANCE),
-                "restoreRate": self.restore_rate,
-            },
-        }
-
     # -- resolvers -------------------------------------------------------------------------
 
     def _root_value(self, shop: str, bulk_url: Callable[[int], str]) -> dict[str, Any]:
         return {
             "orders": lambda args: self._orders_page(shop, args),
             "currentBulkOperation": lambda args: self._current_bulk(shop, bulk_url),
-            "node": lambda args: self._bulk_node(shop, args.get("id"), bulk_url),
-            "nodes": lambda args: [self._order_node(shop, gid) for gid in args.get("ids") or ()],
+            "node": lambda args: self._node(shop, args.get("id"), bulk_url),
+            "nodes": lambda args: [
+                self._node(shop, gid, bulk_url) for gid in args.get("ids") or ()
+            ],
             "bulkOperationRunQuery": lambda args: self._run_bulk(shop, args.get("query")),
         }
 
@@ -281,9 +235,21 @@ class ShopifyApi:
             has_next_page=first is not None and len(orders) > first,
         )
 
-    def _order_node(self, shop: str, gid: Any) -> dict[str, Any] | None:
-        """`nodes(ids:)` answers the orders among the ids, null for any other id."""
-        order = self.shops.order(shop, gid) if isinstance(gid, str) else None
+    def _node(self, shop: str, gid: Any, bulk_url: Callable[[int], str]) -> dict[str, Any] | None:
+        """`node(id:)` and `nodes(ids:)`: the shop's order, refund or bulk operation of that
+        global id, null for any other id."""
+        kind = gid.split("/")[3] if isinstance(gid, str) and gid.count("/") == 4 else None
+        if kind == "BulkOperation":
+            return self._bulk_node(shop, gid, bulk_url)
+        if kind == "Refund":
+            # A refund's number is its order's number and its place among the order's refunds.
+            number = gid.rsplit("/", 1)[1]
+            order_id = f"gid://shopify/Order/{number[:-1]}" if number.isdigit() else ""
+            order = self.shops.order(shop, order_id)
+            value = None if order is None else self._order_value(order)
+            refunds = [] if value is None else value["refunds"]
+            return next(({"__typename": "Refund", **r} for r in refunds if r["id"] == gid), None)
+        order = self.shops.order(shop, gid) if kind == "Order" else None
         return None if order is None else {"__typename": "Order", **self._order_value(order)}
 
     def _order_value(self, order: ShopOrder) -> dict[str, Any]:
@@ -354,7 +320,9 @@ class ShopifyApi:
         if running is not None:
             return _bulk_refused(
                 f"A bulk query operation for this app and shop is already in progress: "
-                f"{running.gid}."
+                f"{running.gid}.",
+                field=None,
+                code="OPERATION_IN_PROGRESS",
             )
         try:
             if not isinstance(query, str):
@@ -367,7 +335,7 @@ class ShopifyApi:
             data = shape(operation.selections, self._root_value(shop, lambda number: ""), checked)
             lines = list(_bulk_lines(data["orders"]))
         except GraphQLError as error:
-            return _bulk_refused(f"Invalid bulk query: {error.message}")
+            return _bulk_refused(f"Invalid bulk query: {error.message}", field=["query"])
         roots = sum(1 for line in lines if "__parentId" not in line)
         if self.faults.unknown_fields:
             lines = [{**line, "poNumber": None} for line in lines]
@@ -602,20 +570,13 @@ def _bulk_value(operation: _BulkOperation, bulk_url: Callable[[int], str]) -> di
     }
 
 
-def _bulk_refused(message: str) -> dict[str, Any]:
+def _bulk_refused(
+    message: str, *, field: list[str] | None, code: str | None = None
+) -> dict[str, Any]:
     return {
         "bulkOperation": None,
-        "userErrors": [{"field": ["query"], "message": message, "code": None}],
+        "userErrors": [{"field": field, "message": message, "code": code}],
     }
-
-
-def _actual_cost(checked: Checked, data: dict[str, Any]) -> int:
-    """The requested cost, less what the root connection's missing nodes would have cost."""
-    if checked.root_first is None:
-        return checked.requested_cost
-    root = next(iter(data.values()), None) or {}
-    returned = len(root.get("edges", root.get("nodes", [])))
-    return checked.requested_cost - (checked.root_first - returned) * checked.root_node_cost
 
 
 def _add_unknown_fields(data: dict[str, Any]) -> None:

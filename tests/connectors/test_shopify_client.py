@@ -15,17 +15,21 @@ from orchestration.connectors.http import RetryPolicy
 from orchestration.connectors.quarantine import MalformedRow
 from orchestration.connectors.shopify import ShopifyAdminClient, ShopifyApiError, ShopifyOrder
 from orchestration.connectors.shopify.client import (
+    BULK_OPERATION_QUERY,
     BULK_ORDERS_QUERY,
     DEFAULT_PAGE_SIZE,
+    LINE_ITEMS_PER_ORDER,
     ORDERS_UPDATED_QUERY,
-    REFUND_DETAILS_PER_QUERY,
     REFUND_DETAILS_QUERY,
     RUN_BULK_QUERY_MUTATION,
+    SHIPPING_LINES_PER_REFUND,
 )
+from orchestration.connectors.shopify.cost import refund_details_cost
 from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
-from simulator.shopify.api import SINGLE_QUERY_MAX_COST, ShopifyApi
+from simulator.shopify.api import ShopifyApi
 from simulator.shopify.faults import ShopifyFault
+from simulator.shopify.query_cost import SINGLE_QUERY_MAX_COST
 from simulator.shopify.records import Session, ShopOrder
 from simulator.world import World
 
@@ -82,7 +86,9 @@ def make_client(
     access_token: str | None = None,
     shop_domain: str | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
+    lines_per_order: int = LINE_ITEMS_PER_ORDER,
     max_retries: int = 5,
+    http: httpx.Client | None = None,
 ) -> ShopifyAdminClient:
     return ShopifyAdminClient(
         f"{server.base_url}/shopify/{{shop}}",
@@ -91,7 +97,25 @@ def make_client(
         access_token or merchant.shopify_access_token,
         retry=RetryPolicy(max_retries=max_retries, backoff_base_seconds=0.001, sleep=clock.sleep),
         page_size=page_size,
+        lines_per_order=lines_per_order,
+        http=http,
     )
+
+
+class CostLog:
+    """Every GraphQL answer's `extensions.cost`, in order, seen through an httpx response hook."""
+
+    def __init__(self) -> None:
+        self.costs: list[dict[str, Any]] = []
+        self.queries: list[str] = []
+        self.http = httpx.Client(event_hooks={"response": [self._seen]})
+
+    def _seen(self, response: httpx.Response) -> None:
+        if not response.url.path.endswith("graphql.json"):
+            return
+        response.read()
+        self.queries.append(json.loads(response.request.content)["query"])
+        self.costs.append(response.json().get("extensions", {}).get("cost") or {})
 
 
 def truth(api: ShopifyApi, merchant: Merchant) -> list[ShopOrder]:
@@ -222,6 +246,8 @@ def page_cost(server: SimulatorServer, merchant: Merchant) -> int:
         ORDERS_UPDATED_QUERY,
         first=DEFAULT_PAGE_SIZE,
         query=f"updated_at:>='{UNTIL:%Y-%m-%dT%H:%M:%SZ}'",
+        lines=LINE_ITEMS_PER_ORDER,
+        shippingLines=SHIPPING_LINES_PER_REFUND,
     )
     return answer["extensions"]["cost"]["requestedQueryCost"]
 
@@ -254,6 +280,8 @@ def test_the_default_page_fits_under_the_single_query_cost_limit(
         ORDERS_UPDATED_QUERY,
         first=DEFAULT_PAGE_SIZE,
         query=f"updated_at:>='{SINCE:%Y-%m-%dT%H:%M:%SZ}'",
+        lines=LINE_ITEMS_PER_ORDER,
+        shippingLines=SHIPPING_LINES_PER_REFUND,
     )
     assert answer["extensions"]["cost"]["requestedQueryCost"] <= SINGLE_QUERY_MAX_COST
     amounts = [
@@ -268,15 +296,22 @@ def test_the_default_page_fits_under_the_single_query_cost_limit(
 def test_waits_for_the_bucket_to_refill_instead_of_being_throttled(
     server: SimulatorServer, api: ShopifyApi, clock: ManualClock, merchant: Merchant
 ) -> None:
-    cost = page_cost(server, merchant)
     api.configure(maximum_available=1_000.0, restore_rate=50.0, clock=clock)
-    with make_client(server, merchant, clock) as client:
+    log = CostLog()
+    with make_client(server, merchant, clock, http=log.http) as client:
         records = only_orders(list(client.iter_orders_updated(SINCE, UNTIL)))
     assert [observed(r) for r in records] == [expected(o) for o in truth(api, merchant)]
     assert client.usage.retries == 0
-    # The first page leaves 1000 - cost points; every later page waits until `cost` are back.
-    waits = [(cost - (1_000 - cost)) / 50] + [cost / 50] * (client.usage.pages - 2)
-    assert clock.slept == [pytest.approx(wait, abs=0.02) for wait in waits]
+    # Each answer tells what is left after the page's actual cost; the next page waits until
+    # its requested cost is back, no longer.
+    waits = [
+        (now["requestedQueryCost"] - before["throttleStatus"]["currentlyAvailable"]) / 50
+        for before, now in zip(log.costs, log.costs[1:], strict=False)
+    ]
+    assert clock.slept == [pytest.approx(wait, abs=0.02) for wait in waits if wait > 0]
+    assert clock.slept, "the pages should have drained the 1000-point bucket"
+    # Charged what they read: a page of orders with few lines costs far less than requested.
+    assert all(cost["actualQueryCost"] < cost["requestedQueryCost"] / 2 for cost in log.costs)
 
 
 def test_a_throttled_storm_waits_exactly_for_the_refill(
@@ -336,10 +371,10 @@ def test_a_bulk_operation_brings_the_same_orders_with_their_line_items(
     assert all(record.line_items_complete for record in records)
     assert any(len(record.line_items) > 1 for record in records)
     # Run, then polls through CREATED -> RUNNING -> COMPLETED, then the download; then the
-    # refunded orders' refund details, by id (a bulk query cannot nest them).
+    # refunded orders' refund details, by id (a bulk query cannot nest them), all in one query.
     refunded = [o for o in orders if o.refunds]
     assert refunded
-    assert client.usage.requests == 4 + -(-len(refunded) // REFUND_DETAILS_PER_QUERY)
+    assert client.usage.requests == 4 + 1
     # The file held each line item on a line of its own, pointing at its order.
     current = post(server, merchant, "{ currentBulkOperation { status url objectCount } }")
     operation = current["data"]["currentBulkOperation"]
@@ -349,6 +384,29 @@ def test_a_bulk_operation_brings_the_same_orders_with_their_line_items(
     assert len(children) == sum(len(o.line_items) for o in orders)
     assert len(lines) == int(operation["objectCount"]) == len(orders) + len(children)
     assert {child["__parentId"] for child in children} == {o.order_id for o in orders}
+
+
+def test_refund_details_are_read_in_as_few_queries_as_their_cost_allows(
+    server: SimulatorServer, api: ShopifyApi, clock: ManualClock, merchant: Merchant
+) -> None:
+    since = UNTIL - timedelta(days=10)
+    log = CostLog()
+    with make_client(server, merchant, clock, http=log.http) as client:
+        records = only_orders(list(client.bulk_orders_updated(since, UNTIL)))
+    orders = api.shops.orders_updated(merchant.shop_domain, since, UNTIL)
+    assert sorted(observed(r) for r in records) == sorted(expected(o) for o in orders)
+    details = [
+        cost
+        for query, cost in zip(log.queries, log.costs, strict=True)
+        if query == REFUND_DETAILS_QUERY
+    ]
+    refunded = [o for o in orders if o.refunds]
+    # Sized by what a query requests, not by a fixed count: a few lines a refund make ~20
+    # points an order, so ~50 orders a query where a fixed 10 lines a refund allowed 12.
+    assert all(cost["requestedQueryCost"] <= SINGLE_QUERY_MAX_COST for cost in details)
+    assert len(refunded) > 40
+    assert len(details) <= -(-len(refunded) // 40)
+    assert client.usage.retries == 0
 
 
 def test_a_bulk_query_cannot_nest_a_connection_in_the_refunds_list(
@@ -362,23 +420,51 @@ def test_a_bulk_query_cannot_nest_a_connection_in_the_refunds_list(
     assert "connection field within a list field" in errors[0]["message"]
 
 
-def test_refund_details_cost_one_node_per_order_asked_for(
+def test_refund_details_cost_what_the_connector_computes_it_asks_for(
     server: SimulatorServer, api: ShopifyApi, clock: ManualClock, merchant: Merchant
 ) -> None:
     refunded = [o.order_id for o in truth(api, merchant) if o.refunds]
-    # As many ids as the connector asks for at once, unknown ones (null nodes) filling up.
-    unknown = [f"gid://shopify/Order/{n}" for n in range(1, REFUND_DETAILS_PER_QUERY + 1)]
-    ids = [*refunded, *unknown][:REFUND_DETAILS_PER_QUERY]
-    answer = post(server, merchant, REFUND_DETAILS_QUERY, ids=ids)
+    # Unknown ids come back as null nodes.
+    ids = [*refunded, "gid://shopify/Order/1", "gid://shopify/Order/2"]
+    answer = post(server, merchant, REFUND_DETAILS_QUERY, ids=ids, lines=4, shippingLines=1)
     assert "errors" not in answer, answer.get("errors")
     nodes = answer["data"]["nodes"]
-    assert [node and node["id"] for node in nodes] == [
-        order_id if order_id in refunded else None for order_id in ids
-    ]
-    cost = answer["extensions"]["cost"]["requestedQueryCost"]
-    assert cost <= SINGLE_QUERY_MAX_COST
-    one = post(server, merchant, REFUND_DETAILS_QUERY, ids=ids[:1])
-    assert cost == len(ids) * one["extensions"]["cost"]["requestedQueryCost"]
+    assert [node and node["id"] for node in nodes] == [*refunded, None, None]
+    cost = answer["extensions"]["cost"]
+    assert cost["requestedQueryCost"] == refund_details_cost(len(ids), 4, 1)
+    assert cost["actualQueryCost"] < cost["requestedQueryCost"]
+
+
+def test_a_large_batch_of_refund_details_stays_under_the_single_query_limit(
+    server: SimulatorServer, clock: ManualClock, merchant: Merchant
+) -> None:
+    most = SINGLE_QUERY_MAX_COST // refund_details_cost(1, 1, 1)
+    ids = [f"gid://shopify/Order/{n}" for n in range(1, most + 2)]
+    fits = post(server, merchant, REFUND_DETAILS_QUERY, ids=ids[:most], lines=1, shippingLines=1)
+    assert "errors" not in fits
+    too_many = post(server, merchant, REFUND_DETAILS_QUERY, ids=ids, lines=1, shippingLines=1)
+    assert too_many["errors"][0]["extensions"]["code"] == "MAX_COST_EXCEEDED"
+
+
+def test_lines_beyond_the_first_page_are_read_by_id_to_the_end(
+    server: SimulatorServer, api: ShopifyApi, clock: ManualClock, merchant: Merchant
+) -> None:
+    # One line a page: every order of several lines, and every refund of several, is cut.
+    with make_client(server, merchant, clock, lines_per_order=1) as client:
+        records = only_orders(list(client.iter_orders_updated(SINCE, UNTIL)))
+    orders = truth(api, merchant)
+    assert [observed(r) for r in records] == [expected(o) for o in orders]
+    assert all(record.line_items_complete for record in records)
+    assert any(len(refund.line_items) > 1 for order in orders for refund in order.refunds)
+    rest = sum(len(o.line_items) - 1 for o in orders) + sum(
+        max(0, len(r.line_items) - 1) for o in orders for r in o.refunds
+    )
+    # One more request per cut connection (its rest fits a page), none retried.
+    cut = sum(len(o.line_items) > 1 for o in orders) + sum(
+        len(r.line_items) > 1 for o in orders for r in o.refunds
+    )
+    assert rest > cut > 0
+    assert client.usage.requests == client.usage.pages + cut
 
 
 def test_a_truncated_bulk_line_is_quarantined_with_its_children(
@@ -503,3 +589,46 @@ def test_bounds_must_be_whole_seconds_in_order(
         with pytest.raises(ValueError, match="not before"):
             client.iter_orders_updated(UNTIL, SINCE)
         assert client.usage.requests == 0
+
+
+def bulk_query(since: datetime, until: datetime) -> str:
+    """The bulk query the connector runs for [since, until)."""
+    search = (
+        f"updated_at:>='{since:%Y-%m-%dT%H:%M:%SZ}' AND updated_at:<'{until:%Y-%m-%dT%H:%M:%SZ}'"
+    )
+    return BULK_ORDERS_QUERY.replace("{search}", json.dumps(search))
+
+
+def start_bulk(server: SimulatorServer, merchant: Merchant, query: str) -> str:
+    answer = post(server, merchant, RUN_BULK_QUERY_MUTATION, query=query)
+    assert answer["data"]["bulkOperationRunQuery"]["userErrors"] == []
+    return answer["data"]["bulkOperationRunQuery"]["bulkOperation"]["id"]
+
+
+def test_a_bulk_query_already_running_the_same_read_is_adopted(
+    server: SimulatorServer, api: ShopifyApi, clock: ManualClock, merchant: Merchant
+) -> None:
+    # A run whose start timed out after Shopify had started the operation, retried.
+    running = start_bulk(server, merchant, bulk_query(SINCE, UNTIL))
+    refused = post(server, merchant, RUN_BULK_QUERY_MUTATION, query=bulk_query(SINCE, UNTIL))
+    error = refused["data"]["bulkOperationRunQuery"]["userErrors"][0]
+    assert error["code"] == "OPERATION_IN_PROGRESS" and running in error["message"]
+    with make_client(server, merchant, clock) as client:
+        records = only_orders(list(client.bulk_orders_updated(SINCE, UNTIL)))
+    assert sorted(observed(r) for r in records) == sorted(expected(o) for o in truth(api, merchant))
+    current = post(server, merchant, "{ currentBulkOperation { id status } }")
+    assert current["data"]["currentBulkOperation"] == {"id": running, "status": "COMPLETED"}
+
+
+def test_another_bulk_query_running_is_awaited_before_ours_starts(
+    server: SimulatorServer, api: ShopifyApi, clock: ManualClock, merchant: Merchant
+) -> None:
+    other = start_bulk(server, merchant, bulk_query(SINCE - timedelta(days=1), SINCE))
+    with make_client(server, merchant, clock) as client:
+        records = only_orders(list(client.bulk_orders_updated(SINCE, UNTIL)))
+    assert sorted(observed(r) for r in records) == sorted(expected(o) for o in truth(api, merchant))
+    finished = post(server, merchant, BULK_OPERATION_QUERY, id=other)
+    assert finished["data"]["node"]["status"] == "COMPLETED"
+    current = post(server, merchant, "{ currentBulkOperation { id query } }")
+    assert current["data"]["currentBulkOperation"]["id"] != other
+    assert current["data"]["currentBulkOperation"]["query"] == bulk_query(SINCE, UNTIL)
