@@ -286,9 +286,7 @@ def _report_rows(google: GoogleAdsWorld, merchant: Merchant, query: Query) -> li
     return list(grouped.values())
 
 
-def _object_rows(
-    google: GoogleAdsWorld, merchant: Merchant, query: Query
-) -> list[dict[str, Any]]:
+def _object_rows(google: GoogleAdsWorld, merchant: Merchant, query: Query) -> list[dict[str, Any]]:
     """One row per campaign, ad group or ad of the customer, every status included, with the
     attributes selected of it, of its parents and of the customer. A status is the one in force
     now."""
