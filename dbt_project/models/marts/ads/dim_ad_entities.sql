@@ -1,6 +1,6 @@
 -- One row per platform × entity level × id. Both platforms tell the names and statuses of their
 -- campaigns, ad groups (Meta: ad sets) and ads in their entities landings (a connection's latest
--- landing wins); an entity missing there (a Meta ad deleted since, a connection whose entities
+-- landing wins); an entity missing there (gone from the platform, a connection whose entities
 -- never landed) takes the name of its latest reported delivery, without a status.
 with meta_entities as (
 
