@@ -27,9 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.routing import iter_route_contexts
 from jwt.algorithms import RSAAlgorithm
 
-from api.main import create_app
-from metricx.settings import Settings
-from tests.helpers import NOW, serve
+from tests.helpers import NOW, routes_only_app, serve
 from tests.pipeline.conftest import PipelineRun
 
 # The requests run on the DuckDB run alone.
@@ -62,15 +60,10 @@ class Operation:
         return self.path.startswith(WORKSPACE_PREFIX)
 
 
-def _route_app() -> Any:
-    # Routes are known without resources: the lifespan (and its settings) never runs here.
-    return create_app(Settings(clerk_issuer="http://clerk.invalid"))
-
-
 def _all_operations() -> list[Operation]:
     operations = {
         Operation(method, route.path)
-        for route in iter_route_contexts(_route_app().routes)
+        for route in iter_route_contexts(routes_only_app().routes)
         for method in route.methods or ()
         # Starlette adds HEAD to every GET route; it runs the GET endpoint.
         if method != "HEAD"
@@ -125,7 +118,7 @@ async def api(pipeline_run: PipelineRun) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture(scope="module")
 def openapi() -> dict[str, Any]:
-    return _route_app().openapi()
+    return routes_only_app().openapi()
 
 
 # --- Credentials that must not get in -----------------------------------------------------------
@@ -263,9 +256,15 @@ def test_workspace_routes_are_found() -> None:
 def test_every_authenticated_route_is_documented(
     openapi: dict[str, Any], operation: Operation
 ) -> None:
+    """A client generated from the document knows to send the token, and what refusals mean."""
     assert operation.method.lower() in openapi["paths"].get(operation.path, {})
-    security = openapi["paths"][operation.path][operation.method.lower()].get("security")
-    assert security == [{"HTTPBearer": []}], f"{operation} does not document its bearer token"
+    document = openapi["paths"][operation.path][operation.method.lower()]
+    assert document.get("security") == [{"HTTPBearer": []}]
+    refusals = {"401", "403", "404"} if operation.workspace_scoped else {"401", "403"}
+    for status in refusals:
+        assert "application/problem+json" in document["responses"].get(status, {}).get(
+            "content", {}
+        ), f"{operation} does not document its {status} (responses=WORKSPACE_PROBLEMS)"
 
 
 @on_duckdb
