@@ -9,9 +9,36 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """The body of every error answer: RFC 9457 problem details."""
+
+    type: str = Field(
+        default="about:blank", description="`about:blank`: the status says what went wrong."
+    )
+    title: str = Field(description="The status's phrase.")
+    status: int
+    detail: str | None = Field(default=None, description="What happened, and what to do.")
+    errors: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.",
+    )
+
+
+_PROBLEM_SCHEMA = Problem.model_json_schema()
+
+
+def problem_response(description: str) -> dict[str, Any]:
+    """An entry of a route's `responses=`: an error answered as problem+json.
+
+    Inline rather than a `model`, which FastAPI would document as application/json.
+    """
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}}}
 
 
 def problem(

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, HTTPException, Query
 
+from api.kit.dates import IsoDate
 from api.reporting.periods import (
     MAX_DAYS,
     Comparison,
@@ -41,10 +42,10 @@ def report_periods(
         ),
     ] = ReportRange.LAST_7_DAYS,
     start: Annotated[
-        date | None, Query(alias="from", description="First day of a custom range.")
+        IsoDate | None, Query(alias="from", description="First day of a custom range.")
     ] = None,
     end: Annotated[
-        date | None,
+        IsoDate | None,
         Query(alias="to", description=f"Last day of a custom range, included; ≤ {MAX_DAYS} days."),
     ] = None,
     compare: Annotated[

@@ -3,16 +3,31 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from api.kit.dependencies import ServingWarehouse
+from api.kit.errors import problem_response
 from api.spend import service
 from api.spend.dependencies import ReportPeriod
 from api.spend.schemas import DailySpend, DaySpendOut
-from api.workspaces.dependencies import CurrentWorkspace
+from api.workspaces.dependencies import WORKSPACE_PROBLEMS, CurrentWorkspace
 from warehouse.serving import WarehouseUnavailable
 
-router = APIRouter(prefix="/v1/workspaces/{workspace_id}/spend", tags=["spend"])
+router = APIRouter(
+    prefix="/v1/workspaces/{workspace_id}/spend", tags=["spend"], responses=WORKSPACE_PROBLEMS
+)
 
 
-@router.get("/daily")
+@router.get(
+    "/daily",
+    responses={
+        422: problem_response(
+            "A malformed date, `start` after `end`, or a period of more than "
+            f"{service.MAX_DAYS} days."
+        ),
+        503: problem_response(
+            "No analytics data has been published yet, or the identity provider's keys are "
+            "unreachable."
+        ),
+    },
+)
 def daily_spend(
     workspace: CurrentWorkspace, period: ReportPeriod, warehouse: ServingWarehouse
 ) -> DailySpend:
