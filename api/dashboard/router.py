@@ -8,18 +8,34 @@ from fastapi import APIRouter, HTTPException, Query
 from api.dashboard import service
 from api.dashboard.schemas import Dashboard
 from api.kit.dependencies import AppDbSession, Metrics, ServingWarehouse
+from api.kit.errors import problem_response
 from api.reporting.attribution import DEFAULT_ATTRIBUTION_MODEL, AttributionModel
 from api.reporting.dependencies import ReportPeriods
+from api.reporting.periods import MAX_DAYS
 from api.reporting.providers import AdProvider
-from api.workspaces.dependencies import CurrentWorkspace
+from api.workspaces.dependencies import WORKSPACE_PROBLEMS, CurrentWorkspace
 from api.workspaces.service import connected_providers
 from warehouse.appdb.models import Provider
 from warehouse.serving import WarehouseUnavailable
 
-router = APIRouter(prefix="/v1/workspaces/{workspace_id}", tags=["dashboard"])
+router = APIRouter(
+    prefix="/v1/workspaces/{workspace_id}", tags=["dashboard"], responses=WORKSPACE_PROBLEMS
+)
 
 
-@router.get("/dashboard", responses={503: {"description": "No marts published yet."}})
+@router.get(
+    "/dashboard",
+    responses={
+        422: problem_response(
+            "An unknown range, model or provider, a malformed date, a custom range without "
+            f"both ends or of more than {MAX_DAYS} days, or `from`/`to` with a preset range."
+        ),
+        503: problem_response(
+            "No analytics data has been published yet, or the identity provider's keys are "
+            "unreachable."
+        ),
+    },
+)
 def dashboard(
     workspace: CurrentWorkspace,
     periods: ReportPeriods,
