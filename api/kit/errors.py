@@ -9,9 +9,55 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
+# What any workspace-scoped route may answer besides its own errors: no or a bad token (401), an
+# account without access (403), not a member (404), a bad parameter (422), no published marts
+# or no reachable identity provider (503).
+WORKSPACE_ROUTE_ERRORS = (401, 403, 404, 422, 503)
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail, as every error of the API is sent."""
+
+    type: str = Field("about:blank", description="`about:blank`: the status says it all.")
+    title: str = Field(description="The HTTP status phrase.")
+    status: int
+    detail: str | None = Field(None, description="What went wrong and what to do.")
+    errors: list[dict[str, Any]] | None = Field(
+        None, description="With a 422 for a malformed parameter: each parameter's error."
+    )
+
+
+class ProblemError(Exception):
+    """An error answered as a problem with extension members (e.g. the allowed values), which
+    `HTTPException` cannot carry."""
+
+    def __init__(self, status: int, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.extensions = extensions
+
+
+def problem_responses(
+    *statuses: int, models: Mapping[int, type[Problem]] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """`responses=` of a route: each status as a problem+json body.
+
+    The schema is written inline under `application/problem+json`: FastAPI would file a
+    response `model` under `application/json`, which these bodies are not sent as.
+    """
+    models = models or {}
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_JSON: {"schema": models.get(status, Problem).model_json_schema()}},
+        }
+        for status in statuses
+    }
 
 
 def problem(
@@ -39,6 +85,10 @@ async def _http_exception(_request: Request, exc: StarletteHTTPException) -> JSO
     return problem(exc.status_code, detail, headers=exc.headers)
 
 
+async def _problem_error(_request: Request, exc: ProblemError) -> JSONResponse:
+    return problem(exc.status, exc.detail, **exc.extensions)
+
+
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = [
         {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
@@ -52,3 +102,4 @@ def install_problem_handlers(app: FastAPI) -> None:
     # class it is registered for; the handlers' narrower parameter is right.
     app.add_exception_handler(StarletteHTTPException, _http_exception)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(ProblemError, _problem_error)  # type: ignore[arg-type]
