@@ -36,7 +36,7 @@ class Periods:
     today: date
 
 
-def report_range(
+def resolved_range(
     workspace: CurrentWorkspace,
     report_range: Annotated[
         ReportRange,
@@ -65,7 +65,7 @@ def report_range(
 
 
 # The routes that report one period (campaigns, metrics): `range`, `from`, `to`.
-ReportPeriod = Annotated[ResolvedRange, Depends(report_range)]
+ReportPeriod = Annotated[ResolvedRange, Depends(resolved_range)]
 
 
 def report_periods(
