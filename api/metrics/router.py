@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from fastapi import APIRouter, HTTPException
 
 from api.kit.dependencies import Metrics, ServingWarehouse
@@ -12,6 +14,7 @@ from api.metrics.schemas import (
     MetricsOut,
     MetricsProblem,
     MetricsRowOut,
+    MetricValueOut,
 )
 from api.workspaces.dependencies import CurrentWorkspace
 from warehouse.semantic.compiler import UnknownDimension, UnknownMetric
@@ -77,7 +80,16 @@ def read_metrics(
             for definition in result.definitions
         ],
         rows=[
-            MetricsRowOut(date=row.day, dimensions=dict(row.dimensions), values=dict(row.values))
+            MetricsRowOut(
+                date=row.day,
+                dimensions=dict(row.dimensions),
+                values={name: _as_json(value) for name, value in row.values.items()},
+            )
             for row in result.rows
         ],
     )
+
+
+def _as_json(value: service.MetricValue) -> MetricValueOut:
+    # Exact amounts travel as strings: JSON numbers are floats to most clients.
+    return str(value) if isinstance(value, Decimal) else value

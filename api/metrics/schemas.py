@@ -7,9 +7,10 @@ from pydantic import BaseModel, Field
 
 from api.kit.errors import Problem
 from api.metrics.service import Grain
-from api.reporting.money import Money
 
-MetricValueOut = Money | int | float | None
+# Money arrives as its decimal string: a Decimal in a union with numbers would be validated as
+# whichever member pydantic finds first.
+MetricValueOut = str | int | float | None
 
 
 class MetricOut(BaseModel):
@@ -33,7 +34,7 @@ class MetricsRowOut(BaseModel):
         description="First day of the row's day, week (Monday) or month in the workspace's "
         "timezone; null without `grain`."
     )
-    dimensions: dict[str, str | bool | None] = Field(
+    dimensions: dict[str, str | bool | int | float | None] = Field(
         description="The row's value of each `group_by` dimension; null for what has none "
         "(e.g. the shop's own channels under `campaign`)."
     )

@@ -64,8 +64,8 @@ class MetricsRow:
     # First day of the row's day, week (Monday) or month; None without a grain.
     day: date | None
     dimensions: Mapping[str, Any]
-    # Money as Decimal to the cent, ratios as float, quantities as int or float; None when the
-    # metric has nothing to sum in the group (or a ratio's denominator is zero).
+    # Money as Decimal to the cent, ratios as float, quantities as int when whole (else float);
+    # None when the metric has nothing to sum in the group (or a ratio's denominator is zero).
     values: Mapping[str, MetricValue]
 
 
@@ -134,9 +134,10 @@ def _value(definition: MetricDefinition, value: Any) -> MetricValue:
         return None
     if definition.unit == "money":
         return to_cents(value)
-    if definition.unit == "ratio" or not isinstance(value, int):
-        return float(value)
-    return value
+    if definition.unit == "quantity" and isinstance(value, int | Decimal) and value % 1 == 0:
+        # A count reads the same on both backends: PostgreSQL sums bigints into numerics.
+        return int(value)
+    return float(value)
 
 
 def _as_date(value: date | datetime) -> date:

@@ -125,6 +125,7 @@ def test_metrics_by_week_and_platform_are_the_ad_marts(
             week = expected[key]
             assert isinstance(values["spend"], str)
             assert Decimal(values["spend"]) == week["spend"].quantize(CENT), key
+            assert isinstance(values["clicks"], int), key
             assert values["clicks"] == week["clicks"], key
             assert values["impressions"] == week["impressions"], key
             for metric, ratio in (
