@@ -105,7 +105,8 @@ SELECT
     entity.ad_group_id
 FROM marts.dim_ad_entities AS entity
 LEFT JOIN marts.dim_ad_entities AS campaign
-    ON campaign.platform = entity.platform
+    ON campaign.workspace_id = entity.workspace_id
+    AND campaign.platform = entity.platform
     AND campaign.entity_level = 'campaign'
     AND campaign.entity_id = entity.campaign_id
 WHERE entity.workspace_id = :workspace_id AND entity.entity_level = :entity_level
