@@ -15,6 +15,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 PROBLEM_JSON = "application/problem+json"
 
 
+class ProblemError(Exception):
+    """An error answered as a problem with extension members (e.g. the allowed values), which
+    `HTTPException` cannot carry."""
+
+    def __init__(self, status: int, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.extensions = extensions
+
+
 class Problem(BaseModel):
     """The body of every error answer: RFC 9457 problem details."""
 
@@ -30,15 +41,14 @@ class Problem(BaseModel):
     )
 
 
-_PROBLEM_SCHEMA = Problem.model_json_schema()
-
-
-def problem_response(description: str) -> dict[str, Any]:
-    """An entry of a route's `responses=`: an error answered as problem+json.
+def problem_response(description: str, model: type[Problem] = Problem) -> dict[str, Any]:
+    """An entry of a route's `responses=`: an error answered as problem+json (`model` for one
+    with extension members).
 
     Inline rather than a `model`, which FastAPI would document as application/json.
     """
-    return {"description": description, "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}}}
+    schema = model.model_json_schema()
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": schema}}}
 
 
 def problem(
@@ -66,6 +76,10 @@ async def _http_exception(_request: Request, exc: StarletteHTTPException) -> JSO
     return problem(exc.status_code, detail, headers=exc.headers)
 
 
+async def _problem_error(_request: Request, exc: ProblemError) -> JSONResponse:
+    return problem(exc.status, exc.detail, **exc.extensions)
+
+
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = [
         {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
@@ -79,3 +93,4 @@ def install_problem_handlers(app: FastAPI) -> None:
     # class it is registered for; the handlers' narrower parameter is right.
     app.add_exception_handler(StarletteHTTPException, _http_exception)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(ProblemError, _problem_error)  # type: ignore[arg-type]
