@@ -18,7 +18,7 @@ from warehouse.connection import WarehouseReader
 from warehouse.semantic.compiler import MetricQuery, SemanticLayer
 
 # The provider dimension of each ad semantic model (meta_ads, google_ads).
-ADS_PROVIDER = "ad_reporting_day__platform"
+ADS_PROVIDER = "ad_reporting_hour__provider"
 ATTRIBUTION_PROVIDER = "attributed_performance_day__provider"
 
 

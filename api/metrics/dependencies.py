@@ -25,7 +25,7 @@ def metrics_query(
         list[str],
         Query(
             description="Dimensions to group by, comma-separated or repeated "
-            "(`ad_reporting_day__platform`, `campaign`); the allowed ones depend on the "
+            "(`ad_reporting_hour__provider`, `campaign`); the allowed ones depend on the "
             "metrics, and an unknown one gets a 422 listing them."
         ),
     ] = [],  # noqa: B006 (FastAPI copies a query default; it is never mutated)
@@ -38,7 +38,7 @@ def metrics_query(
         Query(
             alias="filter",
             description="`dimension:value`, repeatable (one per dimension): rows whose dimension "
-            "equals the value, compared as text (`ad_reporting_day__platform:meta_ads`, "
+            "equals the value, compared as text (`ad_reporting_hour__provider:meta_ads`, "
             "`order__is_new_customer:true`).",
         ),
     ] = [],  # noqa: B006

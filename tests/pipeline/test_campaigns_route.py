@@ -20,12 +20,12 @@ from tests.pipeline.conftest import PipelineRun
 
 CENT = Decimal("0.01")
 RATIO_TOLERANCE = Decimal("0.000001")
-# Each level's id column in fct_ad_reporting_daily.
+# Each level's id column in fct_ad_reporting_hourly.
 LEVEL_IDS = {"campaign": "campaign_id", "adset": "ad_group_id", "ad": "ad_id"}
 HOSTILE = (
     "' OR '1'='1",
     "x'; DROP TABLE marts.dim_ad_entities; --",
-    "{{ Dimension('ad_reporting_day__platform') }}",
+    "{{ Dimension('ad_reporting_hour__provider') }}",
     "{% raw %}:workspace_id",
     "%(workspace_id)s $1 ?",
 )
@@ -91,7 +91,7 @@ def test_each_entitys_spend_is_the_marts_sum(
             row["entity_id"]: Decimal(row["spend"]).quantize(CENT)
             for row in pipeline_run.read(
                 f"SELECT {id_column} AS entity_id, sum(spend_workspace_currency) AS spend"
-                " FROM marts.fct_ad_reporting_daily"
+                " FROM marts.fct_ad_reporting_hourly"
                 f" WHERE workspace_id = :workspace_id AND {id_column} IS NOT NULL"
                 f" GROUP BY {id_column}",
                 {"workspace_id": pipeline_run.workspace_ids[merchant.slug]},

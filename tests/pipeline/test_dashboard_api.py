@@ -71,7 +71,7 @@ def test_every_kpi_is_metricflows_answer_for_the_workspace_and_days(
     first, last = _run_days(pipeline_run)
     metrics = tuple(kpi.metric_for(DEFAULT_ATTRIBUTION_MODEL) for kpi in KPIS)
     rows = query_metricflow(
-        pipeline_run,
+        pipeline_run.settings.warehouse_url,
         tmp_path,
         metrics,
         group_by="workspace",
@@ -109,8 +109,8 @@ def test_top_campaigns_and_spend_mix_add_up_to_the_marts(
     for workspace_id, dashboard in period_dashboards.items():
         rows = pipeline_run.read(
             "SELECT platform, campaign_id, sum(spend_workspace_currency) AS spend"
-            " FROM marts.fct_ad_reporting_daily"
-            " WHERE workspace_id = :workspace_id AND date_day BETWEEN :first AND :last"
+            " FROM marts.fct_ad_reporting_hourly"
+            " WHERE workspace_id = :workspace_id AND workspace_date_day BETWEEN :first AND :last"
             " GROUP BY platform, campaign_id",
             {"workspace_id": workspace_id, "first": first, "last": last},
         )

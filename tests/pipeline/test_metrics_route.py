@@ -19,14 +19,14 @@ from simulator.merchants import Merchant
 from tests.pipeline.conftest import PipelineRun
 
 # The ads semantic model's names: one place to follow its renames.
-PLATFORM = "ad_reporting_day__platform"
+PLATFORM = "ad_reporting_hour__provider"
 CENT = Decimal("0.01")
 # Ratios are floats: compared to this much.
 RATIO_TOLERANCE = Decimal("0.000001")
 HOSTILE = (
     "' OR '1'='1",
     "x'; DROP TABLE marts.fct_sales; --",
-    "{{ Dimension('ad_reporting_day__platform') }}",
+    "{{ Dimension('ad_reporting_hour__provider') }}",
     "{% raw %}:workspace_id",
     "%(workspace_id)s $1 ?",
     "meta_ads\x00",
@@ -72,8 +72,8 @@ def _weekly_ad_figures(run: PipelineRun) -> dict[tuple[str, date, str], dict[str
     weeks: dict[tuple[str, date, str], dict[str, Decimal]] = defaultdict(
         lambda: defaultdict(Decimal)
     )
-    for row in run.read("SELECT * FROM marts.fct_ad_reporting_daily"):
-        monday = row["date_day"] - timedelta(days=row["date_day"].weekday())
+    for row in run.read("SELECT * FROM marts.fct_ad_reporting_hourly"):
+        monday = row["workspace_date_day"] - timedelta(days=row["workspace_date_day"].weekday())
         week = weeks[(row["workspace_id"], monday, row["platform"])]
         week["spend"] += row["spend_workspace_currency"]
         week["value"] += row["conversion_value_workspace_currency"]
@@ -89,7 +89,7 @@ def test_metrics_by_week_and_platform_are_the_ad_marts(
     compiler itself answers what `mf query` answers (test_semantic_layer)."""
     metrics = ("spend", "clicks", "impressions", "platform_roas", "ctr")
     expected = _weekly_ad_figures(pipeline_run)
-    first, last = _days(pipeline_run, "fct_ad_reporting_daily", "date_day")
+    first, last = _days(pipeline_run, "fct_ad_reporting_hourly", "workspace_date_day")
     compared = 0
     for merchant in pipeline_run.world.merchants:
         workspace_id = pipeline_run.workspace_ids[merchant.slug]
@@ -174,15 +174,16 @@ def test_shop_metrics_by_day_are_the_shop_kpis_mart(
 
 
 def test_a_filter_keeps_the_rows_of_its_value(api: TestClient, pipeline_run: PipelineRun) -> None:
-    first, last = _days(pipeline_run, "fct_ad_reporting_daily", "date_day")
+    first, last = _days(pipeline_run, "fct_ad_reporting_hourly", "workspace_date_day")
     merchant = pipeline_run.world.merchants[0]
     for platform in ("meta_ads", "google_ads"):
         mart = {
-            row["date_day"]: Decimal(row["spend"]).quantize(CENT)
+            row["workspace_date_day"]: Decimal(row["spend"]).quantize(CENT)
             for row in pipeline_run.read(
-                "SELECT date_day, sum(spend_workspace_currency) AS spend"
-                " FROM marts.fct_ad_reporting_daily"
-                " WHERE workspace_id = :workspace_id AND platform = :platform GROUP BY date_day",
+                "SELECT workspace_date_day, sum(spend_workspace_currency) AS spend"
+                " FROM marts.fct_ad_reporting_hourly"
+                " WHERE workspace_id = :workspace_id AND platform = :platform"
+                " GROUP BY workspace_date_day",
                 {"workspace_id": pipeline_run.workspace_ids[merchant.slug], "platform": platform},
             )
         }
@@ -250,7 +251,7 @@ def test_sql_and_template_injection_never_fails_nor_changes_an_answer(
     api: TestClient, pipeline_run: PipelineRun
 ) -> None:
     merchant = pipeline_run.world.merchants[0]
-    first, last = _days(pipeline_run, "fct_ad_reporting_daily", "date_day")
+    first, last = _days(pipeline_run, "fct_ad_reporting_hourly", "workspace_date_day")
     baseline_params = [
         ("metrics", "spend,revenue,mer"),
         ("grain", "day"),
