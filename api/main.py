@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import sentry_sdk
 from fastapi import FastAPI
 
+from api.freshness.router import router as freshness_router
 from api.health.router import router as health_router
 from api.kit.cors import PathScopedCORS
 from api.kit.errors import install_problem_handlers
@@ -48,5 +49,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(workspaces_router)
     app.include_router(spend_router)
+    app.include_router(freshness_router)
     app.include_router(pixel_router)
     return app

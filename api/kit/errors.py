@@ -76,15 +76,18 @@ def problem_responses(descriptions: Mapping[int, str]) -> dict[int | str, dict[s
     }
 
 
-# What every workspace-scoped reporting route may answer besides its 200.
-REPORTING_PROBLEMS = problem_responses(
+# What every workspace-scoped route reading the marts may answer besides its 200; a reporting
+# route adds the 422 of its query parameters.
+WORKSPACE_PROBLEMS = problem_responses(
     {
         401: "No valid session token.",
         403: "The account has no access to metricx.",
         404: "No such workspace, or the caller is not a member of it.",
-        422: "A query parameter is not valid.",
         503: "No analytics data has been published yet, or the identity provider is unreachable.",
     }
+)
+REPORTING_PROBLEMS = WORKSPACE_PROBLEMS | problem_responses(
+    {422: "A query parameter is not valid."}
 )
 
 
