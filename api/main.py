@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from api.campaigns.router import router as campaigns_router
 from api.dashboard.router import router as dashboard_router
+from api.freshness.router import router as freshness_router
 from api.health.router import router as health_router
 from api.kit.cors import PathScopedCORS
 from api.kit.errors import install_problem_handlers
@@ -54,5 +55,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dashboard_router)
     app.include_router(campaigns_router)
     app.include_router(metrics_router)
+    app.include_router(freshness_router)
     app.include_router(pixel_router)
     return app

@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from warehouse.serving import WarehouseUnavailable
+
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -88,9 +90,16 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
     return problem(422, "The request is not valid.", errors=errors)
 
 
+async def _warehouse_unavailable(_request: Request, _exc: WarehouseUnavailable) -> JSONResponse:
+    # Before the pipeline's first build: the path of the missing file is the operator's
+    # business, not the merchant's.
+    return problem(503, "No analytics data has been published yet.")
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     # Starlette types every handler as taking any Exception, though it only calls one with the
     # class it is registered for; the handlers' narrower parameter is right.
     app.add_exception_handler(StarletteHTTPException, _http_exception)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(ProblemError, _problem_error)  # type: ignore[arg-type]
+    app.add_exception_handler(WarehouseUnavailable, _warehouse_unavailable)  # type: ignore[arg-type]

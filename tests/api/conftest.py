@@ -20,8 +20,8 @@ from warehouse.appdb.migrate import upgrade
 from warehouse.appdb.models import Role, Workspace
 from warehouse.appdb.session import open_session
 from warehouse.appdb.upserts import ensure_membership, upsert_user, upsert_workspace
-from warehouse.connection import DuckDBWarehouse, open_warehouse
-from warehouse.serving import publish_serving_copy
+from warehouse.connection import open_warehouse
+from warehouse.serving import publish_marts
 
 MART_DDL = """
 CREATE TABLE marts.fct_ad_reporting_hourly (
@@ -162,8 +162,7 @@ def build_marts(
                     "coverage": day_coverage,
                 },
             )
-        if isinstance(warehouse, DuckDBWarehouse):
-            publish_serving_copy(warehouse)
+        publish_marts(warehouse)
     finally:
         warehouse.close()
 

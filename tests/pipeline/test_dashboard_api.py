@@ -175,3 +175,30 @@ async def test_a_single_day_is_drawn_from_the_15_minute_captures(
             Decimal("0.01")
         )
         assert total["points"][-1]["revenue"] == dashboard["kpis"]["net_revenue"]["value"]
+
+
+async def test_the_answer_is_kept_with_its_etag_and_says_how_fresh_it_is(
+    pipeline_run: PipelineRun,
+) -> None:
+    slug, workspace_id = next(iter(pipeline_run.workspace_ids.items()))
+    headers = {"Authorization": f"Bearer {_token(pipeline_run, slug)}"}
+    url = f"/v1/workspaces/{workspace_id}/dashboard"
+    async with serve(pipeline_run.settings) as client:
+        first = await client.get(url, params={"range": "last_30_days"}, headers=headers)
+        assert first.status_code == 200, first.text
+        etag = first.headers["ETag"]
+        again = await client.get(
+            url, params={"range": "last_30_days"}, headers={**headers, "If-None-Match": etag}
+        )
+        other = await client.get(
+            url,
+            params={"range": "last_30_days", "provider": "meta_ads"},
+            headers={**headers, "If-None-Match": etag},
+        )
+    assert again.status_code == 304 and again.headers["ETag"] == etag
+    assert other.status_code == 200 and other.headers["ETag"] != etag
+    meta = first.json()["meta"]
+    sources = {(source["provider"], source["source"]) for source in meta["freshness"]}
+    assert {("meta_ads", "meta_ads"), ("google_ads", "google_ads")} <= sources
+    # The run landed days ago: every source is behind, and the dashboard says so.
+    assert meta["stale"] is True
