@@ -306,6 +306,15 @@ LANDING_LOG_COLUMNS: tuple[tuple[str, str], ...] = (
     ("quarantined_count", "int"),
     ("landed_at", "timestamp"),
 )
+CAPTURE_LOG_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("source_table", "text"),
+    ("workspace_id", "text"),
+    ("connection_id", "text"),
+    ("window_start", "timestamp"),
+    ("captured_day", "date"),
+    ("row_count", "int"),
+    ("landed_at", "timestamp"),
+)
 QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("source_table", "text"),
     ("workspace_id", "text"),
@@ -343,6 +352,24 @@ def landing_log_index_ddl(backend: str) -> tuple[str, ...]:
         f"CREATE INDEX IF NOT EXISTS landing_log_landed_at_idx ON {RAW_SCHEMA}.landing_log "
         "(landed_at)",
     )
+
+
+# One row per account-local day an ad platform's slice captured, with the rows it landed for it:
+# a window's slice holds its own day so far and, when its run restates, the days restated then,
+# so the models can tell a day captured empty (the platform reports nothing for it any more)
+# from a day the slice did not capture. Replaced together with its slice.
+CAPTURE_LOG_DDL = f"""
+CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.capture_log (
+  source_table {{text}} NOT NULL,
+  workspace_id {{text}} NOT NULL,
+  connection_id {{text}} NOT NULL,
+  window_start {{timestamp}} NOT NULL,
+  captured_day {{date}} NOT NULL,
+  row_count {{int}} NOT NULL,
+  landed_at {{timestamp}} NOT NULL,
+  PRIMARY KEY (source_table, connection_id, window_start, captured_day)
+)
+"""
 
 
 # Rows a connector could not parse, with the reason, replaced together with their slice: bad

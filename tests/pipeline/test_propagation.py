@@ -36,7 +36,7 @@ from orchestration.defs.meta_ads.sync import sync_entities, sync_insights
 from orchestration.defs.shopify.resources import ShopifyAdminApiResource
 from orchestration.defs.shopify.sync import OrderDeletion, sync_orders
 from orchestration.lib.resources import AppDatabaseResource, SyncTarget
-from orchestration.lib.restatement import Capture, closing_window
+from orchestration.lib.restatement import Capture
 from orchestration.lib.windows import WINDOW, Window
 from simulator.merchants import Merchant
 from simulator.shopify.world import ShopWorld
@@ -44,6 +44,7 @@ from tests.helpers import (
     NOW,
     RUN_RANGE,
     DbtRunner,
+    closing_window,
     copied_warehouse,
     execute_on_warehouse,
     read_warehouse,
