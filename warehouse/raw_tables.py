@@ -105,6 +105,8 @@ class RawTable:
         )
 
 
+# Each slice is a capture of the account-local day so far; a restating run's last window also
+# holds the days it restated, whole (raw.capture_log lists the days of each slice).
 META_ADS_INSIGHTS_HOURLY = RawTable(
     name="meta_ads_insights_hourly",
     source="meta_ads",
@@ -131,8 +133,8 @@ META_ADS_INSIGHTS_HOURLY = RawTable(
     non_negative=("spend", "impressions", "link_clicks", "purchases", "purchase_value"),
 )
 
-# Each slice is a capture of the account-local day so far; the run's last window also holds the
-# previous days again, restated (Google keeps attributing conversions for days).
+# Like Meta's: each slice is a capture of the account-local day so far, and a restating run's last
+# window also holds the days it restated (Google keeps attributing conversions for days).
 GOOGLE_ADS_AD_GROUP_HOURLY = RawTable(
     name="google_ads_ad_group_hourly",
     source="google_ads",

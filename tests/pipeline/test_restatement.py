@@ -62,6 +62,8 @@ class Platform:
     # The account-local day's figures per (entity, hour), as of a moment (default the clock).
     truth: Callable[[World, Merchant, date, datetime | None], Hours]
     restate: Callable[[World, Merchant, date, int], None]
+    # Run config of the landing run's resources, on top of the schedule's request.
+    resources_config: Callable[[Settings], dict[str, Any]] = lambda settings: {}
 
 
 def _meta_truth(world: World, merchant: Merchant, day: date, as_of: datetime | None) -> Hours:
@@ -104,6 +106,17 @@ PLATFORMS = {
         restate=lambda world, merchant, day, permille: world.meta.restate_purchases(
             merchant.meta_account_id, day, permille
         ),
+        # Spans of more than 3 days are read through async report runs, which the simulator
+        # completes on the third poll: polled every 5 seconds, the 28 days would take a minute.
+        resources_config=lambda settings: {
+            "meta_ads_api": {
+                "config": {
+                    "base_url": settings.meta_api_base_url,
+                    "api_version": settings.meta_api_version,
+                    "report_poll_seconds": 0.01,
+                }
+            }
+        },
     ),
     "google": Platform(
         provider="google_ads",
@@ -248,7 +261,7 @@ def _run_the_scheduled_restatement(settings: Settings, platform: Platform) -> da
         landing = definitions.resolve_job_def(INGEST_JOB_NAME).execute_in_process(
             instance=instance,
             partition_key=request.partition_key,
-            run_config=request.run_config,
+            run_config={**request.run_config, "resources": platform.resources_config(settings)},
             asset_selection=request.asset_selection,
             tags=request.tags,
             raise_on_error=False,
