@@ -15,7 +15,7 @@ import pytest
 from orchestration.defs.meta_ads.sync import sync_entities, sync_insights
 from orchestration.lib.outcomes import ConnectionOutcome
 from orchestration.lib.resources import SyncTarget
-from orchestration.lib.restatement import restatement_due
+from orchestration.lib.restatement import WHOLE_DAY, Capture, day_captures, restatement_due
 from orchestration.lib.windows import Window, windows_between
 from simulator.merchants import Merchant
 from simulator.meta_ads.faults import MetaFault, RowDefect
@@ -310,3 +310,19 @@ def test_runs_restate_on_the_hour_by_default() -> None:
     assert restatement_due(window(0, 0), 1_440) and not restatement_due(window(12, 0), 1_440)
     with pytest.raises(ValueError, match="multiple of 15"):
         restatement_due(window(7, 0), 20)
+
+
+def test_a_restating_run_captures_each_restated_day_once_whole_in_its_last_window() -> None:
+    # An account on UTC; the run crosses midnight, so it lands the 10th's closing window itself.
+    windows = list(
+        windows_between(datetime(2026, 8, 10, 23, tzinfo=UTC), datetime(2026, 8, 11, 1, tzinfo=UTC))
+    )
+    captures, restated = day_captures(windows, "UTC", 2)
+    last = windows[-1]
+    # The 10th was captured whole by this run already: only the 9th is restated.
+    assert restated == 1
+    assert [capture for capture in captures if capture.window == last] == [
+        Capture(last, date(2026, 8, 9), WHOLE_DAY),
+        Capture(last, date(2026, 8, 11), 0),
+    ]
+    assert [capture.window for capture in captures] == [*sorted(windows), last]
