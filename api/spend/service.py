@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from api.reporting.periods import Period, checked_period
+from api.reporting.periods import EARLIEST_DAY, Period, checked_period
 from warehouse.connection import WarehouseReader
 from warehouse.raw_tables import GOOGLE_ADS_AD_GROUP_HOURLY, META_ADS_INSIGHTS_HOURLY
 from warehouse.semantic.compiler import MetricQuery, SemanticLayer
@@ -47,7 +47,8 @@ class DaySpend:
 def resolve_period(start: date | None, end: date | None, today: date) -> Period:
     """The requested period; a missing end is `today`, a missing start the 30 days up to end."""
     end = end or today
-    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    if start is None:
+        start = max(end - timedelta(days=DEFAULT_DAYS - 1), min(end, EARLIEST_DAY))
     return checked_period(start, end)
 
 
