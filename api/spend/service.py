@@ -48,7 +48,9 @@ def resolve_period(start: date | None, end: date | None, today: date) -> Period:
     """The requested period; a missing end is `today`, a missing start the 30 days up to end."""
     end = end or today
     if start is None:
-        start = max(end - timedelta(days=DEFAULT_DAYS - 1), min(end, EARLIEST_DAY))
+        default = timedelta(days=DEFAULT_DAYS - 1)
+        # Near the first day a period may hold, the default stops there (not at year 1).
+        start = max(end - default, EARLIEST_DAY) if end >= EARLIEST_DAY + default else end
     return checked_period(start, end)
 
 
