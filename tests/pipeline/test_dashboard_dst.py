@@ -12,9 +12,8 @@ UTC; that local day has 25 hours), its spend, net revenue, orders and top campai
 
 The run is a pipeline run of its own over twelve hours around the change (the platforms report
 an hour a while after it ends), on a world whose clock stands just after them, so the 24th and
-the 25th both have landed hours, the 25th before and after the change. DuckDB only: the run
-costs a minute and a half on the shared machine, and PostgreSQL's dashboard over the same marts
-is covered by test_dashboard_api.
+the 25th both have landed hours, the 25th before and after the change. On both backends: each
+run costs about a minute.
 """
 
 from __future__ import annotations
@@ -57,16 +56,19 @@ def _cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
 def dst_run(
-    tmp_path_factory: pytest.TempPathFactory, warehouse_url_for: Callable[[str], str]
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    warehouse_url_for: Callable[[str], str],
 ) -> Iterator[PipelineRun]:
     """A world of its own, frozen just after DST_RANGE, served by a simulator of its own, and
-    the pipeline run over the range on DuckDB (the session's world and run stay untouched)."""
+    the pipeline run over the range on each backend (the session's world and run stay
+    untouched)."""
     world = World(seed=7, merchants=2, clock=lambda: DST_NOW)
     with SimulatorServer(world) as simulator:
         settings = make_settings(
-            warehouse_url=warehouse_url_for("duckdb"),
+            warehouse_url=warehouse_url_for(request.param),
             app_database_url=f"sqlite:///{tmp_path_factory.mktemp('dst_appdb') / 'app.db'}",
             simulator_url=simulator.base_url,
         )
@@ -76,7 +78,7 @@ def dst_run(
         with DagsterInstance.ephemeral() as instance:
             succeeded = run_pipeline(definitions, instance, DST_RANGE).success
             yield PipelineRun(
-                backend="duckdb",
+                backend=request.param,
                 settings=settings,
                 definitions=definitions,
                 instance=instance,
