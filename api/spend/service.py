@@ -50,7 +50,7 @@ def resolve_period(start: date | None, end: date | None, today: date) -> Period:
     if start is None:
         default = timedelta(days=DEFAULT_DAYS - 1)
         # Near the first day a period may hold, the default stops there (not at year 1).
-        start = max(end - default, EARLIEST_DAY) if end >= EARLIEST_DAY + default else end
+        start = end - default if end - EARLIEST_DAY >= default else end
     return checked_period(start, end)
 
 
