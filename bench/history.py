@@ -71,6 +71,7 @@ class LandedHistory:
     range: DemoRange
     clock: WorldClock
     template: Settings
+    world: World
 
     @property
     def end(self) -> datetime:
@@ -115,7 +116,7 @@ def landed_history(backend: str) -> LandedHistory:
     parameters = {"merchants": MERCHANTS, "days": DAYS, "windows": history_range.windows}
     emit("history.ingest_total", total, "s", backend=backend, **parameters)
     emit("history.ingest_work", ingest_work, "s", backend=backend, **parameters)
-    history = LandedHistory(backend, history_range, clock, template)
+    history = LandedHistory(backend, history_range, clock, template, world)
     _histories[backend] = history
     return history
 
