@@ -181,6 +181,24 @@ META_ADS_ENTITIES = RawTable(
     non_negative=("daily_budget_minor", "lifetime_budget_minor"),
 )
 
+# Campaigns, ad groups and ads as of a run, in the slice of its last window: like Meta's, the
+# listings tell only the current state. `status` is Google's enum value (ENABLED, PAUSED,
+# REMOVED). Google's ids are unique per resource type, hence the level in the key.
+GOOGLE_ADS_ENTITIES = RawTable(
+    name="google_ads_entities",
+    source="google_ads",
+    columns=(
+        ("customer_id", "text"),
+        ("entity_level", "text"),  # campaign | ad_group | ad
+        ("entity_id", "text"),
+        ("entity_name", "text"),
+        ("campaign_id", "text"),
+        ("ad_group_id", "text"),
+        ("status", "text"),
+    ),
+    natural_key=("entity_level", "entity_id"),
+)
+
 # One row per order version: each window lands the orders whose latest change (`updated_at`) falls
 # in it, as they stood when read. An order changed in several windows (created, fulfilled,
 # refunded) appears in several slices; downstream, the version with the latest `updated_at`
@@ -292,6 +310,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
     META_ADS_INSIGHTS_HOURLY,
     GOOGLE_ADS_AD_GROUP_HOURLY,
     META_ADS_ENTITIES,
+    GOOGLE_ADS_ENTITIES,
     SHOPIFY_ORDERS,
     SHOPIFY_PIXEL_EVENTS,
 )

@@ -4,7 +4,8 @@ wire format.
 Mounted under `/google-ads`, so `https://googleads.googleapis.com/v18/...` becomes
 `{sim}/google-ads/v18/...`, and under `/google-oauth`, so `https://oauth2.googleapis.com/token`
 becomes `{sim}/google-oauth/token`. GAQL is read by `gaql.py`: a report is answered at the grain
-its query asks for, with or without `segments.hour`.
+its query asks for, with or without `segments.hour`; a query of attributes alone lists the
+customer, or its campaigns, ad groups or ads with their statuses as of now.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from simulator.google_ads.world import (
     OAUTH_CLIENT_SECRET,
     AdGroup,
     AdGroupHour,
+    Campaign,
+    GoogleAd,
     GoogleAdsWorld,
     GoogleMetrics,
     RowCorruption,
@@ -239,7 +242,11 @@ def _query_text(body: bytes) -> str:
 
 def _answer(google: GoogleAdsWorld, merchant: Merchant, query: Query) -> list[dict[str, Any]]:
     if query.date_range is None:
-        results = [_customer_row(merchant, query.fields)]
+        results = (
+            [_customer_row(merchant, query.fields)]
+            if query.resource == "customer"
+            else _object_rows(google, merchant, query)
+        )
     else:
         results = [_rendered(row, merchant, query) for row in _report_rows(google, merchant, query)]
         # Corruption is aimed at the metric rows; the customer lookup stays clean.
@@ -279,6 +286,84 @@ def _report_rows(google: GoogleAdsWorld, merchant: Merchant, query: Query) -> li
     return list(grouped.values())
 
 
+def _object_rows(google: GoogleAdsWorld, merchant: Merchant, query: Query) -> list[dict[str, Any]]:
+    """One row per campaign, ad group or ad of the customer, every status included, with the
+    attributes selected of it, of its parents and of the customer. A status is the one in force
+    now."""
+    customer_id = merchant.google_customer_id
+    now = google.now()
+    groups = {group.ad_group_id: group for group in google.ad_groups(customer_id)}
+    campaigns = {campaign.campaign_id: campaign for campaign in google.campaigns(customer_id)}
+    objects: list[tuple[Campaign, AdGroup | None, GoogleAd | None]]
+    if query.resource == "campaign":
+        objects = [(campaign, None, None) for campaign in campaigns.values()]
+    elif query.resource == "ad_group":
+        objects = [(campaigns[group.campaign_id], group, None) for group in groups.values()]
+    else:
+        objects = [
+            (campaigns[ad.campaign_id], groups[ad.ad_group_id], ad)
+            for ad in google.ads(customer_id)
+        ]
+    rows = []
+    for campaign, group, ad in objects:
+        values: dict[str, Any] = {
+            "campaign.id": campaign.campaign_id,
+            "campaign.name": campaign.campaign_name,
+            "campaign.status": google.status(campaign.campaign_id, as_of=now).value,
+        }
+        if group is not None:
+            values |= {
+                "ad_group.id": group.ad_group_id,
+                "ad_group.name": group.ad_group_name,
+                "ad_group.status": google.status(group.ad_group_id, as_of=now).value,
+            }
+        if ad is not None:
+            values |= {
+                "ad_group_ad.ad.id": ad.ad_id,
+                "ad_group_ad.ad.name": ad.ad_name,
+                "ad_group_ad.status": google.status(ad.ad_id, as_of=now).value,
+            }
+        rows.append(_object_row(merchant, campaign, group, ad, values, query.fields))
+    for row in rows[: google.faults.take_objects_without_id(len(rows))]:
+        _drop_object_id(row, query.resource)
+    return rows
+
+
+def _object_row(
+    merchant: Merchant,
+    campaign: Campaign,
+    group: AdGroup | None,
+    ad: GoogleAd | None,
+    values: dict[str, Any],
+    fields: tuple[str, ...],
+) -> dict[str, Any]:
+    """The row of one object as Google nests it: a message per resource selected from, each
+    with its resource name (an ad's too, inside its ad group ad)."""
+    customer_id = merchant.google_customer_id
+    names = {
+        "customer": f"customers/{customer_id}",
+        "campaign": f"customers/{customer_id}/campaigns/{campaign.campaign_id}",
+    }
+    if group is not None:
+        names["adGroup"] = f"customers/{customer_id}/adGroups/{group.ad_group_id}"
+    if ad is not None:
+        names["adGroupAd"] = f"customers/{customer_id}/adGroupAds/{ad.ad_group_id}~{ad.ad_id}"
+    row: dict[str, Any] = {}
+    for field in fields:
+        resource, *path = (_camel(part) for part in field.split("."))
+        message = row.setdefault(resource, {"resourceName": names[resource]})
+        if resource == "adGroupAd" and path[0] == "ad" and ad is not None:
+            message = message.setdefault(
+                "ad", {"resourceName": f"customers/{customer_id}/ads/{ad.ad_id}"}
+            )
+            path = path[1:]
+        value = _CUSTOMER_FIELDS[field](merchant) if field in _CUSTOMER_FIELDS else values[field]
+        # proto3 JSON leaves an empty string out, as Google does for an ad without a name.
+        if value != "":
+            message[path[0]] = value
+    return row
+
+
 def _customer_row(merchant: Merchant, fields: tuple[str, ...]) -> dict[str, Any]:
     customer = {"resourceName": f"customers/{merchant.google_customer_id}"}
     for field in fields:
@@ -316,6 +401,13 @@ def _corrupt(row: dict[str, Any], corruption: RowCorruption) -> None:
         row.setdefault("metrics", {})["costMicros"] = "n/a"
     else:
         row.setdefault("adGroup", {}).pop("id", None)
+
+
+def _drop_object_id(row: dict[str, Any], resource: str) -> None:
+    if resource == "ad_group_ad":
+        row.get("adGroupAd", {}).get("ad", {}).pop("id", None)
+    else:
+        row.get(_camel(resource), {}).pop("id", None)
 
 
 def _injected(failure: StreamFailure) -> GoogleAdsError:

@@ -1,7 +1,9 @@
 """The Google Ads Query Language as the simulator reads it.
 
-`SELECT fields FROM customer | campaign | ad_group [WHERE conditions on segments.date joined by
-AND]`. Any selection of the resource's attributes, segments (date, hour, day of week, week,
+`SELECT fields FROM customer | campaign | ad_group | ad_group_ad [WHERE conditions on
+segments.date joined by AND]`. A query of attributes alone (no segment, no metric) lists the
+resource's objects, every status included (REMOVED too, as Google does unless filtered), as of
+now. Any selection of the resource's attributes, segments (date, hour, day of week, week,
 month, quarter, year) and metrics is served, at the grain it asks for: rows are the resource's
 objects, split by the segments selected and by nothing else, so a query without
 `segments.hour` gets one row per day and one without any segment one row for the whole range,
@@ -27,8 +29,11 @@ CUSTOMER_FIELDS = (
     "customer.currency_code",
     "customer.time_zone",
 )
-CAMPAIGN_FIELDS = ("campaign.id", "campaign.name")
-AD_GROUP_FIELDS = ("ad_group.id", "ad_group.name")
+CAMPAIGN_FIELDS = ("campaign.id", "campaign.name", "campaign.status")
+AD_GROUP_FIELDS = ("ad_group.id", "ad_group.name", "ad_group.status")
+AD_GROUP_AD_FIELDS = ("ad_group_ad.ad.id", "ad_group_ad.ad.name", "ad_group_ad.status")
+# The status an object has now: served in attribute queries only.
+STATUS_FIELDS = frozenset({"campaign.status", "ad_group.status", "ad_group_ad.status"})
 SEGMENTS = (
     "segments.date",
     "segments.hour",
@@ -54,6 +59,10 @@ SELECTABLE = {
     "customer": frozenset(CUSTOMER_FIELDS) | _REPORTED,
     "campaign": frozenset(CUSTOMER_FIELDS + CAMPAIGN_FIELDS) | _REPORTED,
     "ad_group": frozenset(CUSTOMER_FIELDS + CAMPAIGN_FIELDS + AD_GROUP_FIELDS) | _REPORTED,
+    "ad_group_ad": frozenset(
+        CUSTOMER_FIELDS + CAMPAIGN_FIELDS + AD_GROUP_FIELDS + AD_GROUP_AD_FIELDS
+    )
+    | _REPORTED,
 }
 _CONDITION = re.compile(
     r"""segments\.date\s*(?:
@@ -111,11 +120,13 @@ def parse_gaql(text: str, today: date) -> Query:
             raise query_error(
                 "QUERY_ERROR", f"The simulator serves {resource} attributes without WHERE."
             )
-        if resource != "customer":
-            raise query_error(
-                "QUERY_ERROR", f"The simulator serves {resource} with metrics or segments only."
-            )
         return Query(fields, resource)
+    if resource == "ad_group_ad":
+        raise query_error("QUERY_ERROR", "The simulator serves ad_group_ad attributes only.")
+    if STATUS_FIELDS.intersection(fields):
+        raise query_error(
+            "QUERY_ERROR", "The simulator serves statuses in queries without metrics or segments."
+        )
     if where is None:
         if _CORE_DATE_SEGMENTS.intersection(fields):
             raise query_error(

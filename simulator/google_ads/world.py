@@ -7,6 +7,14 @@ one and decides how much of each hour's conversions Google has attributed so far
 impressions and clicks are final once the hour ended, conversions are not (restatement). The
 only state is what a test or the demo restates on purpose (`restate_conversions`), kept with
 the moment it happened so every earlier reading stays what it was.
+
+Each ad group holds two ads (`ad_group_ad`); campaigns, ad groups and ads have the status the
+advertiser set (ENABLED, PAUSED or REMOVED, Google's CampaignStatus, AdGroupStatus and
+AdGroupAdStatus). Every account starts with one ad paused and one removed, as accounts that
+test ad variants do; a test or the demo pauses, enables or removes an entity from a moment on
+(`set_status`). A campaign or ad group that is not ENABLED delivers nothing from the first hour
+starting at or after the change; an ad's status does not change its ad group's metrics (Google
+reports them per ad group here, and the group's other ad keeps serving).
 """
 
 from __future__ import annotations
@@ -54,9 +62,32 @@ _CAMPAIGNS = (
     ("Search | Generic", ("Bestsellers", "Category terms")),
     ("Shopping | All products", ("All products", "Top sellers")),
 )
+# Two ads per ad group: the one serving, and a variant being tested against it.
+_AD_NAMES = ("Ad A", "Ad B (variant)")
+ADS_PER_AD_GROUP = len(_AD_NAMES)
 # Search demand per local hour: quiet nights, 03:00-04:59 deliver nothing.
 _HOURLY_WEIGHT = (2, 1, 1, 0, 0, 1, 2, 4, 6, 8, 9, 10, 10, 10, 10, 9, 9, 9, 10, 10, 9, 7, 5, 3)
 _WEIGHT_TOTAL = sum(_HOURLY_WEIGHT)
+
+
+class EntityStatus(StrEnum):
+    """The status an advertiser sets on a campaign, ad group or ad, as Google's enums name it."""
+
+    ENABLED = "ENABLED"
+    PAUSED = "PAUSED"
+    REMOVED = "REMOVED"
+
+
+# Every account's variant in its first ad group is paused and the one in its second removed,
+# since before any moment the world is asked about.
+_SEEDED_AD_STATUSES = {1: EntityStatus.PAUSED, 3: EntityStatus.REMOVED}
+
+
+@dataclass(frozen=True)
+class Campaign:
+    customer_id: str
+    campaign_id: str
+    campaign_name: str
 
 
 @dataclass(frozen=True)
@@ -66,6 +97,25 @@ class AdGroup:
     campaign_name: str
     ad_group_id: str
     ad_group_name: str
+
+
+@dataclass(frozen=True)
+class GoogleAd:
+    """An ad of an ad group (`ad_group_ad`): Google identifies it by (ad group id, ad id)."""
+
+    customer_id: str
+    campaign_id: str
+    ad_group_id: str
+    ad_id: str
+    ad_name: str
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """From `effective_at` (the world's clock) on, the entity has `status`."""
+
+    effective_at: datetime
+    status: EntityStatus
 
 
 @dataclass(frozen=True)
@@ -148,6 +198,7 @@ class GoogleAdsFaults:
         self._lock = threading.Lock()
         self._stream_failures: deque[StreamFailure] = deque()
         self._corruptions: deque[RowCorruption] = deque()
+        self._objects_without_id = 0
 
     def fail_search_stream(
         self, count: int, kind: StreamFault, *, retry_delay_seconds: int = 2
@@ -161,6 +212,18 @@ class GoogleAdsFaults:
         with self._lock:
             self._corruptions.extend([kind] * count)
 
+    def drop_object_ids(self, count: int) -> None:
+        """Leave the id out of the next `count` campaign, ad group or ad rows a query of
+        attributes lists."""
+        with self._lock:
+            self._objects_without_id += count
+
+    def take_objects_without_id(self, limit: int) -> int:
+        with self._lock:
+            taken = min(limit, self._objects_without_id)
+            self._objects_without_id -= taken
+            return taken
+
     def take_search_stream_failure(self) -> StreamFailure | None:
         with self._lock:
             return self._stream_failures.popleft() if self._stream_failures else None
@@ -173,6 +236,7 @@ class GoogleAdsFaults:
         with self._lock:
             self._stream_failures.clear()
             self._corruptions.clear()
+            self._objects_without_id = 0
 
 
 @dataclass(frozen=True)
@@ -219,6 +283,21 @@ class GoogleAdsWorld:
         self._profiles = {
             ad_group_id: self._make_profile(ad_group_id) for ad_group_id in self._owners
         }
+        self._ads = {
+            customer_id: [
+                _make_ad(group, ad_no) for group in groups for ad_no in range(ADS_PER_AD_GROUP)
+            ]
+            for customer_id, groups in self._ad_groups.items()
+        }
+        self._seeded_statuses = {
+            ads[ad_index].ad_id: status
+            for ads in self._ads.values()
+            for ad_index, status in _SEEDED_AD_STATUSES.items()
+            if ad_index < len(ads)
+        }
+        # Per entity id, in the order they were made.
+        self._status_changes: dict[str, tuple[StatusChange, ...]] = {}
+        self._status_lock = threading.Lock()
 
     @classmethod
     def of(cls, world: World) -> GoogleAdsWorld:
@@ -236,6 +315,18 @@ class GoogleAdsWorld:
     def ad_groups(self, customer_id: str) -> list[AdGroup]:
         """Ad groups of the customer ordered by id; empty for an unknown customer."""
         return self._ad_groups.get(customer_id, [])
+
+    def campaigns(self, customer_id: str) -> list[Campaign]:
+        """Campaigns of the customer ordered by id; empty for an unknown customer."""
+        campaigns = {
+            group.campaign_id: Campaign(customer_id, group.campaign_id, group.campaign_name)
+            for group in self.ad_groups(customer_id)
+        }
+        return [campaigns[campaign_id] for campaign_id in sorted(campaigns)]
+
+    def ads(self, customer_id: str) -> list[GoogleAd]:
+        """Ads of the customer ordered by ad group then ad id; empty for an unknown customer."""
+        return self._ads.get(customer_id, [])
 
     def now(self) -> datetime:
         return self._world.now()
@@ -256,6 +347,62 @@ class GoogleAdsWorld:
     def access_token(self, token: str) -> AccessToken | None:
         with self._tokens_lock:
             return self._tokens.get(token)
+
+    # -- statuses ----------------------------------------------------------------------------
+
+    def set_status(self, entity_id: str, status: EntityStatus, at: datetime) -> None:
+        """Give the campaign, ad group or ad `entity_id` the status `status` from `at` (tz-aware)
+        on, as the advertiser does in the Google Ads UI. A campaign or ad group that is not
+        ENABLED delivers nothing from the first hour starting at or after `at`; readings as of
+        an earlier moment do not change."""
+        if at.tzinfo is None:
+            raise ValueError("at must be tz-aware")
+        if not self._is_entity(entity_id):
+            raise KeyError(f"no Google Ads campaign, ad group or ad {entity_id}")
+        change = StatusChange(at.astimezone(UTC), EntityStatus(status))
+        with self._status_lock:
+            self._status_changes[entity_id] = (*self._status_changes.get(entity_id, ()), change)
+
+    def clear_status_changes(self) -> None:
+        with self._status_lock:
+            self._status_changes.clear()
+
+    def status(self, entity_id: str, *, as_of: datetime | None = None) -> EntityStatus:
+        """The status of the campaign, ad group or ad as of `as_of` (default the clock)."""
+        now = self._world.now() if as_of is None else as_of.astimezone(UTC)
+        return self._status_as_of(entity_id, now)
+
+    def _status_as_of(self, entity_id: str, now: datetime) -> EntityStatus:
+        seeded = self._seeded_statuses.get(entity_id, EntityStatus.ENABLED)
+        if not self._status_changes:  # read per hour: stay lock-free when nothing changed
+            return seeded
+        with self._status_lock:
+            changes = self._status_changes.get(entity_id, ())
+        # The latest made by `now`; of two at the same moment, the one made last.
+        in_force = [
+            (change.effective_at, order, change.status)
+            for order, change in enumerate(changes)
+            if change.effective_at <= now
+        ]
+        return max(in_force)[2] if in_force else seeded
+
+    def _serving(self, ad_group: AdGroup, hour_start: datetime) -> bool:
+        """Whether the ad group and its campaign were ENABLED when the hour started."""
+        return all(
+            self._status_as_of(entity_id, hour_start) is EntityStatus.ENABLED
+            for entity_id in (ad_group.campaign_id, ad_group.ad_group_id)
+        )
+
+    def _is_entity(self, entity_id: str) -> bool:
+        return (
+            entity_id in self._owners
+            or any(
+                group.campaign_id == entity_id
+                for groups in self._ad_groups.values()
+                for group in groups
+            )
+            or any(ad.ad_id == entity_id for ads in self._ads.values() for ad in ads)
+        )
 
     # -- restatement on demand -------------------------------------------------------------
 
@@ -361,7 +508,7 @@ class GoogleAdsWorld:
         self, ad_group: AdGroup, hour_start: datetime, now: datetime
     ) -> GoogleMetrics:
         elapsed_us = (now - hour_start) // MICROSECOND
-        if elapsed_us <= 0:
+        if elapsed_us <= 0 or not self._serving(ad_group, hour_start):
             return NO_METRICS
         delivered = self._final_hour(ad_group, hour_start)
         if elapsed_us < HOUR_MICROSECONDS:
@@ -454,6 +601,17 @@ class GoogleAdsWorld:
             conversion_hundredths=hundredths,
             value_cents=hundredths * order_cents // 100,
         )
+
+
+def _make_ad(group: AdGroup, ad_no: int) -> GoogleAd:
+    # The ad group's own number behind a 2103 prefix keeps ad ids apart from every other id.
+    return GoogleAd(
+        customer_id=group.customer_id,
+        campaign_id=group.campaign_id,
+        ad_group_id=group.ad_group_id,
+        ad_id=f"2103{group.ad_group_id[4:]}{ad_no:02d}",
+        ad_name=f"{group.ad_group_name} | {_AD_NAMES[ad_no]}",
+    )
 
 
 def _pro_rate(final: _FinalHour, elapsed_us: int) -> _FinalHour:

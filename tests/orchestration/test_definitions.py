@@ -38,6 +38,7 @@ LANDING_KEYS = {
     AssetKey(["raw", "meta_ads_insights_hourly"]),
     AssetKey(["raw", "meta_ads_entities"]),
     AssetKey(["raw", "google_ads_ad_group_hourly"]),
+    AssetKey(["raw", "google_ads_entities"]),
     AssetKey(["raw", "shopify_orders"]),
     AssetKey(["raw", "shopify_pixel_events"]),
 }

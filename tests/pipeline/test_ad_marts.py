@@ -28,6 +28,7 @@ ADS_RAW_TABLES = (
     "raw.meta_ads_insights_hourly",
     "raw.google_ads_ad_group_hourly",
     "raw.meta_ads_entities",
+    "raw.google_ads_entities",
 )
 
 

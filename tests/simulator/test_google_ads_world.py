@@ -14,6 +14,7 @@ from simulator.google_ads.world import (
     NO_METRICS,
     RESTATEMENT_PERIOD,
     AdGroupHour,
+    EntityStatus,
     GoogleAdsWorld,
     GoogleMetrics,
     StreamFault,
@@ -225,6 +226,81 @@ def test_a_restated_day_reports_its_new_conversions_from_the_moment_it_was_resta
     assert google.ad_group_hours(NEW_YORK, day, as_of=NOW) == again.ad_group_hours(NEW_YORK, day)
     with pytest.raises(KeyError):
         google.restate_conversions("42", day, 1_250)
+
+
+def test_every_ad_group_holds_two_ads_and_each_account_has_a_paused_and_a_removed_one() -> None:
+    world = World(merchants=3)
+    google = GoogleAdsWorld.of(world)
+    ad_ids: list[str] = []
+    for merchant in world.merchants:
+        customer_id = merchant.google_customer_id
+        groups = {group.ad_group_id: group for group in google.ad_groups(customer_id)}
+        ads = google.ads(customer_id)
+        assert sorted(ad.ad_group_id for ad in ads) == sorted(2 * list(groups))
+        for ad in ads:
+            group = groups[ad.ad_group_id]
+            assert (ad.customer_id, ad.campaign_id) == (customer_id, group.campaign_id)
+            assert ad.ad_name.startswith(f"{group.ad_group_name} | ")
+        statuses = [google.status(ad.ad_id) for ad in ads]
+        assert statuses.count(EntityStatus.PAUSED) == statuses.count(EntityStatus.REMOVED) == 1
+        assert {google.status(c.campaign_id) for c in google.campaigns(customer_id)} == {
+            EntityStatus.ENABLED
+        }
+        assert {google.status(group_id) for group_id in groups} == {EntityStatus.ENABLED}
+        assert [c.campaign_id for c in google.campaigns(customer_id)] == sorted(
+            {group.campaign_id for group in groups.values()}
+        )
+        ad_ids += [ad.ad_id for ad in ads]
+    other_ids = {
+        i
+        for merchant in world.merchants
+        for group in google.ad_groups(merchant.google_customer_id)
+        for i in (group.campaign_id, group.ad_group_id)
+    }
+    assert len(set(ad_ids)) == len(ad_ids) and not set(ad_ids) & other_ids
+    assert google.ads("42") == []
+
+
+@pytest.mark.parametrize("paused_level", ["campaign", "ad_group"])
+def test_a_paused_ad_group_or_campaign_delivers_nothing_from_the_next_hour_until_enabled(
+    paused_level: str,
+) -> None:
+    clock = Clock(NOW)
+    google = GoogleAdsWorld.of(World(seed=7, clock=clock))
+    group = google.ad_groups(BERLIN)[2]
+    paused = group.campaign_id if paused_level == "campaign" else group.ad_group_id
+    day = date(2026, 11, 19)  # Berlin: 2026-11-18 23:00 to 2026-11-19 23:00 UTC
+    before = google.ad_group_hours(BERLIN, day)
+    at = datetime(2026, 11, 19, 10, 20, tzinfo=UTC)  # 11:20 in Berlin
+    google.set_status(paused, EntityStatus.PAUSED, at)
+    google.set_status(paused, EntityStatus.ENABLED, at + timedelta(hours=3))
+    after = google.ad_group_hours(BERLIN, day)
+
+    def hours_of(rows: list[AdGroupHour], group_id: str) -> dict[int, GoogleMetrics]:
+        return {row.hour: row.metrics for row in rows if row.ad_group.ad_group_id == group_id}
+
+    delivered_before, delivered_after = (
+        hours_of(before, group.ad_group_id),
+        hours_of(after, group.ad_group_id),
+    )
+    # The hour the pause came in keeps delivering; 12:00-14:59 do not; from 15:00 it serves.
+    assert {11, 12, 13, 14, 15} <= set(delivered_before)
+    assert delivered_after == {
+        hour: metrics for hour, metrics in delivered_before.items() if hour not in (12, 13, 14)
+    }
+    assert google.status(paused, as_of=at - timedelta(seconds=1)) is EntityStatus.ENABLED
+    assert google.status(paused, as_of=at) is EntityStatus.PAUSED
+    assert google.status(paused) is EntityStatus.ENABLED
+    # Other ad groups are untouched (a paused campaign stops only its own ad groups).
+    others = {g.ad_group_id for g in google.ad_groups(BERLIN)} - {
+        g.ad_group_id for g in google.ad_groups(BERLIN) if paused in (g.campaign_id, g.ad_group_id)
+    }
+    for group_id in others:
+        assert hours_of(after, group_id) == hours_of(before, group_id)
+    # A reading as of before the pause is what it was.
+    assert google.ad_group_hours(BERLIN, day, as_of=at) == google_at(at).ad_group_hours(BERLIN, day)
+    with pytest.raises(KeyError):
+        google.set_status("999", EntityStatus.PAUSED, at)
 
 
 def test_cost_per_day_is_the_sum_of_its_hours() -> None:
@@ -496,6 +572,78 @@ def test_an_empty_range_is_one_batch_without_results(
     assert "results" not in batch and batch["fieldMask"] and batch["requestId"]
 
 
+def test_attribute_queries_list_every_object_with_its_status_as_of_now(
+    simulator: SimulatorServer, world: World, google: GoogleAdsWorld, access_token: str
+) -> None:
+    customer_id = world.merchants[0].google_customer_id
+    campaign = google.campaigns(customer_id)[1]
+    google.set_status(campaign.campaign_id, EntityStatus.PAUSED, NOW - timedelta(minutes=5))
+    google.set_status(campaign.campaign_id, EntityStatus.REMOVED, NOW + timedelta(minutes=5))
+    try:
+        campaigns = stream_rows(
+            simulator,
+            customer_id,
+            "SELECT campaign.id, campaign.name, campaign.status FROM campaign",
+            access_token,
+        )
+        groups = stream_rows(
+            simulator,
+            customer_id,
+            "SELECT campaign.id, ad_group.id, ad_group.name, ad_group.status FROM ad_group",
+            access_token,
+        )
+        ads = stream_rows(
+            simulator,
+            customer_id,
+            "SELECT campaign.id, ad_group.id, ad_group_ad.ad.id, ad_group_ad.ad.name, "
+            "ad_group_ad.status FROM ad_group_ad",
+            access_token,
+        )
+    finally:
+        google.clear_status_changes()
+    assert campaigns == [
+        {
+            "campaign": {
+                "resourceName": f"customers/{customer_id}/campaigns/{c.campaign_id}",
+                "id": c.campaign_id,
+                "name": c.campaign_name,
+                # The removal is five minutes off: now, the campaign is paused.
+                "status": "PAUSED" if c == campaign else "ENABLED",
+            }
+        }
+        for c in google.campaigns(customer_id)
+    ]
+    assert [(row["campaign"]["id"], row["adGroup"]) for row in groups] == [
+        (
+            group.campaign_id,
+            {
+                "resourceName": f"customers/{customer_id}/adGroups/{group.ad_group_id}",
+                "id": group.ad_group_id,
+                "name": group.ad_group_name,
+                # An ad group keeps its own status under a paused campaign, as Google reports it.
+                "status": "ENABLED",
+            },
+        )
+        for group in google.ad_groups(customer_id)
+    ]
+    assert [row["adGroupAd"] for row in ads] == [
+        {
+            "resourceName": f"customers/{customer_id}/adGroupAds/{ad.ad_group_id}~{ad.ad_id}",
+            "ad": {
+                "resourceName": f"customers/{customer_id}/ads/{ad.ad_id}",
+                "id": ad.ad_id,
+                "name": ad.ad_name,
+            },
+            "status": google.status(ad.ad_id).value,
+        }
+        for ad in google.ads(customer_id)
+    ]
+    assert {row["adGroupAd"]["status"] for row in ads} == {"ENABLED", "PAUSED", "REMOVED"}
+    assert [row["adGroup"]["id"] for row in ads] == [
+        ad.ad_group_id for ad in google.ads(customer_id)
+    ]
+
+
 @pytest.mark.parametrize(
     ("query", "code"),
     [
@@ -528,6 +676,18 @@ def test_an_empty_range_is_one_batch_without_results(
             "SELECT metrics.clicks FROM ad_group WHERE segments.date >= '2026-11-01'",
             "EXPECTED_FILTERS_ON_DATE_RANGE",
         ),
+        (
+            "SELECT ad_group_ad.ad.id, metrics.clicks FROM ad_group_ad "
+            "WHERE segments.date DURING LAST_7_DAYS",
+            "QUERY_ERROR",
+        ),
+        (
+            "SELECT ad_group.status, metrics.clicks FROM ad_group "
+            "WHERE segments.date DURING LAST_7_DAYS",
+            "QUERY_ERROR",
+        ),
+        ("SELECT ad_group_ad.ad.id FROM campaign", "UNRECOGNIZED_FIELD"),
+        ("SELECT campaign.id FROM campaign WHERE campaign.status = 'ENABLED'", "QUERY_ERROR"),
         (
             "SELECT segments.date, segments.hour FROM ad_group "
             "WHERE segments.date BETWEEN '2026-11-01' AND '2026-11-02' ORDER BY segments.hour",

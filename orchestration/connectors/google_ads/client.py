@@ -1,5 +1,6 @@
-"""Client for the Google Ads API over REST: a customer's settings and hourly ad group metrics,
-both read with GoogleAdsService.SearchStream and GAQL.
+"""Client for the Google Ads API over REST: a customer's settings, hourly ad group metrics and
+its campaigns, ad groups and ads with their statuses, all read with
+GoogleAdsService.SearchStream and GAQL.
 
 Points at `https://googleads.googleapis.com` in production and at the simulator in tests;
 nothing else differs.
@@ -17,6 +18,12 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from orchestration.connectors.google_ads.entities import (
+    ENTITY_FIELDS,
+    EntityLevel,
+    GoogleAdsEntity,
+    parse_entity,
+)
 from orchestration.connectors.google_ads.oauth import GoogleOAuthError, OAuthRefresher
 from orchestration.connectors.google_ads.records import (
     GoogleAdsAdGroupHour,
@@ -162,6 +169,20 @@ class GoogleAdsClient(HttpConnector):
         if since > until:
             raise ValueError(f"since {since} is after until {until}")
         return self._hourly_rows(bare_customer_id(customer_id), since, until)
+
+    def iter_entities(
+        self, customer_id: str, level: EntityLevel
+    ) -> Iterator[GoogleAdsEntity | MalformedRow]:
+        """The customer's campaigns, ad groups or ads as of now, every status included.
+
+        A row that does not parse comes out as a MalformedRow with the reason; the rest go on.
+        """
+        customer_id = bare_customer_id(customer_id)
+        query = f"SELECT {', '.join(ENTITY_FIELDS[level])} FROM {level.resource}"
+        for batch in self._search_stream(customer_id, query):
+            self.usage.pages += 1
+            for row in batch.get("results", []):
+                yield parse_entity(row, level, customer_id)
 
     def _hourly_rows(
         self, customer_id: str, since: date, until: date

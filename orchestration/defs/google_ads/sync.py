@@ -1,12 +1,14 @@
-"""One connection's Google Ads sync over a run's windows, independent of Dagster."""
+"""One connection's Google Ads sync over a run's windows, independent of Dagster: hourly ad group
+metrics, with the restatement lookback, and the campaigns, ad groups and ads."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import fields
-from datetime import date
+from datetime import UTC, date, datetime
 
 from orchestration.connectors.google_ads.client import GoogleAdsClient
+from orchestration.connectors.google_ads.entities import EntityLevel, GoogleAdsEntity
 from orchestration.connectors.google_ads.records import GoogleAdsAdGroupHour
 from orchestration.connectors.quarantine import MalformedRow
 from orchestration.lib.outcomes import ConnectionOutcome, recorded
@@ -15,7 +17,7 @@ from orchestration.lib.restatement import day_captures, day_spans
 from orchestration.lib.slices import land_captures
 from orchestration.lib.windows import Window
 from warehouse.connection import Warehouse
-from warehouse.raw_tables import GOOGLE_ADS_AD_GROUP_HOURLY
+from warehouse.raw_tables import GOOGLE_ADS_AD_GROUP_HOURLY, GOOGLE_ADS_ENTITIES
 
 # Google counts a conversion for up to 90 days after the click (the longest conversion window
 # an advertiser can set; 30 is the default).
@@ -76,6 +78,51 @@ def sync_ad_group_hours(
     return outcome
 
 
-def _fields_of(row: GoogleAdsAdGroupHour) -> dict[str, object]:
+def sync_entities(
+    target: SyncTarget, client: GoogleAdsClient, windows: list[Window], warehouse: Warehouse
+) -> ConnectionOutcome:
+    """Land the customer's campaigns, ad groups and ads as of now, in the slice of the run's
+    last window.
+
+    Google's listings tell only the current state, so earlier windows of a backfill get no
+    slice: copying today's statuses into them would invent history.
+    """
+    outcome = ConnectionOutcome.of(target)
+    with recorded(outcome, client.usage):
+        entities: list[GoogleAdsEntity] = []
+        malformed: list[MalformedRow] = []
+        for level in EntityLevel:
+            for item in client.iter_entities(target.external_account_id, level):
+                if isinstance(item, MalformedRow):
+                    malformed.append(item)
+                else:
+                    entities.append(item)
+        last = max(windows)
+        outcome.rows = warehouse.replace_slice(
+            GOOGLE_ADS_ENTITIES,
+            workspace_id=target.workspace_id,
+            connection_id=target.connection_id,
+            window_start=last.start,
+            window_end=last.end,
+            landed_at=datetime.now(UTC),
+            rows=[_entity_row(entity) for entity in entities],
+            quarantined=[(bad.reason, bad.payload) for bad in malformed],
+        )
+        outcome.quarantined = len(malformed)
+        outcome.slices = 1
+    return outcome
+
+
+def _entity_row(entity: GoogleAdsEntity) -> tuple[object, ...]:
+    return GOOGLE_ADS_ENTITIES.row_values(
+        {
+            **_fields_of(entity),
+            "entity_level": entity.level.value,
+            "entity_name": entity.name,
+        }
+    )
+
+
+def _fields_of(row: GoogleAdsAdGroupHour | GoogleAdsEntity) -> dict[str, object]:
     # The record's fields carry the raw table's column names.
     return {field.name: getattr(row, field.name) for field in fields(row)}

@@ -1,6 +1,7 @@
--- One row per platform × entity level × id. Meta tells names and statuses of its campaigns, ad
--- sets and ads in the entities landing (latest landing wins); Google's and any Meta entity
--- missing there (deleted since) take the name of their latest reported delivery.
+-- One row per platform × entity level × id. Both platforms tell the names and statuses of their
+-- campaigns, ad groups (Meta: ad sets) and ads in their entities landings (a connection's latest
+-- landing wins); an entity missing there (gone from the platform, a connection whose entities
+-- never landed) takes the name of its latest reported delivery, without a status.
 with meta_entities as (
 
     select
@@ -9,6 +10,17 @@ with meta_entities as (
             partition by connection_id order by captured_window_start desc, landed_at desc
         ) as landing_recency
     from {{ ref('stg_meta_ads__entities') }}
+
+),
+
+google_entities as (
+
+    select
+        *,
+        dense_rank() over (
+            partition by connection_id order by captured_window_start desc, landed_at desc
+        ) as landing_recency
+    from {{ ref('stg_google_ads__entities') }}
 
 ),
 
@@ -29,6 +41,27 @@ listed as (
         1 as source_priority,
         landed_at as seen_at
     from meta_entities
+    where landing_recency = 1
+
+    union all
+
+    select
+        workspace_id,
+        'google_ads' as platform,
+        connection_id,
+        customer_id as account_id,
+        entity_level,
+        entity_id,
+        entity_name,
+        campaign_id,
+        ad_group_id,
+        status,
+        -- Google's listings carry the status the advertiser set; what applies through the
+        -- parents (a paused campaign's ad groups stay ENABLED) is read off their rows.
+        cast(null as {{ dbt.type_string() }}) as effective_status,
+        1 as source_priority,
+        landed_at as seen_at
+    from google_entities
     where landing_recency = 1
 
 ),
@@ -93,6 +126,14 @@ select
     campaign_id,
     ad_group_id,
     status,
-    effective_status
+    effective_status,
+    -- One vocabulary for both platforms' advertiser-set statuses: Meta's ACTIVE and Google's
+    -- ENABLED serve; Meta's DELETED and Google's REMOVED are final; ARCHIVED is Meta's alone.
+    case
+        when status in ('ACTIVE', 'ENABLED') then 'active'
+        when status = 'PAUSED' then 'paused'
+        when status in ('DELETED', 'REMOVED') then 'removed'
+        when status = 'ARCHIVED' then 'archived'
+    end as normalized_status
 from ranked
 where preference = 1
