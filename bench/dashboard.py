@@ -71,6 +71,15 @@ TARGET_RSS_MB = 300.0
 # How the cache is switched off for the server's process.
 CACHE_OFF_ENV = {"METRICX_RESPONSE_CACHE_MAX_BYTES": "0"}
 _MODEL = DEFAULT_ATTRIBUTION_MODEL
+_CAPTURED_AT = "metric_snapshot__captured_at__minute"
+_SNAPSHOT_PROVIDER = "metric_snapshot__provider"
+_ATTRIBUTION_GROUPS = ",".join(
+    (
+        "attributed_performance_day__channel",
+        ATTRIBUTION_PROVIDER,
+        "attributed_performance_day__is_attributed",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -377,26 +386,27 @@ def _baseline_calls(report_range: ReportRange, timezone: str) -> list[Call]:
     kpis = ",".join(kpi.metric_for(_MODEL) for kpi in KPIS)
     attributed = _MODEL.metric("attributed_revenue")
     metrics = "/v1/workspaces/{workspace_id}/metrics"
-    grain = "day" if report_range is not ReportRange.TODAY else "minute"
+    # A day's chart is the metric snapshots' 15-minute captures, as the dashboard draws it.
+    chart = (
+        {"metrics": "spend_day_to_date", "group_by": f"{_CAPTURED_AT},{_SNAPSHOT_PROVIDER}"}
+        if report_range is ReportRange.TODAY
+        else {"metrics": "spend,revenue", "grain": "day"}
+    )
     return [
         Call("workspace", "/v1/workspaces"),
         Call("kpis", metrics, {"metrics": kpis, **in_range}),
         Call("kpis_previous", metrics, {"metrics": kpis, **before}),
-        Call(
-            "chart",
-            metrics,
-            {"metrics": "spend", "group_by": ADS_PROVIDER, "grain": grain, **in_range},
-        ),
+        Call("chart", metrics, {**chart, **in_range}),
         Call("spend_mix", metrics, {"metrics": "spend", "group_by": ADS_PROVIDER, **in_range}),
         Call(
             "attribution",
             metrics,
-            {"metrics": attributed, "group_by": ATTRIBUTION_PROVIDER, **in_range},
+            {"metrics": attributed, "group_by": _ATTRIBUTION_GROUPS, **in_range},
         ),
         Call(
             "top_campaigns",
             "/v1/workspaces/{workspace_id}/campaigns",
-            {"level": "campaign", "sort": "-spend", **in_range},
+            {"level": "campaign", "sort": "-spend", "limit": "10", **in_range},
         ),
         Call("freshness", "/v1/workspaces/{workspace_id}/freshness"),
     ]
