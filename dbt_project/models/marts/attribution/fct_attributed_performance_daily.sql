@@ -6,6 +6,8 @@
     days are the ad account's days. A full rebuild on every build (an aggregate of two marts):
     fct_ad_reporting_daily keeps no landing time to tell which of its days a build restated
     (Meta re-lands 28 days), so there is no sound set of days to replace. -#}
+{{ config(post_hook=["{{ index_by_workspace_and_date('date_day') }}"]) }}
+
 with credits as (
 
     select * from {{ ref('fct_attribution_credits') }}
