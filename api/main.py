@@ -8,11 +8,14 @@ from contextlib import asynccontextmanager
 import sentry_sdk
 from fastapi import FastAPI
 
+from api.campaigns.router import router as campaigns_router
 from api.dashboard.router import router as dashboard_router
+from api.freshness.router import router as freshness_router
 from api.health.router import router as health_router
 from api.kit.cors import PathScopedCORS
 from api.kit.errors import install_problem_handlers
 from api.kit.resources import open_resources
+from api.metrics.router import router as metrics_router
 from api.pixel.router import router as pixel_router
 from api.spend.router import router as spend_router
 from api.workspaces.router import router as workspaces_router
@@ -50,5 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(workspaces_router)
     app.include_router(spend_router)
     app.include_router(dashboard_router)
+    app.include_router(campaigns_router)
+    app.include_router(metrics_router)
+    app.include_router(freshness_router)
     app.include_router(pixel_router)
     return app

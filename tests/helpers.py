@@ -18,6 +18,7 @@ import httpx
 import psycopg
 from cryptography.fernet import Fernet
 from dbt.cli.main import dbtRunner
+from fastapi import FastAPI
 from psycopg import sql as pg_sql
 
 from api.main import create_app
@@ -68,6 +69,12 @@ async def serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://api") as client,
     ):
         yield client
+
+
+def routes_only_app() -> FastAPI:
+    """The app to read routes and the OpenAPI document from: without its lifespan running, it
+    needs no resources, so its settings are placeholders."""
+    return create_app(Settings(clerk_issuer="http://clerk.invalid"))
 
 
 def read_warehouse(

@@ -19,6 +19,7 @@ import duckdb
 import psycopg
 import pyarrow as pa
 
+from warehouse.publication import PUBLISHED_VERSION_SQL
 from warehouse.raw_tables import (
     COLUMN_TYPES,
     LANDING_LOG_COLUMNS,
@@ -64,12 +65,28 @@ class WarehouseReader(Protocol):
 
     def fetch_all(self, sql: str, params: Params = None) -> list[dict[str, Any]]: ...
 
+    def published_version(self) -> str | None:
+        """The version of the marts this reader reads now (warehouse/publication.py): a new
+        one after each build the pipeline publishes, the same one until then. Cheap enough to
+        ask per request. None when the marts carry no publication (built before publications
+        were recorded); raises `WarehouseUnavailable` where nothing is published at all."""
+        ...
+
     def close(self) -> None: ...
 
 
 class Warehouse(ABC):
     backend: str
     url: WarehouseUrl
+    # What querying a table that does not exist raises on the backend.
+    _missing_table_error: type[Exception]
+
+    def published_version(self) -> str | None:
+        try:
+            rows = self.fetch_all(PUBLISHED_VERSION_SQL)
+        except self._missing_table_error:
+            return None
+        return rows[0]["version"] if rows else None
 
     @abstractmethod
     def fetch_all(self, sql: str, params: Params = None) -> list[dict[str, Any]]: ...
@@ -212,6 +229,7 @@ class Warehouse(ABC):
 
 class DuckDBWarehouse(Warehouse):
     backend = "duckdb"
+    _missing_table_error = duckdb.CatalogException
 
     def __init__(self, url: WarehouseUrl, *, read_only: bool = False) -> None:
         self.url = url
@@ -270,6 +288,7 @@ class DuckDBWarehouse(Warehouse):
 
 class PostgresWarehouse(Warehouse):
     backend = "postgres"
+    _missing_table_error = psycopg.errors.UndefinedTable
 
     def __init__(self, url: WarehouseUrl) -> None:
         self.url = url

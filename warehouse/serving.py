@@ -3,13 +3,16 @@
 DuckDB allows one read-write process per file, and a read-only open fails while a writer holds
 it. So on DuckDB the pipeline publishes the marts into a separate serving file after each
 successful build (copy to a temporary file, then an atomic rename), and the API and analysts
-read only that file. PostgreSQL has MVCC: readers query the warehouse itself.
+read only that file. PostgreSQL has MVCC: readers query the warehouse itself. On both, each
+publication records a new version (warehouse/publication.py) that readers can ask for cheaply.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +21,20 @@ import duckdb
 from warehouse.connection import (
     DuckDBWarehouse,
     Params,
+    Warehouse,
     WarehouseReader,
     fetch_all_on_cursor,
     open_warehouse,
 )
+from warehouse.publication import PUBLISHED_VERSION_SQL, Publication, record_publication
 from warehouse.url import WarehouseUrl, parse_warehouse_url
 
 SERVED_SCHEMAS = ("marts",)
 # Marts whose rows the API filters by workspace and day; stored sorted so DuckDB's zone maps
-# prune to one merchant (~20x faster per-merchant queries, measured).
+# prune to one merchant (~20x faster per-merchant queries, measured). The first date column a
+# mart has is its sort key: the workspace's day before the ad account's, which the API reads.
 _WORKSPACE_COLUMN = "workspace_id"
-_DATE_COLUMNS = ("date_day", "order_date", "report_date", "window_start")
+_DATE_COLUMNS = ("workspace_date_day", "date_day", "order_date", "report_date", "window_start")
 
 
 class WarehouseUnavailable(RuntimeError):
@@ -38,6 +44,15 @@ class WarehouseUnavailable(RuntimeError):
 def serving_path(url: WarehouseUrl) -> Path:
     path = url.duckdb_path
     return path.with_name(f"{path.stem}.serving{path.suffix or '.duckdb'}")
+
+
+def publish_marts(warehouse: Warehouse) -> Publication:
+    """Make what the marts hold now the readers' version: record a new publication, and on
+    DuckDB copy the marts (the publication with them) into the serving file."""
+    publication = record_publication(warehouse)
+    if isinstance(warehouse, DuckDBWarehouse):
+        publish_serving_copy(warehouse)
+    return publication
 
 
 def publish_serving_copy(warehouse: DuckDBWarehouse) -> Path:
@@ -86,8 +101,22 @@ class DuckDBServingReader:
         self._lock = threading.Lock()
         self._connection: duckdb.DuckDBPyConnection | None = None
         self._inode: int | None = None
+        self._version: str | None = None
+
+    def published_version(self) -> str | None:
+        # Read once per serving file, when the reader opens it: a publication is a new file, so
+        # asking costs a stat() while the file stays the same.
+        with self._follow_publication():
+            return self._version
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
+        with self._follow_publication() as connection:
+            return connection.cursor()
+
+    @contextmanager
+    def _follow_publication(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The connection to the latest serving file, reopened when a new one was published;
+        held under the lock, which the version read with it shares."""
         try:
             inode = self._path.stat().st_ino
         except FileNotFoundError:
@@ -103,7 +132,8 @@ class DuckDBServingReader:
                 self._connection = duckdb.connect(str(self._path), read_only=True)
                 self._connection.execute("SET TimeZone = 'UTC'")
                 self._inode = inode
-            return self._connection.cursor()
+                self._version = _version_in(self._connection)
+            yield self._connection
 
     def fetch_all(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
         return fetch_all_on_cursor(self._cursor(), sql, params)
@@ -113,6 +143,14 @@ class DuckDBServingReader:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+
+
+def _version_in(connection: duckdb.DuckDBPyConnection) -> str | None:
+    try:
+        rows = fetch_all_on_cursor(connection.cursor(), PUBLISHED_VERSION_SQL)
+    except duckdb.CatalogException:  # a file published before publications were recorded
+        return None
+    return rows[0]["version"] if rows else None
 
 
 def open_serving_reader(url: str) -> WarehouseReader:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, HTTPException
@@ -10,7 +10,17 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth.service import InvalidSessionToken, find_user, verify_session_token
 from api.kit.dependencies import AppDbSession, AppResources
+from api.kit.errors import problem_response
 from warehouse.appdb.models import User
+
+# What `CurrentUser` may answer instead of the route: for the `responses=` of its routers.
+AUTH_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: problem_response(
+        "No bearer token, or one that is malformed, forged, expired or issued for another app."
+    ),
+    403: problem_response("The account has no access to metricx."),
+    503: problem_response("The identity provider's keys are unreachable."),
+}
 
 _bearer = HTTPBearer(auto_error=False, description="A Clerk session token.")
 

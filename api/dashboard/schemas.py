@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, PlainSerializer
 
+from api.freshness.schemas import SourceFreshnessOut
 from api.reporting.attribution import AttributionModel
 from api.reporting.periods import ReportRange
 
@@ -105,13 +106,6 @@ class AttributionOut(BaseModel):
     )
 
 
-class FreshnessOut(BaseModel):
-    connection_id: str
-    source: str
-    last_complete_window_end: dt.datetime | None
-    stale: bool
-
-
 class Definition(BaseModel):
     metric: str = Field(description="The semantic-layer metric the figure is.")
     label: str
@@ -133,8 +127,13 @@ class DashboardMeta(BaseModel):
     attribution_model: AttributionModel
     attribution_lookback_days: int
     provider: str | None
-    freshness: list[FreshnessOut]
-    stale: bool = Field(description="A source is behind or needs a reconnect.")
+    freshness: list[SourceFreshnessOut] = Field(
+        description="Per connection and source, the newest window landed (as `/freshness`)."
+    )
+    stale: bool = Field(
+        description="A source never landed, is more than an hour behind, or its connection is "
+        "in error."
+    )
     definitions: dict[str, Definition] = Field(description="Per KPI key.")
 
 

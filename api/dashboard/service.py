@@ -11,6 +11,7 @@ from api.dashboard import schemas
 from api.dashboard.breakdowns import Breakdowns
 from api.dashboard.chart import chart
 from api.dashboard.kpis import KPIS, Kind, delta_pct, kpi_values
+from api.freshness.service import WorkspaceFreshness
 from api.reporting.attribution import AttributionModel, attribution_settings
 from api.reporting.dependencies import Periods
 from warehouse.connection import WarehouseReader
@@ -35,7 +36,7 @@ def build_dashboard(
     semantic_layer: SemanticLayer,
     warehouse: WarehouseReader,
     request: DashboardRequest,
-    freshness: list[schemas.FreshnessOut],
+    freshness: WorkspaceFreshness,
 ) -> schemas.Dashboard:
     periods, model = request.periods, request.attribution_model
 
@@ -122,8 +123,8 @@ def build_dashboard(
             attribution_model=model,
             attribution_lookback_days=attribution_settings().lookback_days,
             provider=request.provider,
-            freshness=freshness,
-            stale=any(source.stale for source in freshness),
+            freshness=[schemas.SourceFreshnessOut.of(source) for source in freshness.sources],
+            stale=freshness.stale,
             definitions={
                 kpi.key: _definition(semantic_layer, kpi.metric_for(model)) for kpi in KPIS
             },

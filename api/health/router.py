@@ -9,7 +9,9 @@ from api.kit.dependencies import AppResources
 router = APIRouter(prefix="/v1/health", tags=["health"])
 
 
-@router.get("")
+@router.get(
+    "", responses={503: {"model": Health, "description": "The app database is unavailable."}}
+)
 def health(resources: AppResources, response: Response) -> Health:
     """Unauthenticated. 503 only when the app database is down: without it nothing works, while
     an unavailable warehouse (e.g. before the first pipeline run) leaves the rest of the API up."""

@@ -9,9 +9,48 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from warehouse.serving import WarehouseUnavailable
+
 PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemError(Exception):
+    """An error answered as a problem with extension members (e.g. the allowed values), which
+    `HTTPException` cannot carry."""
+
+    def __init__(self, status: int, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.extensions = extensions
+
+
+class Problem(BaseModel):
+    """The body of every error answer: RFC 9457 problem details."""
+
+    type: str = Field(
+        default="about:blank", description="`about:blank`: the status says what went wrong."
+    )
+    title: str = Field(description="The status's phrase.")
+    status: int
+    detail: str | None = Field(default=None, description="What happened, and what to do.")
+    errors: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.",
+    )
+
+
+def problem_response(description: str, model: type[Problem] = Problem) -> dict[str, Any]:
+    """An entry of a route's `responses=`: an error answered as problem+json (`model` for one
+    with extension members).
+
+    Inline rather than a `model`, which FastAPI would document as application/json.
+    """
+    schema = model.model_json_schema()
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": schema}}}
 
 
 def problem(
@@ -39,6 +78,10 @@ async def _http_exception(_request: Request, exc: StarletteHTTPException) -> JSO
     return problem(exc.status_code, detail, headers=exc.headers)
 
 
+async def _problem_error(_request: Request, exc: ProblemError) -> JSONResponse:
+    return problem(exc.status, exc.detail, **exc.extensions)
+
+
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = [
         {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
@@ -47,8 +90,16 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
     return problem(422, "The request is not valid.", errors=errors)
 
 
+async def _warehouse_unavailable(_request: Request, _exc: WarehouseUnavailable) -> JSONResponse:
+    # Before the pipeline's first build: the path of the missing file is the operator's
+    # business, not the merchant's.
+    return problem(503, "No analytics data has been published yet.")
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     # Starlette types every handler as taking any Exception, though it only calls one with the
     # class it is registered for; the handlers' narrower parameter is right.
     app.add_exception_handler(StarletteHTTPException, _http_exception)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(ProblemError, _problem_error)  # type: ignore[arg-type]
+    app.add_exception_handler(WarehouseUnavailable, _warehouse_unavailable)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ import jwt
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.kit.response_cache import ResponseCache
 from metricx.settings import Settings
 from warehouse.appdb.session import make_engine, make_session_factory
 from warehouse.connection import WarehouseReader
@@ -29,6 +30,7 @@ class Resources:
     jwks_client: jwt.PyJWKClient
     warehouse: WarehouseReader
     semantic_layer: SemanticLayer
+    response_cache: ResponseCache
 
     def close(self) -> None:
         self.warehouse.close()
@@ -60,4 +62,5 @@ def open_resources(settings: Settings) -> Resources:
         ),
         warehouse=warehouse,
         semantic_layer=semantic_layer,
+        response_cache=ResponseCache(),
     )

@@ -1,9 +1,10 @@
 """The attribution models a merchant picks from, as the semantic layer defines them.
 
 Each model's metrics are named `<metric>_<model>` in the attribution semantic models
-(dbt_project/models/marts/attribution/); `AttributionModel` names the same six, and
-`attribution_settings` reads the lookback and half-life the marts were built with from the dbt
-project's vars.
+(dbt_project/models/marts/attribution/, computed for the models of
+dbt_project/macros/attribution/attribution_models.sql); `AttributionModel` names the same six,
+and `attribution_settings` reads the lookback and half-life the marts were built with from the
+dbt project's vars.
 """
 
 from __future__ import annotations
@@ -27,14 +28,20 @@ class AttributionModel(StrEnum):
     POSITION_BASED = "position_based"
     TIME_DECAY = "time_decay"
 
-    def metric(self, name: str) -> str:
-        """The semantic-layer metric `name` under this model: `attributed_roas_linear`."""
-        return f"{name}_{self.value}"
+    def metric(self, measure: str) -> str:
+        """The semantic layer's per-model metric: `attributed_roas` → `attributed_roas_linear`
+        (each model's metrics are filtered on it; none sums across models)."""
+        return f"{measure}_{self.value}"
 
 
-# Shopify's own marketing reports credit the last non-direct click by default: a merchant
-# comparing the two sees the same credit unless they choose otherwise.
+# Shopify's own default (its marketing reports credit the last non-direct click): a merchant
+# comparing our attributed revenue with their Shopify admin sees the same model.
 DEFAULT_ATTRIBUTION_MODEL = AttributionModel.LAST_NON_DIRECT_CLICK
+ATTRIBUTION_MODEL_DESCRIPTION = (
+    "Attribution model of the attributed revenue and ROAS: first_click, last_click, "
+    "last_non_direct_click (the default, as Shopify's marketing reports), linear, "
+    "position_based (40/20/40) or time_decay."
+)
 
 
 @dataclass(frozen=True)

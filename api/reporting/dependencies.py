@@ -1,5 +1,5 @@
-"""`ReportPeriods`: the `range`, `from`, `to` and `compare` query parameters, resolved in the
-workspace's timezone."""
+"""`ReportPeriod`: the `range`, `from` and `to` query parameters resolved in the workspace's
+timezone; `ReportPeriods`: those and `compare`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, HTTPException, Query
 
+from api.kit.dates import IsoDate
 from api.reporting.periods import (
     MAX_DAYS,
     Comparison,
@@ -22,6 +23,13 @@ from api.workspaces.dependencies import CurrentWorkspace
 
 
 @dataclass(frozen=True)
+class ResolvedRange:
+    report_range: ReportRange
+    current: Period
+    today: date
+
+
+@dataclass(frozen=True)
 class Periods:
     report_range: ReportRange
     current: Period
@@ -29,7 +37,7 @@ class Periods:
     today: date
 
 
-def report_periods(
+def resolved_range(
     workspace: CurrentWorkspace,
     report_range: Annotated[
         ReportRange,
@@ -41,25 +49,35 @@ def report_periods(
         ),
     ] = ReportRange.LAST_7_DAYS,
     start: Annotated[
-        date | None, Query(alias="from", description="First day of a custom range.")
+        IsoDate | None, Query(alias="from", description="First day of a custom range.")
     ] = None,
     end: Annotated[
-        date | None,
+        IsoDate | None,
         Query(alias="to", description=f"Last day of a custom range, included; ≤ {MAX_DAYS} days."),
     ] = None,
-    compare: Annotated[
-        Comparison,
-        Query(description="`previous_period`: the same number of days just before."),
-    ] = Comparison.PREVIOUS_PERIOD,
-) -> Periods:
+) -> ResolvedRange:
     # "Today" is the merchant's: at 23:00 in Los Angeles it is already tomorrow in UTC.
     today = datetime.now(ZoneInfo(workspace.timezone)).date()
     try:
         current = resolve_range(report_range, today, start, end)
     except InvalidPeriod as exc:
         raise HTTPException(422, str(exc)) from exc
-    previous = current.previous() if compare is Comparison.PREVIOUS_PERIOD else None
-    return Periods(report_range, current, previous, today)
+    return ResolvedRange(report_range, current, today)
+
+
+# The routes that report one period (campaigns, metrics): `range`, `from`, `to`.
+ReportPeriod = Annotated[ResolvedRange, Depends(resolved_range)]
+
+
+def report_periods(
+    resolved: ReportPeriod,
+    compare: Annotated[
+        Comparison,
+        Query(description="`previous_period`: the same number of days just before."),
+    ] = Comparison.PREVIOUS_PERIOD,
+) -> Periods:
+    previous = resolved.current.previous() if compare is Comparison.PREVIOUS_PERIOD else None
+    return Periods(resolved.report_range, resolved.current, previous, resolved.today)
 
 
 ReportPeriods = Annotated[Periods, Depends(report_periods)]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, HTTPException, Query
 
+from api.kit.dates import IsoDate
 from api.spend.service import DEFAULT_DAYS, MAX_DAYS, InvalidPeriod, Period, resolve_period
 from api.workspaces.dependencies import CurrentWorkspace
 
@@ -15,11 +16,11 @@ from api.workspaces.dependencies import CurrentWorkspace
 def report_period(
     workspace: CurrentWorkspace,
     start: Annotated[
-        date | None,
+        IsoDate | None,
         Query(description=f"First day (YYYY-MM-DD); default: {DEFAULT_DAYS} days up to `end`."),
     ] = None,
     end: Annotated[
-        date | None,
+        IsoDate | None,
         Query(description=f"Last day, included; default: today. At most {MAX_DAYS} days."),
     ] = None,
 ) -> Period:

@@ -18,15 +18,20 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 366
 CENT = Decimal("0.01")
 
-# In the workspace's currency: its ad accounts may bill in others.
+# In the workspace's currency and on its days: its ad accounts may bill in other currencies and
+# timezones, so the hours are summed by the workspace-local day they fall on, not by the ad
+# account's day (fct_ad_reporting_daily's).
 _DAILY_SPEND_SQL = """
-SELECT date_day, COALESCE(SUM(spend_workspace_currency), 0) AS spend
-FROM marts.fct_ad_reporting_daily
-WHERE workspace_id = :workspace_id AND date_day BETWEEN :start AND :end
-GROUP BY date_day
+SELECT workspace_date_day AS date_day, COALESCE(SUM(spend_workspace_currency), 0) AS spend
+FROM marts.fct_ad_reporting_hourly
+WHERE workspace_id = :workspace_id AND workspace_date_day BETWEEN :start AND :end
+GROUP BY workspace_date_day
 """
 
 Coverage = Literal["complete", "partial", "missing"]
+# Coverage is per workspace-local day too: a day's windows are the 15-minute windows of the
+# workspace's day, each capturing its account day so far, so a workspace day whose windows all
+# landed has been captured through its last hour, whichever account days its hours belong to.
 # Every day of each ad connection of the workspace that ever landed its hourly delivery, from
 # the first day it landed through its last (fct_landing_coverage_daily); its other days are
 # missing. The whole history, not the period: a connection whose days all lie outside the period

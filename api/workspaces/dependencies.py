@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException
 
-from api.auth.dependencies import CurrentUser
+from api.auth.dependencies import AUTH_PROBLEMS, CurrentUser
 from api.kit.dependencies import AppDbSession
+from api.kit.errors import problem_response
 from api.workspaces.service import member_workspace
 from warehouse.appdb.models import Workspace
+
+# What `CurrentWorkspace` may answer instead of the route: for the `responses=` of its routers.
+WORKSPACE_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    **AUTH_PROBLEMS,
+    404: problem_response("No such workspace, or the caller is not a member of it."),
+}
 
 
 def current_workspace(workspace_id: str, user: CurrentUser, session: AppDbSession) -> Workspace:

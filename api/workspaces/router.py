@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.auth.dependencies import CurrentUser
+from api.auth.dependencies import AUTH_PROBLEMS, CurrentUser
 from api.kit.dependencies import AppDbSession
 from api.workspaces.schemas import WorkspaceList, WorkspaceOut
 from api.workspaces.service import member_workspaces
 
-router = APIRouter(prefix="/v1/workspaces", tags=["workspaces"])
+router = APIRouter(prefix="/v1/workspaces", tags=["workspaces"], responses=AUTH_PROBLEMS)
 
 
 @router.get("")

@@ -27,7 +27,11 @@ def member_workspace(session: Session, user_id: str, workspace_id: str) -> Works
     return session.scalar(statement)
 
 
-def connected_providers(session: Session, workspace_id: str) -> set[str]:
-    """The providers the workspace has a connection to, whatever the connection's state."""
-    statement = select(Connection.provider).where(Connection.workspace_id == workspace_id)
-    return set(session.scalars(statement))
+def connection_states(session: Session, workspace_id: str) -> list[tuple[str, str, str]]:
+    """(id, provider, status) of each of the workspace's connections, in a stable order."""
+    statement = (
+        select(Connection.id, Connection.provider, Connection.status)
+        .where(Connection.workspace_id == workspace_id)
+        .order_by(Connection.id)
+    )
+    return [(row.id, row.provider, row.status) for row in session.execute(statement)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import httpx
@@ -20,13 +20,14 @@ from warehouse.appdb.migrate import upgrade
 from warehouse.appdb.models import Role, Workspace
 from warehouse.appdb.session import open_session
 from warehouse.appdb.upserts import ensure_membership, upsert_user, upsert_workspace
-from warehouse.connection import DuckDBWarehouse, open_warehouse
-from warehouse.serving import publish_serving_copy
+from warehouse.connection import open_warehouse
+from warehouse.serving import publish_marts
 
 MART_DDL = """
-CREATE TABLE marts.fct_ad_reporting_daily (
+CREATE TABLE marts.fct_ad_reporting_hourly (
     workspace_id VARCHAR, platform VARCHAR, account_id VARCHAR, campaign_id VARCHAR,
-    ad_group_id VARCHAR, ad_id VARCHAR, date_day DATE, currency VARCHAR,
+    ad_group_id VARCHAR, ad_id VARCHAR, date_day DATE, hour_of_day INTEGER,
+    workspace_date_day DATE, currency VARCHAR,
     spend DECIMAL(38, 6), impressions BIGINT, clicks BIGINT,
     workspace_currency VARCHAR, spend_workspace_currency DECIMAL(38, 4)
 )
@@ -83,7 +84,8 @@ def workspace_ids(app_db_url: str) -> dict[str, str]:
 
 
 def mart_rows(workspace_ids: dict[str, str]) -> list[tuple[str, str, str, date, Decimal]]:
-    """demo-1 spends on three days of 2026-11-18..22 (and once before), demo-2 on one."""
+    """demo-1 spends on three workspace days of 2026-11-18..22 (and once before), demo-2 on one
+    (see build_marts for the ad accounts' days)."""
     demo_1, demo_2 = workspace_ids["demo-1"], workspace_ids["demo-2"]
     return [
         (demo_1, "meta_ads", "a1", date(2026, 11, 17), Decimal("999.0000")),
@@ -126,8 +128,9 @@ def build_marts(
     rows: list[tuple[str, str, str, date, Decimal]],
     coverage: list[tuple[str, str, str, date, str]],
 ) -> None:
-    """What the pipeline leaves behind: the daily ad mart and the coverage mart, published for
-    readers."""
+    """What the pipeline leaves behind: the hourly ad mart and the coverage mart, published for
+    readers. Each spend is one evening hour of an ad account six hours behind its workspace
+    (New York's 19:00 is Berlin's 01:00): on the workspace's day, the account's day before."""
     warehouse = open_warehouse(url)
     try:
         warehouse.execute("CREATE SCHEMA marts")
@@ -135,12 +138,14 @@ def build_marts(
         warehouse.execute(COVERAGE_DDL)
         for workspace_id, provider, ad_id, day, spend in rows:
             warehouse.execute(
-                "INSERT INTO marts.fct_ad_reporting_daily VALUES (:workspace_id, :provider, "
-                "'acct', 'camp', 'adset', :ad_id, :day, 'USD', :spend, 1000, 10, 'USD', :spend)",
+                "INSERT INTO marts.fct_ad_reporting_hourly VALUES (:workspace_id, :provider, "
+                "'acct', 'camp', 'adset', :ad_id, :account_day, 19, :day, 'USD', :spend, 1000, "
+                "10, 'USD', :spend)",
                 {
                     "workspace_id": workspace_id,
                     "provider": provider,
                     "ad_id": ad_id,
+                    "account_day": day - timedelta(days=1),
                     "day": day,
                     "spend": spend,
                 },
@@ -157,8 +162,7 @@ def build_marts(
                     "coverage": day_coverage,
                 },
             )
-        if isinstance(warehouse, DuckDBWarehouse):
-            publish_serving_copy(warehouse)
+        publish_marts(warehouse)
     finally:
         warehouse.close()
 

@@ -31,21 +31,3 @@ async def test_lists_only_the_callers_workspaces(
             }
         ]
     }
-
-
-async def test_other_merchants_workspace_is_indistinguishable_from_a_missing_one(
-    client: httpx.AsyncClient,
-    simulator: SimulatorServer,
-    merchants: list[Merchant],
-    workspace_ids: dict[str, str],
-) -> None:
-    headers = bearer(mint_token(simulator, merchants[0]))
-
-    foreign = await client.get(
-        f"/v1/workspaces/{workspace_ids['demo-2']}/spend/daily", headers=headers
-    )
-    missing = await client.get("/v1/workspaces/does-not-exist/spend/daily", headers=headers)
-
-    assert foreign.status_code == missing.status_code == 404
-    assert foreign.json() == missing.json()
-    assert foreign.headers["content-type"] == "application/problem+json"

@@ -24,6 +24,7 @@ from simulator.shopify.world import ShopWorld
 from simulator.world import World
 from stack.demo import DemoRange, replay_pixel_traffic, run_pipeline, seed_demo_workspaces
 from tests.helpers import RUN_RANGE, Clock, copied_warehouse, make_settings, read_warehouse
+from tests.pipeline.workspace_days import ShiftedWorkspace, shifted_workspace
 
 RUN_RANGE_MIDPOINT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
@@ -143,3 +144,20 @@ def warehouse_copy(pipeline_run: PipelineRun, tmp_path: Path) -> Iterator[str]:
     """A copy of the session's warehouse (landings and models) that a test may rebuild freely."""
     with copied_warehouse(pipeline_run.settings.warehouse_url, tmp_path) as copy:
         yield copy
+
+
+@pytest.fixture(scope="session")
+def shifted_run(
+    pipeline_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ShiftedWorkspace]:
+    """The session's warehouse with the New York workspace moved six hours from its ad accounts
+    (see tests.pipeline.workspace_days), built once per backend for the tests that read it."""
+    assert pipeline_run.succeeded
+    merchant = pipeline_run.world.merchants[0]
+    with shifted_workspace(
+        pipeline_run.settings.warehouse_url,
+        pipeline_run.workspace_ids[merchant.slug],
+        merchant.timezone,
+        tmp_path_factory.mktemp("shifted_workspace"),
+    ) as shifted:
+        yield shifted

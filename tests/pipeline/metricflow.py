@@ -1,4 +1,4 @@
-"""`mf query` on a pipeline run's warehouse: MetricFlow's own answer, for tests to compare with."""
+"""`mf query` on a warehouse: MetricFlow's own answer, for tests to compare with."""
 
 from __future__ import annotations
 
@@ -10,20 +10,19 @@ import sys
 from pathlib import Path
 
 from orchestration.defs.dbt.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
-from tests.pipeline.conftest import PipelineRun
 from warehouse.url import parse_warehouse_url
 
 MF_EXECUTABLE = str(Path(sys.executable).with_name("mf"))
 
 
 def query_metricflow(
-    run: PipelineRun,
+    warehouse_url: str,
     workdir: Path,
     metrics: tuple[str, ...],
     group_by: str = "metric_time__day,workspace",
     where: str | None = None,
 ) -> list[dict[str, str]]:
-    """Parse a copy of the project against the run's warehouse, then ask MetricFlow.
+    """Parse a copy of the project against the warehouse, then ask MetricFlow.
 
     The semantic manifest names each model's relation with the target's database (the DuckDB
     file's stem, the PostgreSQL database), and `mf` reads it from <project>/target: a copy per
@@ -35,7 +34,7 @@ def query_metricflow(
     )
     env = {
         **os.environ,
-        **parse_warehouse_url(run.settings.warehouse_url).dbt_env(),
+        **parse_warehouse_url(warehouse_url).dbt_env(),
         "DBT_PROFILES_DIR": str(project),
         "DBT_PROJECT_DIR": str(project),
     }

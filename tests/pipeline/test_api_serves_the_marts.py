@@ -32,9 +32,9 @@ async def test_daily_spend_endpoint_returns_the_mart_figures(pipeline_run: Pipel
         expected = {
             row["date_day"].isoformat(): Decimal(row["spend"]).quantize(Decimal("0.01"))
             for row in warehouse.fetch_all(
-                "SELECT date_day, sum(spend_workspace_currency) AS spend "
-                "FROM marts.fct_ad_reporting_daily "
-                "WHERE workspace_id = :workspace_id GROUP BY date_day",
+                "SELECT workspace_date_day AS date_day, sum(spend_workspace_currency) AS spend "
+                "FROM marts.fct_ad_reporting_hourly "
+                "WHERE workspace_id = :workspace_id GROUP BY workspace_date_day",
                 {"workspace_id": workspace_id},
             )
         }

@@ -71,7 +71,7 @@ def test_every_kpi_is_metricflows_answer_for_the_workspace_and_days(
     first, last = _run_days(pipeline_run)
     metrics = tuple(kpi.metric_for(DEFAULT_ATTRIBUTION_MODEL) for kpi in KPIS)
     rows = query_metricflow(
-        pipeline_run,
+        pipeline_run.settings.warehouse_url,
         tmp_path,
         metrics,
         group_by="workspace",
@@ -109,8 +109,8 @@ def test_top_campaigns_and_spend_mix_add_up_to_the_marts(
     for workspace_id, dashboard in period_dashboards.items():
         rows = pipeline_run.read(
             "SELECT platform, campaign_id, sum(spend_workspace_currency) AS spend"
-            " FROM marts.fct_ad_reporting_daily"
-            " WHERE workspace_id = :workspace_id AND date_day BETWEEN :first AND :last"
+            " FROM marts.fct_ad_reporting_hourly"
+            " WHERE workspace_id = :workspace_id AND workspace_date_day BETWEEN :first AND :last"
             " GROUP BY platform, campaign_id",
             {"workspace_id": workspace_id, "first": first, "last": last},
         )
@@ -175,3 +175,30 @@ async def test_a_single_day_is_drawn_from_the_15_minute_captures(
             Decimal("0.01")
         )
         assert total["points"][-1]["revenue"] == dashboard["kpis"]["net_revenue"]["value"]
+
+
+async def test_the_answer_is_kept_with_its_etag_and_says_how_fresh_it_is(
+    pipeline_run: PipelineRun,
+) -> None:
+    slug, workspace_id = next(iter(pipeline_run.workspace_ids.items()))
+    headers = {"Authorization": f"Bearer {_token(pipeline_run, slug)}"}
+    url = f"/v1/workspaces/{workspace_id}/dashboard"
+    async with serve(pipeline_run.settings) as client:
+        first = await client.get(url, params={"range": "last_30_days"}, headers=headers)
+        assert first.status_code == 200, first.text
+        etag = first.headers["ETag"]
+        again = await client.get(
+            url, params={"range": "last_30_days"}, headers={**headers, "If-None-Match": etag}
+        )
+        other = await client.get(
+            url,
+            params={"range": "last_30_days", "provider": "meta_ads"},
+            headers={**headers, "If-None-Match": etag},
+        )
+    assert again.status_code == 304 and again.headers["ETag"] == etag
+    assert other.status_code == 200 and other.headers["ETag"] != etag
+    meta = first.json()["meta"]
+    sources = {(source["provider"], source["source"]) for source in meta["freshness"]}
+    assert {("meta_ads", "meta_ads"), ("google_ads", "google_ads")} <= sources
+    # The run landed days ago: every source is behind, and the dashboard says so.
+    assert meta["stale"] is True

@@ -1,7 +1,7 @@
-"""The shop, attribution and coverage marts built incrementally equal a full refresh, on DuckDB
-and PostgreSQL: the session pipeline lands its range in two runs (the second build incremental on
-the first), then this test runs the warehouse job with the launchpad's full-refresh option for
-the same days and compares every row.
+"""The ads (their workspace-local days included), shop, attribution and coverage marts built
+incrementally equal a full refresh, on DuckDB and PostgreSQL: the session pipeline lands its
+range in two runs (the second build incremental on the first), then this test runs the
+warehouse job with the launchpad's full-refresh option for the same days and compares every row.
 
 The rebuild replaces the session's tables in place (a copy of a PostgreSQL database cannot be
 taken while anything else is connected to it); when the test passes their rows are unchanged
@@ -17,6 +17,9 @@ from tests.helpers import RUN_RANGE, execute_on_warehouse
 from tests.pipeline.conftest import PipelineRun
 
 INCREMENTAL_MODELS = (
+    "intermediate.int_ad_hourly",
+    "marts.fct_ad_reporting_hourly",
+    "marts.fct_ad_reporting_daily",
     "intermediate.int_sessions",
     "marts.fct_orders",
     "marts.fct_refunds",

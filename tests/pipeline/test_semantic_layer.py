@@ -1,6 +1,7 @@
 """The semantic layer answers what the marts hold: real MetricFlow queries per backend, through
 the `mf` CLI and the dbt profile the pipeline used, compared with fct_shop_kpis_daily and
-fct_attributed_performance_daily.
+fct_attributed_performance_daily, and its ad metrics on the workspace's days, with the workspace
+six hours from its ad accounts, compared with the raw landed hours.
 
 `mf` takes ~5 s to start, after a parse of the project for the backend: one query per mart.
 """
@@ -15,6 +16,7 @@ import pytest
 
 from tests.pipeline.conftest import PipelineRun
 from tests.pipeline.metricflow import query_metricflow
+from tests.pipeline.workspace_days import ShiftedWorkspace
 from warehouse.connection import open_warehouse
 from warehouse.semantic.compiler import (
     MetricQuery,
@@ -42,6 +44,20 @@ METRICS = (
     "mer",
     "new_customer_cac",
 )
+AD_METRICS = (
+    "spend",
+    "impressions",
+    "clicks",
+    "platform_conversions",
+    "platform_conversion_value",
+    "ctr",
+    "cpc",
+    "cpm",
+    "platform_roas",
+    "platform_cpa",
+    "mer",
+    "new_customer_cac",
+)
 # MetricFlow's CSV renders numbers as floats: ratios are compared to this much.
 RATIO_TOLERANCE = Decimal("0.000001")
 
@@ -52,7 +68,9 @@ def metricflow_rows(
 ) -> dict[tuple[str, date], dict[str, str]]:
     """MetricFlow's answer per (workspace, day), leaving out days with neither a sales event nor
     a revenue order (only test orders), which the mart has no row for."""
-    rows = query_metricflow(pipeline_run, tmp_path_factory.mktemp("metricflow"), METRICS)
+    rows = query_metricflow(
+        pipeline_run.settings.warehouse_url, tmp_path_factory.mktemp("metricflow"), METRICS
+    )
     return {
         (row["workspace"], datetime.fromisoformat(row["metric_time__day"]).date()): row
         for row in rows
@@ -60,24 +78,26 @@ def metricflow_rows(
     }
 
 
-def _read(run: PipelineRun, sql: str) -> list[dict]:
-    warehouse = open_warehouse(run.settings.warehouse_url)
+def _read(warehouse_url: str, sql: str) -> list[dict]:
+    warehouse = open_warehouse(warehouse_url)
     try:
         return warehouse.fetch_all(sql)
     finally:
         warehouse.close()
 
 
-def _kpis(run: PipelineRun) -> dict[tuple[str, date], dict]:
-    rows = _read(run, "SELECT * FROM marts.fct_shop_kpis_daily")
+def _kpis(warehouse_url: str) -> dict[tuple[str, date], dict]:
+    rows = _read(warehouse_url, "SELECT * FROM marts.fct_shop_kpis_daily")
     return {(row["workspace_id"], row["date_day"]): row for row in rows}
 
 
-def _spend(run: PipelineRun) -> dict[tuple[str, date], Decimal]:
+def _spend(warehouse_url: str) -> dict[tuple[str, date], Decimal]:
+    """Ad spend per workspace-local day, from the hourly mart."""
     rows = _read(
-        run,
-        "SELECT workspace_id, date_day, sum(spend_workspace_currency) AS spend"
-        " FROM marts.fct_ad_reporting_daily GROUP BY workspace_id, date_day",
+        warehouse_url,
+        "SELECT workspace_id, workspace_date_day AS date_day,"
+        " sum(spend_workspace_currency) AS spend FROM marts.fct_ad_reporting_hourly"
+        " GROUP BY workspace_id, workspace_date_day",
     )
     return {(row["workspace_id"], row["date_day"]): Decimal(row["spend"]) for row in rows}
 
@@ -91,7 +111,7 @@ def _money(value: str) -> Decimal:
 def test_metricflow_matches_the_shop_kpis_mart(
     pipeline_run: PipelineRun, metricflow_rows: dict[tuple[str, date], dict[str, str]]
 ) -> None:
-    kpis = _kpis(pipeline_run)
+    kpis = _kpis(pipeline_run.settings.warehouse_url)
     assert kpis
     assert set(metricflow_rows) == set(kpis)
     for key, row in kpis.items():
@@ -111,7 +131,8 @@ def test_metricflow_relates_revenue_and_customers_to_ad_spend(
     pipeline_run: PipelineRun, metricflow_rows: dict[tuple[str, date], dict[str, str]]
 ) -> None:
     """MER and new-customer CAC join the shop and the ads semantic models on workspace and day."""
-    kpis, spend = _kpis(pipeline_run), _spend(pipeline_run)
+    url = pipeline_run.settings.warehouse_url
+    kpis, spend = _kpis(url), _spend(url)
     compared = 0
     for key, row in kpis.items():
         if not spend.get(key):
@@ -132,7 +153,7 @@ def test_per_model_attribution_metrics_match_the_mart(
     """A per-model metric sums only its own model's rows (each row of the mart, spend included,
     exists once per model): last-click revenue, ROAS and CPA per workspace, day and platform."""
     rows = query_metricflow(
-        pipeline_run,
+        pipeline_run.settings.warehouse_url,
         tmp_path_factory.mktemp("metricflow_attribution"),
         metrics=(
             "attributed_revenue_last_click",
@@ -150,7 +171,7 @@ def test_per_model_attribution_metrics_match_the_mart(
         for row in rows
     }
     mart = _read(
-        pipeline_run,
+        pipeline_run.settings.warehouse_url,
         "SELECT workspace_id, date_day, provider,"
         " sum(attributed_revenue_workspace_currency) AS revenue,"
         " sum(spend_workspace_currency) AS spend, sum(attributed_orders) AS orders"
@@ -172,6 +193,62 @@ def test_per_model_attribution_metrics_match_the_mart(
             cpa = Decimal(row["spend"]) / Decimal(row["orders"])
             assert abs(Decimal(answer["attributed_cpa_last_click"]) - cpa) < RATIO_TOLERANCE, row
     assert with_spend, "no platform day with spend to compare ROAS on"
+
+
+def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    return numerator / denominator if denominator else None
+
+
+def _assert_ratio(answer: str, expected: Decimal | None, what: tuple) -> None:
+    if expected is None:
+        assert not answer, what
+    else:
+        assert abs(Decimal(answer) - expected) < RATIO_TOLERANCE, (what, answer, expected)
+
+
+def test_ad_metrics_are_on_the_workspace_days(
+    shifted_run: ShiftedWorkspace, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """metric_time__day is the workspace's day for ads too: with the workspace six hours from its
+    ad accounts, every ad metric of a day is built from the landed hours starting on that day in
+    the workspace's timezone (summed from the raw landing tables), and MER and new-customer CAC
+    put them beside the shop's figures of the same workspace day."""
+    rows = query_metricflow(
+        shifted_run.warehouse_url,
+        tmp_path_factory.mktemp("metricflow_workspace_days"),
+        metrics=AD_METRICS,
+    )
+    answers = {
+        datetime.fromisoformat(row["metric_time__day"]).date(): row
+        for row in rows
+        if row["workspace"] == shifted_run.workspace_id
+    }
+    assert {day for day, row in answers.items() if row["spend"]} == set(
+        shifted_run.by_workspace_day
+    )
+    kpis = _kpis(shifted_run.warehouse_url)
+    for day, truth in shifted_run.by_workspace_day.items():
+        answer, key = answers[day], (shifted_run.workspace_id, day)
+        assert _money(answer["spend"]) == truth.spend.quantize(Decimal("0.01")), key
+        assert int(float(answer["impressions"])) == truth.impressions, key
+        assert int(float(answer["clicks"])) == truth.clicks, key
+        assert abs(Decimal(answer["platform_conversions"]) - truth.conversions) < Decimal(
+            "0.0001"
+        ), key
+        assert _money(answer["platform_conversion_value"]) == truth.conversion_value.quantize(
+            Decimal("0.01")
+        ), key
+        _assert_ratio(answer["ctr"], _ratio(Decimal(truth.clicks), Decimal(truth.impressions)), key)
+        _assert_ratio(answer["cpc"], _ratio(truth.spend, Decimal(truth.clicks)), key)
+        _assert_ratio(answer["cpm"], _ratio(truth.spend * 1000, Decimal(truth.impressions)), key)
+        _assert_ratio(answer["platform_roas"], _ratio(truth.conversion_value, truth.spend), key)
+        _assert_ratio(answer["platform_cpa"], _ratio(truth.spend, truth.conversions), key)
+        shop = kpis.get(key)
+        _assert_ratio(
+            answer["mer"], _ratio(Decimal(shop["net_sales"]), truth.spend) if shop else None, key
+        )
+        new_customers = Decimal(shop["new_customers"]) if shop else Decimal(0)
+        _assert_ratio(answer["new_customer_cac"], _ratio(truth.spend, new_customers), key)
 
 
 @pytest.fixture(scope="module")

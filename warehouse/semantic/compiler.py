@@ -14,7 +14,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from metricflow.engine.metricflow_engine import MetricFlowEngine, MetricFlowQueryRequest
 from metricflow.protocols.sql_client import SqlEngine
@@ -43,6 +43,14 @@ _GRAINS = ("minute", "hour", "day", "week", "month", "quarter", "year")
 # 0.7 ms at O4, which repeats the subqueries instead (same rows; bench/dashboard.py). DuckDB
 # inlines CTEs and plans O5's shorter SQL a little faster.
 _OPTIMIZATION_LEVELS = {"duckdb": SqlOptimizationLevel.O5, "postgres": SqlOptimizationLevel.O4}
+
+# Money measures read the marts' `<amount>_workspace_currency` columns (the marts' convention):
+# their sums are amounts in the workspace currency.
+WORKSPACE_CURRENCY_SUFFIX = "_workspace_currency"
+
+# `money`: a sum of amounts in the workspace currency; `ratio`: a ratio or derived metric (ROAS,
+# AOV, CPC: a float from MetricFlow); `quantity`: a sum of counts (orders, conversions).
+MetricUnit = Literal["money", "ratio", "quantity"]
 
 
 class UnknownMetric(ValueError):
@@ -80,6 +88,7 @@ class MetricDefinition:
     label: str
     description: str
     formula: str
+    unit: MetricUnit
 
 
 @dataclass(frozen=True)
@@ -119,10 +128,16 @@ class SemanticLayer:
         entities, and metric time at every grain."""
         self._check_metrics(metrics)
         with self._lock:
+            # Metric time at any grain; another time dimension only with its grain named
+            # (`sales_event__sales_window__minute`): without one MetricFlow answers it under
+            # another column name (`<name>__day`).
             names: set[str] = set()
             for dimension in self._engine.simple_dimensions_for_metrics(list(metrics), ()):
-                names.add(dimension.dunder_name)
-                if dimension.type is DimensionType.TIME and dimension.name != METRIC_TIME:
+                if dimension.type is not DimensionType.TIME or dimension.dunder_name.startswith(
+                    f"{METRIC_TIME}__"
+                ):
+                    names.add(dimension.dunder_name)
+                else:
                     names.update(_at_coarser_grains(dimension))
             names.update(entity.name for entity in self._engine.entities_for_metrics(list(metrics)))
         # Every query is one workspace's already.
@@ -165,8 +180,10 @@ class SemanticLayer:
         where = [
             WORKSPACE_FILTER,
             DAYS_FILTER,
+            # Compared as text, the way the values arrive: a value that is no boolean or date
+            # matches nothing instead of failing the cast, on both backends alike.
             *(
-                f"{_jinja_reference(name)} = :{parameter}"
+                f"cast({_jinja_reference(name)} as text) = :{parameter}"
                 for name, parameter in zip(
                     query.filtered_dimensions, filter_parameters, strict=True
                 )
@@ -213,6 +230,7 @@ def _definition(metric: Any, manifest: SemanticManifest) -> MetricDefinition:
         label=metric.label or metric.name,
         description=" ".join((metric.description or "").split()),
         formula=_formula(metric, manifest),
+        unit=_unit(metric, manifest),
     )
 
 
@@ -223,19 +241,36 @@ def _formula(metric: Any, manifest: SemanticManifest) -> str:
         return f"{params.numerator.name} / {params.denominator.name}"
     if metric.type is MetricType.DERIVED:
         return " ".join(params.expr.split())
+    found = _measure(metric, manifest)
+    if found is None:
+        return params.measure.name if params.measure else metric.name
+    semantic_model, measure = found
+    expression = " ".join((measure.expr or measure.name).split())
+    formula = f"{measure.agg.value}({expression}) over {semantic_model.name}"
+    if metric.filter:
+        conditions = " and ".join(where.where_sql_template for where in metric.filter.where_filters)
+        formula += f" where {conditions}"
+    return formula
+
+
+def _unit(metric: Any, manifest: SemanticManifest) -> MetricUnit:
+    if metric.type in (MetricType.RATIO, MetricType.DERIVED):
+        return "ratio"
+    found = _measure(metric, manifest)
+    if found and (found[1].expr or found[1].name).strip().endswith(WORKSPACE_CURRENCY_SUFFIX):
+        return "money"
+    return "quantity"
+
+
+def _measure(metric: Any, manifest: SemanticManifest) -> tuple[Any, Any] | None:
+    """A simple metric's (semantic model, measure)."""
+    params = metric.type_params
     measure_name = params.measure.name if params.measure else metric.name
     for semantic_model in manifest.semantic_models:
         for measure in semantic_model.measures:
             if measure.name == measure_name:
-                expression = " ".join((measure.expr or measure.name).split())
-                formula = f"{measure.agg.value}({expression}) over {semantic_model.name}"
-                if metric.filter:
-                    conditions = " and ".join(
-                        where.where_sql_template for where in metric.filter.where_filters
-                    )
-                    formula += f" where {conditions}"
-                return formula
-    return measure_name
+                return semantic_model, measure
+    return None
 
 
 class _CompileOnlySqlClient:

@@ -29,8 +29,7 @@ from orchestration.defs.dbt.project import BUILD_COMMAND, dbt_project
 from orchestration.lib.dbt_translator import MARTS, MetricxDbtTranslator
 from orchestration.lib.pools import WAREHOUSE_WRITES_POOL
 from orchestration.lib.resources import WarehouseResource
-from warehouse.connection import DuckDBWarehouse
-from warehouse.serving import publish_serving_copy
+from warehouse.serving import publish_marts
 
 # The dbt sources (models/staging/*/_*__sources.yml) that Dagster lands in 15-minute windows; the
 # app source is a whole copy. A new landing source is added here, or its models would be built
@@ -119,7 +118,8 @@ def _build(
     config: DbtBuildConfig,
     arguments: list[str],
 ) -> Iterator[Any]:
-    """`dbt build` of the run's selection, then the marts published for readers on DuckDB."""
+    """`dbt build` of the run's selection, then the marts published for readers: a new version
+    recorded, and on DuckDB the serving copy swapped in."""
     command = [*BUILD_COMMAND, *arguments, *(["--full-refresh"] if config.full_refresh else [])]
     with warehouse.dbt_environment():
         invocation = dbt.cli(command, context=context)
@@ -127,6 +127,5 @@ def _build(
     if not any(key.path[0] == MARTS for key in context.selected_asset_keys):
         return
     with warehouse.open() as built:
-        if isinstance(built, DuckDBWarehouse):
-            path = publish_serving_copy(built)
-            context.log.info(f"Published the marts for readers at {path}")
+        publication = publish_marts(built)
+    context.log.info(f"Published the marts for readers as version {publication.version}")

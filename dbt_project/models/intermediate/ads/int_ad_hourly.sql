@@ -21,6 +21,12 @@
 -- restated days land in slices of older windows. A capture already built, or older than the
 -- one built, changes nothing: the hour after a backfill does not rebuild it again and again.
 -- The workspaces whose settings changed are rebuilt whole (see int_workspace_settings).
+-- Each hour is also placed on the workspace's calendar (the day and hour its start falls on in
+-- the workspace's timezone), which every metric is served on. With both timezones whole-hour
+-- offsets from UTC an account hour lies in exactly one workspace hour; when one offset has a
+-- half or quarter hour (India, Nepal, parts of Australia), an account hour straddles two
+-- workspace hours and is placed whole on the one it starts in: the platforms report no finer
+-- grain, so the hour that straddles the workspace's midnight counts on the day it starts on.
 {%- if is_incremental() %}
 {%- set rows_to_rebuild = connection_days_to_rebuild(ad_hourly_days_to_build()) %}
 {%- endif %}
@@ -76,6 +82,7 @@ workspaces as (
     select
         workspace_id,
         currency as workspace_currency,
+        timezone as workspace_timezone,
         settings_fingerprint as workspace_settings_fingerprint
     from {{ ref('int_workspace_settings') }}
 
@@ -86,8 +93,11 @@ converted as (
     select
         latest.*,
         workspaces.workspace_currency,
+        workspaces.workspace_timezone,
         workspaces.workspace_settings_fingerprint,
-        fx.rate as fx_rate
+        fx.rate as fx_rate,
+        {{ local_hour_start('latest.report_date', 'latest.hour_of_day', 'latest.source_timezone') }}
+            as hour_start
     from latest
     left join workspaces on latest.workspace_id = workspaces.workspace_id
     left join {{ ref('int_fx_rates_daily') }} as fx
@@ -113,6 +123,11 @@ select
     report_date,
     hour_of_day,
     source_timezone,
+    hour_start,
+    {{ local_date('hour_start', 'workspace_timezone') }} as workspace_date_day,
+    cast(
+        extract(hour from (hour_start at time zone workspace_timezone)) as {{ dbt.type_int() }}
+    ) as workspace_hour_of_day,
     account_currency,
     captured_window_start,
     landed_at,

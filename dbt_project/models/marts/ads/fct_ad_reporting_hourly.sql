@@ -9,15 +9,17 @@
                 ad_reporting_days_to_build(ref('int_ad_hourly'), 'report_date'), 'date_day'
             ) }}{% endif %}",
         ],
-        post_hook=["{{ index_by_workspace_and_date('date_day') }}"],
+        post_hook=["{{ index_by_workspace_and_date('workspace_date_day') }}"],
     )
 }}
 -- depends_on: {{ ref('int_ad_empty_captures') }}
 -- depends_on: {{ ref('int_workspace_settings') }}
 
 -- Fivetran ad_reporting's shape (platform, date_day, account/campaign/ad group/ad), one row per
--- entity × account-local hour of the latest capture of each day. Casts pin the contract's types
--- on both adapters (DuckDB and PostgreSQL size decimals differently).
+-- entity × account-local hour of the latest capture of each day, placed on the workspace's
+-- calendar too (workspace_date_day): the day every metric is served on, whatever timezone the
+-- ad account bills in. Casts pin the contract's types on both adapters (DuckDB and PostgreSQL
+-- size decimals differently).
 select
     workspace_id,
     provider as platform,
@@ -25,6 +27,9 @@ select
     report_date as date_day,
     cast(hour_of_day as integer) as hour_of_day,
     source_timezone,
+    hour_start,
+    workspace_date_day,
+    cast(workspace_hour_of_day as integer) as workspace_hour_of_day,
     account_id,
     campaign_id,
     campaign_name,
@@ -54,4 +59,4 @@ where {{ connection_days_to_rebuild(
     ad_reporting_days_to_build(ref('int_ad_hourly'), 'report_date')
 ) }}
 {% endif %}
-order by workspace_id, date_day
+order by workspace_id, workspace_date_day

@@ -1,3 +1,4 @@
+<<<<<<< HEAD
 {#- Attributed orders and revenue per workspace, shop-local order day, attribution model and
     campaign, beside what the campaign spent and what its platform claimed that day. The shop's
     own channels (organic search, email, referral, direct) get a row each without spend; each
@@ -8,6 +9,18 @@
     (Meta re-lands 28 days), so there is no sound set of days to replace. -#}
 {{ config(post_hook=["{{ index_by_workspace_and_date('date_day') }}"]) }}
 
+=======
+{#- Attributed orders and revenue per workspace, workspace-local order day, attribution model
+    and campaign, beside what the campaign spent and what its platform claimed that day. The
+    shop's own channels (organic search, email, referral, direct) get a row each without spend;
+    each workspace, day and model has one unattributed row, so the rows of a day and model add
+    up to the net sales of the orders placed that day (their sales less their returns so far).
+    Spend is on the workspace's days too: the ad hours whose start falls on the day in the
+    workspace's timezone, not the ad account's day, which may be hours apart. A full rebuild on
+    every build (an aggregate of two marts): a workspace day's ad hours come from two account
+    days, each restated on its own (Meta re-lands 28 days), so there is no cheaper sound set of
+    days to replace. -#}
+>>>>>>> main
 with credits as (
 
     select * from {{ ref('fct_attribution_credits') }}
@@ -68,15 +81,15 @@ ad_days as (
 
     select
         workspace_id,
-        date_day,
+        workspace_date_day as date_day,
         platform as provider,
         campaign_id,
         max(campaign_name) as campaign_name,
         sum(spend_workspace_currency) as spend,
         sum(conversions) as platform_conversions,
         sum(conversion_value_workspace_currency) as platform_conversion_value
-    from {{ ref('fct_ad_reporting_daily') }}
-    group by workspace_id, date_day, platform, campaign_id
+    from {{ ref('fct_ad_reporting_hourly') }}
+    group by workspace_id, workspace_date_day, platform, campaign_id
 
 ),
 

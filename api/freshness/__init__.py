@@ -1,0 +1,1 @@
+"""How recent each connection's published data is, and which are behind."""

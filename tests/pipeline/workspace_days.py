@@ -1,0 +1,143 @@
+"""A workspace six hours from its ad accounts, and its ad delivery per day computed from the raw
+landing tables alone, for the tests of workspace-local days (marts, API, semantic layer).
+
+The simulated merchants' ad accounts bill in their workspace's timezone, so the shifted
+workspace is the New York merchant's moved to Berlin (six hours ahead in November) on a copy of
+the session's warehouse, built incrementally as the 15-minute schedule would after the app's
+setting changed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tests.helpers import copied_warehouse, execute_on_warehouse, read_warehouse, run_dbt
+
+WORKSPACE_TIMEZONE = "Europe/Berlin"
+MONEY_PLACES = Decimal("0.0001")
+MICROS = Decimal("0.000001")
+# The raw rows of both platforms in one shape: the account-local day and hour of each capture.
+# Google's cost stays in micros here and is converted in Python.
+_RAW_DELIVERY_SQL = """
+SELECT connection_id, window_start, landed_at, account_timezone AS timezone, currency,
+    date_start AS account_day, hour_of_day AS hour, spend, NULL AS cost_micros, impressions,
+    link_clicks AS clicks, purchases AS conversions, purchase_value AS conversion_value
+FROM raw.meta_ads_insights_hourly WHERE workspace_id = :workspace_id
+UNION ALL
+SELECT connection_id, window_start, landed_at, time_zone, currency,
+    segment_date, segment_hour, NULL, cost_micros, impressions, clicks,
+    conversions, conversions_value
+FROM raw.google_ads_ad_group_hourly WHERE workspace_id = :workspace_id
+"""
+
+
+@dataclass
+class Delivery:
+    """A day's ad delivery; money in the workspace currency as the marts convert it (each hour
+    rounded to 4 decimals; the shifted workspace's accounts bill in its currency)."""
+
+    spend: Decimal = Decimal(0)
+    impressions: int = 0
+    clicks: int = 0
+    conversions: Decimal = Decimal(0)
+    conversion_value: Decimal = Decimal(0)
+
+    def add(self, row: dict[str, Any]) -> None:
+        spend = (
+            Decimal(row["cost_micros"]) * MICROS
+            if row["cost_micros"] is not None
+            else Decimal(row["spend"])
+        )
+        self.spend += spend.quantize(MONEY_PLACES, ROUND_HALF_UP)
+        self.impressions += row["impressions"]
+        self.clicks += row["clicks"]
+        self.conversions += Decimal(row["conversions"])
+        self.conversion_value += Decimal(row["conversion_value"]).quantize(
+            MONEY_PLACES, ROUND_HALF_UP
+        )
+
+
+@dataclass
+class ShiftedWorkspace:
+    warehouse_url: str  # the copy, built after the change
+    workspace_id: str
+    account_timezone: str
+    by_workspace_day: dict[date, Delivery] = field(default_factory=dict)
+    by_account_day: dict[date, Delivery] = field(default_factory=dict)
+
+    def read(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return read_warehouse(self.warehouse_url, sql, params)
+
+
+@contextmanager
+def shifted_workspace(
+    warehouse_url: str, workspace_id: str, account_timezone: str, workdir: Path
+) -> Iterator[ShiftedWorkspace]:
+    """A copy of the warehouse where the workspace's timezone is WORKSPACE_TIMEZONE, rebuilt."""
+    with copied_warehouse(warehouse_url, workdir) as url:
+        # What the app_workspaces asset lands after the setting changed in the app.
+        execute_on_warehouse(
+            url,
+            f"UPDATE raw.app_workspaces SET timezone = '{WORKSPACE_TIMEZONE}'"
+            f" WHERE workspace_id = '{workspace_id}'",
+        )
+        # A dbt process of its own, which lets go of the DuckDB file for `mf` after it; compaction
+        # as of the pipeline's own builds, so the snapshots stay as they were.
+        run_dbt(
+            url,
+            workdir,
+            "run",
+            "--vars",
+            json.dumps({"snapshot_compaction_as_of": "2026-11-21T00:00:00+00:00"}),
+        )
+        shifted = ShiftedWorkspace(url, workspace_id, account_timezone)
+        _sum_raw_delivery(shifted)
+        yield shifted
+
+
+def _sum_raw_delivery(shifted: ShiftedWorkspace) -> None:
+    """The latest capture of each (connection, account day) is the day's truth (the latest
+    window, then the latest landing); each of its hours counts on the workspace day its start
+    falls on (the first occurrence of a repeated DST hour: fold 0)."""
+    rows = read_warehouse(
+        shifted.warehouse_url, _RAW_DELIVERY_SQL, {"workspace_id": shifted.workspace_id}
+    )
+    (currency,) = {row["currency"] for row in rows}
+    (workspace_currency,) = {
+        row["currency"]
+        for row in shifted.read(
+            "SELECT currency FROM raw.app_workspaces WHERE workspace_id = :w",
+            {"w": shifted.workspace_id},
+        )
+    }
+    assert currency.upper() == workspace_currency.upper(), "the spend sums assume no conversion"
+    latest: dict[tuple[str, date], tuple[datetime, datetime]] = {}
+    for row in rows:
+        key = (row["connection_id"], row["account_day"])
+        capture = (row["window_start"], row["landed_at"])
+        latest[key] = max(latest.get(key, capture), capture)
+    by_workspace_day: dict[date, Delivery] = defaultdict(Delivery)
+    by_account_day: dict[date, Delivery] = defaultdict(Delivery)
+    workspace_tz = ZoneInfo(WORKSPACE_TIMEZONE)
+    for row in rows:
+        if (row["window_start"], row["landed_at"]) != latest[
+            (row["connection_id"], row["account_day"])
+        ]:
+            continue
+        assert row["timezone"] == shifted.account_timezone
+        hour_start = datetime.combine(
+            row["account_day"], time(row["hour"]), tzinfo=ZoneInfo(row["timezone"])
+        ).astimezone(UTC)
+        by_workspace_day[hour_start.astimezone(workspace_tz).date()].add(row)
+        by_account_day[row["account_day"]].add(row)
+    shifted.by_workspace_day = dict(by_workspace_day)
+    shifted.by_account_day = dict(by_account_day)
