@@ -54,7 +54,7 @@ from metricx.settings import Settings
 from orchestration.defs.dbt.project import BUILD_COMMAND
 from orchestration.lib.windows import WINDOW
 from warehouse.connection import DuckDBWarehouse, open_warehouse
-from warehouse.serving import publish_serving_copy
+from warehouse.serving import publish_marts
 
 MERCHANTS = 50
 DAYS = min(90, HISTORY_DAYS)
@@ -129,11 +129,12 @@ def _publish(settings: Settings) -> dict[str, int]:
     warehouse = open_warehouse(settings.warehouse_url)
     try:
         tables = workspace_marts(warehouse)
-        if isinstance(warehouse, DuckDBWarehouse):
-            publish_serving_copy(warehouse)
-        else:
+        if not isinstance(warehouse, DuckDBWarehouse):
             for table in tables:
                 warehouse.execute(f"ANALYZE {MARTS_SCHEMA}.{table}")
+        # As the pipeline does after a build: a new version (the response cache's key), and on
+        # DuckDB the serving copy, sorted.
+        publish_marts(warehouse)
         counts = {
             table: warehouse.fetch_all(f"SELECT count(*) AS n FROM {MARTS_SCHEMA}.{table}")[0]["n"]
             for table in tables
