@@ -1,15 +1,3 @@
-<<<<<<< HEAD
-{#- Attributed orders and revenue per workspace, shop-local order day, attribution model and
-    campaign, beside what the campaign spent and what its platform claimed that day. The shop's
-    own channels (organic search, email, referral, direct) get a row each without spend; each
-    workspace, day and model has one unattributed row, so the rows of a day and model add up to
-    the net sales of the orders placed that day (their sales less their returns so far). Ad
-    days are the ad account's days. A full rebuild on every build (an aggregate of two marts):
-    fct_ad_reporting_daily keeps no landing time to tell which of its days a build restated
-    (Meta re-lands 28 days), so there is no sound set of days to replace. -#}
-{{ config(post_hook=["{{ index_by_workspace_and_date('date_day') }}"]) }}
-
-=======
 {#- Attributed orders and revenue per workspace, workspace-local order day, attribution model
     and campaign, beside what the campaign spent and what its platform claimed that day. The
     shop's own channels (organic search, email, referral, direct) get a row each without spend;
@@ -20,7 +8,8 @@
     every build (an aggregate of two marts): a workspace day's ad hours come from two account
     days, each restated on its own (Meta re-lands 28 days), so there is no cheaper sound set of
     days to replace. -#}
->>>>>>> main
+{{ config(post_hook=["{{ index_by_workspace_and_date('date_day') }}"]) }}
+
 with credits as (
 
     select * from {{ ref('fct_attribution_credits') }}
