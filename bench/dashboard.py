@@ -2,14 +2,16 @@
 
 How the fleet is made, honestly: the pipeline lands the two demo merchants' real history
 (bench/history.py, one ranged ingest run) and dbt builds the marts from it, as in production.
-Landing 50 merchants that way would take hours, so the 48 others are copies: each built
+Landing 50 merchants that way would take hours (2 × 92 days took 29 minutes on a busy
+2-vCPU machine), so the 48 others are copies: each built
 merchant's mart rows inserted again under a new workspace id and new connection ids, with the
 workspace, its owner's membership and its connections in the app database (bench/merchants.py).
 The read path then sees the row counts and the per-workspace selectivity 50 merchants would give;
 what it does not see is 50 different shapes of data (the copies' campaigns, days and orders are
-their original's). On DuckDB the marts are then published to the serving copy, sorted by
-workspace and day as the pipeline publishes them (warehouse/serving.py); on PostgreSQL the API
-reads the marts themselves, analyzed after the copy as autovacuum would soon do.
+their original's). The marts are then published as the pipeline publishes a build
+(warehouse/serving.py: a new version, the response cache's key, and on DuckDB the serving copy
+the API reads, sorted by workspace and day); on PostgreSQL the API reads the marts themselves,
+analyzed after the copy as autovacuum soon would.
 
 The API runs as deployed: one uvicorn worker in its own process, over real HTTP, with a session
 token from the Clerk simulator per owner. Each case is warmed up first (every workspace asked
@@ -18,9 +20,12 @@ once), then timed in the workspaces' shuffled order:
 - throughput: CONCURRENCY clients at once (requests/s);
 - the eight-call baseline: the same content as eight per-widget calls made one after another
   (KPIs now and before, chart, spend mix, attribution, top campaigns, freshness, workspace),
-  timed as one page load; calls whose route the API does not serve yet are left out and named;
+  timed as one page load (a browser would overlap them; one after another, the figure is the
+  server's work for the page plus eight round trips); calls whose route the API does not serve
+  are left out and named, and then no speedup is claimed;
 - ETag hits: the dashboard asked again with its `If-None-Match` (when the API sends an ETag).
-With the response cache off every request computes its answer; with it on, the warm-up fills it.
+With the response cache off (METRICX_RESPONSE_CACHE_MAX_BYTES=0) every request computes its
+answer; with it on, the warm-up fills it, so the timed requests are hits.
 The API's resident memory (VmRSS, and the peak VmHWM) is read after each server's runs.
 """
 
