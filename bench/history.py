@@ -52,7 +52,12 @@ from warehouse.url import parse_warehouse_url
 DAYS = int(os.environ.get("METRICX_BENCH_HISTORY_DAYS", "92"))
 MERCHANTS = 2
 # Tables holding one slice per source × connection × window, all keyed by window_start.
-SLICED_TABLES = (*(table.name for table in RAW_TABLES), "landing_log", "quarantine")
+SLICED_TABLES = (
+    *(table.name for table in RAW_TABLES),
+    "landing_log",
+    "quarantine",
+    "capture_log",
+)
 
 
 class WorldClock:
@@ -138,6 +143,11 @@ def _stamp_as_landed_on_schedule(warehouse: Any) -> None:
         warehouse.execute(
             f"UPDATE {RAW_SCHEMA}.landing_log SET landed_at = window_end + :lag",
             {"lag": PLATFORM_LAG},
+        )
+        # The capture log keeps no window end: windows are WINDOW long.
+        warehouse.execute(
+            f"UPDATE {RAW_SCHEMA}.capture_log SET landed_at = window_start + :lag",
+            {"lag": WINDOW + PLATFORM_LAG},
         )
 
 

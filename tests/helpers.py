@@ -10,9 +10,10 @@ import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import psycopg
@@ -24,6 +25,7 @@ from psycopg import sql as pg_sql
 from api.main import create_app
 from metricx.settings import Settings
 from orchestration.defs.dbt.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from orchestration.lib.windows import WINDOW, Window
 from stack.demo import DemoRange
 from stack.simulated import simulated_platform_settings
 from warehouse.connection import open_warehouse
@@ -45,6 +47,14 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+def closing_window(day: date, timezone: str) -> Window:
+    """The last 15-minute window of an account-local day: the first capture that saw the day
+    whole."""
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZoneInfo(timezone))
+    end = end.astimezone(UTC)
+    return Window(end - WINDOW, end)
 
 
 def make_settings(

@@ -11,8 +11,8 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 import duckdb
@@ -21,6 +21,8 @@ import pyarrow as pa
 
 from warehouse.publication import PUBLISHED_VERSION_SQL
 from warehouse.raw_tables import (
+    CAPTURE_LOG_COLUMNS,
+    CAPTURE_LOG_DDL,
     COLUMN_TYPES,
     LANDING_LOG_COLUMNS,
     LANDING_LOG_DDL,
@@ -50,12 +52,14 @@ Params = Mapping[str, Any] | None
 
 @dataclass(frozen=True)
 class Slice:
-    """What one window of one connection landed: its rows and the rows quarantined."""
+    """What one window of one connection landed: its rows and the rows quarantined, and for
+    the ad platforms' captures the rows per account-local day captured (`raw.capture_log`)."""
 
     window_start: datetime
     window_end: datetime
     rows: Sequence[Sequence[Any]]
     quarantined: Sequence[tuple[str, str]] = ()
+    captured_days: Mapping[date, int] = field(default_factory=dict)
 
 
 class WarehouseReader(Protocol):
@@ -120,6 +124,7 @@ class Warehouse(ABC):
             for statement in landing_log_index_ddl(self.backend):
                 self._execute_in_tx(statement)
             self._execute_in_tx(QUARANTINE_DDL.format(**types))
+            self._execute_in_tx(CAPTURE_LOG_DDL.format(**types))
 
     def replace_slice(
         self,
@@ -155,7 +160,8 @@ class Warehouse(ABC):
 
         A slice's `rows` hold the table's source columns in order; the slice columns are added
         here. `quarantined` holds (reason, payload) of the rows the connector could not parse,
-        replaced along with the slice. A re-run of the same windows deletes what the previous
+        and `captured_days` the rows per day an ad platform's capture landed (`raw.capture_log`),
+        both replaced along with the slice. A re-run of the same windows deletes what the previous
         run landed, so nothing duplicates. All the slices go in one transaction: a backfill of
         thousands of windows costs a few statements, not a few per window.
         """
@@ -195,6 +201,19 @@ class Warehouse(ABC):
             for piece in slices
             for reason, payload in piece.quarantined
         ]
+        capture_rows = [
+            (
+                table.name,
+                workspace_id,
+                connection_id,
+                piece.window_start,
+                day,
+                row_count,
+                landed_at,
+            )
+            for piece in slices
+            for day, row_count in sorted(piece.captured_days.items())
+        ]
         with self.transaction():
             for first, last in _contiguous_runs(starts):
                 in_run = {"connection_id": connection_id, "first": first, "last": last}
@@ -203,7 +222,7 @@ class Warehouse(ABC):
                     "AND window_start >= :first AND window_start <= :last"
                 )
                 self._execute_in_tx(f"DELETE FROM {table.qualified_name} WHERE {in_slices}", in_run)
-                for bookkeeping in ("landing_log", "quarantine"):
+                for bookkeeping in ("landing_log", "quarantine", "capture_log"):
                     self._execute_in_tx(
                         f"DELETE FROM {RAW_SCHEMA}.{bookkeeping} "
                         f"WHERE source_table = :source_table AND {in_slices}",
@@ -212,6 +231,7 @@ class Warehouse(ABC):
             self._insert_rows(table.qualified_name, table.all_columns, full_rows)
             self._insert_rows(f"{RAW_SCHEMA}.landing_log", LANDING_LOG_COLUMNS, log_rows)
             self._insert_rows(f"{RAW_SCHEMA}.quarantine", QUARANTINE_COLUMNS, quarantine_rows)
+            self._insert_rows(f"{RAW_SCHEMA}.capture_log", CAPTURE_LOG_COLUMNS, capture_rows)
         return len(full_rows)
 
     @abstractmethod
@@ -340,8 +360,7 @@ def open_warehouse(url: str, *, read_only: bool = False) -> Warehouse:
 def _contiguous_runs(starts: Sequence[datetime]) -> list[tuple[datetime, datetime]]:
     """Sorted window starts grouped into runs of consecutive windows: (first start, last start).
 
-    A run's windows are deleted with one range predicate; the restated days' closing windows
-    of a run are runs of their own.
+    A run's windows are deleted with one range predicate.
     """
     runs: list[tuple[datetime, datetime]] = []
     for start in starts:

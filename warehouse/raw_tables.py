@@ -105,6 +105,8 @@ class RawTable:
         )
 
 
+# Each slice is a capture of the account-local day so far; a restating run's last window also
+# holds the days it restated, whole (raw.capture_log lists the days of each slice).
 META_ADS_INSIGHTS_HOURLY = RawTable(
     name="meta_ads_insights_hourly",
     source="meta_ads",
@@ -131,8 +133,8 @@ META_ADS_INSIGHTS_HOURLY = RawTable(
     non_negative=("spend", "impressions", "link_clicks", "purchases", "purchase_value"),
 )
 
-# Each slice is a capture of the account-local day so far; the run's last window also holds the
-# previous days again, restated (Google keeps attributing conversions for days).
+# Like Meta's: each slice is a capture of the account-local day so far, and a restating run's last
+# window also holds the days it restated (Google keeps attributing conversions for days).
 GOOGLE_ADS_AD_GROUP_HOURLY = RawTable(
     name="google_ads_ad_group_hourly",
     source="google_ads",
@@ -325,6 +327,15 @@ LANDING_LOG_COLUMNS: tuple[tuple[str, str], ...] = (
     ("quarantined_count", "int"),
     ("landed_at", "timestamp"),
 )
+CAPTURE_LOG_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("source_table", "text"),
+    ("workspace_id", "text"),
+    ("connection_id", "text"),
+    ("window_start", "timestamp"),
+    ("captured_day", "date"),
+    ("row_count", "int"),
+    ("landed_at", "timestamp"),
+)
 QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("source_table", "text"),
     ("workspace_id", "text"),
@@ -362,6 +373,24 @@ def landing_log_index_ddl(backend: str) -> tuple[str, ...]:
         f"CREATE INDEX IF NOT EXISTS landing_log_landed_at_idx ON {RAW_SCHEMA}.landing_log "
         "(landed_at)",
     )
+
+
+# One row per account-local day an ad platform's slice captured, with the rows it landed for it:
+# a window's slice holds its own day so far and, when its run restates, the days restated then,
+# so the models can tell a day captured empty (the platform reports nothing for it any more)
+# from a day the slice did not capture. Replaced together with its slice.
+CAPTURE_LOG_DDL = f"""
+CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.capture_log (
+  source_table {{text}} NOT NULL,
+  workspace_id {{text}} NOT NULL,
+  connection_id {{text}} NOT NULL,
+  window_start {{timestamp}} NOT NULL,
+  captured_day {{date}} NOT NULL,
+  row_count {{int}} NOT NULL,
+  landed_at {{timestamp}} NOT NULL,
+  PRIMARY KEY (source_table, connection_id, window_start, captured_day)
+)
+"""
 
 
 # Rows a connector could not parse, with the reason, replaced together with their slice: bad

@@ -31,7 +31,8 @@ class Scope(StrEnum):
 class Kind(StrEnum):
     MONEY = "money"
     RATIO = "ratio"
-    COUNT = "count"
+    COUNT = "count"  # whole: orders, customers
+    QUANTITY = "quantity"  # may be fractional: the platforms' conversions
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ KPIS = (
     Kpi("mer", "mer", Scope.SHOP, Kind.RATIO, "mer"),
     Kpi("attributed_roas", "attributed_roas_{model}", Scope.ATTRIBUTION, Kind.RATIO, "credit"),
     Kpi("attributed_cpa", "attributed_cpa_{model}", Scope.ATTRIBUTION, Kind.MONEY, "credit"),
-    Kpi("platform_conversions", "platform_conversions", Scope.ADS, Kind.COUNT, "ads"),
+    Kpi("platform_conversions", "platform_conversions", Scope.ADS, Kind.QUANTITY, "ads"),
     Kpi("orders", "orders", Scope.SHOP, Kind.COUNT, "orders"),
     Kpi("aov", "average_order_value", Scope.SHOP, Kind.MONEY, "aov"),
     Kpi("new_customers", "new_customers", Scope.SHOP, Kind.COUNT, "orders"),

@@ -30,7 +30,16 @@ class RatioKpi(BaseModel):
 
 
 class CountKpi(BaseModel):
-    value: Number | None = Field(description="Count (platform conversions can be fractional).")
+    value: int | None = Field(description="A count over the period.")
+    previous: int | None
+    delta_pct: Decimal | None
+
+
+class QuantityKpi(BaseModel):
+    value: Number | None = Field(
+        description="A quantity that may be fractional (the platforms split conversions), as a "
+        "decimal string."
+    )
     previous: Number | None
     delta_pct: Decimal | None
 
@@ -46,7 +55,7 @@ class Kpis(BaseModel):
         description="Net sales the attribution model credits to ad campaigns / spend."
     )
     attributed_cpa: MoneyKpi = Field(description="Spend / orders credited to ad campaigns.")
-    platform_conversions: CountKpi
+    platform_conversions: QuantityKpi
     orders: CountKpi
     aov: MoneyKpi = Field(description="Net revenue / orders.")
     new_customers: CountKpi

@@ -142,12 +142,13 @@ def _kpi(kind: Kind, value: Any, previous: Any) -> Any:
         )
     current_amount = _cents(value) if kind is Kind.MONEY else _decimal(value)
     previous_amount = _cents(previous) if kind is Kind.MONEY else _decimal(previous)
-    model = schemas.MoneyKpi if kind is Kind.MONEY else schemas.CountKpi
-    return model(
-        value=current_amount,
-        previous=previous_amount,
-        delta_pct=delta_pct(current_amount, previous_amount),
-    )
+    change = delta_pct(current_amount, previous_amount)
+    if kind is Kind.COUNT:
+        return schemas.CountKpi(
+            value=_whole(current_amount), previous=_whole(previous_amount), delta_pct=change
+        )
+    model = schemas.MoneyKpi if kind is Kind.MONEY else schemas.QuantityKpi
+    return model(value=current_amount, previous=previous_amount, delta_pct=change)
 
 
 def _definition(semantic_layer: SemanticLayer, metric: str) -> schemas.Definition:
@@ -168,6 +169,10 @@ def _decimal(value: Any) -> Decimal | None:
 def _cents(value: Any) -> Decimal | None:
     amount = _decimal(value)
     return None if amount is None else amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _whole(value: Decimal | None) -> int | None:
+    return None if value is None else int(value)
 
 
 def _ratio(value: Any) -> float | None:

@@ -15,6 +15,9 @@ from enum import StrEnum
 
 # A leap year, so "the last year" always fits in one request.
 MAX_DAYS = 366
+# No ad platform or shop reports earlier days; it also keeps every previous period and default
+# start a valid date.
+EARLIEST_DAY = date(2000, 1, 1)
 
 
 class ReportRange(StrEnum):
@@ -84,6 +87,8 @@ def resolve_range(
 
 
 def checked_period(start: date, end: date) -> Period:
+    if start < EARLIEST_DAY:
+        raise InvalidPeriod(f"days before {EARLIEST_DAY} hold no data")
     if start > end:
         raise InvalidPeriod(f"start ({start}) is after end ({end})")
     period = Period(start, end)

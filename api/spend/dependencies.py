@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, HTTPException, Query
 
 from api.kit.dates import IsoDate
-from api.spend.service import DEFAULT_DAYS, MAX_DAYS, InvalidPeriod, Period, resolve_period
+from api.reporting.periods import MAX_DAYS, InvalidPeriod, Period
+from api.spend.service import DEFAULT_DAYS, resolve_period
 from api.workspaces.dependencies import CurrentWorkspace
 
 

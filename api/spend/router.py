@@ -4,9 +4,10 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from api.kit.cached_response import CachedResponse
-from api.kit.dependencies import ServingWarehouse
+from api.kit.dependencies import Metrics, ServingWarehouse
 from api.kit.errors import problem_response
 from api.kit.etag import NOT_MODIFIED
+from api.reporting.periods import MAX_DAYS
 from api.spend import service
 from api.spend.dependencies import ReportPeriod
 from api.spend.schemas import DailySpend, DaySpendOut
@@ -23,8 +24,7 @@ router = APIRouter(
     responses=NOT_MODIFIED
     | {
         422: problem_response(
-            "A malformed date, `start` after `end`, or a period of more than "
-            f"{service.MAX_DAYS} days."
+            f"A malformed date, `start` after `end`, or a period of more than {MAX_DAYS} days."
         ),
         503: problem_response(
             "No analytics data has been published yet, or the identity provider's keys are "
@@ -36,6 +36,7 @@ def daily_spend(
     workspace: CurrentWorkspace,
     period: ReportPeriod,
     warehouse: ServingWarehouse,
+    semantic_layer: Metrics,
     cached: CachedResponse,
 ) -> Response:
     """Ad spend per day in the workspace's currency, every day of the period included, each with
@@ -53,7 +54,7 @@ def daily_spend(
     """
 
     def answer() -> DailySpend:
-        days = service.daily_spend(warehouse, workspace.id, period)
+        days = service.daily_spend(semantic_layer, warehouse, workspace.id, period)
         return DailySpend(
             workspace_id=workspace.id,
             currency=workspace.currency,

@@ -1,32 +1,26 @@
-"""Daily ad spend of a workspace, summed over its ad accounts from the warehouse marts, and how
-much of each day landed."""
+"""Daily ad spend of a workspace (the semantic layer's `spend`), and how much of each day
+landed."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from api.reporting.periods import EARLIEST_DAY, Period, checked_period
 from warehouse.connection import WarehouseReader
 from warehouse.raw_tables import GOOGLE_ADS_AD_GROUP_HOURLY, META_ADS_INSIGHTS_HOURLY
+from warehouse.semantic.compiler import MetricQuery, SemanticLayer
 
 DEFAULT_DAYS = 30
-# A leap year, so "the last year" always fits in one request.
-MAX_DAYS = 366
 CENT = Decimal("0.01")
 
-# In the workspace's currency and on its days: its ad accounts may bill in other currencies and
-# timezones, so the hours are summed by the workspace-local day they fall on, not by the ad
-# account's day (fct_ad_reporting_daily's).
-_DAILY_SPEND_SQL = """
-SELECT workspace_date_day AS date_day, COALESCE(SUM(spend_workspace_currency), 0) AS spend
-FROM marts.fct_ad_reporting_hourly
-WHERE workspace_id = :workspace_id AND workspace_date_day BETWEEN :start AND :end
-GROUP BY workspace_date_day
-"""
+# The semantic layer's `spend`: in the workspace's currency and on its days (its ad accounts may
+# bill in other currencies and timezones; the hours are summed by the workspace-local day they
+# fall on).
+_DAILY_SPEND = MetricQuery(("spend",), ("metric_time__day",))
 
 Coverage = Literal["complete", "partial", "missing"]
 # Coverage is per workspace-local day too: a day's windows are the 15-minute windows of the
@@ -43,22 +37,6 @@ WHERE workspace_id = :workspace_id AND source_table IN (:meta_ads, :google_ads)
 """
 
 
-class InvalidPeriod(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class Period:
-    """Calendar days from `start` to `end`, both included."""
-
-    start: date
-    end: date
-
-    def days(self) -> Iterator[date]:
-        for offset in range((self.end - self.start).days + 1):
-            yield self.start + timedelta(days=offset)
-
-
 @dataclass(frozen=True)
 class DaySpend:
     day: date
@@ -69,25 +47,25 @@ class DaySpend:
 def resolve_period(start: date | None, end: date | None, today: date) -> Period:
     """The requested period; a missing end is `today`, a missing start the 30 days up to end."""
     end = end or today
-    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
-    if start > end:
-        raise InvalidPeriod(f"start ({start}) is after end ({end})")
-    if (end - start).days + 1 > MAX_DAYS:
-        raise InvalidPeriod(f"the period spans more than {MAX_DAYS} days")
-    return Period(start, end)
+    if start is None:
+        default = timedelta(days=DEFAULT_DAYS - 1)
+        # Near the first day a period may hold, the default stops there (not at year 1).
+        start = end - default if end - EARLIEST_DAY >= default else end
+    return checked_period(start, end)
 
 
-def daily_spend(warehouse: WarehouseReader, workspace_id: str, period: Period) -> list[DaySpend]:
+def daily_spend(
+    semantic_layer: SemanticLayer, warehouse: WarehouseReader, workspace_id: str, period: Period
+) -> list[DaySpend]:
     """One entry per day of the period, so charts have no gaps: the day's spend and how much of
     it landed. A day no ad connection landed any window of has no spend (None), never 0.00; a
     day whose every ad connection landed every window is complete, and only then is a zero a
     day without delivery for sure."""
     coverage = _ad_coverage(warehouse, workspace_id, period)
-    rows = warehouse.fetch_all(
-        _DAILY_SPEND_SQL,
-        {"workspace_id": workspace_id, "start": period.start, "end": period.end},
+    rows = semantic_layer.query(
+        warehouse, _DAILY_SPEND, workspace_id=workspace_id, start=period.start, end=period.end
     )
-    spend_by_day = {row["date_day"]: _to_cents(row["spend"]) for row in rows}
+    spend_by_day = {_as_date(row["metric_time__day"]): _to_cents(row["spend"] or 0) for row in rows}
     return [
         DaySpend(
             day,
@@ -126,6 +104,11 @@ def _combined(coverages: set[Coverage]) -> Coverage:
     if not coverages or coverages == {"missing"}:
         return "missing"
     return "partial"
+
+
+def _as_date(value: date | datetime) -> date:
+    # MetricFlow truncates days to a date on DuckDB and to a timestamp on PostgreSQL.
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _to_cents(amount: object) -> Decimal:

@@ -22,7 +22,7 @@ class ConnectionOutcome:
     connection_id: str
     workspace_id: str
     account_id: str  # the ad account, customer or shop domain on the platform
-    slices: int = 0  # slices landed: the run's windows, plus restated days' closing windows
+    slices: int = 0  # slices landed: the run's windows (restated days land in the last one's)
     rows: int = 0
     quarantined: int = 0
     restated_days: int = 0

@@ -8,8 +8,7 @@ their annotations.
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, timedelta
 
 from dagster import (
     AssetKey,
@@ -31,6 +30,9 @@ DEFAULT_RESTATEMENT_DAYS = 2
 # Conversions trickle in over days: restating once an hour keeps them fresh at a quarter of the
 # API calls and rows restating every 15-minute run would cost. Meta and Google both follow it.
 DEFAULT_RESTATEMENT_EVERY_MINUTES = 60
+# The last account-local hour: a capture up to it holds the whole day (a DST day's repeated hour
+# is reported under one hour of day).
+WHOLE_DAY = 23
 # Days read per request series; bounds what a backfill or a restatement of the whole attribution
 # window holds in memory per connection.
 FETCH_SPAN_DAYS = 7
@@ -43,7 +45,7 @@ class RestatementConfig(Config):
         default=DEFAULT_RESTATEMENT_DAYS,
         ge=0,
         description="Account-local days before the last window's day that a restating run lands "
-        "again, whole, in their closing windows, so conversions attributed late reach the marts.",
+        "again, whole, in its last window, so conversions attributed late reach the marts.",
     )
     restatement_every_minutes: int = Field(
         default=DEFAULT_RESTATEMENT_EVERY_MINUTES,
@@ -58,7 +60,9 @@ class RestatementConfig(Config):
 
 @dataclass(frozen=True, order=True)
 class Capture:
-    """A slice to land: the account-local day `day` up to local hour `hour`, in `window`."""
+    """What a run lands of one account-local day: `day` up to local hour `hour`, as the
+    platform reports it when `window` lands, in that window's slice (which may hold several
+    days: its own and those it restates)."""
 
     window: Window
     day: date
@@ -84,24 +88,23 @@ def day_captures(
     """The captures a run lands, in order, and how many of them restate a past day.
 
     One capture per window: the account-local day so far, up to the hour the window starts in.
-    Each of the `restatement_days` days before the last window's day is captured again, whole,
-    in its own closing window (local 23:45): exactly what re-running that window would land, so
-    one capture always holds one day, and the latest capture of a day is the truth downstream.
+    Each of the `restatement_days` days before the last window's day that the run does not
+    capture otherwise is captured again, whole, in the run's last window: what the platform
+    reports of it at the time of the restatement. So a window's slice holds its own day and the
+    days it restated; the earlier captures of a restated day (its closing window's among them)
+    stay as they were seen, and the restatement, the day's latest capture, is its truth
+    downstream. A day whose windows the run lands itself (a backfill across midnight) is
+    captured whole in its closing window already.
     """
     captures = {Capture.of(window, timezone) for window in windows}
-    last_day = max(captures).day
+    last = max(captures)
+    captured_days = {capture.day for capture in captures}
     restated = {
-        Capture.of(closing_window(last_day - timedelta(days=back), timezone), timezone)
-        for back in range(1, restatement_days + 1)
+        Capture(last.window, day, WHOLE_DAY)
+        for day in (last.day - timedelta(days=back) for back in range(1, restatement_days + 1))
+        if day not in captured_days
     }
     return sorted(captures | restated), len(restated)
-
-
-def closing_window(day: date, timezone: str) -> Window:
-    """The last 15-minute window of an account-local day."""
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZoneInfo(timezone))
-    end = end.astimezone(UTC)
-    return Window(end - WINDOW, end)
 
 
 def day_spans(days: Sequence[date]) -> Iterator[list[date]]:

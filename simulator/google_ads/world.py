@@ -34,6 +34,7 @@ from simulator.draws import BASIS, between, seeded_draws
 from simulator.hours import HOUR, HOUR_MICROSECONDS, MICROSECOND
 from simulator.merchants import Merchant
 from simulator.money import CENT
+from simulator.restatements import FULL_PERMILLE, Restatements
 
 if TYPE_CHECKING:
     from simulator.world import World
@@ -240,15 +241,6 @@ class GoogleAdsFaults:
 
 
 @dataclass(frozen=True)
-class ConversionRestatement:
-    """From `effective_at` (the world's clock) on, Google reports `permille`/1000 of the
-    conversions and conversion value an account-local day would otherwise show."""
-
-    effective_at: datetime
-    permille: int
-
-
-@dataclass(frozen=True)
 class AccessToken:
     token: str
     merchant: Merchant
@@ -266,9 +258,7 @@ class GoogleAdsWorld:
         self.stream_batch_size = DEFAULT_STREAM_BATCH_SIZE
         self._tokens: dict[str, AccessToken] = {}
         self._tokens_lock = threading.Lock()
-        # Per (customer id, account-local day), in the order they were made.
-        self._restatements: dict[tuple[str, date], tuple[ConversionRestatement, ...]] = {}
-        self._restatements_lock = threading.Lock()
+        self._restatements = Restatements()
         self._by_customer = {m.google_customer_id: m for m in world.merchants}
         self._by_refresh_token = {m.google_refresh_token: m for m in world.merchants}
         self._ad_groups = {
@@ -418,26 +408,7 @@ class GoogleAdsWorld:
         """
         if customer_id not in self._by_customer:
             raise KeyError(f"no merchant with Google Ads customer {customer_id}")
-        if permille < 0:
-            raise ValueError(f"permille must not be negative, not {permille}")
-        restatement = ConversionRestatement(self._world.now(), permille)
-        with self._restatements_lock:
-            key = (customer_id, local_date)
-            self._restatements[key] = (*self._restatements.get(key, ()), restatement)
-
-    def _restated_permille(self, customer_id: str, local_date: date, now: datetime) -> int:
-        """The share of its conversions the day reports as of `now`, in permille."""
-        if not self._restatements:  # read per hour: stay lock-free when nothing was restated
-            return 1000
-        with self._restatements_lock:
-            restatements = self._restatements.get((customer_id, local_date), ())
-        # The latest made by `now`; of two at the same moment, the one made last.
-        in_force = [
-            (restatement.effective_at, order, restatement.permille)
-            for order, restatement in enumerate(restatements)
-            if restatement.effective_at <= now
-        ]
-        return max(in_force)[2] if in_force else 1000
+        self._restatements.restate(customer_id, local_date, permille, self._world.now())
 
     # -- delivery --------------------------------------------------------------------------
 
@@ -526,7 +497,9 @@ class GoogleAdsWorld:
             delivered.conversion_hundredths * permille_us // (1000 * _RESTATEMENT_MICROSECONDS)
         )
         hundredths = (
-            hundredths * self._restated_permille(ad_group.customer_id, local_date, now) // 1000
+            hundredths
+            * self._restatements.permille(ad_group.customer_id, local_date, now)
+            // FULL_PERMILLE
         )
         value_cents = (
             delivered.value_cents * hundredths // delivered.conversion_hundredths

@@ -10,7 +10,8 @@ many merchants costs nothing until one of them is asked for.
 An ad can be deleted from a moment on, as a merchant does in Ads Manager: it delivers nothing
 from the next hour that starts, Meta reports its status as DELETED, and its listings and
 insights leave it out unless asked for deleted objects (Marketing API, "Manage your ad object's
-status").
+status"). A past day's purchases can be restated from a moment on (`restate_purchases`), as
+Meta does when it re-runs attribution; readings as of earlier moments stay what they were.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from simulator.hours import HOUR, HOUR_MICROSECONDS, MICROSECOND
 from simulator.merchants import Merchant
 from simulator.meta_ads.faults import MetaFaults
 from simulator.money import cents
+from simulator.restatements import FULL_PERMILLE, Restatements
 
 # Meta attributes a purchase to an ad for up to 28 days after the click (7-day click is the
 # default window), so an hour's purchases keep arriving: ~60% are reported by the end of the
@@ -194,6 +196,7 @@ class MetaAdsWorld:
         self._books_lock = threading.Lock()
         self._deletions: dict[str, datetime] = {}  # ad id → when it was deleted
         self._deletions_lock = threading.Lock()
+        self._restatements = Restatements()
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -241,6 +244,20 @@ class MetaAdsWorld:
         with self._deletions_lock:
             return self._deletions.get(ad_id)
 
+    def restate_purchases(self, account_id: str, local_date: date, permille: int) -> None:
+        """From now on (`now()`), report `permille`/1000 of the purchases (and their value) of
+        the account's account-local day `local_date`, every ad and hour of it.
+
+        What Meta does when it re-runs attribution on a past day (a purchase event removed as
+        fraud or a duplicate, a conversions API event deduplicated late, below 1000; purchases
+        matched late, above): the day changes long after it was read. Readings as of an earlier
+        moment do not change, so what a capture saw stays reproducible; a later call for the
+        same day replaces this one from its own moment on. Purchases still being attributed
+        (`ATTRIBUTION_WINDOW`) keep arriving, scaled.
+        """
+        self._require_account(account_id)
+        self._restatements.restate(account_id, local_date, permille, self.now())
+
     def currency(self, account_id: str, local_date: date) -> str:
         """The currency the account reports `local_date` in (after a change, the new one)."""
         merchant = self._require_account(account_id)
@@ -271,7 +288,10 @@ class MetaAdsWorld:
         if self._stopped(ad.ad_id, slot):
             return NO_DELIVERY
         profile = self._require_book(ad.account_id).profiles[ad.ad_id]
-        return _reported(self._final_hour(ad.ad_id, profile, slot), slot, self._as_of(as_of))
+        now = self._as_of(as_of)
+        local_date = slot.start.astimezone(self._require_account(ad.account_id).tz).date()
+        permille = self._restatements.permille(ad.account_id, local_date, now)
+        return _reported(self._final_hour(ad.ad_id, profile, slot), slot, now, permille)
 
     def ad_driven_orders(
         self, ad: Ad, hour_start: datetime, *, as_of: datetime | None = None
@@ -362,13 +382,14 @@ class MetaAdsWorld:
         now: datetime,
     ) -> Iterator[HourDelivery]:
         by_hour: dict[int, Delivery] = {}
+        permille = self._restatements.permille(ad.account_id, local_date, now)
         for slot in slots:
             if slot.start >= now or self._stopped(ad.ad_id, slot):
                 break
             final = self._final_hour(ad.ad_id, profile, slot)
             if final is None:
                 continue
-            delivery = _reported(final, slot, now)
+            delivery = _reported(final, slot, now, permille)
             if delivery.impressions:
                 previous = by_hour.get(slot.hour_of_day)
                 by_hour[slot.hour_of_day] = delivery if previous is None else previous + delivery
@@ -540,8 +561,11 @@ class MetaAdsWorld:
         )
 
 
-def _reported(final: _FinalHour | None, slot: _HourSlot, now: datetime) -> Delivery:
-    """What Meta reports of an ad-hour as of `now`."""
+def _reported(
+    final: _FinalHour | None, slot: _HourSlot, now: datetime, permille: int = FULL_PERMILLE
+) -> Delivery:
+    """What Meta reports of an ad-hour as of `now`, its day's purchases restated to
+    `permille`/1000 (`MetaAdsWorld.restate_purchases`)."""
     elapsed_us = (now - slot.start) // MICROSECOND
     if final is None or elapsed_us <= 0:
         return NO_DELIVERY
@@ -559,6 +583,7 @@ def _reported(final: _FinalHour | None, slot: _HourSlot, now: datetime) -> Deliv
     # A per-hour offset rounds the attributed share up or down, in proportion; as the share
     # only grows, so does every hour's reported count.
     reported = (purchases * _attributed_share_bp(slot, now) + final.report_draw % BASIS) // BASIS
+    reported = reported * permille // FULL_PERMILLE
     return Delivery(
         spend=cents(spend_cents),
         impressions=impressions,

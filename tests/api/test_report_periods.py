@@ -47,3 +47,8 @@ def test_custom_ranges_need_both_ends_in_order_and_at_most_a_year() -> None:
             resolve_range(ReportRange.CUSTOM, TODAY, start, end)
     with pytest.raises(InvalidPeriod):
         resolve_range(ReportRange.LAST_7_DAYS, TODAY, date(2026, 1, 1), None)
+
+
+def test_days_before_2000_are_refused_not_overflowed() -> None:
+    with pytest.raises(InvalidPeriod):
+        resolve_range(ReportRange.CUSTOM, TODAY, date(1, 1, 1), date(1, 1, 2))

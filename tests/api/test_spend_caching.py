@@ -44,8 +44,8 @@ def _rebuild(url: str, workspace_id: str, day: date, spend: str, *, publish: boo
     warehouse = open_warehouse(url)
     try:
         warehouse.execute(
-            "INSERT INTO marts.fct_ad_reporting_daily VALUES (:workspace_id, 'meta_ads', "
-            "'acct', 'camp', 'adset', 'new', :day, 'USD', :spend, 1, 1, 'USD', :spend)",
+            "INSERT INTO marts.fct_ad_reporting_hourly VALUES (:workspace_id, 'meta_ads', "
+            "'acct', 'camp', 'adset', 'new', :day, 12, :day, 'USD', :spend, 1, 1, 'USD', :spend)",
             {"workspace_id": workspace_id, "day": day, "spend": Decimal(spend)},
         )
         if publish:

@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from api.spend.service import DaySpend, InvalidPeriod, Period, daily_spend, resolve_period
+from api.reporting.periods import InvalidPeriod, Period
+from api.spend.service import DaySpend, daily_spend, resolve_period
 from tests.api.conftest import build_marts, coverage_rows, mart_rows
 from warehouse.connection import WarehouseReader
+from warehouse.semantic.compiler import SemanticLayer
+from warehouse.semantic.manifest import load_semantic_manifest
 from warehouse.serving import open_serving_reader
 
 
@@ -45,7 +48,7 @@ def test_daily_spend_sums_per_day_on_every_backend(
 ) -> None:
     period = Period(date(2026, 11, 16), date(2026, 11, 21))
 
-    days = daily_spend(served_marts, workspace_ids["demo-1"], period)
+    days = daily_spend(_semantic_layer(served_marts), served_marts, workspace_ids["demo-1"], period)
 
     assert days == [
         DaySpend(date(2026, 11, 16), None, "missing"),
@@ -62,6 +65,11 @@ def test_a_workspace_without_ad_connections_has_every_day_missing(
 ) -> None:
     period = Period(date(2026, 11, 16), date(2026, 11, 21))
 
-    assert daily_spend(served_marts, "no-such-workspace", period) == [
+    semantic_layer = _semantic_layer(served_marts)
+    assert daily_spend(semantic_layer, served_marts, "no-such-workspace", period) == [
         DaySpend(day, None, "missing") for day in period.days()
     ]
+
+
+def _semantic_layer(reader: WarehouseReader) -> SemanticLayer:
+    return SemanticLayer(load_semantic_manifest(), reader.backend)

@@ -15,7 +15,7 @@ import pytest
 from orchestration.defs.meta_ads.sync import sync_entities, sync_insights
 from orchestration.lib.outcomes import ConnectionOutcome
 from orchestration.lib.resources import SyncTarget
-from orchestration.lib.restatement import restatement_due
+from orchestration.lib.restatement import WHOLE_DAY, Capture, day_captures, restatement_due
 from orchestration.lib.windows import Window, windows_between
 from simulator.merchants import Merchant
 from simulator.meta_ads.faults import MetaFault, RowDefect
@@ -79,13 +79,18 @@ def sync(
         )
 
 
-def slice_rows(warehouse: Warehouse, merchant: Merchant, window: Window) -> list[tuple]:
+def slice_rows(
+    warehouse: Warehouse, merchant: Merchant, window: Window, day: date | None = None
+) -> list[tuple]:
+    """The window's slice; with `day`, its capture of that account-local day (the window's own
+    by default)."""
+    day = day or window.local_day_and_hour(merchant.timezone)[0]
     rows = warehouse.fetch_all(
         "SELECT date_start, ad_id, hour_of_day, spend, impressions, link_clicks, purchases, "
         "purchase_value, currency FROM raw.meta_ads_insights_hourly "
         "WHERE connection_id = :connection_id AND window_start = :window_start "
-        "ORDER BY date_start, ad_id, hour_of_day",
-        {"connection_id": target(merchant).connection_id, "window_start": window.start},
+        "AND date_start = :day ORDER BY ad_id, hour_of_day",
+        {"connection_id": target(merchant).connection_id, "window_start": window.start, "day": day},
     )
     return [tuple(row.values()) for row in rows]
 
@@ -159,26 +164,17 @@ def test_restating_picks_up_the_purchases_meta_attributed_since(
     earlier_day = date(2026, 8, 8)
     t1 = datetime(2026, 8, 10, 15, 10, tzinfo=UTC)
     clock.now = t1
-    first = sync(
-        server,
-        merchant,
-        [Window(t1.replace(minute=0), t1.replace(minute=15))],
-        warehouse,
-        restatement_days=2,
-    )
-    assert (first.error, first.restated_days, first.slices) == (None, 2, 3)
+    first_window = Window(t1.replace(minute=0), t1.replace(minute=15))
+    first = sync(server, merchant, [first_window], warehouse, restatement_days=2)
+    # One slice: the window's own day and, whole, the two days before.
+    assert (first.error, first.restated_days, first.slices) == (None, 2, 1)
     at_t1 = truth(world, merchant.meta_account_id, earlier_day)
     assert latest_capture_rows(warehouse, merchant, earlier_day) == at_t1
 
     t2 = t1 + timedelta(days=1)
     clock.now = t2
-    second = sync(
-        server,
-        merchant,
-        [Window(t2.replace(minute=0), t2.replace(minute=15))],
-        warehouse,
-        restatement_days=3,
-    )
+    second_window = Window(t2.replace(minute=0), t2.replace(minute=15))
+    second = sync(server, merchant, [second_window], warehouse, restatement_days=3)
     assert second.error is None
     at_t2 = truth(world, merchant.meta_account_id, earlier_day)
     assert latest_capture_rows(warehouse, merchant, earlier_day) == at_t2
@@ -192,11 +188,19 @@ def test_restating_picks_up_the_purchases_meta_attributed_since(
     # Late purchases arrived; the spend of a past day was final all along.
     assert purchases(at_t2) > purchases(at_t1)
     assert spend(at_t2) == spend(at_t1)
-    # Each restated day went to its own closing window (23:45 local), one slice per day.
-    closing = datetime(2026, 8, 9, 3, 45, tzinfo=UTC)  # 2026-08-08 23:45 in New York
-    assert slice_rows(warehouse, merchant, Window(closing, closing + timedelta(minutes=15))) == (
-        at_t2
+    # Each restatement is a capture of its own run's window: the first one's stays as seen.
+    assert slice_rows(warehouse, merchant, second_window, earlier_day) == at_t2
+    assert slice_rows(warehouse, merchant, first_window, earlier_day) == at_t1
+    captured = warehouse.fetch_all(
+        "SELECT window_start, captured_day, row_count FROM raw.capture_log "
+        "WHERE connection_id = :connection_id ORDER BY window_start, captured_day",
+        {"connection_id": target(merchant).connection_id},
     )
+    assert [(row["window_start"], row["captured_day"]) for row in captured] == [
+        *((first_window.start, date(2026, 8, day)) for day in (8, 9, 10)),
+        *((second_window.start, date(2026, 8, day)) for day in (8, 9, 10, 11)),
+    ]
+    assert captured[0]["row_count"] == len(at_t1)
 
 
 def test_malformed_rows_are_quarantined_beside_the_slice_and_counted(
@@ -306,3 +310,19 @@ def test_runs_restate_on_the_hour_by_default() -> None:
     assert restatement_due(window(0, 0), 1_440) and not restatement_due(window(12, 0), 1_440)
     with pytest.raises(ValueError, match="multiple of 15"):
         restatement_due(window(7, 0), 20)
+
+
+def test_a_restating_run_captures_each_restated_day_once_whole_in_its_last_window() -> None:
+    # An account on UTC; the run crosses midnight, so it lands the 10th's closing window itself.
+    windows = list(
+        windows_between(datetime(2026, 8, 10, 23, tzinfo=UTC), datetime(2026, 8, 11, 1, tzinfo=UTC))
+    )
+    captures, restated = day_captures(windows, "UTC", 2)
+    last = windows[-1]
+    # The 10th was captured whole by this run already: only the 9th is restated.
+    assert restated == 1
+    assert [capture for capture in captures if capture.window == last] == [
+        Capture(last, date(2026, 8, 9), WHOLE_DAY),
+        Capture(last, date(2026, 8, 11), 0),
+    ]
+    assert [capture.window for capture in captures] == [*sorted(windows), last]

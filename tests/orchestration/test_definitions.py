@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from dagster import (
@@ -172,14 +172,15 @@ def test_restatement_schedules_re_land_the_configured_window(
     default_days: int,
     config_cls: type[RestatementConfig],
 ) -> None:
-    """A platform's daily restatement lands its latest window and, whole in their closing
-    windows, the configured number of days before it: the platform's window by default, and
+    """A platform's daily restatement lands its latest window and, whole in that window's
+    slice, the configured number of days before it: the platform's window by default, and
     what METRICX_<PLATFORM>_RESTATEMENT_DAYS says when set."""
     tick = datetime(2026, 11, 20, 3, 45, tzinfo=UTC)
     landing_key = AssetKey(["raw", landing])
 
-    def relanded_windows(definitions: Definitions) -> list[str]:
-        """The window partitions a run of the tick's request lands, for an account on UTC."""
+    def relanded_windows(definitions: Definitions) -> list[tuple[str, date]]:
+        """The captures a run of the tick's request lands, for an account on UTC: the window
+        partition whose slice holds each, and its day."""
         request = _request(definitions, schedule_name, tick)
         assert request.asset_selection == [landing_key]
         validate_run_config(definitions.resolve_job_def(INGEST_JOB_NAME), request.run_config)
@@ -190,14 +191,14 @@ def test_restatement_schedules_re_land_the_configured_window(
         start = window_start(request.partition_key)
         windows = [Window(start, start + WINDOW)]
         captures, _ = day_captures(windows, "UTC", config.days_to_restate(windows))
-        return [window_key(capture.window.start) for capture in captures]
+        return [(window_key(capture.window.start), capture.day) for capture in captures]
 
-    def expected(days: int) -> list[str]:
-        # Each day before the 20th in its closing window (23:45), then the latest window.
-        closing = [
-            datetime(2026, 11, 19, 23, 45, tzinfo=UTC) - timedelta(days=n) for n in range(days)
+    def expected(days: int) -> list[tuple[str, date]]:
+        # The 20th so far and each day before it, all in the tick's window.
+        return [
+            ("2026-11-20-03:15", date(2026, 11, 20) - timedelta(days=back))
+            for back in range(days, -1, -1)
         ]
-        return [*sorted(window_key(start) for start in closing), "2026-11-20-03:15"]
 
     assert relanded_windows(defs) == expected(default_days)
     monkeypatch.setenv(f"METRICX_{setting.upper()}", "5")

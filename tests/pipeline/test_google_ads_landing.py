@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -86,12 +86,16 @@ def landing(landing_settings: Settings, world: World) -> Landing:
 
 
 def truth_rows(
-    google: GoogleAdsWorld, merchant: Merchant, window_start: datetime, *, whole_day: bool = False
+    google: GoogleAdsWorld,
+    merchant: Merchant,
+    window_start: datetime,
+    *,
+    restated: date | None = None,
 ) -> set[tuple]:
-    """What the window's slice must hold: the local day up to the window's hour (the whole day
-    for a restated day's closing window), as the world reports it now."""
+    """What the window's slice must hold of a day, as the world reports it now: its own local
+    day up to the window's hour, or a day it restated, whole."""
     local = window_start.astimezone(merchant.tz)
-    rows = google.ad_group_hours(merchant.google_customer_id, local.date())
+    rows = google.ad_group_hours(merchant.google_customer_id, restated or local.date())
     return {
         (
             row.ad_group.ad_group_id,
@@ -104,22 +108,25 @@ def truth_rows(
             row.metrics.conversions_value,
         )
         for row in rows
-        if whole_day or row.hour <= local.hour
+        if restated or row.hour <= local.hour
     }
 
 
-def closing_window_start(merchant: Merchant, day: date) -> datetime:
-    """Local 23:45 of `day`, in UTC: the window a restated day lands in."""
-    midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=merchant.tz)
-    return (midnight - WINDOW).astimezone(UTC)
-
-
-def landed_rows(landing: Landing, merchant: Merchant, window_start: datetime) -> set[tuple]:
+def landed_rows(
+    landing: Landing, merchant: Merchant, window_start: datetime, *, restated: date | None = None
+) -> set[tuple]:
+    """The window's capture of its own local day, or of a day it restated."""
+    day = restated or window_start.astimezone(merchant.tz).date()
     rows = landing.read(
         f"SELECT ad_group_id, segment_date, segment_hour, cost_micros, impressions, clicks, "
         f"conversions, conversions_value FROM {RAW} "
-        "WHERE workspace_id = :workspace_id AND window_start = :window_start",
-        {"workspace_id": landing.workspace_ids[merchant.slug], "window_start": window_start},
+        "WHERE workspace_id = :workspace_id AND window_start = :window_start "
+        "AND segment_date = :day",
+        {
+            "workspace_id": landing.workspace_ids[merchant.slug],
+            "window_start": window_start,
+            "day": day,
+        },
     )
     return {tuple(row.values()) for row in rows}
 
@@ -128,6 +135,7 @@ def counts(landing: Landing) -> dict:
     return landing.read(
         f"SELECT (SELECT count(*) FROM {RAW}) AS raw_rows,"
         " (SELECT count(*) FROM raw.landing_log) AS slices,"
+        " (SELECT count(*) FROM raw.capture_log) AS captured_days,"
         " (SELECT count(*) FROM raw.quarantine) AS quarantined,"
         f" (SELECT sum(cost_micros) FROM {RAW}) AS cost_micros"
     )[0]
@@ -146,7 +154,7 @@ def latest_capture(landing: Landing, merchant: Merchant, column: str) -> dict[da
     return {row["segment_date"]: Decimal(row["total"]) for row in rows}
 
 
-def test_a_window_lands_the_day_so_far_and_each_restated_day_in_its_closing_window(
+def test_a_window_lands_the_day_so_far_and_each_restated_day_whole_beside_it(
     landing: Landing, world: World, google: GoogleAdsWorld
 ) -> None:
     result = landing.materialize(WINDOW_START)
@@ -161,11 +169,30 @@ def test_a_window_lands_the_day_so_far_and_each_restated_day_in_its_closing_wind
             merchant.google_customer_id, restated_days[-1], restated_days[0]
         )
         for day in restated_days:
-            closing = closing_window_start(merchant, day)
-            landed = landed_rows(landing, merchant, closing)
-            assert landed == truth_rows(google, merchant, closing, whole_day=True)
-            assert {row[1] for row in landed} == {day}
+            landed = landed_rows(landing, merchant, WINDOW_START, restated=day)
+            assert landed == truth_rows(google, merchant, WINDOW_START, restated=day)
             assert sum(row[3] for row in landed) == restated_cost[day]
+        # The slice holds those days and nothing else, as its capture log says.
+        captured = landing.read(
+            "SELECT captured_day, row_count FROM raw.capture_log"
+            " WHERE workspace_id = :workspace_id AND window_start = :window_start",
+            {"workspace_id": landing.workspace_ids[merchant.slug], "window_start": WINDOW_START},
+        )
+        assert {row["captured_day"]: row["row_count"] for row in captured} == {
+            day: len(landed_rows(landing, merchant, WINDOW_START, restated=day))
+            for day in (local_day, *restated_days)
+        }
+        assert (
+            sum(row["row_count"] for row in captured)
+            == landing.read(
+                f"SELECT count(*) AS n FROM {RAW}"
+                " WHERE workspace_id = :workspace_id AND window_start = :window_start",
+                {
+                    "workspace_id": landing.workspace_ids[merchant.slug],
+                    "window_start": WINDOW_START,
+                },
+            )[0]["n"]
+        )
     metadata = materialization_metadata(result)
     assert (metadata["connections"], metadata["failed_connections"]) == (2, 0)
     assert metadata["restatement_days"] == RESTATEMENT_DAYS
@@ -174,8 +201,9 @@ def test_a_window_lands_the_day_so_far_and_each_restated_day_in_its_closing_wind
 def test_re_running_a_window_replaces_exactly_its_slices(landing: Landing) -> None:
     assert landing.materialize(WINDOW_START).success
     before = counts(landing)
-    # Per connection: the window, and the closing windows of the restated days.
-    assert before["raw_rows"] > 0 and before["slices"] == 2 * (1 + RESTATEMENT_DAYS)
+    # Per connection: the window's slice, holding its day and the restated days.
+    assert before["raw_rows"] > 0 and before["slices"] == 2
+    assert before["captured_days"] == 2 * (1 + RESTATEMENT_DAYS)
     assert landing.materialize(WINDOW_START).success
     assert counts(landing) == before
 

@@ -36,7 +36,7 @@ from orchestration.defs.meta_ads.sync import sync_entities, sync_insights
 from orchestration.defs.shopify.resources import ShopifyAdminApiResource
 from orchestration.defs.shopify.sync import OrderDeletion, sync_orders
 from orchestration.lib.resources import AppDatabaseResource, SyncTarget
-from orchestration.lib.restatement import Capture, closing_window
+from orchestration.lib.restatement import Capture
 from orchestration.lib.windows import WINDOW, Window
 from simulator.merchants import Merchant
 from simulator.shopify.world import ShopWorld
@@ -44,6 +44,7 @@ from tests.helpers import (
     NOW,
     RUN_RANGE,
     DbtRunner,
+    closing_window,
     copied_warehouse,
     execute_on_warehouse,
     read_warehouse,
@@ -52,7 +53,7 @@ from tests.pipeline.conftest import PipelineRun
 from warehouse.appdb.models import Provider
 from warehouse.appdb.session import open_session
 from warehouse.appdb.upserts import upsert_workspace
-from warehouse.connection import Warehouse, open_warehouse
+from warehouse.connection import Slice, Warehouse, open_warehouse
 from warehouse.raw_tables import GOOGLE_ADS_AD_GROUP_HOURLY, META_ADS_INSIGHTS_HOURLY
 
 # No landing margin: every landing here happens within minutes, so the default margin would
@@ -190,15 +191,16 @@ def _land_source_changes(pipeline_run: PipelineRun, run: Propagated) -> None:
 
     warehouse = open_warehouse(run.warehouse_url)
     try:
-        # A re-run of Google's closing window of the day, answered with nothing for the day.
-        warehouse.replace_slice(
+        # A re-run of Google's closing window of the day, answered with nothing for the day
+        # (its capture log says so, as the connector's would).
+        warehouse.replace_slices(
             GOOGLE_ADS_AD_GROUP_HOURLY,
             workspace_id=run.berlin,
             connection_id=google.connection_id,
-            window_start=emptied_window.start,
-            window_end=emptied_window.end,
             landed_at=datetime.now(UTC),
-            rows=[],
+            slices=[
+                Slice(emptied_window.start, emptied_window.end, [], captured_days={EMPTIED_DAY: 0})
+            ],
         )
         # A re-run of Meta's closing window of the same day, answered without one ad.
         kept = [
@@ -211,14 +213,19 @@ def _land_source_changes(pipeline_run: PipelineRun, run: Propagated) -> None:
             if row["ad_id"] != left_out_ad
         ]
         assert kept, "Meta's closing capture of the day holds rows"
-        warehouse.replace_slice(
+        warehouse.replace_slices(
             META_ADS_INSIGHTS_HOURLY,
             workspace_id=run.berlin,
             connection_id=meta.connection_id,
-            window_start=emptied_window.start,
-            window_end=emptied_window.end,
             landed_at=datetime.now(UTC),
-            rows=kept,
+            slices=[
+                Slice(
+                    emptied_window.start,
+                    emptied_window.end,
+                    kept,
+                    captured_days={EMPTIED_DAY: len(kept)},
+                )
+            ],
         )
         _delete_an_ad(pipeline_run, run, berlin, meta, deleted_ad, warehouse)
         _change_orders(pipeline_run, run, berlin, shop, warehouse)

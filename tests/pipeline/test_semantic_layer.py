@@ -151,7 +151,8 @@ def test_per_model_attribution_metrics_match_the_mart(
     pipeline_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """A per-model metric sums only its own model's rows (each row of the mart, spend included,
-    exists once per model): last-click revenue, ROAS and CPA per workspace, day and platform."""
+    exists once per model): last-click revenue, ROAS and CPA per workspace, day and platform;
+    ROAS and CPA credit the ad campaigns only, so the shop's own channels have none."""
     rows = query_metricflow(
         pipeline_run.settings.warehouse_url,
         tmp_path_factory.mktemp("metricflow_attribution"),
@@ -185,6 +186,11 @@ def test_per_model_attribution_metrics_match_the_mart(
         # Credited revenue keeps money's 4 decimals.
         revenue = Decimal(answer["attributed_revenue_last_click"]).quantize(Decimal("0.0001"))
         assert revenue == row["revenue"], row
+        if row["provider"] is None:
+            # The shop's own channels: ROAS and CPA are the ad campaigns' only.
+            assert not answer["attributed_roas_last_click"], row
+            assert not answer["attributed_cpa_last_click"], row
+            continue
         if row["spend"]:
             roas = Decimal(row["revenue"]) / Decimal(row["spend"])
             assert abs(Decimal(answer["attributed_roas_last_click"]) - roas) < RATIO_TOLERANCE, row
@@ -309,7 +315,7 @@ def test_compiled_metrics_answer_what_metricflow_answers(
     [
         "' OR '1'='1",
         "x'; DROP TABLE marts.fct_sales; --",
-        "{{ Dimension('ad_reporting_day__platform') }}",
+        "{{ Dimension('ad_reporting_hour__provider') }}",
         "{% raw %}:workspace_id",
     ],
 )
@@ -324,7 +330,7 @@ def test_request_values_are_bound_never_spliced(
     assert not _compiled_rows(
         pipeline_run, semantic_layer, spend, workspace_id=hostile, start=first, end=last
     )
-    by_platform = MetricQuery(("spend",), (), ("ad_reporting_day__platform",))
+    by_platform = MetricQuery(("spend",), (), ("ad_reporting_hour__provider",))
     rows = _compiled_rows(
         pipeline_run,
         semantic_layer,
@@ -345,9 +351,9 @@ def test_unknown_metrics_and_dimensions_name_the_allowed_ones(
         semantic_layer.compile(MetricQuery(("spend; select 1",)))
     assert "spend" in unknown_metric.value.allowed
     with pytest.raises(UnknownDimension) as unknown_dimension:
-        semantic_layer.compile(MetricQuery(("revenue",), ("ad_reporting_day__platform",)))
+        semantic_layer.compile(MetricQuery(("revenue",), ("ad_reporting_hour__provider",)))
     assert "metric_time__day" in unknown_dimension.value.allowed
-    assert "ad_reporting_day__platform" not in unknown_dimension.value.allowed
+    assert "ad_reporting_hour__provider" not in unknown_dimension.value.allowed
 
 
 def _as_date(value: date | datetime) -> date:

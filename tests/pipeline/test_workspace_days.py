@@ -9,9 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from api.spend.service import Period, daily_spend
+from api.reporting.periods import Period
+from api.spend.service import daily_spend
 from tests.pipeline.workspace_days import WORKSPACE_TIMEZONE, Delivery, ShiftedWorkspace
 from warehouse.connection import open_warehouse
+from warehouse.semantic.compiler import SemanticLayer
+from warehouse.semantic.manifest import load_semantic_manifest
 
 CENT = Decimal("0.01")
 # The run's days (tests.helpers.RUN_RANGE ends 2026-11-20 08:00 UTC).
@@ -77,8 +80,11 @@ def test_daily_spend_serves_the_workspace_days(shifted_run: ShiftedWorkspace) ->
     """/spend/daily's figures: every day the workspace's connections landed any window of."""
     days = sorted(shifted_run.by_workspace_day)
     warehouse = open_warehouse(shifted_run.warehouse_url)
+    semantic_layer = SemanticLayer(load_semantic_manifest(), warehouse.backend)
     try:
-        served = daily_spend(warehouse, shifted_run.workspace_id, Period(days[0], days[-1]))
+        served = daily_spend(
+            semantic_layer, warehouse, shifted_run.workspace_id, Period(days[0], days[-1])
+        )
     finally:
         warehouse.close()
     landed = {day.day: day.spend for day in served if day.coverage != "missing"}

@@ -29,12 +29,12 @@ MICROS = Decimal("0.000001")
 # Google's cost stays in micros here and is converted in Python.
 _RAW_DELIVERY_SQL = """
 SELECT connection_id, window_start, landed_at, account_timezone AS timezone, currency,
-    date_start AS account_day, hour_of_day AS hour, spend, NULL AS cost_micros, impressions,
-    link_clicks AS clicks, purchases AS conversions, purchase_value AS conversion_value
+    campaign_id, date_start AS account_day, hour_of_day AS hour, spend, NULL AS cost_micros,
+    impressions, link_clicks AS clicks, purchases AS conversions, purchase_value AS conversion_value
 FROM raw.meta_ads_insights_hourly WHERE workspace_id = :workspace_id
 UNION ALL
 SELECT connection_id, window_start, landed_at, time_zone, currency,
-    segment_date, segment_hour, NULL, cost_micros, impressions, clicks,
+    campaign_id, segment_date, segment_hour, NULL, cost_micros, impressions, clicks,
     conversions, conversions_value
 FROM raw.google_ads_ad_group_hourly WHERE workspace_id = :workspace_id
 """
@@ -52,18 +52,23 @@ class Delivery:
     conversion_value: Decimal = Decimal(0)
 
     def add(self, row: dict[str, Any]) -> None:
-        spend = (
-            Decimal(row["cost_micros"]) * MICROS
-            if row["cost_micros"] is not None
-            else Decimal(row["spend"])
-        )
-        self.spend += spend.quantize(MONEY_PLACES, ROUND_HALF_UP)
+        self.spend += hour_spend(row)
         self.impressions += row["impressions"]
         self.clicks += row["clicks"]
         self.conversions += Decimal(row["conversions"])
         self.conversion_value += Decimal(row["conversion_value"]).quantize(
             MONEY_PLACES, ROUND_HALF_UP
         )
+
+
+def hour_spend(row: dict[str, Any]) -> Decimal:
+    """A raw row's spend as the marts keep it: Google's micros converted, rounded to 4 places."""
+    spend = (
+        Decimal(row["cost_micros"]) * MICROS
+        if row["cost_micros"] is not None
+        else Decimal(row["spend"])
+    )
+    return spend.quantize(MONEY_PLACES, ROUND_HALF_UP)
 
 
 @dataclass
@@ -105,18 +110,34 @@ def shifted_workspace(
 
 
 def _sum_raw_delivery(shifted: ShiftedWorkspace) -> None:
-    """The latest capture of each (connection, account day) is the day's truth (the latest
-    window, then the latest landing); each of its hours counts on the workspace day its start
-    falls on (the first occurrence of a repeated DST hour: fold 0)."""
-    rows = read_warehouse(
-        shifted.warehouse_url, _RAW_DELIVERY_SQL, {"workspace_id": shifted.workspace_id}
-    )
+    by_workspace_day: dict[date, Delivery] = defaultdict(Delivery)
+    by_account_day: dict[date, Delivery] = defaultdict(Delivery)
+    workspace_tz = ZoneInfo(WORKSPACE_TIMEZONE)
+    for hour_start, row in latest_hourly_delivery(shifted.warehouse_url, shifted.workspace_id):
+        assert row["timezone"] == shifted.account_timezone
+        by_workspace_day[hour_start.astimezone(workspace_tz).date()].add(row)
+        by_account_day[row["account_day"]].add(row)
+    shifted.by_workspace_day = dict(by_workspace_day)
+    shifted.by_account_day = dict(by_account_day)
+
+
+def latest_hourly_delivery(
+    warehouse_url: str, workspace_id: str
+) -> Iterator[tuple[datetime, dict[str, Any]]]:
+    """The workspace's raw delivery rows of both platforms that count, each with the UTC start
+    of its hour: the latest capture of each (connection, account day) is the day's truth (the
+    latest window, then the latest landing). The first occurrence of a repeated DST hour (fold 0)
+    is its start: the platforms put both UTC hours in it, and both fall on the same day.
+
+    The accounts must bill in the workspace's currency: the sums assume no conversion."""
+    rows = read_warehouse(warehouse_url, _RAW_DELIVERY_SQL, {"workspace_id": workspace_id})
     (currency,) = {row["currency"] for row in rows}
     (workspace_currency,) = {
         row["currency"]
-        for row in shifted.read(
+        for row in read_warehouse(
+            warehouse_url,
             "SELECT currency FROM raw.app_workspaces WHERE workspace_id = :w",
-            {"w": shifted.workspace_id},
+            {"w": workspace_id},
         )
     }
     assert currency.upper() == workspace_currency.upper(), "the spend sums assume no conversion"
@@ -125,19 +146,11 @@ def _sum_raw_delivery(shifted: ShiftedWorkspace) -> None:
         key = (row["connection_id"], row["account_day"])
         capture = (row["window_start"], row["landed_at"])
         latest[key] = max(latest.get(key, capture), capture)
-    by_workspace_day: dict[date, Delivery] = defaultdict(Delivery)
-    by_account_day: dict[date, Delivery] = defaultdict(Delivery)
-    workspace_tz = ZoneInfo(WORKSPACE_TIMEZONE)
     for row in rows:
-        if (row["window_start"], row["landed_at"]) != latest[
+        if (row["window_start"], row["landed_at"]) == latest[
             (row["connection_id"], row["account_day"])
         ]:
-            continue
-        assert row["timezone"] == shifted.account_timezone
-        hour_start = datetime.combine(
-            row["account_day"], time(row["hour"]), tzinfo=ZoneInfo(row["timezone"])
-        ).astimezone(UTC)
-        by_workspace_day[hour_start.astimezone(workspace_tz).date()].add(row)
-        by_account_day[row["account_day"]].add(row)
-    shifted.by_workspace_day = dict(by_workspace_day)
-    shifted.by_account_day = dict(by_account_day)
+            hour_start = datetime.combine(
+                row["account_day"], time(row["hour"]), tzinfo=ZoneInfo(row["timezone"])
+            ).astimezone(UTC)
+            yield hour_start, row

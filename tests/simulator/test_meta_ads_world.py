@@ -10,6 +10,7 @@ import pytest
 from simulator.hours import HOUR
 from simulator.meta_ads.world import NO_DELIVERY
 from simulator.world import World
+from tests.helpers import Clock
 
 # 11:30 in New York (demo-1), 17:30 in Berlin (demo-2).
 NOW = datetime(2026, 8, 10, 15, 30, tzinfo=UTC)
@@ -259,3 +260,55 @@ def test_a_world_of_100_merchants_with_200_ads_each_builds_lazily_and_serves_a_d
         itertools.islice(world.meta.iter_ad_hours(last, date(2026, 8, 9), from_ad_id=middle), 5)
     )
     assert page == [row for row in rows if row.ad.ad_id >= middle][:5]
+
+
+def test_a_restated_day_reports_its_new_purchases_from_the_moment_it_was_restated() -> None:
+    # A day whose purchases have all been attributed (more than 28 days before), so only the
+    # restatement changes them; its neighbour and the other account stay as they were.
+    day, neighbour = TODAY_NY - timedelta(days=30), TODAY_NY - timedelta(days=31)
+    clock = Clock(NOW - HOUR)
+    world = World(merchants=2, clock=clock)
+    new_york, berlin = account(world), account(world, 1)
+    untouched = {
+        (account_id, restated): world.meta.ad_hours(account_id, restated)
+        for account_id in (new_york, berlin)
+        for restated in (day, neighbour)
+    }
+    clock.now = NOW
+    world.meta.restate_purchases(new_york, day, 600)
+
+    for (account_id, restated), rows in untouched.items():
+        # Readings as of a moment before the restatement are what they were, made whenever.
+        assert world.meta.ad_hours(account_id, restated, as_of=NOW - HOUR) == rows
+        now = world.meta.ad_hours(account_id, restated)
+        if (account_id, restated) != (new_york, day):
+            assert now == rows
+            continue
+        assert [(row.ad, row.hour_of_day) for row in now] == [
+            (row.ad, row.hour_of_day) for row in rows
+        ]
+        for before, after in zip(rows, now, strict=True):
+            # Every hour's purchases scaled and rounded down, at the same order value.
+            assert after.delivery.purchases == before.delivery.purchases * 600 // 1000
+            assert after.delivery.spend == before.delivery.spend
+            if before.delivery.purchases:
+                per_purchase = before.delivery.purchase_value / before.delivery.purchases
+                assert after.delivery.purchase_value == per_purchase * after.delivery.purchases
+        assert sum(row.delivery.purchases for row in now) < sum(
+            row.delivery.purchases for row in rows
+        )
+        # An hour read on its own agrees with the day's rows.
+        row = next(row for row in now if row.delivery.purchases)
+        # (No DST change that day: local midnight plus the hour of day is the hour's start.)
+        midnight = datetime(day.year, day.month, day.day, tzinfo=world.merchants[0].tz)
+        hour_start = (midnight + timedelta(hours=row.hour_of_day)).astimezone(UTC)
+        assert world.meta.delivery(row.ad, hour_start) == row.delivery
+
+    # A later restatement of the day replaces the earlier one from its own moment on.
+    clock.now = NOW + HOUR
+    world.meta.restate_purchases(new_york, day, 1_000)
+    assert world.meta.ad_hours(new_york, day) == untouched[(new_york, day)]
+    with pytest.raises(KeyError):
+        world.meta.restate_purchases("42", day, 600)
+    with pytest.raises(ValueError, match="negative"):
+        world.meta.restate_purchases(new_york, day, -1)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from warehouse.connection import Warehouse, open_warehouse
+from warehouse.connection import Slice, Warehouse, open_warehouse
 from warehouse.raw_tables import META_ADS_INSIGHTS_HOURLY
 
 WINDOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -100,6 +100,44 @@ def test_rerun_replaces_only_its_own_slice(warehouse: Warehouse) -> None:
     assert Decimal(first["spend"]) == Decimal("7.50")
     assert first["slices"] == 3
     assert first["quarantined_counted"] == first["quarantined_rows"] == 1
+
+
+def test_a_slice_of_several_days_logs_each_day_and_a_rerun_replaces_them(
+    warehouse: Warehouse,
+) -> None:
+    """A restating window's slice holds its own day and the days it restated: the capture log
+    keeps each day's rows, empty days included, and re-running the window replaces them all."""
+    landed_at = datetime.now(UTC)
+
+    def land(captured_days: dict[date, int]) -> None:
+        warehouse.replace_slices(
+            META_ADS_INSIGHTS_HOURLY,
+            workspace_id="ws-1",
+            connection_id="conn-1",
+            landed_at=landed_at,
+            slices=[
+                Slice(
+                    WINDOW,
+                    WINDOW + timedelta(minutes=15),
+                    [_row("a", Decimal("1.00"))],
+                    captured_days=captured_days,
+                )
+            ],
+        )
+
+    def logged() -> dict[date, int]:
+        rows = warehouse.fetch_all(
+            "SELECT captured_day, row_count FROM raw.capture_log"
+            " WHERE source_table = 'meta_ads_insights_hourly' AND window_start = :window",
+            {"window": WINDOW},
+        )
+        return {row["captured_day"]: row["row_count"] for row in rows}
+
+    land({date(2026, 11, 20): 1, date(2026, 11, 19): 0, date(2026, 11, 18): 0})
+    assert logged() == {date(2026, 11, 20): 1, date(2026, 11, 19): 0, date(2026, 11, 18): 0}
+    land({date(2026, 11, 20): 1})
+    assert logged() == {date(2026, 11, 20): 1}
+    assert _snapshot(warehouse)["raw_rows"] == 1
 
 
 def test_a_failed_landing_leaves_the_previous_slice_intact(warehouse: Warehouse) -> None:

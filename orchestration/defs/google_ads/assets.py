@@ -1,5 +1,5 @@
 """Google Ads ingestion: hourly ad group metrics landed once per 15-minute window for every
-connection, with the last days restated hourly in their closing windows and the conversion
+connection, with the last days restated hourly in the run's last window and the conversion
 window's once a day (`google_ads_restatement`); and the campaigns, ad groups and ads with their
 statuses.
 
@@ -41,10 +41,10 @@ class GoogleAdsLandingConfig(RestatementConfig):
     kinds={"python", "google"},
     description=(
         "Ad group hourly metrics from the Google Ads API, one capture of the account-local day "
-        "so far per connection and window; hourly, the previous days are landed again in their "
-        "closing windows as Google restates their conversions, and once a day the whole "
-        "conversion window's. The latest capture of a day is the truth. A re-run replaces "
-        "exactly its windows."
+        "so far per connection and window; hourly, the previous days are captured again, whole, "
+        "in the run's last window as Google restates their conversions, and once a day the "
+        "whole conversion window's. Every capture stays as seen; the latest capture of a day is "
+        "the truth. A re-run replaces exactly its windows."
     ),
     config_cls=GoogleAdsLandingConfig,
 )

@@ -4,6 +4,7 @@ metrics, with the restatement lookback, and the campaigns, ad groups and ads."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import fields
 from datetime import UTC, date, datetime
 
@@ -14,7 +15,7 @@ from orchestration.connectors.quarantine import MalformedRow
 from orchestration.lib.outcomes import ConnectionOutcome, recorded
 from orchestration.lib.resources import SyncTarget
 from orchestration.lib.restatement import day_captures, day_spans
-from orchestration.lib.slices import land_captures
+from orchestration.lib.slices import CaptureRows, land_captures
 from orchestration.lib.windows import Window
 from warehouse.connection import Warehouse
 from warehouse.raw_tables import GOOGLE_ADS_AD_GROUP_HOURLY, GOOGLE_ADS_ENTITIES
@@ -36,10 +37,11 @@ def sync_ad_group_hours(
 
     Google reports hourly at best, so a window's capture is the day's rows up to the hour the
     window starts in. With `restatement_days` N, the N local days before the last window's day
-    are landed again, whole and as Google reports them now, each in its own closing window
-    (local 23:45), as Meta's are. Days are fetched a few at a time (`day_spans`), one request
-    series each, so a backfill or the conversion window's restatement holds a span in memory,
-    not the run; rows that do not parse are quarantined with the span's latest capture.
+    are captured again, whole and as Google reports them now, in the slice of the run's last
+    window, as Meta's are (`day_captures`): their earlier captures stay as they were seen.
+    Days are fetched a few at a time (`day_spans`), one request series each, so a backfill
+    holds a span in memory, not the run; rows that do not parse are quarantined with the
+    span's latest capture.
     """
     if not 0 <= restatement_days <= MAX_RESTATEMENT_DAYS:
         raise ValueError(
@@ -51,30 +53,32 @@ def sync_ad_group_hours(
         captures, outcome.restated_days = day_captures(
             windows, customer.time_zone, restatement_days
         )
-        for span in day_spans(sorted({capture.day for capture in captures})):
-            by_day: dict[date, list[GoogleAdsAdGroupHour]] = defaultdict(list)
-            malformed: list[MalformedRow] = []
-            for row in client.iter_hourly_ad_group_metrics(customer.customer_id, span[0], span[-1]):
-                if isinstance(row, MalformedRow):
-                    malformed.append(row)
-                else:
-                    by_day[row.segment_date].append(row)
-            land_captures(
-                warehouse,
-                GOOGLE_ADS_AD_GROUP_HOURLY,
-                target,
-                outcome,
-                {
-                    capture: [
-                        GOOGLE_ADS_AD_GROUP_HOURLY.row_values(_fields_of(row))
-                        for row in by_day[capture.day]
-                        if row.segment_hour <= capture.hour
-                    ]
-                    for capture in captures
-                    if capture.day in span
-                },
-                malformed,
-            )
+
+        def reads() -> Iterator[CaptureRows]:
+            for span in day_spans(sorted({capture.day for capture in captures})):
+                by_day: dict[date, list[GoogleAdsAdGroupHour]] = defaultdict(list)
+                malformed: list[MalformedRow] = []
+                for row in client.iter_hourly_ad_group_metrics(
+                    customer.customer_id, span[0], span[-1]
+                ):
+                    if isinstance(row, MalformedRow):
+                        malformed.append(row)
+                    else:
+                        by_day[row.segment_date].append(row)
+                yield (
+                    {
+                        capture: [
+                            GOOGLE_ADS_AD_GROUP_HOURLY.row_values(_fields_of(row))
+                            for row in by_day[capture.day]
+                            if row.segment_hour <= capture.hour
+                        ]
+                        for capture in captures
+                        if capture.day in span
+                    },
+                    malformed,
+                )
+
+        land_captures(warehouse, GOOGLE_ADS_AD_GROUP_HOURLY, target, outcome, captures, reads())
     return outcome
 
 

@@ -35,8 +35,9 @@ class MetaAdsInsightsConfig(RestatementConfig):
     kinds={"python", "meta"},
     description=(
         "Ad-level hourly insights from the Meta Marketing API, one capture of the account-local "
-        "day so far per connection and window; hourly, the previous days are landed again in "
-        "their closing windows with the purchases Meta attributed since. A re-run replaces "
+        "day so far per connection and window; hourly, the previous days are captured again, "
+        "whole, in the run's last window with the purchases Meta attributed since. Every "
+        "capture stays as seen; the latest capture of a day is the truth. A re-run replaces "
         "exactly its windows."
     ),
     config_cls=MetaAdsInsightsConfig,

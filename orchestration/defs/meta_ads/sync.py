@@ -4,6 +4,7 @@ the restatement lookback, and the campaigns, ad sets and ads they name."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import fields
 from datetime import UTC, date, datetime
 
@@ -14,7 +15,7 @@ from orchestration.connectors.quarantine import MalformedRow
 from orchestration.lib.outcomes import ConnectionOutcome, recorded
 from orchestration.lib.resources import SyncTarget
 from orchestration.lib.restatement import day_captures, day_spans
-from orchestration.lib.slices import land_captures
+from orchestration.lib.slices import CaptureRows, land_captures
 from orchestration.lib.windows import Window
 from warehouse.connection import Warehouse
 from warehouse.raw_tables import META_ADS_ENTITIES, META_ADS_INSIGHTS_HOURLY
@@ -38,10 +39,10 @@ def sync_insights(
     keeps a backfill at one request series per few days instead of one per window.
 
     With `restatement_days` N, the run also restates the N account-local days before the day of
-    its last window: each is landed again, whole and as Meta reports it now, in the slice of
-    that day's closing window (local 23:45). That is exactly what re-running the closing window
-    would land, and since it is the latest capture holding the day, every model reading "the
-    latest capture of a day" picks the late purchases up unchanged.
+    its last window: each is captured again, whole and as Meta reports it now, in the slice of
+    the run's last window (`day_captures`). The earlier captures of those days stay as they
+    were seen, and since the restatement is the latest capture holding the day, every model
+    reading "the latest capture of a day" picks the late purchases up unchanged.
     """
     if not 0 <= restatement_days <= MAX_RESTATEMENT_DAYS:
         raise ValueError(
@@ -52,24 +53,24 @@ def sync_insights(
         account = client.get_account(target.external_account_id)
         timezone = account.timezone_name
         captures, outcome.restated_days = day_captures(windows, timezone, restatement_days)
-        for span in day_spans(sorted({capture.day for capture in captures})):
-            records, malformed = _fetch(client, target.external_account_id, span)
-            span_captures = [capture for capture in captures if capture.day in span]
-            land_captures(
-                warehouse,
-                META_ADS_INSIGHTS_HOURLY,
-                target,
-                outcome,
-                {
-                    capture: [
-                        _insight_row(row, timezone)
-                        for row in records[capture.day]
-                        if row.hour_of_day <= capture.hour
-                    ]
-                    for capture in span_captures
-                },
-                malformed,
-            )
+
+        def reads() -> Iterator[CaptureRows]:
+            for span in day_spans(sorted({capture.day for capture in captures})):
+                records, malformed = _fetch(client, target.external_account_id, span)
+                yield (
+                    {
+                        capture: [
+                            _insight_row(row, timezone)
+                            for row in records[capture.day]
+                            if row.hour_of_day <= capture.hour
+                        ]
+                        for capture in captures
+                        if capture.day in span
+                    },
+                    malformed,
+                )
+
+        land_captures(warehouse, META_ADS_INSIGHTS_HOURLY, target, outcome, captures, reads())
     return outcome
 
 

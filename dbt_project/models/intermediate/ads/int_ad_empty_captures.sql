@@ -1,47 +1,41 @@
 -- Captures that landed no rows: the platform reported nothing for the (connection, account-local
--- day) at that window, e.g. a re-landed window of a day no longer reported. The latest capture
--- of a day is its truth (int_ad_hourly), so an empty one leaves the day without rows. A slice
--- whose rows only failed to parse (quarantined) is not empty: those rows exist. A slice holds
--- one day, the account-local day of its window, read in the timezone the connection's captures
--- report (a connection that never landed a row has no day to clear).
-with slices as (
+-- day) when the window landed, e.g. a re-landed window of a day no longer reported, or a day a
+-- restatement found empty. The latest capture of a day is its truth (int_ad_hourly), so an
+-- empty one leaves the day without rows. A window's slice holds its own day and, in a restating
+-- run's last window, the days it restated: the capture log says which days each slice captured
+-- and how many rows each got. A slice with rows that failed to parse (quarantined) holds no
+-- empty capture: those rows may be any of its days'.
+with captured_days as (
 
     select
         'meta_ads' as provider,
-        workspace_id,
-        connection_id,
-        window_start as captured_window_start,
-        landed_at,
-        row_count,
-        quarantined_count
-    from {{ ref('stg_meta_ads__landing_log') }}
+        captured.workspace_id,
+        captured.connection_id,
+        captured.window_start as captured_window_start,
+        captured.landed_at,
+        captured.captured_day as report_date,
+        captured.row_count,
+        slices.quarantined_count
+    from {{ ref('stg_meta_ads__capture_log') }} as captured
+    inner join {{ ref('stg_meta_ads__landing_log') }} as slices
+        on captured.connection_id = slices.connection_id
+        and captured.window_start = slices.window_start
 
     union all
 
     select
         'google_ads' as provider,
-        workspace_id,
-        connection_id,
-        window_start as captured_window_start,
-        landed_at,
-        row_count,
-        quarantined_count
-    from {{ ref('stg_google_ads__landing_log') }}
-
-),
-
-empty_slices as (
-
-    select
-        *,
-        (
-            select captures.source_timezone
-            from {{ ref('int_ad_captures_unioned') }} as captures
-            where captures.connection_id = slices.connection_id
-            limit 1
-        ) as source_timezone
-    from slices
-    where row_count = 0 and quarantined_count = 0
+        captured.workspace_id,
+        captured.connection_id,
+        captured.window_start as captured_window_start,
+        captured.landed_at,
+        captured.captured_day as report_date,
+        captured.row_count,
+        slices.quarantined_count
+    from {{ ref('stg_google_ads__capture_log') }} as captured
+    inner join {{ ref('stg_google_ads__landing_log') }} as slices
+        on captured.connection_id = slices.connection_id
+        and captured.window_start = slices.window_start
 
 )
 
@@ -51,6 +45,6 @@ select
     connection_id,
     captured_window_start,
     landed_at,
-    {{ local_date('captured_window_start', 'source_timezone') }} as report_date
-from empty_slices
-where source_timezone is not null
+    report_date
+from captured_days
+where row_count = 0 and quarantined_count = 0

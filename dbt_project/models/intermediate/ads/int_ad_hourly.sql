@@ -18,7 +18,7 @@
 -- and an ad missing from it has none that day.
 -- Incremental: only the (connection, day) keys with a capture landed since the last build are
 -- rebuilt, from all of their captures — found by landing time, not by the run's windows, since
--- restated days land in slices of older windows. A capture already built, or older than the
+-- a restating run's last window also captures the days it restated. A capture already built, or older than the
 -- one built, changes nothing: the hour after a backfill does not rebuild it again and again.
 -- The workspaces whose settings changed are rebuilt whole (see int_workspace_settings).
 -- Each hour is also placed on the workspace's calendar (the day and hour its start falls on in

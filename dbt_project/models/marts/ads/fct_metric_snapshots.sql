@@ -22,11 +22,12 @@
 -- capture saw for the day so far, and what changed since the previous capture of that day.
 -- A capture is rebuilt from every capture of its (connection, day), so work is proportional to
 -- the (connection, day) keys that landed since the last build — found by landing time, not by
--- the run's windows: restated days land in slices of older windows. A landing already built
--- changes nothing (a folded row keeps only its captures' latest landing, so any landing of
--- its windows up to that counts as built), and rows already folded are no longer at a finer
--- grain than their age allows: only the days whose captures crossed a cutoff since the last
--- build are rebuilt for compaction, not the history.
+-- the run's windows: a restating run's last window also captures the days it restated. A
+-- restatement is a capture like any other, so a restated day's earlier captures keep what they
+-- saw. A landing already built changes nothing (a folded row keeps only its captures' latest
+-- landing, so any landing of its windows up to that counts as built), and rows already folded
+-- are no longer at a finer grain than their age allows: only the days whose captures crossed a
+-- cutoff since the last build are rebuilt for compaction, not the history.
 -- The workspaces whose settings changed are rebuilt whole (see int_workspace_settings).
 {%- if is_incremental() %}
 {%- set rows_to_rebuild = connection_days_to_rebuild(metric_snapshot_days_to_build()) %}
