@@ -7,7 +7,15 @@ import contextlib
 import sys
 from collections.abc import Callable
 
-from bench import backfill, compaction, incremental, ingest_throughput, shopify_orders, thin_slice
+from bench import (
+    backfill,
+    compaction,
+    dashboard,
+    incremental,
+    ingest_throughput,
+    shopify_orders,
+    thin_slice,
+)
 from bench.environments import postgres_available
 from bench.history import kept_for_the_run
 from orchestration.defs.dbt.project import prepare_dbt_manifest
@@ -16,6 +24,7 @@ from orchestration.event_bookkeeping import apply_event_bookkeeping
 BENCHMARKS: dict[str, Callable[[str], None]] = {
     "backfill": backfill.run,
     "compaction": compaction.run,
+    "dashboard": dashboard.run,
     "incremental": incremental.run,
     "ingest_throughput": ingest_throughput.run,
     "shopify_orders": shopify_orders.run,

@@ -76,6 +76,7 @@ class LandedHistory:
     range: DemoRange
     clock: WorldClock
     template: Settings
+    world: World
 
     @property
     def end(self) -> datetime:
@@ -120,7 +121,7 @@ def landed_history(backend: str) -> LandedHistory:
     parameters = {"merchants": MERCHANTS, "days": DAYS, "windows": history_range.windows}
     emit("history.ingest_total", total, "s", backend=backend, **parameters)
     emit("history.ingest_work", ingest_work, "s", backend=backend, **parameters)
-    history = LandedHistory(backend, history_range, clock, template)
+    history = LandedHistory(backend, history_range, clock, template, world)
     _histories[backend] = history
     return history
 

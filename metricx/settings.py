@@ -12,6 +12,9 @@ from metricx.logs import LogFormat
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
+# 50 merchants asking a few dozen distinct questions each, ~20 kB per answer (a year of days):
+# ~50 MB would hold them all; 32 MB keeps the recently asked ones and bounds the process.
+DEFAULT_RESPONSE_CACHE_BYTES = 32 * 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -67,6 +70,13 @@ class Settings(BaseSettings):
     clerk_jwks_url: str = Field(default="", description="JWKS endpoint of the Clerk instance.")
     clerk_authorized_parties: list[str] = Field(
         default_factory=list, description="Accepted `azp` claims; empty accepts any."
+    )
+
+    response_cache_max_bytes: int = Field(
+        default=DEFAULT_RESPONSE_CACHE_BYTES,
+        ge=0,
+        description="Bound of the API's cache of reporting answers (api/kit/response_cache.py); "
+        "0 keeps none, so every request computes its answer (the benchmark's `cache off`).",
     )
 
     log_format: LogFormat = Field(

@@ -62,5 +62,5 @@ def open_resources(settings: Settings) -> Resources:
         ),
         warehouse=warehouse,
         semantic_layer=semantic_layer,
-        response_cache=ResponseCache(),
+        response_cache=ResponseCache(settings.response_cache_max_bytes),
     )

@@ -20,11 +20,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from api.kit.etag import conditional_response, json_body, strong_etag
+from metricx.settings import DEFAULT_RESPONSE_CACHE_BYTES
 from warehouse.connection import WarehouseReader
 
-# 50 merchants asking a few dozen distinct questions each, ~20 kB per answer (a year of days):
-# ~50 MB would hold them all; 32 MB keeps the recently asked ones and bounds the process.
-DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 # Key, entry and dict overhead per kept answer, counted with its body against the bound.
 _ENTRY_OVERHEAD_BYTES = 400
 
@@ -45,7 +43,7 @@ class ResponseCache:
     one kept is neither served nor kept; a newer version empties the cache.
     """
 
-    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, max_bytes: int = DEFAULT_RESPONSE_CACHE_BYTES) -> None:
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
         self._version: str | None = None

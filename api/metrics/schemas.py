@@ -34,9 +34,12 @@ class MetricsRowOut(BaseModel):
         description="First day of the row's day, week (Monday) or month in the workspace's "
         "timezone; null without `grain`."
     )
-    dimensions: dict[str, str | bool | int | float | None] = Field(
-        description="The row's value of each `group_by` dimension; null for what has none "
-        "(e.g. the shop's own channels under `campaign`)."
+    # A time dimension (`metric_snapshot__captured_at__minute`) is a timestamp: without
+    # `dt.datetime` here such a group-by answered 500.
+    dimensions: dict[str, str | bool | int | float | dt.datetime | None] = Field(
+        description="The row's value of each `group_by` dimension (a time dimension's as an "
+        "ISO 8601 timestamp); null for what has none (e.g. the shop's own channels under "
+        "`campaign`)."
     )
     values: dict[str, MetricValueOut] = Field(
         description="Each metric by name: money as a decimal string in the workspace currency, "

@@ -8,6 +8,8 @@
     every build (an aggregate of two marts): a workspace day's ad hours come from two account
     days, each restated on its own (Meta re-lands 28 days), so there is no cheaper sound set of
     days to replace. -#}
+{{ config(post_hook=["{{ index_by_workspace_and_date('date_day') }}"]) }}
+
 with credits as (
 
     select * from {{ ref('fct_attribution_credits') }}
