@@ -12,7 +12,6 @@ from api.campaigns.service import (
     MAX_LIMIT,
     CampaignsRequest,
     Level,
-    Provider,
     Sort,
 )
 from api.reporting.attribution import (
@@ -21,6 +20,7 @@ from api.reporting.attribution import (
     AttributionModel,
 )
 from api.reporting.dependencies import ReportPeriod
+from api.reporting.providers import AdProvider
 
 
 def campaigns_query(
@@ -31,7 +31,7 @@ def campaigns_query(
     attribution_model: Annotated[
         AttributionModel, Query(description=ATTRIBUTION_MODEL_DESCRIPTION)
     ] = DEFAULT_ATTRIBUTION_MODEL,
-    provider: Annotated[Provider | None, Query(description="Only this platform's.")] = None,
+    provider: Annotated[AdProvider | None, Query(description="Only this platform's.")] = None,
     status: Annotated[
         str | None,
         Query(

@@ -21,6 +21,7 @@ from typing import Any
 from api.metrics.service import MetricsRequest, MetricValue, query_metrics
 from api.reporting.attribution import DEFAULT_ATTRIBUTION_MODEL, AttributionModel
 from api.reporting.periods import Period
+from api.reporting.providers import AdProvider
 from warehouse.connection import WarehouseReader
 from warehouse.semantic.compiler import SemanticLayer
 
@@ -33,11 +34,6 @@ class Level(StrEnum):
     # Meta ad sets and Google ad groups: one level, the semantic layer's `ad_group`.
     ADSET = "adset"
     AD = "ad"
-
-
-class Provider(StrEnum):
-    META_ADS = "meta_ads"
-    GOOGLE_ADS = "google_ads"
 
 
 # Each level's entity, as the semantic layer and dim_ad_entities.entity_level name it.
@@ -122,7 +118,7 @@ class CampaignsRequest:
     period: Period
     level: Level = Level.CAMPAIGN
     attribution_model: AttributionModel = DEFAULT_ATTRIBUTION_MODEL
-    provider: Provider | None = None
+    provider: AdProvider | None = None
     # As the platform states it (ACTIVE, PAUSED, DELETED…), any case.
     status: str | None = None
     sort: Sort = DEFAULT_SORT
