@@ -8,7 +8,6 @@ from api.campaigns.schemas import CampaignsOut, EntityOut
 from api.kit.dependencies import Metrics, ServingWarehouse
 from api.kit.errors import problem_response
 from api.workspaces.dependencies import WORKSPACE_PROBLEMS, CurrentWorkspace
-from warehouse.serving import WarehouseUnavailable
 
 router = APIRouter(
     prefix="/v1/workspaces/{workspace_id}/campaigns",
@@ -47,8 +46,6 @@ def list_campaigns(
         page = service.list_campaigns(semantic_layer, warehouse, workspace.id, request)
     except service.InvalidCursor as exc:
         raise HTTPException(422, str(exc)) from exc
-    except WarehouseUnavailable as exc:
-        raise HTTPException(503, "No analytics data has been published yet.") from exc
     return CampaignsOut(
         workspace_id=workspace.id,
         currency=workspace.currency,

@@ -18,7 +18,6 @@ from api.metrics.schemas import (
 )
 from api.workspaces.dependencies import WORKSPACE_PROBLEMS, CurrentWorkspace
 from warehouse.semantic.compiler import UnknownDimension, UnknownMetric
-from warehouse.serving import WarehouseUnavailable
 
 router = APIRouter(
     prefix="/v1/workspaces/{workspace_id}/metrics", tags=["metrics"], responses=WORKSPACE_PROBLEMS
@@ -68,8 +67,6 @@ def read_metrics(
         ) from exc
     except service.InvalidMetricsRequest as exc:
         raise HTTPException(422, str(exc)) from exc
-    except WarehouseUnavailable as exc:
-        raise HTTPException(503, "No analytics data has been published yet.") from exc
     return MetricsOut(
         workspace_id=workspace.id,
         currency=workspace.currency,
