@@ -20,7 +20,7 @@ from api.dashboard.kpis import ADS_PROVIDER, ATTRIBUTION_PROVIDER
 from api.reporting.attribution import AttributionModel
 from api.reporting.periods import Period
 from warehouse.connection import WarehouseReader
-from warehouse.semantic.compiler import MetricQuery, SemanticLayer
+from warehouse.semantic.compiler import MetricQuery, SemanticLayer, as_day
 
 WINDOW = timedelta(minutes=15)
 TOTAL = "total"
@@ -84,12 +84,12 @@ def _daily(
     attributed = model.metric("attributed_revenue")
     by_provider: dict[str, dict[date, Point]] = defaultdict(dict)
     for row in query(("spend",), (_DAY, ADS_PROVIDER)):
-        day = _as_date(row[_DAY])
+        day = as_day(row[_DAY])
         by_provider[row[ADS_PROVIDER]].setdefault(day, Point(day)).spend = row["spend"]
     for row in query((attributed,), (_DAY, ATTRIBUTION_PROVIDER)):
         if row[ATTRIBUTION_PROVIDER] is None:  # the shop's own channels
             continue
-        day = _as_date(row[_DAY])
+        day = as_day(row[_DAY])
         by_provider[row[ATTRIBUTION_PROVIDER]].setdefault(day, Point(day)).revenue = row[attributed]
     series = [
         Series(name, [points.get(day, Point(day)) for day in period.days()])
@@ -101,10 +101,10 @@ def _daily(
     total = {day: Point(day) for day in period.days()}
     # One query per semantic model: DuckDB plans the join of two far slower than both apart.
     for row in query(("spend",), (_DAY,)):
-        if (point := total.get(_as_date(row[_DAY]))) is not None:
+        if (point := total.get(as_day(row[_DAY]))) is not None:
             point.spend = row["spend"]
     for row in query(("revenue",), (_DAY,)):
-        if (point := total.get(_as_date(row[_DAY]))) is not None:
+        if (point := total.get(as_day(row[_DAY]))) is not None:
             point.revenue = row["revenue"]
     return [*series, Series(TOTAL, list(total.values()))]
 
@@ -202,11 +202,6 @@ def _carried_forward(
         latest = seen.get(end, latest)
         values.append(latest)
     return values
-
-
-def _as_date(value: date | datetime) -> date:
-    # MetricFlow truncates days to a date on DuckDB and to a timestamp on PostgreSQL.
-    return value.date() if isinstance(value, datetime) else value
 
 
 def _as_utc(value: datetime) -> datetime:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -23,6 +23,7 @@ from warehouse.semantic.compiler import (
     MetricQuery,
     SemanticLayer,
     UnknownDimension,
+    as_day,
 )
 
 MetricValue = Decimal | float | int | None
@@ -116,7 +117,7 @@ def query_metrics(
     definitions = [semantic_layer.metrics[name] for name in metrics]
     result = [
         MetricsRow(
-            day=_as_date(row[time[0]]) if time else None,
+            day=as_day(row[time[0]]) if time else None,
             dimensions={name: row[name] for name in group_by},
             values={
                 definition.name: _value(definition, row[definition.name])
@@ -138,11 +139,6 @@ def _value(definition: MetricDefinition, value: Any) -> MetricValue:
         # A count reads the same on both backends: PostgreSQL sums bigints into numerics.
         return int(value)
     return float(value)
-
-
-def _as_date(value: date | datetime) -> date:
-    # MetricFlow truncates to a timestamp on PostgreSQL, to a date (days) on DuckDB.
-    return value.date() if isinstance(value, datetime) else value
 
 
 def _sort_key(value: Any) -> tuple[bool, str]:

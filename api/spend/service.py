@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from api.reporting.periods import EARLIEST_DAY, Period, checked_period
 from warehouse.connection import WarehouseReader
 from warehouse.raw_tables import GOOGLE_ADS_AD_GROUP_HOURLY, META_ADS_INSIGHTS_HOURLY
-from warehouse.semantic.compiler import MetricQuery, SemanticLayer
+from warehouse.semantic.compiler import MetricQuery, SemanticLayer, as_day
 
 DEFAULT_DAYS = 30
 CENT = Decimal("0.01")
@@ -65,7 +65,7 @@ def daily_spend(
     rows = semantic_layer.query(
         warehouse, _DAILY_SPEND, workspace_id=workspace_id, start=period.start, end=period.end
     )
-    spend_by_day = {_as_date(row["metric_time__day"]): _to_cents(row["spend"] or 0) for row in rows}
+    spend_by_day = {as_day(row["metric_time__day"]): _to_cents(row["spend"] or 0) for row in rows}
     return [
         DaySpend(
             day,
@@ -104,11 +104,6 @@ def _combined(coverages: set[Coverage]) -> Coverage:
     if not coverages or coverages == {"missing"}:
         return "missing"
     return "partial"
-
-
-def _as_date(value: date | datetime) -> date:
-    # MetricFlow truncates days to a date on DuckDB and to a timestamp on PostgreSQL.
-    return value.date() if isinstance(value, datetime) else value
 
 
 def _to_cents(amount: object) -> Decimal:

@@ -23,6 +23,7 @@ from warehouse.semantic.compiler import (
     SemanticLayer,
     UnknownDimension,
     UnknownMetric,
+    as_day,
 )
 from warehouse.semantic.manifest import load_semantic_manifest
 
@@ -292,7 +293,7 @@ def test_compiled_metrics_answer_what_metricflow_answers(
             start=days[0],
             end=days[-1],
         )
-        by_day = {_as_date(row["metric_time__day"]): row for row in rows}
+        by_day = {as_day(row["metric_time__day"]): row for row in rows}
         for day in days:
             answer, compiled = metricflow_rows[(workspace_id, day)], by_day[day]
             for metric in METRICS:
@@ -354,8 +355,3 @@ def test_unknown_metrics_and_dimensions_name_the_allowed_ones(
         semantic_layer.compile(MetricQuery(("revenue",), ("ad_reporting_hour__provider",)))
     assert "metric_time__day" in unknown_dimension.value.allowed
     assert "ad_reporting_hour__provider" not in unknown_dimension.value.allowed
-
-
-def _as_date(value: date | datetime) -> date:
-    # MetricFlow truncates days to a timestamp on PostgreSQL and to a date on DuckDB.
-    return value.date() if isinstance(value, datetime) else value

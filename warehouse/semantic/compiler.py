@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from metricflow.engine.metricflow_engine import MetricFlowEngine, MetricFlowQueryRequest
@@ -204,6 +204,12 @@ class SemanticLayer:
         unknown = [name for name in metrics if name not in self.metrics]
         if unknown or not metrics:
             raise UnknownMetric(unknown, sorted(self.metrics))
+
+
+def as_day(value: date | datetime) -> date:
+    """A `metric_time__day` value as a date: MetricFlow truncates days to a date on DuckDB and
+    to a timestamp on PostgreSQL."""
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _at_coarser_grains(dimension: Any) -> list[str]:
