@@ -50,30 +50,30 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        the_id = _request_id(scope)
+        request_id = _request_id(scope)
         response_started = False
 
         async def send_with_id(message: Message) -> None:
             nonlocal response_started
             if message["type"] == "http.response.start":
                 response_started = True
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = the_id
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
             await send(message)
 
-        with log_context(request_id=the_id):
+        with log_context(request_id=request_id):
             try:
                 await self._app(scope, receive, send_with_id)
             except Exception as error:
                 logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
-                # Swallowed here, so reported here (a no-op without SENTRY_DSN).
-                sentry_sdk.capture_exception(error)
                 if response_started:
-                    # Headers are gone: the server cuts the connection, the client sees it.
+                    # Too late for a problem: the server cuts the connection, the client sees it.
                     raise
+                # Answered, not raised, so reported here (a no-op without SENTRY_DSN).
+                sentry_sdk.capture_exception(error)
                 answer = problem(
                     500,
                     "The server failed to answer this request; quote the request id when "
                     "reporting it.",
-                    request_id=the_id,
+                    request_id=request_id,
                 )
                 await answer(scope, receive, send_with_id)
