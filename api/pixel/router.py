@@ -43,8 +43,9 @@ def receive_events(
     """Store a batch of the shop's web pixel events for the next pipeline run.
 
     Each event is checked on its own: the malformed ones, those whose page is not on the shop's
-    domains, and those more than 7 days before or 10 minutes after their receipt are reported
-    by index and not stored; the others are. Event ids already stored are skipped, so the pixel
+    domains (its myshopify.com domain, or one of its connection's `storefront_domains`), and
+    those more than 7 days before or 10 minutes after their receipt are reported by index and not
+    stored; the others are. Event ids already stored are skipped, so the pixel
     may retry a batch freely.
     """
     stored = service.store_batch(session, connection, events, clock())

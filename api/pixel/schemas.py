@@ -6,7 +6,7 @@ relies on are required and checked strictly. See shopify.dev, "Web pixels API: s
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +27,10 @@ MAX_URL_LENGTH = 4_096
 # Shopify's events nest six levels deep; a deeper one is not from its pixel, and nesting is what
 # makes encoders and the landing recurse.
 MAX_EVENT_DEPTH = 32
+# The pixel sends as the visitor browses and retries for a while; an event older than this, or
+# from later than the receiving clock allows for a visitor's skewed clock, is not live traffic.
+MAX_EVENT_AGE = timedelta(days=7)
+MAX_EVENT_LEAD = timedelta(minutes=10)
 CHECKOUT_COMPLETED = "checkout_completed"
 
 
@@ -192,8 +196,9 @@ class RejectedEvent(BaseModel):
     index: int = Field(description="Position of the event in the posted batch.")
     errors: list[dict[str, Any]] = Field(
         description="Why, each as `loc`, `msg`, `type`. Besides validation types: "
-        "`foreign_page` (its page is not on the shop's domains), `too_old` (more than 7 days "
-        "before its receipt), `in_the_future` (more than 10 minutes after it)."
+        "`foreign_page` (its page is not on the shop's domains), `too_old` (more than "
+        f"{MAX_EVENT_AGE.days} days before its receipt), `in_the_future` (more than "
+        f"{MAX_EVENT_LEAD.seconds // 60} minutes after it)."
     )
 
 

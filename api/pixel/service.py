@@ -11,7 +11,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,16 +23,12 @@ from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from api.pixel.schemas import PixelEventIn, RejectedEvent
+from api.pixel.schemas import MAX_EVENT_AGE, MAX_EVENT_LEAD, PixelEventIn, RejectedEvent
 from warehouse.appdb.models import Connection, ConnectionStatus, PixelEvent, Provider, new_id
 
 logger = logging.getLogger(__name__)
 
 _EVENT = TypeAdapter(PixelEventIn)
-# The pixel sends as the visitor browses and retries for a while; an event older than this, or
-# from later than the receiving clock allows for a visitor's skewed clock, is not a live one.
-MAX_EVENT_AGE = timedelta(days=7)
-MAX_EVENT_LEAD = timedelta(minutes=10)
 # Shopify connection setting: the storefront's own domains (e.g. `shop.example.com`) besides its
 # myshopify.com domain, which is the connection's account id.
 STOREFRONT_DOMAINS_SETTING = "storefront_domains"
@@ -70,7 +66,7 @@ def store_batch(
     event must not cost the batch, which the pixel would otherwise retry forever.
     """
     outcome = StoredBatch(received=len(events))
-    domains = shop_domains(connection)
+    domains = _shop_domains(connection)
     valid: dict[str, tuple[PixelEventIn, Any]] = {}
     for index, raw in enumerate(events):
         try:
@@ -98,7 +94,7 @@ def store_batch(
     return outcome
 
 
-def shop_domains(connection: Connection) -> list[str]:
+def _shop_domains(connection: Connection) -> list[str]:
     """The hosts the shop's pages are on: its myshopify.com domain and its storefront's own."""
     configured = connection.settings.get(STOREFRONT_DOMAINS_SETTING) or []
     return [connection.external_account_id.lower(), *(domain.lower() for domain in configured)]

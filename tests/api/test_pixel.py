@@ -359,6 +359,37 @@ async def test_a_checkout_forged_for_another_shop_never_reaches_the_inbox(
     assert getattr(logged, "connection", None) == connection.id
 
 
+async def test_a_storefront_on_its_own_domain_is_on_the_shop(
+    client: httpx.AsyncClient, pixel_db_url: str, shop: tuple[Connection, str], batch: PixelBatch
+) -> None:
+    """Most shops sell on a domain of their own: the connection's `storefront_domains` setting
+    lists it (and its subdomains) beside the myshopify.com domain."""
+    connection, key = shop
+    _clear(pixel_db_url, connection.id)
+    template = _page_views(batch)[0]
+    pages = {
+        "own": "https://Shop.Example.com/products/x",
+        "www": "https://www.shop.example.com./",
+        "lookalike": "https://shop.example.com.evil.example/",
+        "sibling": "https://example.com/",
+    }
+    events = [_on_page({**template, "id": name}, url) for name, url in pages.items()]
+    _set_storefront_domains(pixel_db_url, connection.id, ["shop.example.com"])
+    try:
+        response = await _post(client, key, {"events": events})
+    finally:
+        _set_storefront_domains(pixel_db_url, connection.id, None)
+
+    assert _rejected_types(response) == {2: "foreign_page", 3: "foreign_page"}
+    assert sorted(_stored_ids(pixel_db_url, connection.id)) == ["own", "www"]
+
+
+def _set_storefront_domains(url: str, connection_id: str, domains: list[str] | None) -> None:
+    with open_session(url) as session, session.begin():
+        connection = session.get_one(Connection, connection_id)
+        connection.settings = {"storefront_domains": domains} if domains else {}
+
+
 @pytest.mark.parametrize(
     ("body", "detail"),
     [
