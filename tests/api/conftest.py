@@ -60,6 +60,12 @@ def simulator(world: World) -> Iterator[SimulatorServer]:
 @pytest.fixture(scope="session")
 def app_db_url(tmp_path_factory: pytest.TempPathFactory, merchants: list[Merchant]) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'app.db'}"
+    seed_app_db(url, merchants)
+    return url
+
+
+def seed_app_db(url: str, merchants: list[Merchant]) -> None:
+    """Migrate the app database at `url`; give the first two merchants a workspace each."""
     upgrade(url)
     with open_session(url) as session:
         for merchant in merchants[:2]:
@@ -73,7 +79,6 @@ def app_db_url(tmp_path_factory: pytest.TempPathFactory, merchants: list[Merchan
             )
             ensure_membership(session, user_id=user.id, workspace_id=workspace.id, role=Role.OWNER)
         session.commit()
-    return url
 
 
 @pytest.fixture(scope="session")
