@@ -18,6 +18,8 @@ DEFAULT_RESPONSE_CACHE_BYTES = 32 * 1024 * 1024
 # Clerk's session tokens live 60 s (refreshed by its frontend SDK); an hour leaves room for a
 # longer lifetime configured on the instance and for scripts, and no more.
 DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 3600
+# A large shop's peak: ~30 page views a second, each a few pixel events.
+DEFAULT_PIXEL_EVENTS_PER_MINUTE = 6_000
 
 
 class Settings(BaseSettings):
@@ -87,6 +89,19 @@ class Settings(BaseSettings):
         ge=0,
         description="Bound of the API's cache of reporting answers (api/kit/response_cache.py); "
         "0 keeps none, so every request computes its answer (the benchmark's `cache off`).",
+    )
+    pixel_events_per_minute: int = Field(
+        default=DEFAULT_PIXEL_EVENTS_PER_MINUTE,
+        ge=1,
+        description="Events a minute one pixel key may post to each API process (a token bucket "
+        "per key, in the process's memory: N processes allow N times as many); past it the "
+        "intake answers 429 with Retry-After. A request costs its events, at least one.",
+    )
+    pixel_event_burst: int = Field(
+        default=DEFAULT_PIXEL_EVENTS_PER_MINUTE,
+        ge=500,
+        description="Events a key may post at once after a quiet spell (the bucket's size, a "
+        "minute's worth by default); at least a whole batch (500 events).",
     )
 
     log_format: LogFormat = Field(

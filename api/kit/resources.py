@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth.signing_keys import SigningKeys
+from api.kit.rate_limit import KeyRateLimiter
 from api.kit.response_cache import ResponseCache
 from metricx.settings import Settings
 from warehouse.appdb.session import make_engine, make_session_factory
@@ -27,6 +28,7 @@ class Resources:
     warehouse: WarehouseReader
     semantic_layer: SemanticLayer
     response_cache: ResponseCache
+    pixel_rate_limiter: KeyRateLimiter
 
     def close(self) -> None:
         self.warehouse.close()
@@ -60,4 +62,7 @@ def open_resources(settings: Settings) -> Resources:
         warehouse=warehouse,
         semantic_layer=semantic_layer,
         response_cache=ResponseCache(settings.response_cache_max_bytes),
+        pixel_rate_limiter=KeyRateLimiter(
+            settings.pixel_events_per_minute, settings.pixel_event_burst
+        ),
     )

@@ -66,8 +66,15 @@ def clerk_faults(world: World) -> Iterator[ClerkFaults]:
     faults.clear()
 
 
+@pytest.fixture(scope="session")
+def app_db_url(tmp_path_factory: pytest.TempPathFactory, merchants: list[Merchant]) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'app.db'}"
+    seed_app_db(url, merchants)
+    return url
+
+
 def seed_app_db(url: str, merchants: list[Merchant]) -> None:
-    """The first two merchants onboarded, each the owner of their workspace."""
+    """Migrate the app database at `url`; give the first two merchants a workspace each."""
     upgrade(url)
     with open_session(url) as session:
         for merchant in merchants[:2]:
@@ -81,13 +88,6 @@ def seed_app_db(url: str, merchants: list[Merchant]) -> None:
             )
             ensure_membership(session, user_id=user.id, workspace_id=workspace.id, role=Role.OWNER)
         session.commit()
-
-
-@pytest.fixture(scope="session")
-def app_db_url(tmp_path_factory: pytest.TempPathFactory, merchants: list[Merchant]) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'app.db'}"
-    seed_app_db(url, merchants)
-    return url
 
 
 @pytest.fixture(scope="session")
