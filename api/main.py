@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import sentry_sdk
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api.campaigns.router import router as campaigns_router
 from api.dashboard.router import router as dashboard_router
@@ -14,7 +15,10 @@ from api.freshness.router import router as freshness_router
 from api.health.router import router as health_router
 from api.kit.cors import PathScopedCORS
 from api.kit.errors import install_problem_handlers
+from api.kit.openapi import problem_openapi
+from api.kit.request_id import RequestIdMiddleware
 from api.kit.resources import open_resources
+from api.kit.security_headers import SecurityHeadersMiddleware
 from api.metrics.router import router as metrics_router
 from api.pixel.router import router as pixel_router
 from api.spend.router import router as spend_router
@@ -38,8 +42,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             resources.close()
 
-    app = FastAPI(title="metricx", version="0.1.0", lifespan=lifespan)
+    # The docs pages load Swagger UI and ReDoc from the API itself (/static-offline-docs), not
+    # from a CDN: nothing third-party runs beside a member's token.
+    app = FastAPIOffline(title="metricx", version="0.1.0", lifespan=lifespan)
     install_problem_handlers(app)
+    app.openapi = lambda: problem_openapi(app)  # type: ignore[method-assign]
     # The pixel key is public and no cookies are used, so any shop origin may post events.
     app.add_middleware(
         PathScopedCORS,
@@ -49,6 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["Content-Type", "X-Metricx-Pixel-Key"],
         max_age=86_400,
     )
+    # Added last, so outermost: the 500 that RequestIdMiddleware answers gets the headers too.
+    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health_router)
     app.include_router(workspaces_router)
     app.include_router(spend_router)

@@ -3,6 +3,7 @@ environment variables, for benchmarks that time it over real HTTP."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -48,11 +49,12 @@ def serve_api(
         **os.environ,
         **{f"METRICX_{name.upper()}": str(getattr(settings, name)) for name in _SERVED_SETTINGS},
         "METRICX_CLERK_JWKS_URL": settings.clerk_jwks_url,
+        "METRICX_CLERK_AUTHORIZED_PARTIES": json.dumps(settings.clerk_authorized_parties),
         "METRICX_LOG_LEVEL": "WARNING",
         **(extra_env or {}),
     }
     command = [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--no-server-header"]
     command += ["--log-level", "warning"]
     process = subprocess.Popen(command, env=env, stdout=sys.stderr)
     base_url = f"http://127.0.0.1:{port}"

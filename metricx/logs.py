@@ -22,7 +22,7 @@ from typing import Any, Literal
 LogFormat = Literal["json", "text"]
 
 # Fields a record carries when known, in the order a JSON line lists them.
-CONTEXT_FIELDS = ("run_id", "job", "step", "partition", "connection", "event")
+CONTEXT_FIELDS = ("run_id", "job", "step", "partition", "connection", "event", "request_id")
 
 _context: ContextVar[Mapping[str, str]] = ContextVar(
     "metricx_log_context", default=MappingProxyType({})

@@ -15,6 +15,9 @@ DATA_DIR = PROJECT_ROOT / "data"
 # 50 merchants asking a few dozen distinct questions each, ~20 kB per answer (a year of days):
 # ~50 MB would hold them all; 32 MB keeps the recently asked ones and bounds the process.
 DEFAULT_RESPONSE_CACHE_BYTES = 32 * 1024 * 1024
+# Clerk's session tokens live 60 s (refreshed by its frontend SDK); an hour leaves room for a
+# longer lifetime configured on the instance and for scripts, and no more.
+DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 3600
 # A large shop's peak: ~30 page views a second, each a few pixel events.
 DEFAULT_PIXEL_EVENTS_PER_MINUTE = 6_000
 
@@ -71,7 +74,14 @@ class Settings(BaseSettings):
     clerk_issuer: str = Field(default="", description="Expected `iss` of Clerk session tokens.")
     clerk_jwks_url: str = Field(default="", description="JWKS endpoint of the Clerk instance.")
     clerk_authorized_parties: list[str] = Field(
-        default_factory=list, description="Accepted `azp` claims; empty accepts any."
+        default_factory=list,
+        description="Accepted `azp` claims: the origins of the dashboard. The API refuses to "
+        "start without them.",
+    )
+    clerk_max_token_lifetime_seconds: int = Field(
+        default=DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+        ge=1,
+        description="Longest validity period (`exp` − `iat`/`nbf`) of an accepted session token.",
     )
 
     response_cache_max_bytes: int = Field(

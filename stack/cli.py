@@ -15,6 +15,7 @@ from metricx.logs import configure_logging
 from metricx.settings import PROJECT_ROOT, get_settings
 from orchestration.defs.dbt.project import prepare_dbt_manifest
 from orchestration.event_bookkeeping import apply_event_bookkeeping
+from stack.api_server import serve_api
 from stack.simulated import simulated_platforms_env
 from warehouse.url import parse_warehouse_url
 
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         return _demo(args)
     if args.command == "api":
-        _serve_api(args.host, args.port)
+        serve_api(args.host, args.port)
         return 0
     if args.command == "simulator":
         from simulator.server import serve
@@ -131,6 +132,10 @@ def _demo(args: argparse.Namespace) -> int:
         # Everything started from here on (this process, the API, the Dagster UI and the runs
         # it launches) talks to the simulated platforms instead of the real hosts.
         os.environ.update(simulated_platforms_env(simulator.base_url))
+        # The token printed below lives a week, for curl; the API must accept it.
+        os.environ.setdefault(
+            "METRICX_CLERK_MAX_TOKEN_LIFETIME_SECONDS", str(DEMO_TOKEN_LIFETIME_SECONDS)
+        )
         os.environ.setdefault("DAGSTER_HOME", str(get_settings().dagster_home))
         get_settings.cache_clear()
         settings = get_settings()
@@ -213,7 +218,7 @@ def _demo(args: argparse.Namespace) -> int:
             flush=True,
         )
         try:
-            _serve_api("127.0.0.1", args.api_port)
+            serve_api("127.0.0.1", args.api_port)
         finally:
             dagster_ui.terminate()
             dagster_ui.wait(timeout=30)
@@ -239,13 +244,6 @@ def _prepare_dagster_home(dagster_home: Path, warehouse_url: str) -> None:
     instance_yaml = dagster_home / "dagster.yaml"
     if not instance_yaml.exists() and parse_warehouse_url(warehouse_url).backend == "duckdb":
         shutil.copy(DEPLOY_DIR / "dagster.duckdb.yaml", instance_yaml)
-
-
-def _serve_api(host: str, port: int) -> None:
-    import uvicorn
-
-    # log_config=None: uvicorn's loggers propagate to the root handler configure_logging set.
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, log_config=None)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import TypedDict
+
+from simulator.clerk.api import AUTHORIZED_PARTY
 
 
 class SimulatedPlatformSettings(TypedDict):
@@ -18,6 +21,7 @@ class SimulatedPlatformSettings(TypedDict):
     shopify_admin_base_url: str
     clerk_issuer: str
     clerk_jwks_url: str
+    clerk_authorized_parties: list[str]
 
 
 def simulated_platform_settings(simulator_url: str) -> SimulatedPlatformSettings:
@@ -34,13 +38,15 @@ def simulated_platform_settings(simulator_url: str) -> SimulatedPlatformSettings
         shopify_admin_base_url=f"{simulator_url}/shopify/{{shop}}",
         clerk_issuer=f"{simulator_url}/clerk",
         clerk_jwks_url=f"{simulator_url}/clerk/.well-known/jwks.json",
+        # The origin the simulated Clerk mints its tokens for.
+        clerk_authorized_parties=[AUTHORIZED_PARTY],
     )
 
 
 def simulated_platforms_env(simulator_url: str) -> dict[str, str]:
     """The same settings as environment variables, for processes started from the demo."""
-    # A TypedDict's items() are typed (str, object); every value here is a str.
+    # Lists are read from the environment as JSON (pydantic-settings' complex fields).
     return {
-        f"METRICX_{name.upper()}": str(value)
+        f"METRICX_{name.upper()}": value if isinstance(value, str) else json.dumps(value)
         for name, value in simulated_platform_settings(simulator_url).items()
     }

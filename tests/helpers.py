@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import psycopg
+import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from dbt.cli.main import dbtRunner
 from fastapi import FastAPI
@@ -28,6 +29,9 @@ from orchestration.defs.dbt.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from orchestration.lib.windows import WINDOW, Window
 from stack.demo import DemoRange
 from stack.simulated import simulated_platform_settings
+from warehouse.appdb.migrate import upgrade
+from warehouse.appdb.models import Base
+from warehouse.appdb.session import make_engine
 from warehouse.connection import open_warehouse
 from warehouse.url import parse_warehouse_url
 
@@ -85,6 +89,22 @@ def routes_only_app() -> FastAPI:
     """The app to read routes and the OpenAPI document from: without its lifespan running, it
     needs no resources, so its settings are placeholders."""
     return create_app(Settings(clerk_issuer="http://clerk.invalid"))
+
+
+def copy_app_database(source_url: str, target_url: str) -> None:
+    """The app database at `source_url`, rows and ids alike, into a new one at `target_url`
+    (any backend): a test that writes to it leaves the source as it was."""
+    upgrade(target_url)
+    source, target = make_engine(source_url), make_engine(target_url)
+    try:
+        with source.connect() as reading, target.begin() as writing:
+            for table in Base.metadata.sorted_tables:
+                rows = [dict(row._mapping) for row in reading.execute(sa.select(table))]
+                if rows:
+                    writing.execute(sa.insert(table), rows)
+    finally:
+        source.dispose()
+        target.dispose()
 
 
 def read_warehouse(

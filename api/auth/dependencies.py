@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import jwt
 from fastapi import Depends, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth.service import InvalidSessionToken, find_user, verify_session_token
+from api.auth.signing_keys import SigningKeysUnavailable
 from api.kit.dependencies import AppDbSession, AppResources
 from api.kit.errors import problem_response
 from warehouse.appdb.models import User
@@ -36,9 +36,10 @@ def current_user(
     try:
         claims = verify_session_token(
             credentials.credentials,
-            jwks_client=resources.jwks_client,
+            signing_keys=resources.signing_keys,
             issuer=settings.clerk_issuer,
             authorized_parties=settings.clerk_authorized_parties,
+            max_lifetime_seconds=settings.clerk_max_token_lifetime_seconds,
         )
     except InvalidSessionToken as exc:
         raise HTTPException(
@@ -46,7 +47,7 @@ def current_user(
             f"The bearer token is not valid: {exc}.",
             {"WWW-Authenticate": 'Bearer error="invalid_token"'},
         ) from exc
-    except jwt.PyJWKClientConnectionError as exc:
+    except SigningKeysUnavailable as exc:
         raise HTTPException(503, "The identity provider's keys are unreachable.") from exc
     user = find_user(session, claims["sub"])
     if user is None:

@@ -9,6 +9,7 @@ import jwt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.auth.signing_keys import SigningKeys, UnknownSigningKey
 from warehouse.appdb.models import User
 
 # Tolerated clock skew between Clerk and this server.
@@ -23,17 +24,21 @@ class InvalidSessionToken(Exception):
 def verify_session_token(
     token: str,
     *,
-    jwks_client: jwt.PyJWKClient,
+    signing_keys: SigningKeys,
     issuer: str,
     authorized_parties: Sequence[str],
+    max_lifetime_seconds: int,
 ) -> dict[str, Any]:
-    """The token's claims once its signature, issuer, lifetime and `azp` check out.
+    """The token's claims once its signature, issuer, validity period and `azp` check out.
 
-    Raises `InvalidSessionToken`, or `jwt.PyJWKClientConnectionError` when the keys cannot be
-    fetched (which says nothing about the token).
+    Raises `InvalidSessionToken`, or `SigningKeysUnavailable` when the keys cannot be fetched
+    (which says nothing about the token).
     """
     try:
-        signing_key = jwks_client.get_signing_key_from_jwt(token)
+        kid = jwt.get_unverified_header(token).get("kid")
+        if not isinstance(kid, str):
+            raise InvalidSessionToken("the token names no signing key (kid)")
+        signing_key = signing_keys.key(kid)
         claims = jwt.decode(
             token,
             signing_key,
@@ -42,13 +47,18 @@ def verify_session_token(
             leeway=LEEWAY_SECONDS,
             options={"require": _REQUIRED_CLAIMS},
         )
-    except jwt.PyJWKClientConnectionError:
-        raise
-    except jwt.PyJWTError as exc:
+    except (jwt.PyJWTError, UnknownSigningKey) as exc:
         raise InvalidSessionToken(str(exc)) from exc
     # Clerk's guidance: `azp` guards against tokens minted for another of the instance's origins.
-    if authorized_parties and claims.get("azp") not in authorized_parties:
+    if claims.get("azp") not in authorized_parties:
         raise InvalidSessionToken("the token was issued for another origin (azp)")
+    # A token valid for longer than Clerk's sessions ever mint (60 s by default) was minted
+    # elsewhere, or would outlive a revoked session by that much.
+    valid_for = claims["exp"] - min(claims["iat"], claims["nbf"])
+    if valid_for > max_lifetime_seconds:
+        raise InvalidSessionToken(
+            f"the token is valid for {valid_for} s, more than the {max_lifetime_seconds} s accepted"
+        )
     return claims
 
 

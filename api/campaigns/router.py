@@ -7,6 +7,7 @@ from api.campaigns.dependencies import CampaignsQuery
 from api.campaigns.schemas import CampaignsOut, EntityOut
 from api.kit.dependencies import Metrics, ServingWarehouse
 from api.kit.errors import problem_response
+from api.reporting.periods import DAY_RANGE
 from api.workspaces.dependencies import WORKSPACE_PROBLEMS, CurrentWorkspace
 
 router = APIRouter(
@@ -21,7 +22,7 @@ router = APIRouter(
     responses={
         422: problem_response(
             "An unknown level, sort, status or provider, a malformed or foreign cursor, a "
-            "malformed date or an invalid period."
+            f"malformed date or one not {DAY_RANGE}, or an invalid period."
         ),
         503: problem_response(
             "No analytics data has been published yet, or the identity provider's keys are "

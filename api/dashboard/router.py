@@ -19,7 +19,7 @@ from api.reporting.attribution import (
     AttributionModel,
 )
 from api.reporting.dependencies import ReportPeriods
-from api.reporting.periods import MAX_DAYS
+from api.reporting.periods import DAY_RANGE, MAX_DAYS
 from api.reporting.providers import AdProvider
 from api.workspaces.dependencies import WORKSPACE_PROBLEMS, CurrentWorkspace
 from api.workspaces.service import connection_states
@@ -36,8 +36,9 @@ router = APIRouter(
     responses=NOT_MODIFIED
     | {
         422: problem_response(
-            "An unknown range, model or provider, a malformed date, a custom range without "
-            f"both ends or of more than {MAX_DAYS} days, or `from`/`to` with a preset range."
+            f"An unknown range, model or provider, a malformed date or one not {DAY_RANGE}, a "
+            f"custom range without both ends or of more than {MAX_DAYS} days, or `from`/`to` "
+            "with a preset range."
         ),
         503: problem_response(
             "No analytics data has been published yet, or the identity provider's keys are "

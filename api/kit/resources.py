@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import jwt
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.auth.signing_keys import SigningKeys
 from api.kit.rate_limit import KeyRateLimiter
 from api.kit.response_cache import ResponseCache
 from metricx.settings import Settings
@@ -18,17 +18,13 @@ from warehouse.semantic.manifest import load_semantic_manifest
 from warehouse.serving import open_serving_reader
 from warehouse.url import parse_warehouse_url
 
-JWKS_TIMEOUT_SECONDS = 5
-# Clerk rotates signing keys rarely; an unknown `kid` makes the client refetch anyway.
-JWKS_CACHE_SECONDS = 300
-
 
 @dataclass(frozen=True)
 class Resources:
     settings: Settings
     app_db_engine: Engine
     app_db_sessions: sessionmaker[Session]
-    jwks_client: jwt.PyJWKClient
+    signing_keys: SigningKeys
     warehouse: WarehouseReader
     semantic_layer: SemanticLayer
     response_cache: ResponseCache
@@ -44,6 +40,12 @@ def open_resources(settings: Settings) -> Resources:
         # Every route but /v1/health needs a verified caller; refuse to start rather than
         # answer 401 to everyone.
         raise RuntimeError("METRICX_CLERK_ISSUER is not set: the API cannot verify sessions")
+    if not settings.clerk_authorized_parties:
+        # Without them a token minted for any origin of the Clerk instance would be accepted.
+        raise RuntimeError(
+            "METRICX_CLERK_AUTHORIZED_PARTIES is not set: list the dashboard's origins, e.g. "
+            "'[\"https://app.example.com\"]'"
+        )
     # Clerk serves its keys under the issuer, so the URL is only needed when it lives elsewhere.
     jwks_url = settings.clerk_jwks_url or f"{settings.clerk_issuer}/.well-known/jwks.json"
     # Loaded before anything opens: a missing manifest stops the start with what to run.
@@ -56,12 +58,7 @@ def open_resources(settings: Settings) -> Resources:
         settings=settings,
         app_db_engine=engine,
         app_db_sessions=make_session_factory(engine),
-        jwks_client=jwt.PyJWKClient(
-            jwks_url,
-            cache_keys=True,
-            lifespan=JWKS_CACHE_SECONDS,
-            timeout=JWKS_TIMEOUT_SECONDS,
-        ),
+        signing_keys=SigningKeys(jwks_url),
         warehouse=warehouse,
         semantic_layer=semantic_layer,
         response_cache=ResponseCache(settings.response_cache_max_bytes),

@@ -16,6 +16,7 @@ from api.metrics.schemas import (
     MetricsRowOut,
     MetricValueOut,
 )
+from api.reporting.periods import DAY_RANGE
 from api.workspaces.dependencies import WORKSPACE_PROBLEMS, CurrentWorkspace
 from warehouse.semantic.compiler import UnknownDimension, UnknownMetric
 
@@ -29,7 +30,7 @@ router = APIRouter(
     responses={
         422: problem_response(
             "An unknown metric or dimension (the answer lists the allowed ones), a malformed "
-            "filter or date, or an invalid period.",
+            f"filter or date, a date not {DAY_RANGE}, or an invalid period.",
             MetricsProblem,
         ),
         503: problem_response(

@@ -12,6 +12,7 @@ from fastapi import Depends, HTTPException, Query
 
 from api.kit.dates import IsoDate
 from api.reporting.periods import (
+    DAY_RANGE,
     MAX_DAYS,
     Comparison,
     InvalidPeriod,
@@ -49,11 +50,16 @@ def resolved_range(
         ),
     ] = ReportRange.LAST_7_DAYS,
     start: Annotated[
-        IsoDate | None, Query(alias="from", description="First day of a custom range.")
+        IsoDate | None,
+        Query(alias="from", description=f"First day of a custom range (YYYY-MM-DD), {DAY_RANGE}."),
     ] = None,
     end: Annotated[
         IsoDate | None,
-        Query(alias="to", description=f"Last day of a custom range, included; ≤ {MAX_DAYS} days."),
+        Query(
+            alias="to",
+            description=f"Last day of a custom range, included, {DAY_RANGE}; at most {MAX_DAYS} "
+            "days from `from`.",
+        ),
     ] = None,
 ) -> ResolvedRange:
     # "Today" is the merchant's: at 23:00 in Los Angeles it is already tomorrow in UTC.

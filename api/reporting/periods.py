@@ -18,6 +18,11 @@ MAX_DAYS = 366
 # No ad platform or shop reports earlier days; it also keeps every previous period and default
 # start a valid date.
 EARLIEST_DAY = date(2000, 1, 1)
+# Far past any day with data, and far enough from `date.max` that a day's end, its next day and
+# its UTC bounds in every timezone stay valid dates.
+LATEST_DAY = date(2099, 12, 31)
+# For the date parameters' descriptions: the OpenAPI schema of a date has no bounds.
+DAY_RANGE = f"between {EARLIEST_DAY} and {LATEST_DAY}"
 
 
 class ReportRange(StrEnum):
@@ -89,6 +94,8 @@ def resolve_range(
 def checked_period(start: date, end: date) -> Period:
     if start < EARLIEST_DAY:
         raise InvalidPeriod(f"days before {EARLIEST_DAY} hold no data")
+    if end > LATEST_DAY:
+        raise InvalidPeriod(f"days after {LATEST_DAY} are not reported")
     if start > end:
         raise InvalidPeriod(f"start ({start}) is after end ({end})")
     period = Period(start, end)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, HTTPException, Query
 
 from api.kit.dates import IsoDate
-from api.reporting.periods import MAX_DAYS, InvalidPeriod, Period
+from api.reporting.periods import DAY_RANGE, MAX_DAYS, InvalidPeriod, Period
 from api.spend.service import DEFAULT_DAYS, resolve_period
 from api.workspaces.dependencies import CurrentWorkspace
 
@@ -18,11 +18,17 @@ def report_period(
     workspace: CurrentWorkspace,
     start: Annotated[
         IsoDate | None,
-        Query(description=f"First day (YYYY-MM-DD); default: {DEFAULT_DAYS} days up to `end`."),
+        Query(
+            description=f"First day (YYYY-MM-DD), {DAY_RANGE}; default: {DEFAULT_DAYS} days "
+            "up to `end`."
+        ),
     ] = None,
     end: Annotated[
         IsoDate | None,
-        Query(description=f"Last day, included; default: today. At most {MAX_DAYS} days."),
+        Query(
+            description=f"Last day, included, {DAY_RANGE}; default: today. At most {MAX_DAYS} "
+            "days from `start`."
+        ),
     ] = None,
 ) -> Period:
     # "Today" is the merchant's: at 23:00 in Los Angeles it is already tomorrow in UTC.

@@ -7,7 +7,7 @@ from api.kit.cached_response import CachedResponse
 from api.kit.dependencies import Metrics, ServingWarehouse
 from api.kit.errors import problem_response
 from api.kit.etag import NOT_MODIFIED
-from api.reporting.periods import MAX_DAYS
+from api.reporting.periods import DAY_RANGE, MAX_DAYS
 from api.spend import service
 from api.spend.dependencies import ReportPeriod
 from api.spend.schemas import DailySpend, DaySpendOut
@@ -24,7 +24,8 @@ router = APIRouter(
     responses=NOT_MODIFIED
     | {
         422: problem_response(
-            f"A malformed date, `start` after `end`, or a period of more than {MAX_DAYS} days."
+            f"A malformed date or one not {DAY_RANGE}, `start` after `end`, or a period of more "
+            f"than {MAX_DAYS} days."
         ),
         503: problem_response(
             "No analytics data has been published yet, or the identity provider's keys are "

@@ -2,14 +2,14 @@
 
 Tokens carry the claims of Clerk session tokens (`sub`, `sid`, `iss`, `azp`, `iat`, `nbf`,
 `exp`) and are signed RS256 by a key generated when the router is built, so every simulator
-run has its own signing key, as a real Clerk instance would.
+run has its own signing key, as a real Clerk instance would. The JWKS endpoint obeys the world's
+`ClerkFaults` (simulator/clerk/faults.py).
 """
 
 from __future__ import annotations
 
 import secrets
 import time
-from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from jwt.algorithms import RSAAlgorithm
 
+from simulator.clerk.faults import ClerkFaults
 from simulator.world import World
 
 # What a Clerk frontend running on the dashboard's dev server would put in `azp`.
@@ -37,9 +38,16 @@ def build_clerk_router(world: World) -> APIRouter:
     }
     router = APIRouter(tags=["clerk simulator"])
 
+    faults = world.platform(ClerkFaults)
+
     @router.get(_JWKS_PATH, name="clerk_jwks")
-    def jwks() -> dict[str, list[dict[str, Any]]]:
-        return {"keys": [public_jwk]}
+    def jwks() -> JSONResponse:
+        delay, failure_status = faults.take_jwks_request()
+        # A sync route runs on a worker thread: sleeping holds this request only.
+        time.sleep(delay)
+        if failure_status is not None:
+            return JSONResponse(status_code=failure_status, content={"errors": []})
+        return JSONResponse({"keys": [public_jwk]})
 
     @router.post("/v1/sessions/{session_id}/tokens")
     def create_session_token(

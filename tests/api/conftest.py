@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -12,6 +12,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from metricx.settings import Settings
+from simulator.clerk.faults import ClerkFaults
 from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
 from simulator.world import World
@@ -57,6 +58,14 @@ def simulator(world: World) -> Iterator[SimulatorServer]:
         yield server
 
 
+@pytest.fixture
+def clerk_faults(world: World) -> Iterator[ClerkFaults]:
+    """The simulated Clerk's fault knobs, cleared after the test."""
+    faults = world.platform(ClerkFaults)
+    yield faults
+    faults.clear()
+
+
 @pytest.fixture(scope="session")
 def app_db_url(tmp_path_factory: pytest.TempPathFactory, merchants: list[Merchant]) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'app.db'}"
@@ -79,6 +88,17 @@ def seed_app_db(url: str, merchants: list[Merchant]) -> None:
             )
             ensure_membership(session, user_id=user.id, workspace_id=workspace.id, role=Role.OWNER)
         session.commit()
+
+
+@pytest.fixture(scope="session")
+def postgres_app_db_url(
+    create_postgres_database: Callable[[str], str], merchants: list[Merchant]
+) -> str:
+    """The same app database on PostgreSQL (its workspace ids are its own: the marts of
+    `warehouse_url` hold the SQLite database's)."""
+    url = create_postgres_database("appdb")
+    seed_app_db(url, merchants)
+    return url
 
 
 @pytest.fixture(scope="session")
@@ -190,6 +210,15 @@ def settings(simulator: SimulatorServer, app_db_url: str, warehouse_url: str) ->
         clerk_jwks_url=f"{issuer}/.well-known/jwks.json",
         clerk_authorized_parties=["http://localhost:8000"],
     )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def settings_on_each_app_db(request: pytest.FixtureRequest, settings: Settings) -> Settings:
+    """`settings`, once with the SQLite app database and once with the PostgreSQL one."""
+    if request.param == "sqlite":
+        return settings
+    url: str = request.getfixturevalue("postgres_app_db_url")
+    return settings.model_copy(update={"app_database_url": url})
 
 
 @pytest.fixture

@@ -65,3 +65,13 @@ async def test_clerk_user_without_account_is_403(
     response = await client.get("/v1/workspaces", headers=bearer(mint_token(simulator, outsider)))
     assert response.status_code == 403
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_token_valid_for_a_day_is_401(
+    client: httpx.AsyncClient, simulator: SimulatorServer, merchants: list[Merchant]
+) -> None:
+    # Signed by the instance, for the right origin, but valid far longer than the maximum.
+    day_long = mint_token(simulator, merchants[0], expires_in_seconds=86_400)
+    response = await client.get("/v1/workspaces", headers=bearer(day_long))
+    _assert_unauthorized(response)
+    assert "more than the 3600 s accepted" in response.json()["detail"]

@@ -53,10 +53,14 @@ async def test_only_members_reach_a_workspace(
 def test_the_openapi_document_describes_every_answer(settings: Settings, route: str) -> None:
     operation = create_app(settings).openapi()["paths"][f"/v1/workspaces/{{workspace_id}}/{route}"]
     responses = operation["get"]["responses"]
-    assert set(responses) == {"200", "401", "403", "404", "422", "503"}
-    for status in ("401", "403", "404", "422", "503"):
+    assert set(responses) == {"200", "401", "403", "404", "422", "500", "503"}
+    for status in ("401", "403", "404", "422", "500", "503"):
         schema = responses[status]["content"]["application/problem+json"]["schema"]
         assert {"type", "title", "status", "detail"} <= set(schema["properties"])
+    assert (
+        "request_id"
+        in responses["500"]["content"]["application/problem+json"]["schema"]["properties"]
+    )
     if route == "metrics":
         unprocessable = responses["422"]["content"]["application/problem+json"]["schema"]
         assert {"allowed_metrics", "allowed_dimensions"} <= set(unprocessable["properties"])
