@@ -18,8 +18,10 @@ from api.kit.resources import open_resources
 from api.metrics.router import router as metrics_router
 from api.pixel.router import router as pixel_router
 from api.spend.router import router as spend_router
+from api.web.router import router as web_router
+from api.web.static import mount_web_app
 from api.workspaces.router import router as workspaces_router
-from metricx.settings import Settings, get_settings
+from metricx.settings import PROJECT_ROOT, Settings, get_settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -57,4 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(freshness_router)
     app.include_router(pixel_router)
+    app.include_router(web_router)
+    # Last: its catch-all answers only what no API route does.
+    mount_web_app(app, PROJECT_ROOT / "web" / "dist")
     return app

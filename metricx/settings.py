@@ -71,6 +71,15 @@ class Settings(BaseSettings):
     clerk_authorized_parties: list[str] = Field(
         default_factory=list, description="Accepted `azp` claims; empty accepts any."
     )
+    clerk_publishable_key: str = Field(
+        default="",
+        description="The web app signs in with Clerk's React SDK under this key (production).",
+    )
+    clerk_sign_in_url: str = Field(
+        default="",
+        description="Without a publishable key: a sign-in page that sends the browser back "
+        "with a session token in the URL fragment (the simulator's, for the demo and tests).",
+    )
 
     response_cache_max_bytes: int = Field(
         default=DEFAULT_RESPONSE_CACHE_BYTES,

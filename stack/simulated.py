@@ -18,6 +18,7 @@ class SimulatedPlatformSettings(TypedDict):
     shopify_admin_base_url: str
     clerk_issuer: str
     clerk_jwks_url: str
+    clerk_sign_in_url: str
 
 
 def simulated_platform_settings(simulator_url: str) -> SimulatedPlatformSettings:
@@ -34,6 +35,7 @@ def simulated_platform_settings(simulator_url: str) -> SimulatedPlatformSettings
         shopify_admin_base_url=f"{simulator_url}/shopify/{{shop}}",
         clerk_issuer=f"{simulator_url}/clerk",
         clerk_jwks_url=f"{simulator_url}/clerk/.well-known/jwks.json",
+        clerk_sign_in_url=f"{simulator_url}/clerk/sign-in",
     )
 
 
