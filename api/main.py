@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import sentry_sdk
 from fastapi import FastAPI
@@ -23,8 +24,11 @@ from api.web.static import mount_web_app
 from api.workspaces.router import router as workspaces_router
 from metricx.settings import PROJECT_ROOT, Settings, get_settings
 
+# The merchant web app's build (`web/`), served at `/` when it exists.
+WEB_DIST = PROJECT_ROOT / "web" / "dist"
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+
+def create_app(settings: Settings | None = None, web_dist: Path | None = WEB_DIST) -> FastAPI:
     settings = settings or get_settings()
     if settings.sentry_dsn:
         # No personal data sent: the SDK's default when `data_collection` is unset (the
@@ -60,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(freshness_router)
     app.include_router(pixel_router)
     app.include_router(web_router)
-    # Last: its catch-all answers only what no API route does.
-    mount_web_app(app, PROJECT_ROOT / "web" / "dist")
+    if web_dist is not None:
+        # Last: its catch-all answers only what no API route does.
+        mount_web_app(app, web_dist)
     return app

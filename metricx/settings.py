@@ -71,14 +71,10 @@ class Settings(BaseSettings):
     clerk_authorized_parties: list[str] = Field(
         default_factory=list, description="Accepted `azp` claims; empty accepts any."
     )
-    clerk_publishable_key: str = Field(
-        default="",
-        description="The web app signs in with Clerk's React SDK under this key (production).",
-    )
     clerk_sign_in_url: str = Field(
         default="",
-        description="Without a publishable key: a sign-in page that sends the browser back "
-        "with a session token in the URL fragment (the simulator's, for the demo and tests).",
+        description="The web app's sign-in page: it sends the browser back to `redirect_url` "
+        "with a session token in the URL fragment (the simulated Clerk's, for the demo and tests).",
     )
 
     response_cache_max_bytes: int = Field(

@@ -27,7 +27,7 @@ def openapi_document() -> str:
     from api.main import create_app
 
     # Without its lifespan running the app needs no resources: the issuer is a placeholder.
-    app = create_app(Settings(clerk_issuer="http://clerk.invalid"))
+    app = create_app(Settings(clerk_issuer="http://clerk.invalid"), web_dist=None)
     return json.dumps(app.openapi(), indent=2, sort_keys=True) + "\n"
 
 

@@ -863,13 +863,8 @@ export interface components {
         /** WebConfig */
         WebConfig: {
             /**
-             * Clerk Publishable Key
-             * @description Sign in with Clerk's React SDK under this key; null without one.
-             */
-            clerk_publishable_key: string | null;
-            /**
              * Sign In Url
-             * @description Without a publishable key: the page to send the browser to with `redirect_url`; it comes back with `#session_token=<jwt>`. Null when neither is set.
+             * @description The page to send the browser to with `redirect_url`; it comes back with `#session_token=<jwt>`. Null when sign-in is not configured.
              */
             sign_in_url: string | null;
         };
