@@ -28,7 +28,11 @@ export function DashboardPage({ client, workspace, search }: { client: Client; w
       <div className="flex flex-wrap items-end justify-between gap-4">
         <div>
           <h1 className="text-2xl font-bold tracking-tight text-slate-900">Dashboard</h1>
-          <p className="text-sm text-slate-700" data-testid="period">
+          <p
+            className="text-sm text-slate-700"
+            data-testid="period"
+            data-period={dashboard.status === "done" ? `${dashboard.value.meta.period.start}/${dashboard.value.meta.period.end}` : undefined}
+          >
             {dashboard.status === "done"
               ? `${formatPeriod(dashboard.value.meta.period.start, dashboard.value.meta.period.end)} · ${workspace.timezone} · ${workspace.currency}`
               : `${workspace.timezone} · ${workspace.currency}`}
