@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
 
     demo_summary = (
         "Start the simulated platforms, run the pipeline for the demo merchants, then "
-        f"serve the API (:{API_PORT}) and the Dagster UI (:{DAGSTER_PORT})."
+        f"serve the web app and the API (:{API_PORT}) and the Dagster UI (:{DAGSTER_PORT})."
     )
     demo = commands.add_parser(
         "demo", help=demo_summary, description=demo_summary, formatter_class=defaults_shown
