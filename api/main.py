@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import sentry_sdk
 from fastapi import FastAPI
@@ -22,11 +23,16 @@ from api.kit.security_headers import SecurityHeadersMiddleware
 from api.metrics.router import router as metrics_router
 from api.pixel.router import router as pixel_router
 from api.spend.router import router as spend_router
+from api.web.router import router as web_router
+from api.web.static import mount_web_app
 from api.workspaces.router import router as workspaces_router
-from metricx.settings import Settings, get_settings
+from metricx.settings import PROJECT_ROOT, Settings, get_settings
+
+# The merchant web app's build (`web/`), served at `/` when it exists.
+WEB_DIST = PROJECT_ROOT / "web" / "dist"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, web_dist: Path | None = WEB_DIST) -> FastAPI:
     settings = settings or get_settings()
     if settings.sentry_dsn:
         # No personal data sent: the SDK's default when `data_collection` is unset (the
@@ -67,4 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(freshness_router)
     app.include_router(pixel_router)
+    app.include_router(web_router)
+    if web_dist is not None:
+        # Last: its catch-all answers only what no API route does.
+        mount_web_app(app, web_dist)
     return app

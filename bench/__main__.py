@@ -15,6 +15,7 @@ from bench import (
     ingest_throughput,
     shopify_orders,
     thin_slice,
+    web,
 )
 from bench.environments import postgres_available
 from bench.history import kept_for_the_run
@@ -29,6 +30,7 @@ BENCHMARKS: dict[str, Callable[[str], None]] = {
     "ingest_throughput": ingest_throughput.run,
     "shopify_orders": shopify_orders.run,
     "thin_slice": thin_slice.run,
+    "web": web.run,
 }
 
 

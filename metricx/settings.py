@@ -83,6 +83,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Longest validity period (`exp` − `iat`/`nbf`) of an accepted session token.",
     )
+    clerk_sign_in_url: str = Field(
+        default="",
+        description="The web app's sign-in page: it sends the browser back to `redirect_url` "
+        "with a session token in the URL fragment (the simulated Clerk's, for the demo and tests).",
+    )
 
     response_cache_max_bytes: int = Field(
         default=DEFAULT_RESPONSE_CACHE_BYTES,

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
 
     demo_summary = (
         "Start the simulated platforms, run the pipeline for the demo merchants, then "
-        f"serve the API (:{API_PORT}) and the Dagster UI (:{DAGSTER_PORT})."
+        f"serve the web app and the API (:{API_PORT}) and the Dagster UI (:{DAGSTER_PORT})."
     )
     demo = commands.add_parser(
         "demo", help=demo_summary, description=demo_summary, formatter_class=defaults_shown
@@ -188,6 +188,7 @@ def _demo(args: argparse.Namespace) -> int:
         if args.once:
             return 0
 
+        web_app_built = _build_web_app()
         merchant = world.merchants[0]
         token = mint_demo_token(
             simulator.base_url, merchant.clerk_session_id, DEMO_TOKEN_LIFETIME_SECONDS
@@ -207,8 +208,14 @@ def _demo(args: argparse.Namespace) -> int:
         )
         api_url = f"http://127.0.0.1:{args.api_port}"
         spend_url = f"{api_url}/v1/workspaces/{workspace_ids[merchant.slug]}/spend/daily"
+        app_line = (
+            f"  App         {api_url}/  (sign in as {merchant.email})\n"
+            if web_app_built
+            else "  App         not built (see above); the API alone is served\n"
+        )
         print(
             "\n"
+            f"{app_line}"
             f"  API         {api_url}/docs\n"
             f"  Dagster UI  http://127.0.0.1:{args.dagster_port}\n"
             f"  Simulator   {simulator.base_url}\n\n"
@@ -223,6 +230,18 @@ def _demo(args: argparse.Namespace) -> int:
             dagster_ui.terminate()
             dagster_ui.wait(timeout=30)
     return 0
+
+
+def _build_web_app() -> bool:
+    """Build the merchant web app when its build is stale; the API serves it at `/`."""
+    from stack.web import ensure_built
+
+    try:
+        ensure_built(say=_say)
+    except (OSError, RuntimeError, subprocess.CalledProcessError) as error:
+        print(f"metricx: the web app was not built: {error}", file=sys.stderr)
+        return False
+    return True
 
 
 def _say(message: str) -> None:

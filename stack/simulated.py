@@ -22,6 +22,7 @@ class SimulatedPlatformSettings(TypedDict):
     clerk_issuer: str
     clerk_jwks_url: str
     clerk_authorized_parties: list[str]
+    clerk_sign_in_url: str
 
 
 def simulated_platform_settings(simulator_url: str) -> SimulatedPlatformSettings:
@@ -40,6 +41,7 @@ def simulated_platform_settings(simulator_url: str) -> SimulatedPlatformSettings
         clerk_jwks_url=f"{simulator_url}/clerk/.well-known/jwks.json",
         # The origin the simulated Clerk mints its tokens for.
         clerk_authorized_parties=[AUTHORIZED_PARTY],
+        clerk_sign_in_url=f"{simulator_url}/clerk/sign-in",
     )
 
 

@@ -88,7 +88,7 @@ async def serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 def routes_only_app() -> FastAPI:
     """The app to read routes and the OpenAPI document from: without its lifespan running, it
     needs no resources, so its settings are placeholders."""
-    return create_app(Settings(clerk_issuer="http://clerk.invalid"))
+    return create_app(Settings(clerk_issuer="http://clerk.invalid"), web_dist=None)
 
 
 def copy_app_database(source_url: str, target_url: str) -> None:

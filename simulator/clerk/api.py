@@ -1,4 +1,5 @@
-"""Clerk, simulated: the JWKS endpoint and the Backend API call that mints session tokens.
+"""Clerk, simulated: the JWKS endpoint, the Backend API call that mints session tokens, and a
+sign-in page for the demo users that the web app sends the browser to.
 
 Tokens carry the claims of Clerk session tokens (`sub`, `sid`, `iss`, `azp`, `iat`, `nbf`,
 `exp`) and are signed RS256 by a key generated when the router is built, so every simulator
@@ -8,21 +9,30 @@ run has its own signing key, as a real Clerk instance would. The JWKS endpoint o
 
 from __future__ import annotations
 
+import html
 import secrets
 import time
+from urllib.parse import quote, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from jwt.algorithms import RSAAlgorithm
 
 from simulator.clerk.faults import ClerkFaults
+from simulator.merchants import Merchant
 from simulator.world import World
 
 # What a Clerk frontend running on the dashboard's dev server would put in `azp`.
 AUTHORIZED_PARTY = "http://localhost:8000"
 DEFAULT_TOKEN_LIFETIME_SECONDS = 60
+# A signed-in browser keeps its token for an hour, the longest the API accepts by default
+# (METRICX_CLERK_MAX_TOKEN_LIFETIME_SECONDS): the simulated sign-in has no refresh, where Clerk's
+# SDK renews its 60-second tokens in the background.
+SIGN_IN_TOKEN_LIFETIME_SECONDS = 3600
+# The sign-in page hands tokens to local apps only (the demo's and the tests' API).
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 _JWKS_PATH = "/.well-known/jwks.json"
 
 
@@ -70,6 +80,11 @@ def build_clerk_router(world: World) -> APIRouter:
                     ]
                 },
             )
+        return JSONResponse(
+            {"object": "token", "jwt": mint(request, merchant, session_id, expires_in_seconds)}
+        )
+
+    def mint(request: Request, merchant: Merchant, session_id: str, lifetime_seconds: int) -> str:
         # Derived from the JWKS route so the issuer follows wherever the router is mounted.
         issuer = str(request.url_for("clerk_jwks")).removesuffix(_JWKS_PATH)
         now = int(time.time())
@@ -80,9 +95,57 @@ def build_clerk_router(world: World) -> APIRouter:
             "azp": AUTHORIZED_PARTY,
             "iat": now,
             "nbf": now,
-            "exp": now + expires_in_seconds,
+            "exp": now + lifetime_seconds,
         }
-        token = jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": kid})
-        return JSONResponse({"object": "token", "jwt": token})
+        return jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": kid})
+
+    @router.get("/sign-in", response_class=HTMLResponse)
+    def sign_in_page(redirect_url: str) -> HTMLResponse:
+        """Pick a demo user; the choice sends the browser back to `redirect_url` signed in."""
+        _check_local(redirect_url)
+        choices = "".join(
+            f'<li><a href="sign-in/{quote(m.clerk_session_id)}?redirect_url='
+            f'{quote(redirect_url, safe="")}">{html.escape(m.name)}'
+            f"<span>{html.escape(m.email)}</span></a></li>"
+            for m in world.merchants
+        )
+        return HTMLResponse(_SIGN_IN_PAGE.format(choices=choices))
+
+    @router.get("/sign-in/{session_id}")
+    def sign_in(session_id: str, redirect_url: str, request: Request) -> RedirectResponse:
+        """Sign in as the demo user of `session_id`: back to `redirect_url` with the session
+        token in the fragment, which browsers never send to a server."""
+        _check_local(redirect_url)
+        merchant = world.merchant_by_session_id(session_id)
+        if merchant is None:
+            raise HTTPException(404, f"No session was found with id {session_id}")
+        token = mint(request, merchant, session_id, SIGN_IN_TOKEN_LIFETIME_SECONDS)
+        return RedirectResponse(f"{redirect_url}#session_token={token}", status_code=303)
 
     return router
+
+
+def _check_local(redirect_url: str) -> None:
+    parts = urlsplit(redirect_url)
+    if parts.scheme not in {"http", "https"} or parts.hostname not in _LOCAL_HOSTS:
+        raise HTTPException(400, "redirect_url must be an http(s) URL on this machine")
+
+
+_SIGN_IN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in to metricx (simulated Clerk)</title>
+<style>
+body {{ font-family: system-ui, sans-serif; background: #f1f5f9; color: #0f172a; margin: 0; }}
+main {{ max-width: 26rem; margin: 10vh auto; background: #fff; padding: 2rem;
+  border-radius: .75rem; box-shadow: 0 1px 3px #0002; }}
+h1 {{ font-size: 1.25rem; margin: 0 0 .25rem; }} p {{ color: #475569; margin: 0 0 1.5rem; }}
+ul {{ list-style: none; padding: 0; margin: 0; display: grid; gap: .5rem; }}
+a {{ display: flex; flex-direction: column; padding: .75rem 1rem; border: 1px solid #cbd5e1;
+  border-radius: .5rem; color: #0f172a; text-decoration: none; font-weight: 600; }}
+a:hover, a:focus-visible {{ border-color: #4338ca; outline: 2px solid #4338ca; }}
+a span {{ font-weight: 400; color: #475569; font-size: .875rem; }}
+</style></head>
+<body><main><h1>Sign in to metricx</h1><p>Simulated Clerk: choose a demo user.</p>
+<ul>{choices}</ul></main></body></html>
+"""

@@ -56,3 +56,40 @@ def test_unknown_session_is_a_clerk_style_404(simulator: SimulatorServer) -> Non
     [error] = response.json()["errors"]
     assert error["code"] == "resource_not_found"
     assert error["message"]
+
+
+def test_sign_in_page_sends_the_browser_back_with_a_verifiable_session_token(
+    simulator: SimulatorServer, merchants: list[Merchant]
+) -> None:
+    back = "http://127.0.0.1:8000/workspaces/w1/dashboard"
+    page = httpx.get(f"{simulator.base_url}/clerk/sign-in", params={"redirect_url": back})
+    assert page.status_code == 200
+    assert all(merchant.email in page.text for merchant in merchants)
+
+    response = httpx.get(
+        f"{simulator.base_url}/clerk/sign-in/{merchants[1].clerk_session_id}",
+        params={"redirect_url": back},
+    )
+
+    assert response.status_code == 303
+    location, _, fragment = response.headers["location"].partition("#session_token=")
+    assert location == back
+    jwks = jwt.PyJWKClient(f"{simulator.base_url}/clerk/.well-known/jwks.json")
+    claims = jwt.decode(
+        fragment,
+        jwks.get_signing_key_from_jwt(fragment),
+        algorithms=["RS256"],
+        issuer=f"{simulator.base_url}/clerk",
+    )
+    assert claims["sub"] == merchants[1].clerk_user_id
+
+
+def test_sign_in_hands_tokens_to_this_machine_only(
+    simulator: SimulatorServer, merchants: list[Merchant]
+) -> None:
+    for redirect_url in ("https://attacker.example/", "javascript:alert(1)"):
+        response = httpx.get(
+            f"{simulator.base_url}/clerk/sign-in/{merchants[0].clerk_session_id}",
+            params={"redirect_url": redirect_url},
+        )
+        assert response.status_code == 400, redirect_url

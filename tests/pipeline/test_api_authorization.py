@@ -42,6 +42,8 @@ PUBLIC_ROUTES = {
     ("GET", "/v1/health"),
     # The shop's web pixel, authenticated by its connection's pixel key (tests/api/test_pixel.py).
     ("POST", "/v1/pixel/events"),
+    # How the web app signs in, asked before anyone has.
+    ("GET", "/v1/web/config"),
 }
 WORKSPACE_PREFIX = "/v1/workspaces/{workspace_id}/"
 UNKNOWN_WORKSPACE_ID = "00000000-0000-0000-0000-000000000000"
