@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import sentry_sdk
 from fastapi import FastAPI
 
+from api.admin.router import router as admin_router
 from api.campaigns.router import router as campaigns_router
 from api.dashboard.router import router as dashboard_router
 from api.freshness.router import router as freshness_router
@@ -15,9 +16,12 @@ from api.health.router import router as health_router
 from api.kit.cors import PathScopedCORS
 from api.kit.errors import install_problem_handlers
 from api.kit.resources import open_resources
+from api.members.router import router as members_router
 from api.metrics.router import router as metrics_router
 from api.pixel.router import router as pixel_router
 from api.spend.router import router as spend_router
+from api.users.router import router as users_router
+from api.webhooks.router import router as webhooks_router
 from api.workspaces.router import router as workspaces_router
 from metricx.settings import Settings, get_settings
 
@@ -50,11 +54,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=86_400,
     )
     app.include_router(health_router)
+    app.include_router(users_router)
     app.include_router(workspaces_router)
+    app.include_router(members_router)
     app.include_router(spend_router)
     app.include_router(dashboard_router)
     app.include_router(campaigns_router)
     app.include_router(metrics_router)
     app.include_router(freshness_router)
     app.include_router(pixel_router)
+    app.include_router(webhooks_router)
+    app.include_router(admin_router)
     return app

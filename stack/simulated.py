@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from simulator.clerk.users import SIMULATED_SECRET_KEY, SIMULATED_WEBHOOK_SECRET
+
 
 class SimulatedPlatformSettings(TypedDict):
     """The `Settings` fields (by name) the simulator stands in for; typed so that
@@ -18,6 +20,9 @@ class SimulatedPlatformSettings(TypedDict):
     shopify_admin_base_url: str
     clerk_issuer: str
     clerk_jwks_url: str
+    clerk_api_url: str
+    clerk_secret_key: str
+    clerk_webhook_secret: str
 
 
 def simulated_platform_settings(simulator_url: str) -> SimulatedPlatformSettings:
@@ -34,6 +39,9 @@ def simulated_platform_settings(simulator_url: str) -> SimulatedPlatformSettings
         shopify_admin_base_url=f"{simulator_url}/shopify/{{shop}}",
         clerk_issuer=f"{simulator_url}/clerk",
         clerk_jwks_url=f"{simulator_url}/clerk/.well-known/jwks.json",
+        clerk_api_url=f"{simulator_url}/clerk",
+        clerk_secret_key=SIMULATED_SECRET_KEY,
+        clerk_webhook_secret=SIMULATED_WEBHOOK_SECRET,
     )
 
 

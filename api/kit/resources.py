@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.kit.response_cache import ResponseCache
 from metricx.settings import Settings
+from warehouse.appdb.clerk_api import ClerkBackend
 from warehouse.appdb.session import make_engine, make_session_factory
 from warehouse.connection import WarehouseReader
 from warehouse.semantic.compiler import SemanticLayer
@@ -28,11 +29,13 @@ class Resources:
     app_db_engine: Engine
     app_db_sessions: sessionmaker[Session]
     jwks_client: jwt.PyJWKClient
+    clerk: ClerkBackend
     warehouse: WarehouseReader
     semantic_layer: SemanticLayer
     response_cache: ResponseCache
 
     def close(self) -> None:
+        self.clerk.close()
         self.warehouse.close()
         self.app_db_engine.dispose()
 
@@ -60,6 +63,7 @@ def open_resources(settings: Settings) -> Resources:
             lifespan=JWKS_CACHE_SECONDS,
             timeout=JWKS_TIMEOUT_SECONDS,
         ),
+        clerk=ClerkBackend(settings.clerk_api_url, settings.clerk_secret_key),
         warehouse=warehouse,
         semantic_layer=semantic_layer,
         response_cache=ResponseCache(settings.response_cache_max_bytes),

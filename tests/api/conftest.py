@@ -12,6 +12,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from metricx.settings import Settings
+from simulator.clerk.users import SIMULATED_SECRET_KEY, SIMULATED_WEBHOOK_SECRET
 from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
 from simulator.world import World
@@ -184,6 +185,9 @@ def settings(simulator: SimulatorServer, app_db_url: str, warehouse_url: str) ->
         clerk_issuer=issuer,
         clerk_jwks_url=f"{issuer}/.well-known/jwks.json",
         clerk_authorized_parties=["http://localhost:8000"],
+        clerk_api_url=issuer,
+        clerk_secret_key=SIMULATED_SECRET_KEY,
+        clerk_webhook_secret=SIMULATED_WEBHOOK_SECRET,
     )
 
 

@@ -33,6 +33,8 @@ def test_upgrade_reaches_head_and_matches_the_models(
                 "memberships",
                 "connections",
                 "pixel_events",
+                "invitations",
+                "clerk_webhook_deliveries",
             }
             # Autogenerate finds no difference: the migration creates exactly the models.
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
@@ -50,7 +52,10 @@ def test_foreign_keys_and_checks_are_enforced(app_db_url: str) -> None:
             )
         with pytest.raises(IntegrityError), engine.begin() as connection:
             connection.execute(
-                text("INSERT INTO users VALUES ('u1', 'user_1', 'a@example.com', :now)"),
+                text(
+                    "INSERT INTO users (id, clerk_user_id, email, created_at)"
+                    " VALUES ('u1', 'user_1', 'a@example.com', :now)"
+                ),
                 {"now": "2026-11-25 00:00:00"},
             )
             connection.execute(
