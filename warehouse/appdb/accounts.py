@@ -18,7 +18,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from warehouse.appdb.clerk_api import ClerkBackend, ClerkProfile, from_clerk_ms, parse_user
+from warehouse.appdb.clerk_api import (
+    PAGE_SIZE,
+    ClerkBackend,
+    ClerkProfile,
+    from_clerk_ms,
+    parse_user,
+)
 from warehouse.appdb.models import (
     ClerkWebhookDelivery,
     Invitation,
@@ -106,13 +112,15 @@ class RepairCounts:
     unchanged: int
 
 
-def repair_users(session: Session, clerk: ClerkBackend) -> RepairCounts:
+def repair_users(
+    session: Session, clerk: ClerkBackend, page_size: int = PAGE_SIZE
+) -> RepairCounts:
     """Make the users agree with Clerk's list: create the missing, update the changed (and
     restore those wrongly deleted), soft-delete those Clerk no longer has. A second run right
     after counts everything unchanged."""
     outcomes = {"created": 0, "updated": 0, "unchanged": 0}
     in_clerk: set[str] = set()
-    for profile in clerk.users():
+    for profile in clerk.users(page_size):
         in_clerk.add(profile.clerk_user_id)
         outcome = _reconcile(session, profile)
         outcomes[outcome] += 1
