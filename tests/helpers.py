@@ -21,6 +21,7 @@ from cryptography.fernet import Fernet
 from dbt.cli.main import dbtRunner
 from fastapi import FastAPI
 from psycopg import sql as pg_sql
+from sqlalchemy import make_url
 
 from api.main import create_app
 from metricx.settings import Settings
@@ -79,6 +80,16 @@ async def serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://api") as client,
     ):
         yield client
+
+
+def with_app_database_copy(settings: Settings, directory: Path, **overrides: object) -> Settings:
+    """`settings` on a copy of its SQLite app database, for tests that write through the API
+    (workspaces, members) without changing what the session's other tests read."""
+    source = make_url(settings.app_database_url).database
+    assert source, "the app database to copy is a SQLite file"
+    copy = directory / "app-copy.db"
+    shutil.copyfile(source, copy)
+    return settings.model_copy(update={"app_database_url": f"sqlite:///{copy}", **overrides})
 
 
 def routes_only_app() -> FastAPI:

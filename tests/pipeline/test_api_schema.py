@@ -9,6 +9,8 @@ backends, and tests/pipeline/test_api_serves_the_marts.py reads the PostgreSQL r
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 import schemathesis
@@ -16,7 +18,7 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 
 from api.main import create_app
-from tests.helpers import routes_only_app
+from tests.helpers import routes_only_app, with_app_database_copy
 from tests.pipeline.conftest import PipelineRun
 
 # Bounds the run to seconds per operation; the authorization matrix covers who may call, this
@@ -45,9 +47,11 @@ schema = schemathesis.openapi.from_dict(routes_only_app().openapi(), config=CONF
 
 
 @pytest.fixture
-def app(pipeline_run: PipelineRun) -> FastAPI:
-    # Schemathesis runs its lifespan, and ends it after each test.
-    return create_app(pipeline_run.settings)
+def app(pipeline_run: PipelineRun, tmp_path: Path) -> FastAPI:
+    # Schemathesis runs its lifespan, and ends it after each test. Generated requests rename
+    # workspaces and set their timezones: on a copy of the app database, which the session's
+    # other tests read.
+    return create_app(with_app_database_copy(pipeline_run.settings, tmp_path))
 
 
 @pytest.fixture
