@@ -112,9 +112,7 @@ class RepairCounts:
     unchanged: int
 
 
-def repair_users(
-    session: Session, clerk: ClerkBackend, page_size: int = PAGE_SIZE
-) -> RepairCounts:
+def repair_users(session: Session, clerk: ClerkBackend, page_size: int = PAGE_SIZE) -> RepairCounts:
     """Make the users agree with Clerk's list: create the missing, update the changed (and
     restore those wrongly deleted), soft-delete those Clerk no longer has. A second run right
     after counts everything unchanged."""
