@@ -145,7 +145,11 @@ def first_sign_in(session: Session, clerk: ClerkBackend, clerk_user_id: str) -> 
     profile = clerk.user(clerk_user_id)
     if profile is None:
         return None
-    apply_profile(session, profile)
+    try:
+        with session.begin_nested():
+            apply_profile(session, profile)
+    except IntegrityError:
+        pass  # the same user's first requests racing: another one created the row
     return session.scalar(select(User).where(User.clerk_user_id == clerk_user_id))
 
 
