@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from api.kit.dependencies import AppDbSession
-from api.kit.errors import problem_response
+from api.kit.errors import BODY_PROBLEMS, problem_response
 from api.members import service
 from api.members.schemas import InvitationCreate, InvitationOut, MemberList, MemberOut, RoleChange
 from api.workspaces.dependencies import (
@@ -35,7 +35,7 @@ def list_members(workspace: CurrentWorkspace, session: AppDbSession) -> MemberLi
 @router.post(
     "/invitations",
     status_code=201,
-    responses={409: problem_response("The email is already a member's.")},
+    responses={**BODY_PROBLEMS, 409: problem_response("The email is already a member's.")},
 )
 def invite(
     body: InvitationCreate,
@@ -63,7 +63,7 @@ def revoke_invitation(
     return Response(status_code=204)
 
 
-@router.patch("/members/{user_id}", responses={**_NO_MEMBER, **_LAST_OWNER})
+@router.patch("/members/{user_id}", responses={**BODY_PROBLEMS, **_NO_MEMBER, **_LAST_OWNER})
 def change_role(
     user_id: str,
     body: RoleChange,

@@ -1,21 +1,16 @@
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from api.auth.dependencies import AUTH_PROBLEMS, CurrentUser
 from api.kit.dependencies import AppDbSession
-from api.kit.errors import problem_response
+from api.kit.errors import BODY_PROBLEMS
 from api.workspaces.dependencies import WORKSPACE_PROBLEMS, CurrentWorkspace, ManagedWorkspace
 from api.workspaces.schemas import WorkspaceCreate, WorkspaceList, WorkspaceOut, WorkspaceUpdate
 from api.workspaces.service import member_workspaces, update_workspace
 from warehouse.appdb.accounts import create_workspace
 
 router = APIRouter(prefix="/v1/workspaces", tags=["workspaces"], responses=AUTH_PROBLEMS)
-_INVALID: dict[int | str, dict[str, Any]] = {
-    422: problem_response("A name, currency or timezone that is not valid.")
-}
 
 
 @router.get("")
@@ -25,7 +20,7 @@ def list_workspaces(user: CurrentUser, session: AppDbSession) -> WorkspaceList:
     return WorkspaceList(workspaces=[WorkspaceOut.model_validate(w) for w in workspaces])
 
 
-@router.post("", status_code=201, responses=_INVALID)
+@router.post("", status_code=201, responses=BODY_PROBLEMS)
 def create(body: WorkspaceCreate, user: CurrentUser, session: AppDbSession) -> WorkspaceOut:
     """A new workspace, the caller its owner."""
     workspace = create_workspace(session, user, body.name, body.currency, body.timezone)
@@ -38,7 +33,7 @@ def get_workspace(workspace: CurrentWorkspace) -> WorkspaceOut:
     return WorkspaceOut.model_validate(workspace)
 
 
-@router.patch("/{workspace_id}", responses={**WORKSPACE_PROBLEMS, **_INVALID})
+@router.patch("/{workspace_id}", responses={**WORKSPACE_PROBLEMS, **BODY_PROBLEMS})
 def update(
     body: WorkspaceUpdate, workspace: ManagedWorkspace, session: AppDbSession
 ) -> WorkspaceOut:
