@@ -10,6 +10,7 @@ import sentry_sdk
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from api.admin.router import router as admin_router
 from api.campaigns.router import router as campaigns_router
 from api.dashboard.router import router as dashboard_router
 from api.freshness.router import router as freshness_router
@@ -20,11 +21,14 @@ from api.kit.openapi import problem_openapi
 from api.kit.request_id import RequestIdMiddleware
 from api.kit.resources import open_resources
 from api.kit.security_headers import SecurityHeadersMiddleware
+from api.members.router import router as members_router
 from api.metrics.router import router as metrics_router
 from api.pixel.router import router as pixel_router
 from api.spend.router import router as spend_router
+from api.users.router import router as users_router
 from api.web.router import router as web_router
 from api.web.static import mount_web_app
+from api.webhooks.router import router as webhooks_router
 from api.workspaces.router import router as workspaces_router
 from metricx.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -66,13 +70,17 @@ def create_app(settings: Settings | None = None, web_dist: Path | None = WEB_DIS
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health_router)
+    app.include_router(users_router)
     app.include_router(workspaces_router)
+    app.include_router(members_router)
     app.include_router(spend_router)
     app.include_router(dashboard_router)
     app.include_router(campaigns_router)
     app.include_router(metrics_router)
     app.include_router(freshness_router)
     app.include_router(pixel_router)
+    app.include_router(webhooks_router)
+    app.include_router(admin_router)
     app.include_router(web_router)
     if web_dist is not None:
         # Last: its catch-all answers only what no API route does.

@@ -88,6 +88,24 @@ class Settings(BaseSettings):
         description="The web app's sign-in page: it sends the browser back to `redirect_url` "
         "with a session token in the URL fragment (the simulated Clerk's, for the demo and tests).",
     )
+    clerk_api_url: str = Field(
+        default="https://api.clerk.com",
+        description="Clerk Backend API (its `/v1/users`), read on first sign-in and by repair.",
+    )
+    clerk_secret_key: str = Field(
+        default="", description="Clerk Backend API secret key (`sk_…`), sent as a bearer token."
+    )
+    clerk_webhook_secret: str = Field(
+        default="",
+        description="Signing secret(s) (`whsec_…`) of the Clerk webhook endpoint. During a "
+        "rotation give the new and the old one, separated by spaces or commas: a delivery "
+        "signed with any of them is accepted. Empty refuses every delivery.",
+    )
+    platform_admins: str = Field(
+        default="",
+        description="Clerk user ids (`user_…`) allowed to call the /v1/admin routes, separated "
+        "by spaces or commas.",
+    )
 
     response_cache_max_bytes: int = Field(
         default=DEFAULT_RESPONSE_CACHE_BYTES,
@@ -121,6 +139,11 @@ class Settings(BaseSettings):
     anthropic_api_key: str = Field(default="", validation_alias="ANTHROPIC_API_KEY")
     anthropic_base_url: str = Field(default="", validation_alias="ANTHROPIC_BASE_URL")
     dagster_home: Path = Field(default=DATA_DIR / "dagster_home", validation_alias="DAGSTER_HOME")
+
+
+def split_list(value: str) -> list[str]:
+    """The items of a space- or comma-separated setting (secrets, ids: neither holds either)."""
+    return value.replace(",", " ").split()
 
 
 @cache

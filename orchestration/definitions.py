@@ -14,6 +14,7 @@ from dagster import AssetsDefinition, Definitions, definitions
 
 from metricx.settings import Settings, get_settings
 from orchestration.defs.app_database import definitions as app_database
+from orchestration.defs.clerk import definitions as clerk
 from orchestration.defs.dbt import definitions as dbt
 from orchestration.defs.google_ads import definitions as google_ads
 from orchestration.defs.meta_ads import definitions as meta_ads
@@ -36,6 +37,8 @@ LANDING: tuple[BuildDefs, ...] = (
 )
 # What the models are built from and the models themselves: the warehouse job, per day.
 WAREHOUSE: tuple[BuildDefs, ...] = (app_database.build_defs, dbt.build_defs)
+# Jobs of their own, outside the data's path (launched from the UI).
+OPERATIONS: tuple[BuildDefs, ...] = (clerk.build_defs,)
 
 __all__ = ["INGEST_JOB_NAME", "WAREHOUSE_JOB_NAME", "build_definitions", "build_resources", "defs"]
 
@@ -43,6 +46,7 @@ __all__ = ["INGEST_JOB_NAME", "WAREHOUSE_JOB_NAME", "build_definitions", "build_
 def build_definitions(settings: Settings) -> Definitions:
     landing = [build(settings) for build in LANDING]
     warehouse = [build(settings) for build in WAREHOUSE]
+    operations = [build(settings) for build in OPERATIONS]
     ingest_job = build_job(INGEST_JOB_NAME, _assets_of(landing))
     warehouse_job = build_job(WAREHOUSE_JOB_NAME, _assets_of(warehouse))
     sensors = [build_sentry_failure_sensor(settings.sentry_dsn)] if settings.sentry_dsn else []
@@ -53,7 +57,7 @@ def build_definitions(settings: Settings) -> Definitions:
         resources=shared_resources(settings),
         loggers=RUN_LOGGERS,
     )
-    return Definitions.merge(*landing, *warehouse, spanning)
+    return Definitions.merge(*landing, *warehouse, *operations, spanning)
 
 
 def build_resources(settings: Settings) -> dict[str, object]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import shutil
@@ -12,7 +13,7 @@ import warnings
 from pathlib import Path
 
 from metricx.logs import configure_logging
-from metricx.settings import PROJECT_ROOT, get_settings
+from metricx.settings import PROJECT_ROOT, Settings, get_settings
 from orchestration.defs.dbt.project import prepare_dbt_manifest
 from orchestration.event_bookkeeping import apply_event_bookkeeping
 from stack.api_server import serve_api
@@ -81,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     commands.add_parser("migrate", help="Upgrade the app database to the latest schema.")
+    repair_summary = (
+        "Reconcile the app database's users with Clerk's user list (after lost webhooks); "
+        "prints the counts as JSON. Idempotent."
+    )
+    commands.add_parser("clerk-repair", help=repair_summary, description=repair_summary)
 
     args = parser.parse_args(argv)
     if args.command == "demo":
@@ -105,6 +111,31 @@ def main(argv: list[str] | None = None) -> int:
         from warehouse.appdb.migrate import upgrade
 
         upgrade(settings.app_database_url)
+    if args.command == "clerk-repair":
+        return _clerk_repair(settings)
+    return 0
+
+
+def _clerk_repair(settings: Settings) -> int:
+    from dataclasses import asdict
+
+    from warehouse.appdb.accounts import repair_users
+    from warehouse.appdb.clerk_api import ClerkBackend, ClerkUnavailable
+    from warehouse.appdb.session import open_session
+
+    clerk = ClerkBackend(settings.clerk_api_url, settings.clerk_secret_key)
+    try:
+        with open_session(settings.app_database_url) as session:
+            counts = repair_users(session, clerk)
+            session.commit()
+    except ClerkUnavailable as error:
+        print(
+            f"metricx: {error} (METRICX_CLERK_API_URL, METRICX_CLERK_SECRET_KEY)", file=sys.stderr
+        )
+        return 1
+    finally:
+        clerk.close()
+    print(json.dumps(asdict(counts)))
     return 0
 
 

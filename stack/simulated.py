@@ -6,6 +6,7 @@ import json
 from typing import TypedDict
 
 from simulator.clerk.api import AUTHORIZED_PARTY
+from simulator.clerk.users import SIMULATED_SECRET_KEY, SIMULATED_WEBHOOK_SECRET
 
 
 class SimulatedPlatformSettings(TypedDict):
@@ -23,6 +24,9 @@ class SimulatedPlatformSettings(TypedDict):
     clerk_jwks_url: str
     clerk_authorized_parties: list[str]
     clerk_sign_in_url: str
+    clerk_api_url: str
+    clerk_secret_key: str
+    clerk_webhook_secret: str
 
 
 def simulated_platform_settings(simulator_url: str) -> SimulatedPlatformSettings:
@@ -42,6 +46,9 @@ def simulated_platform_settings(simulator_url: str) -> SimulatedPlatformSettings
         # The origin the simulated Clerk mints its tokens for.
         clerk_authorized_parties=[AUTHORIZED_PARTY],
         clerk_sign_in_url=f"{simulator_url}/clerk/sign-in",
+        clerk_api_url=f"{simulator_url}/clerk",
+        clerk_secret_key=SIMULATED_SECRET_KEY,
+        clerk_webhook_secret=SIMULATED_WEBHOOK_SECRET,
     )
 
 

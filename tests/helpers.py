@@ -85,6 +85,14 @@ async def serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+def with_app_database_copy(settings: Settings, directory: Path, **overrides: object) -> Settings:
+    """`settings` on a SQLite copy of its app database, for tests that write through the API
+    (workspaces, members) without changing what the session's other tests read."""
+    copy = f"sqlite:///{directory / 'app-copy.db'}"
+    copy_app_database(settings.app_database_url, copy)
+    return settings.model_copy(update={"app_database_url": copy, **overrides})
+
+
 def routes_only_app() -> FastAPI:
     """The app to read routes and the OpenAPI document from: without its lifespan running, it
     needs no resources, so its settings are placeholders."""

@@ -11,6 +11,8 @@ from api.auth.service import InvalidSessionToken, find_user, verify_session_toke
 from api.auth.signing_keys import SigningKeysUnavailable
 from api.kit.dependencies import AppDbSession, AppResources
 from api.kit.errors import problem_response
+from warehouse.appdb.accounts import first_sign_in
+from warehouse.appdb.clerk_api import ClerkUnavailable
 from warehouse.appdb.models import User
 
 # What `CurrentUser` may answer instead of the route: for the `responses=` of its routers.
@@ -18,8 +20,8 @@ AUTH_PROBLEMS: dict[int | str, dict[str, Any]] = {
     401: problem_response(
         "No bearer token, or one that is malformed, forged, expired or issued for another app."
     ),
-    403: problem_response("The account has no access to metricx."),
-    503: problem_response("The identity provider's keys are unreachable."),
+    403: problem_response("The account was deleted, or the caller may not do this."),
+    503: problem_response("The identity provider (its keys, or its user API) is unreachable."),
 }
 
 _bearer = HTTPBearer(auto_error=False, description="A Clerk session token.")
@@ -51,7 +53,16 @@ def current_user(
         raise HTTPException(503, "The identity provider's keys are unreachable.") from exc
     user = find_user(session, claims["sub"])
     if user is None:
-        raise HTTPException(403, "This account has no access to metricx.")
+        # A valid session of a user no webhook announced (yet): their first sign-in.
+        try:
+            user = first_sign_in(session, resources.clerk, claims["sub"])
+        except ClerkUnavailable as exc:
+            raise HTTPException(503, "The identity provider is unreachable.") from exc
+        if user is None:
+            raise HTTPException(403, "This account does not exist any more.")
+        session.commit()
+    if user.deleted_at is not None:
+        raise HTTPException(403, "This account was deleted.")
     return user
 
 

@@ -9,8 +9,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from warehouse.serving import WarehouseUnavailable
 
@@ -72,10 +74,30 @@ def problem(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
-async def _http_exception(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+# What FastAPI answers a route taking a JSON body before the route runs.
+BODY_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    400: problem_response("The body is not JSON."),
+    422: problem_response("The body is not valid: each invalid part in `errors`."),
+}
+
+
+async def _http_exception(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     # Starlette fills a missing detail with the status phrase, which would repeat the title.
     detail = None if exc.detail == HTTPStatus(exc.status_code).phrase else exc.detail
-    return problem(exc.status_code, detail, headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route on the path only; RFC 9110 asks for
+        # all of them (e.g. GET and POST on /v1/workspaces, each its own route).
+        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+    return problem(exc.status_code, detail, headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.path and compile_path(route.path)[0].fullmatch(request.url.path):
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
 
 
 async def _problem_error(_request: Request, exc: ProblemError) -> JSONResponse:

@@ -11,6 +11,7 @@ from api.auth.signing_keys import SigningKeys
 from api.kit.rate_limit import KeyRateLimiter
 from api.kit.response_cache import ResponseCache
 from metricx.settings import Settings
+from warehouse.appdb.clerk_api import ClerkBackend
 from warehouse.appdb.session import make_engine, make_session_factory
 from warehouse.connection import WarehouseReader
 from warehouse.semantic.compiler import SemanticLayer
@@ -25,12 +26,14 @@ class Resources:
     app_db_engine: Engine
     app_db_sessions: sessionmaker[Session]
     signing_keys: SigningKeys
+    clerk: ClerkBackend
     warehouse: WarehouseReader
     semantic_layer: SemanticLayer
     response_cache: ResponseCache
     pixel_rate_limiter: KeyRateLimiter
 
     def close(self) -> None:
+        self.clerk.close()
         self.warehouse.close()
         self.app_db_engine.dispose()
 
@@ -59,6 +62,7 @@ def open_resources(settings: Settings) -> Resources:
         app_db_engine=engine,
         app_db_sessions=make_session_factory(engine),
         signing_keys=SigningKeys(jwks_url),
+        clerk=ClerkBackend(settings.clerk_api_url, settings.clerk_secret_key),
         warehouse=warehouse,
         semantic_layer=semantic_layer,
         response_cache=ResponseCache(settings.response_cache_max_bytes),

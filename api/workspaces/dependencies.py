@@ -1,4 +1,5 @@
-"""`CurrentWorkspace`: the `{workspace_id}` of the path, once the caller is known to be a member."""
+"""`CurrentWorkspace`: the `{workspace_id}` of the path, once the caller is known to be a member;
+`ManagedWorkspace`: the same, once the caller is known to be allowed to change it."""
 
 from __future__ import annotations
 
@@ -10,21 +11,42 @@ from api.auth.dependencies import AUTH_PROBLEMS, CurrentUser
 from api.kit.dependencies import AppDbSession
 from api.kit.errors import problem_response
 from api.workspaces.service import member_workspace
-from warehouse.appdb.models import Workspace
+from warehouse.appdb.models import Membership, Role, Workspace
 
 # What `CurrentWorkspace` may answer instead of the route: for the `responses=` of its routers.
 WORKSPACE_PROBLEMS: dict[int | str, dict[str, Any]] = {
     **AUTH_PROBLEMS,
     404: problem_response("No such workspace, or the caller is not a member of it."),
 }
+MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
+
+
+def caller_membership(workspace_id: str, user: CurrentUser, session: AppDbSession) -> Membership:
+    membership = session.get(Membership, (user.id, workspace_id))
+    if membership is None:
+        # Same answer whether it does not exist or belongs to someone else: ids do not leak.
+        raise HTTPException(404, "No such workspace.")
+    return membership
+
+
+CallerMembership = Annotated[Membership, Depends(caller_membership)]
 
 
 def current_workspace(workspace_id: str, user: CurrentUser, session: AppDbSession) -> Workspace:
     workspace = member_workspace(session, user.id, workspace_id)
     if workspace is None:
-        # Same answer whether it does not exist or belongs to someone else: ids do not leak.
         raise HTTPException(404, "No such workspace.")
     return workspace
 
 
 CurrentWorkspace = Annotated[Workspace, Depends(current_workspace)]
+
+
+def managed_workspace(workspace: CurrentWorkspace, membership: CallerMembership) -> Workspace:
+    # A viewer reads and never writes.
+    if membership.role not in MANAGERS:
+        raise HTTPException(403, "Viewers cannot change the workspace; ask an owner or admin.")
+    return workspace
+
+
+ManagedWorkspace = Annotated[Workspace, Depends(managed_workspace)]

@@ -35,3 +35,22 @@ def connection_states(session: Session, workspace_id: str) -> list[tuple[str, st
         .order_by(Connection.id)
     )
     return [(row.id, row.provider, row.status) for row in session.execute(statement)]
+
+
+def update_workspace(
+    session: Session,
+    workspace: Workspace,
+    *,
+    name: str | None,
+    currency: str | None,
+    timezone: str | None,
+) -> Workspace:
+    """Change what was sent. The app database is the only place written: the warehouse job's
+    `app_workspaces` asset copies the settings into the warehouse on its next run, and the
+    incremental marts rebuild every row of a workspace whose settings changed (dbt macro
+    `workspaces_with_changed_settings`), so the numbers follow within one run."""
+    for field, value in (("name", name), ("currency", currency), ("timezone", timezone)):
+        if value is not None and getattr(workspace, field) != value:
+            setattr(workspace, field, value)
+    session.flush()
+    return workspace

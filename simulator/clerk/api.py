@@ -1,4 +1,5 @@
-"""Clerk, simulated: the JWKS endpoint, the Backend API call that mints session tokens, and a
+"""Clerk, simulated: the JWKS endpoint, the Backend API calls metricx makes (minting session
+tokens for tests and the demo; reading users, `GET /v1/users[/{id}]`, see users.py), and a
 sign-in page for the demo users that the web app sends the browser to.
 
 Tokens carry the claims of Clerk session tokens (`sub`, `sid`, `iss`, `azp`, `iat`, `nbf`,
@@ -16,12 +17,12 @@ from urllib.parse import quote, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from jwt.algorithms import RSAAlgorithm
 
 from simulator.clerk.faults import ClerkFaults
-from simulator.merchants import Merchant
+from simulator.clerk.users import SIMULATED_SECRET_KEY, ClerkUsers
 from simulator.world import World
 
 # What a Clerk frontend running on the dashboard's dev server would put in `azp`.
@@ -66,30 +67,19 @@ def build_clerk_router(world: World) -> APIRouter:
         expires_in_seconds: int = DEFAULT_TOKEN_LIFETIME_SECONDS,
     ) -> JSONResponse:
         """Mint a session token. A negative `expires_in_seconds` mints one already expired."""
-        merchant = world.merchant_by_session_id(session_id)
-        if merchant is None:
-            return JSONResponse(
-                status_code=404,
-                content={
-                    "errors": [
-                        {
-                            "message": "not found",
-                            "long_message": f"No session was found with id {session_id}",
-                            "code": "resource_not_found",
-                        }
-                    ]
-                },
-            )
+        user = ClerkUsers.of(world).by_session(session_id)
+        if user is None:
+            return _not_found(f"No session was found with id {session_id}")
         return JSONResponse(
-            {"object": "token", "jwt": mint(request, merchant, session_id, expires_in_seconds)}
+            {"object": "token", "jwt": mint(request, user.id, session_id, expires_in_seconds)}
         )
 
-    def mint(request: Request, merchant: Merchant, session_id: str, lifetime_seconds: int) -> str:
+    def mint(request: Request, user_id: str, session_id: str, lifetime_seconds: int) -> str:
         # Derived from the JWKS route so the issuer follows wherever the router is mounted.
         issuer = str(request.url_for("clerk_jwks")).removesuffix(_JWKS_PATH)
         now = int(time.time())
         claims = {
-            "sub": merchant.clerk_user_id,
+            "sub": user_id,
             "sid": session_id,
             "iss": issuer,
             "azp": AUTHORIZED_PARTY,
@@ -116,11 +106,32 @@ def build_clerk_router(world: World) -> APIRouter:
         """Sign in as the demo user of `session_id`: back to `redirect_url` with the session
         token in the fragment, which browsers never send to a server."""
         _check_local(redirect_url)
-        merchant = world.merchant_by_session_id(session_id)
-        if merchant is None:
+        user = ClerkUsers.of(world).by_session(session_id)
+        if user is None:
             raise HTTPException(404, f"No session was found with id {session_id}")
-        token = mint(request, merchant, session_id, SIGN_IN_TOKEN_LIFETIME_SECONDS)
+        token = mint(request, user.id, session_id, SIGN_IN_TOKEN_LIFETIME_SECONDS)
         return RedirectResponse(f"{redirect_url}#session_token={token}", status_code=303)
+
+    @router.get("/v1/users", response_model=None)
+    def list_users(
+        request: Request,
+        limit: int = Query(default=10, ge=1, le=500),
+        offset: int = Query(default=0, ge=0),
+    ) -> JSONResponse:
+        """A page of users, newest first: a bare JSON array, as Clerk answers it."""
+        if not _authorized(request):
+            return _unauthorized()
+        users = ClerkUsers.of(world).page(limit, offset)
+        return JSONResponse([user.wire() for user in users])
+
+    @router.get("/v1/users/{user_id}", response_model=None)
+    def get_user(user_id: str, request: Request) -> JSONResponse:
+        if not _authorized(request):
+            return _unauthorized()
+        user = ClerkUsers.of(world).get(user_id)
+        if user is None:
+            return _not_found(f"No user was found with id {user_id}")
+        return JSONResponse(user.wire())
 
     return router
 
@@ -129,6 +140,27 @@ def _check_local(redirect_url: str) -> None:
     parts = urlsplit(redirect_url)
     if parts.scheme not in {"http", "https"} or parts.hostname not in _LOCAL_HOSTS:
         raise HTTPException(400, "redirect_url must be an http(s) URL on this machine")
+
+
+def _authorized(request: Request) -> bool:
+    return request.headers.get("authorization") == f"Bearer {SIMULATED_SECRET_KEY}"
+
+
+def _unauthorized() -> JSONResponse:
+    return _clerk_error(401, "Unauthorized", "authentication_invalid")
+
+
+def _not_found(long_message: str) -> JSONResponse:
+    return _clerk_error(404, long_message, "resource_not_found")
+
+
+def _clerk_error(status: int, long_message: str, code: str) -> JSONResponse:
+    # Clerk's error envelope.
+    message = "not found" if status == 404 else "unauthorized"
+    return JSONResponse(
+        status_code=status,
+        content={"errors": [{"message": message, "long_message": long_message, "code": code}]},
+    )
 
 
 _SIGN_IN_PAGE = """<!doctype html>

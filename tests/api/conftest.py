@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from metricx.settings import Settings
 from simulator.clerk.faults import ClerkFaults
+from simulator.clerk.users import SIMULATED_SECRET_KEY, SIMULATED_WEBHOOK_SECRET, ClerkUsers
 from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
 from simulator.world import World
@@ -209,6 +211,9 @@ def settings(simulator: SimulatorServer, app_db_url: str, warehouse_url: str) ->
         clerk_issuer=issuer,
         clerk_jwks_url=f"{issuer}/.well-known/jwks.json",
         clerk_authorized_parties=["http://localhost:8000"],
+        clerk_api_url=issuer,
+        clerk_secret_key=SIMULATED_SECRET_KEY,
+        clerk_webhook_secret=SIMULATED_WEBHOOK_SECRET,
     )
 
 
@@ -225,6 +230,39 @@ def settings_on_each_app_db(request: pytest.FixtureRequest, settings: Settings) 
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     async with serve(settings) as api_client:
         yield api_client
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_app_settings(
+    request: pytest.FixtureRequest, settings: Settings, tmp_path: Path
+) -> Settings:
+    """The API's settings on an app database of its own, migrated and empty, once per backend:
+    for the tests of accounts, which create users and workspaces."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'app.db'}"
+    else:
+        url = request.getfixturevalue("create_postgres_database")("appdb")
+    upgrade(url)
+    return settings.model_copy(update={"app_database_url": url})
+
+
+@pytest.fixture
+async def accounts_client(empty_app_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with serve(empty_app_settings) as api_client:
+        yield api_client
+
+
+def clerk_users(simulator: SimulatorServer) -> ClerkUsers:
+    """The simulator's Clerk users, with nothing left undelivered from earlier tests."""
+    users = ClerkUsers.of(simulator.world)
+    users.take_outbox()
+    return users
+
+
+def session_token(simulator: SimulatorServer, session_id: str) -> str:
+    response = httpx.post(f"{simulator.base_url}/clerk/v1/sessions/{session_id}/tokens")
+    response.raise_for_status()
+    return str(response.json()["jwt"])
 
 
 def mint_token(

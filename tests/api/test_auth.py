@@ -9,7 +9,7 @@ import pytest
 
 from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
-from tests.api.conftest import bearer, mint_token
+from tests.api.conftest import bearer, clerk_users, mint_token, session_token
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -58,11 +58,17 @@ async def test_token_from_another_issuer_is_401(
     assert "issuer" in response.json()["detail"]
 
 
-async def test_clerk_user_without_account_is_403(
-    client: httpx.AsyncClient, simulator: SimulatorServer, merchants: list[Merchant]
+async def test_a_user_deleted_in_clerk_is_403(
+    client: httpx.AsyncClient, simulator: SimulatorServer
 ) -> None:
-    outsider = merchants[2]  # signed in to Clerk, never onboarded to metricx
-    response = await client.get("/v1/workspaces", headers=bearer(mint_token(simulator, outsider)))
+    users = clerk_users(simulator)
+    gone = users.create("gone@example.com")
+    # A session token issued before the deletion, from a user no webhook ever announced.
+    token = session_token(simulator, gone.session_id)
+    users.delete(gone.id)
+
+    response = await client.get("/v1/workspaces", headers=bearer(token))
+
     assert response.status_code == 403
     assert response.headers["content-type"] == "application/problem+json"
 

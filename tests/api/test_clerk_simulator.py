@@ -3,6 +3,7 @@ from __future__ import annotations
 import httpx
 import jwt
 
+from simulator.clerk.users import SIMULATED_SECRET_KEY
 from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
 from tests.api.conftest import mint_token
@@ -93,3 +94,25 @@ def test_sign_in_hands_tokens_to_this_machine_only(
             params={"redirect_url": redirect_url},
         )
         assert response.status_code == 400, redirect_url
+
+
+def test_the_user_list_pages_clerks_wire_format(
+    simulator: SimulatorServer, merchants: list[Merchant]
+) -> None:
+    url = f"{simulator.base_url}/clerk/v1/users"
+    headers = {"Authorization": f"Bearer {SIMULATED_SECRET_KEY}"}
+
+    refused = httpx.get(url)
+    first = httpx.get(url, params={"limit": 1, "offset": 0}, headers=headers)
+    everyone = httpx.get(url, params={"limit": 500}, headers=headers)
+
+    assert refused.status_code == 401
+    assert refused.json()["errors"][0]["code"] == "authentication_invalid"
+    # A bare array, as Clerk answers, its pages cut by limit and offset.
+    assert len(first.json()) == 1 and first.json()[0] == everyone.json()[0]
+    listed = {user["id"]: user for user in everyone.json()}
+    merchant = listed[merchants[0].clerk_user_id]
+    (email,) = merchant["email_addresses"]
+    assert email["id"] == merchant["primary_email_address_id"]
+    assert email["email_address"] == merchants[0].email
+    assert isinstance(merchant["updated_at"], int)  # Unix milliseconds

@@ -31,3 +31,12 @@ async def test_lists_only_the_callers_workspaces(
             }
         ]
     }
+
+
+async def test_a_refused_method_names_every_method_of_the_path(client: httpx.AsyncClient) -> None:
+    # GET and POST /v1/workspaces are two routes; Starlette alone would name the first's only.
+    response = await client.put("/v1/workspaces")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert response.headers["content-type"] == "application/problem+json"

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -33,6 +34,8 @@ def test_upgrade_reaches_head_and_matches_the_models(
                 "memberships",
                 "connections",
                 "pixel_events",
+                "invitations",
+                "clerk_webhook_deliveries",
             }
             # Autogenerate finds no difference: the migration creates exactly the models.
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
@@ -50,7 +53,10 @@ def test_foreign_keys_and_checks_are_enforced(app_db_url: str) -> None:
             )
         with pytest.raises(IntegrityError), engine.begin() as connection:
             connection.execute(
-                text("INSERT INTO users VALUES ('u1', 'user_1', 'a@example.com', :now)"),
+                text(
+                    "INSERT INTO users (id, clerk_user_id, email, created_at)"
+                    " VALUES ('u1', 'user_1', 'a@example.com', :now)"
+                ),
                 {"now": "2026-11-25 00:00:00"},
             )
             connection.execute(
@@ -58,5 +64,32 @@ def test_foreign_keys_and_checks_are_enforced(app_db_url: str) -> None:
                 {"now": "2026-11-25 00:00:00"},
             )
             connection.execute(text("INSERT INTO memberships VALUES ('u1', 'w1', 'superuser')"))
+    finally:
+        engine.dispose()
+
+
+def test_members_become_viewers(app_db_url: str) -> None:
+    """0003 renames the read-only role: a `member` of before reads on as a `viewer`."""
+    engine = make_engine(app_db_url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "0002")
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, clerk_user_id, email, created_at)"
+                    " VALUES ('u1', 'user_1', 'a@example.com', :now)"
+                ),
+                {"now": "2026-11-25 00:00:00"},
+            )
+            connection.execute(
+                text("INSERT INTO workspaces VALUES ('w1', 'w', 'W', 'USD', 'UTC', :now)"),
+                {"now": "2026-11-25 00:00:00"},
+            )
+            connection.execute(text("INSERT INTO memberships VALUES ('u1', 'w1', 'member')"))
+        upgrade(app_db_url)
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT role FROM memberships")) == "viewer"
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text("UPDATE memberships SET role = 'member'"))
     finally:
         engine.dispose()

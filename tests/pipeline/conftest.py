@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from dagster import DagsterInstance, Definitions
 
@@ -23,8 +24,19 @@ from simulator.shopify.records import ShopOrder
 from simulator.shopify.world import ShopWorld
 from simulator.world import World
 from stack.demo import DemoRange, replay_pixel_traffic, run_pipeline, seed_demo_workspaces
-from tests.helpers import RUN_RANGE, Clock, copied_warehouse, make_settings, read_warehouse
-from tests.pipeline.workspace_days import ShiftedWorkspace, shifted_workspace
+from tests.helpers import (
+    RUN_RANGE,
+    Clock,
+    copied_warehouse,
+    make_settings,
+    read_warehouse,
+    with_app_database_copy,
+)
+from tests.pipeline.workspace_days import (
+    ShiftedWorkspace,
+    set_timezone_through_the_api,
+    shifted_workspace,
+)
 
 RUN_RANGE_MIDPOINT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
@@ -151,13 +163,18 @@ def shifted_run(
     pipeline_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ShiftedWorkspace]:
     """The session's warehouse with the New York workspace moved six hours from its ad accounts
-    (see tests.pipeline.workspace_days), built once per backend for the tests that read it."""
+    by its owner through the API (see tests.pipeline.workspace_days), built once per backend for
+    the tests that read it."""
     assert pipeline_run.succeeded
     merchant = pipeline_run.world.merchants[0]
+    workspace_id = pipeline_run.workspace_ids[merchant.slug]
+    workdir = tmp_path_factory.mktemp("shifted_workspace")
+    settings = with_app_database_copy(pipeline_run.settings, workdir)
+    token = httpx.post(
+        f"{pipeline_run.simulator_url}/clerk/v1/sessions/{merchant.clerk_session_id}/tokens"
+    ).json()["jwt"]
+    set_timezone_through_the_api(settings, workspace_id, token)
     with shifted_workspace(
-        pipeline_run.settings.warehouse_url,
-        pipeline_run.workspace_ids[merchant.slug],
-        merchant.timezone,
-        tmp_path_factory.mktemp("shifted_workspace"),
+        settings.warehouse_url, settings.app_database_url, workspace_id, merchant.timezone, workdir
     ) as shifted:
         yield shifted

@@ -3,10 +3,12 @@
 Routes are read from the app itself, so a route is in the matrix the moment it is included: an
 authenticated one must turn away every bad credential with 401, a workspace one must answer 404
 to another workspace's member (as for a workspace that does not exist, so ids do not leak), and
-a member must be served. Unauthenticated routes are listed in PUBLIC_ROUTES, on purpose.
+each role must get what it may: an owner and an admin are served, a viewer is served what it
+reads and refused (403) every write. A platform route serves the platform admins alone.
+Unauthenticated routes are listed in PUBLIC_ROUTES, on purpose.
 
 Served against the DuckDB pipeline run, so a member's request reads real marts; who may call a
-route does not depend on the backend.
+route does not depend on the backend. Writes go to a copy of the run's app database.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import json
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,8 +30,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.routing import iter_route_contexts
 from jwt.algorithms import RSAAlgorithm
 
-from tests.helpers import NOW, routes_only_app, serve
+from metricx.settings import Settings
+from simulator.clerk.users import ClerkUsers
+from tests.helpers import NOW, routes_only_app, serve, with_app_database_copy
 from tests.pipeline.conftest import PipelineRun
+from warehouse.appdb.models import Invitation
+from warehouse.appdb.session import open_session
+from warehouse.appdb.upserts import ensure_membership, upsert_user
 
 # The requests run on the DuckDB run alone.
 on_duckdb = pytest.mark.parametrize("pipeline_run", ["duckdb"], indirect=True, scope="session")
@@ -44,8 +52,12 @@ PUBLIC_ROUTES = {
     ("POST", "/v1/pixel/events"),
     # How the web app signs in, asked before anyone has.
     ("GET", "/v1/web/config"),
+    # Clerk's deliveries, authenticated by their Svix signature (tests/api/test_clerk_webhooks.py).
+    ("POST", "/v1/webhooks/clerk"),
 }
-WORKSPACE_PREFIX = "/v1/workspaces/{workspace_id}/"
+WORKSPACE_PREFIX = "/v1/workspaces/{workspace_id}"
+PLATFORM_PREFIX = "/v1/admin/"
+ROLES = ("owner", "admin", "viewer")
 UNKNOWN_WORKSPACE_ID = "00000000-0000-0000-0000-000000000000"
 
 
@@ -60,6 +72,14 @@ class Operation:
     @property
     def workspace_scoped(self) -> bool:
         return self.path.startswith(WORKSPACE_PREFIX)
+
+    @property
+    def platform(self) -> bool:
+        return self.path.startswith(PLATFORM_PREFIX)
+
+    @property
+    def reads(self) -> bool:
+        return self.method == "GET"
 
 
 def _all_operations() -> list[Operation]:
@@ -76,15 +96,21 @@ def _all_operations() -> list[Operation]:
 ALL_OPERATIONS = _all_operations()
 AUTHENTICATED = [op for op in ALL_OPERATIONS if (op.method, op.path) not in PUBLIC_ROUTES]
 WORKSPACE_SCOPED = [op for op in AUTHENTICATED if op.workspace_scoped]
+# The workspace's owner is also a platform admin: every route has someone it serves.
+OWNER_SERVED = [op for op in AUTHENTICATED if not op.workspace_scoped]
 
 
 @dataclass(frozen=True)
 class Callers:
+    # The workspace's owner (the first merchant), also a platform admin.
     member: str
     # A member of another workspace: signed in, onboarded, just not a member of this one.
     outsider: str
     workspace_id: str
     public_key_pem: bytes
+    # The tokens of the workspace's members by role (the owner's is `member`).
+    roles: dict[str, str]
+    settings: Settings
 
 
 def _mint(run: PipelineRun, merchant_index: int, expires_in_seconds: int = 600) -> str:
@@ -98,23 +124,51 @@ def _mint(run: PipelineRun, merchant_index: int, expires_in_seconds: int = 600) 
 
 
 @pytest.fixture(scope="module")
-def callers(pipeline_run: PipelineRun) -> Callers:
+def callers(pipeline_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> Callers:
     jwks = httpx.get(f"{pipeline_run.simulator_url}/clerk/.well-known/jwks.json").json()
     public_key = RSAAlgorithm.from_jwk(jwks["keys"][0])
     assert isinstance(public_key, rsa.RSAPublicKey)
+    owner = pipeline_run.world.merchants[0]
+    workspace_id = pipeline_run.workspace_ids[owner.slug]
+    settings = with_app_database_copy(
+        pipeline_run.settings,
+        tmp_path_factory.mktemp("authorization"),
+        platform_admins=owner.clerk_user_id,
+    )
+    roles = {"owner": _mint(pipeline_run, 0)}
+    clerk = ClerkUsers.of(pipeline_run.world)
+    with open_session(settings.app_database_url) as session:
+        for role in ("admin", "viewer"):
+            person = clerk.create(f"{role}@{owner.slug}.example.com")
+            user = upsert_user(session, clerk_user_id=person.id, email=person.email)
+            ensure_membership(session, user_id=user.id, workspace_id=workspace_id, role=role)
+            roles[role] = _token(pipeline_run, person.session_id)
+        session.commit()
+    clerk.take_outbox()
     return Callers(
-        member=_mint(pipeline_run, 0),
+        member=roles["owner"],
         outsider=_mint(pipeline_run, 1),
-        workspace_id=pipeline_run.workspace_ids[pipeline_run.world.merchants[0].slug],
+        workspace_id=workspace_id,
         public_key_pem=public_key.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ),
+        roles=roles,
+        settings=settings,
     )
 
 
+def _token(run: PipelineRun, session_id: str) -> str:
+    response = httpx.post(
+        f"{run.simulator_url}/clerk/v1/sessions/{session_id}/tokens",
+        params={"expires_in_seconds": 600},
+    )
+    response.raise_for_status()
+    return str(response.json()["jwt"])
+
+
 @pytest.fixture(scope="module")
-async def api(pipeline_run: PipelineRun) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve(pipeline_run.settings) as client:
+async def api(callers: Callers) -> AsyncIterator[httpx.AsyncClient]:
+    async with serve(callers.settings) as client:
         yield client
 
 
@@ -216,23 +270,87 @@ def _sample(schema: dict[str, Any]) -> Any:
     return "x"
 
 
+# Bodies a member could send, by operation: the matrix asks who may call, not what a body may
+# hold (test_api_schema.py). Writes that would change what the session's other tests read are
+# harmless here anyway: they go to a copy of the app database.
+BODIES: dict[tuple[str, str], Callable[[], dict[str, Any]]] = {
+    ("POST", "/v1/workspaces"): lambda: {"name": "Matrix", "currency": "USD", "timezone": "UTC"},
+    ("PATCH", "/v1/workspaces/{workspace_id}"): lambda: {},
+    ("POST", "/v1/workspaces/{workspace_id}/invitations"): lambda: {
+        "email": f"invitee-{uuid.uuid4().hex[:8]}@example.com"
+    },
+    ("PATCH", "/v1/workspaces/{workspace_id}/members/{user_id}"): lambda: {"role": "viewer"},
+}
+
+
+def _new_member(settings: Settings, workspace_id: str) -> str:
+    """A viewer of the workspace made for one request to change or remove."""
+    with open_session(settings.app_database_url) as session:
+        user = upsert_user(
+            session, clerk_user_id=f"user_matrix_{uuid.uuid4().hex}", email="target@example.com"
+        )
+        ensure_membership(session, user_id=user.id, workspace_id=workspace_id, role="viewer")
+        session.commit()
+        return user.id
+
+
+def _new_invitation(settings: Settings, workspace_id: str) -> str:
+    with open_session(settings.app_database_url) as session:
+        invitation = Invitation(
+            workspace_id=workspace_id, email=f"{uuid.uuid4().hex}@example.com", role="viewer"
+        )
+        session.add(invitation)
+        session.commit()
+        return invitation.id
+
+
+# Path parameters other than the workspace: made in the caller's workspace for each request.
+PATH_VALUES: dict[str, Callable[[Settings, str], str]] = {
+    "user_id": _new_member,
+    "invitation_id": _new_invitation,
+}
+
+
+@dataclass(frozen=True)
+class Call:
+    url: str
+    query: dict[str, Any]
+    body: dict[str, Any] | None
+
+
 def _request(
-    openapi: dict[str, Any], operation: Operation, workspace_id: str
-) -> tuple[str, dict[str, Any]]:
-    """The URL and query of a call a member could make: path parameters filled in, required
-    query parameters sampled from the OpenAPI document."""
+    openapi: dict[str, Any], operation: Operation, callers: Callers, workspace_id: str
+) -> Call:
+    """A call a member could make: path parameters filled in (the workspace's own rows),
+    required query parameters sampled from the OpenAPI document, the body from BODIES."""
     document = openapi["paths"][operation.path][operation.method.lower()]
     path_values: dict[str, Any] = {"workspace_id": workspace_id}
     query: dict[str, Any] = {}
     for parameter in document.get("parameters", []):
-        if parameter["in"] == "path" and parameter["name"] not in path_values:
-            pytest.fail(
-                f"{operation}: the matrix cannot tell an existing {parameter['name']}; teach "
-                "_request where to find one in the pipeline run"
-            )
+        name = parameter["name"]
+        if parameter["in"] == "path" and name not in path_values:
+            if name not in PATH_VALUES:
+                pytest.fail(
+                    f"{operation}: the matrix cannot tell an existing {name}; teach "
+                    "PATH_VALUES where to find one"
+                )
+            path_values[name] = PATH_VALUES[name](callers.settings, callers.workspace_id)
         if parameter["in"] == "query" and parameter.get("required"):
-            query[parameter["name"]] = _sample(parameter["schema"])
-    return operation.path.format(**path_values), query
+            query[name] = _sample(parameter["schema"])
+    body = None
+    if "requestBody" in document:
+        if (operation.method, operation.path) not in BODIES:
+            pytest.fail(f"{operation}: the matrix has no body to send; add one to BODIES")
+        body = BODIES[(operation.method, operation.path)]()
+    return Call(operation.path.format(**path_values), query, body)
+
+
+async def _call(
+    api: httpx.AsyncClient, operation: Operation, call: Call, headers: dict[str, str]
+) -> httpx.Response:
+    return await api.request(
+        operation.method, call.url, params=call.query, json=call.body, headers=headers
+    )
 
 
 def _assert_problem(response: httpx.Response, status: int) -> None:
@@ -252,6 +370,8 @@ def test_public_routes_all_exist() -> None:
 def test_workspace_routes_are_found() -> None:
     # Guards the route walk itself: were it to find nothing, the matrix would pass vacuously.
     assert any(op.path == "/v1/workspaces/{workspace_id}/spend/daily" for op in WORKSPACE_SCOPED)
+    assert any(not op.reads for op in WORKSPACE_SCOPED)
+    assert any(op.platform for op in AUTHENTICATED)
 
 
 @pytest.mark.parametrize("operation", AUTHENTICATED, ids=str)
@@ -281,10 +401,10 @@ async def test_a_bad_credential_is_401(
     operation: Operation,
     credential: str,
 ) -> None:
-    url, query = _request(openapi, operation, callers.workspace_id)
+    call = _request(openapi, operation, callers, callers.workspace_id)
     headers = BAD_CREDENTIALS[credential](pipeline_run, callers)
 
-    response = await api.request(operation.method, url, params=query, headers=headers)
+    response = await _call(api, operation, call, headers)
 
     _assert_problem(response, 401)
     assert response.headers["www-authenticate"].startswith("Bearer")
@@ -296,36 +416,70 @@ async def test_a_bad_credential_is_401(
 async def test_another_workspaces_member_is_told_it_does_not_exist(
     api: httpx.AsyncClient, openapi: dict[str, Any], callers: Callers, operation: Operation
 ) -> None:
-    url, query = _request(openapi, operation, callers.workspace_id)
-    unknown_url, _ = _request(openapi, operation, UNKNOWN_WORKSPACE_ID)
+    call = _request(openapi, operation, callers, callers.workspace_id)
+    unknown = _request(openapi, operation, callers, UNKNOWN_WORKSPACE_ID)
 
-    foreign = await api.request(
-        operation.method, url, params=query, headers=_bearer(callers.outsider)
-    )
-    unknown = await api.request(
-        operation.method, unknown_url, params=query, headers=_bearer(callers.outsider)
-    )
+    foreign = await _call(api, operation, call, _bearer(callers.outsider))
+    unknown_answer = await _call(api, operation, unknown, _bearer(callers.outsider))
 
     _assert_problem(foreign, 404)
     # Nothing tells a workspace that exists from one that does not.
-    assert foreign.json() == unknown.json()
+    assert foreign.json() == unknown_answer.json()
 
 
-@on_duckdb
-@pytest.mark.asyncio(loop_scope="session")
-@pytest.mark.parametrize("operation", AUTHENTICATED, ids=str)
-async def test_a_member_is_served(
-    api: httpx.AsyncClient, openapi: dict[str, Any], callers: Callers, operation: Operation
-) -> None:
-    url, query = _request(openapi, operation, callers.workspace_id)
-
-    response = await api.request(
-        operation.method, url, params=query, headers=_bearer(callers.member)
-    )
-
+def _assert_served(openapi: dict[str, Any], operation: Operation, response: httpx.Response) -> None:
     documented = openapi["paths"][operation.path][operation.method.lower()]["responses"]
     assert response.status_code not in (401, 403, 404), response.text
     # A route may refuse what the sampled parameters ask (e.g. a range too long), if it says so.
     assert response.status_code < 300 or (
         response.status_code < 500 and str(response.status_code) in documented
     ), response.text
+
+
+@on_duckdb
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize("operation", OWNER_SERVED, ids=str)
+async def test_a_signed_in_user_is_served(
+    api: httpx.AsyncClient, openapi: dict[str, Any], callers: Callers, operation: Operation
+) -> None:
+    """The routes outside a workspace (the platform's with the owner as a platform admin)."""
+    call = _request(openapi, operation, callers, callers.workspace_id)
+
+    response = await _call(api, operation, call, _bearer(callers.member))
+
+    _assert_served(openapi, operation, response)
+
+
+@on_duckdb
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("operation", WORKSPACE_SCOPED, ids=str)
+async def test_each_role_gets_what_it_may(
+    api: httpx.AsyncClient,
+    openapi: dict[str, Any],
+    callers: Callers,
+    operation: Operation,
+    role: str,
+) -> None:
+    call = _request(openapi, operation, callers, callers.workspace_id)
+
+    response = await _call(api, operation, call, _bearer(callers.roles[role]))
+
+    if role == "viewer" and not operation.reads:
+        # A viewer reads and never writes.
+        _assert_problem(response, 403)
+    else:
+        _assert_served(openapi, operation, response)
+
+
+@on_duckdb
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize("operation", [op for op in AUTHENTICATED if op.platform], ids=str)
+async def test_platform_routes_refuse_everyone_else(
+    api: httpx.AsyncClient, openapi: dict[str, Any], callers: Callers, operation: Operation
+) -> None:
+    call = _request(openapi, operation, callers, callers.workspace_id)
+
+    response = await _call(api, operation, call, _bearer(callers.outsider))
+
+    _assert_problem(response, 403)

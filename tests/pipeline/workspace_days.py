@@ -4,7 +4,10 @@ landing tables alone, for the tests of workspace-local days (marts, API, semanti
 The simulated merchants' ad accounts bill in their workspace's timezone, so the shifted
 workspace is the New York merchant's moved to Berlin (six hours ahead in November) on a copy of
 the session's warehouse, built incrementally as the 15-minute schedule would after the app's
-setting changed.
+setting changed. The change is made as a merchant makes it: its owner's `PATCH` to the API, on a
+copy of the app database, which the warehouse job's `app_workspaces` asset then copies into the
+warehouse; so the tests reading the shifted workspace also show the numbers following a
+timezone set through the API.
 """
 
 from __future__ import annotations
@@ -20,7 +23,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tests.helpers import copied_warehouse, execute_on_warehouse, read_warehouse, run_dbt
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from metricx.settings import Settings
+from orchestration.defs.app_database.assets import read_workspaces, replace_workspaces
+from tests.helpers import copied_warehouse, read_warehouse, run_dbt
+from warehouse.connection import open_warehouse
 
 WORKSPACE_TIMEZONE = "Europe/Berlin"
 MONEY_PLACES = Decimal("0.0001")
@@ -83,18 +92,39 @@ class ShiftedWorkspace:
         return read_warehouse(self.warehouse_url, sql, params)
 
 
+def set_timezone_through_the_api(settings: Settings, workspace_id: str, token: str) -> None:
+    """The owner's `PATCH /v1/workspaces/{id}` setting WORKSPACE_TIMEZONE."""
+    with TestClient(create_app(settings)) as client:
+        response = client.patch(
+            f"/v1/workspaces/{workspace_id}",
+            json={"timezone": WORKSPACE_TIMEZONE},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert response.status_code == 200, response.text
+
+
 @contextmanager
 def shifted_workspace(
-    warehouse_url: str, workspace_id: str, account_timezone: str, workdir: Path
+    warehouse_url: str,
+    app_database_url: str,
+    workspace_id: str,
+    account_timezone: str,
+    workdir: Path,
 ) -> Iterator[ShiftedWorkspace]:
-    """A copy of the warehouse where the workspace's timezone is WORKSPACE_TIMEZONE, rebuilt."""
+    """A copy of the warehouse rebuilt after the workspace's timezone was set to
+    WORKSPACE_TIMEZONE in the app database at `app_database_url`."""
     with copied_warehouse(warehouse_url, workdir) as url:
-        # What the app_workspaces asset lands after the setting changed in the app.
-        execute_on_warehouse(
+        # What the warehouse job's app_workspaces asset runs first.
+        landing = open_warehouse(url)
+        try:
+            replace_workspaces(landing, read_workspaces(app_database_url))
+        finally:
+            landing.close()
+        assert read_warehouse(
             url,
-            f"UPDATE raw.app_workspaces SET timezone = '{WORKSPACE_TIMEZONE}'"
-            f" WHERE workspace_id = '{workspace_id}'",
-        )
+            "SELECT timezone FROM raw.app_workspaces WHERE workspace_id = :w",
+            {"w": workspace_id},
+        ) == [{"timezone": WORKSPACE_TIMEZONE}]
         # A dbt process of its own, which lets go of the DuckDB file for `mf` after it; compaction
         # as of the pipeline's own builds, so the snapshots stay as they were.
         run_dbt(

@@ -34,9 +34,12 @@ NAMING_CONVENTION = {
 
 
 class Role(StrEnum):
+    """What a member may do in a workspace: an owner everything, an admin everything but grant
+    or take the owner role, a viewer read."""
+
     OWNER = "owner"
     ADMIN = "admin"
-    MEMBER = "member"
+    VIEWER = "viewer"
 
 
 class Provider(StrEnum):
@@ -83,12 +86,19 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
+    """A person signed in with Clerk. Clerk owns the profile; this row mirrors it (webhooks,
+    first sign-in, repair) and is soft-deleted with it, so memberships' history stays readable."""
+
     __tablename__ = "users"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     clerk_user_id: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # Clerk's own `updated_at` of the profile mirrored here: an older event never overwrites a
+    # newer one, whatever order the deliveries arrive in. None for rows seeded without Clerk.
+    clerk_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class Workspace(Base):
@@ -113,6 +123,37 @@ class Membership(Base):
         ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
     )
     role: Mapped[str] = mapped_column(String(16))
+
+
+class Invitation(Base):
+    """An email invited into a workspace with a role, accepted when that email signs in."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "email", name="uq_invitations_email"),
+        CheckConstraint(_one_of("role", Role), name="role"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    # Lower-cased: Clerk treats addresses case-insensitively.
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(16))
+    invited_by: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class ClerkWebhookDelivery(Base):
+    """A Clerk (Svix) delivery already applied, by its `svix-id`: Svix retries and replays
+    deliveries, and a second one must change nothing."""
+
+    __tablename__ = "clerk_webhook_deliveries"
+
+    svix_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
 class Connection(Base):

@@ -1,0 +1,1 @@
+"""Platform administration: routes for the operators named in METRICX_PLATFORM_ADMINS."""

@@ -1,0 +1,1 @@
+"""Webhooks metricx receives: Clerk's user events (through Svix)."""
