@@ -35,9 +35,21 @@ _RANGE_START_TAG = "dagster/asset_partition_range_start"
 _RANGE_END_TAG = "dagster/asset_partition_range_end"
 # Marks the root handler configure_logging installed.
 _OURS = "metricx_handler"
-# HTTP clients log every request at INFO (thousands per landing run) and alembic every plugin it
-# loads: above WARNING only, so the pipeline's own records stay readable.
-QUIET_LOGGERS = ("httpx", "httpx2", "httpcore", "httpcore2", "alembic")
+# HTTP clients log every request at INFO (thousands per landing run), alembic every plugin it
+# loads, and MetricFlow and dbt's semantic libraries each manifest they read and plan they build
+# (a screenful when the API starts): above WARNING only, so metricx's own records stay readable.
+QUIET_LOGGERS = (
+    "httpx",
+    "httpx2",
+    "httpcore",
+    "httpcore2",
+    "alembic",
+    "metricflow",
+    "metricflow_semantics",
+    "metricflow_semantic_interfaces",
+    "dbt_semantic_interfaces",
+    "dbt_metricflow",
+)
 
 
 @contextmanager

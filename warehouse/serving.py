@@ -10,6 +10,7 @@ publication records a new version (warehouse/publication.py) that readers can as
 from __future__ import annotations
 
 import os
+import queue
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import psycopg
 
 from warehouse.connection import (
     DuckDBWarehouse,
@@ -24,12 +26,16 @@ from warehouse.connection import (
     Warehouse,
     WarehouseReader,
     fetch_all_on_cursor,
-    open_warehouse,
+    rows_as_dicts,
+    to_psycopg_sql,
 )
 from warehouse.publication import PUBLISHED_VERSION_SQL, Publication, record_publication
 from warehouse.url import WarehouseUrl, parse_warehouse_url
 
 SERVED_SCHEMAS = ("marts",)
+# PostgreSQL connections a serving reader keeps: the dashboard's concurrent sections
+# (api/dashboard/service.py) and a request or two beside them.
+SERVING_CONNECTIONS = 6
 # Marts whose rows the API filters by workspace and day; stored sorted so DuckDB's zone maps
 # prune to one merchant (~20x faster per-merchant queries, measured). The first date column a
 # mart has is its sort key: the workspace's day before the ad account's, which the API reads.
@@ -153,8 +159,48 @@ def _version_in(connection: duckdb.DuckDBPyConnection) -> str | None:
     return rows[0]["version"] if rows else None
 
 
+class PostgresServingReader:
+    """Reads on a few connections of their own, so the queries of one request (the dashboard's
+    sections) and of concurrent requests run at once instead of queueing on one connection."""
+
+    backend = "postgres"
+
+    def __init__(self, url: WarehouseUrl, connections: int = SERVING_CONNECTIONS) -> None:
+        self.url = url
+        self._idle: queue.LifoQueue[psycopg.Connection[Any]] = queue.LifoQueue()
+        for _ in range(connections):
+            connection = psycopg.connect(url.postgres_dsn, autocommit=True)
+            connection.execute("SET TIME ZONE 'UTC'")
+            # A merchant's query reads one workspace's days, but the planner's estimate for
+            # MetricFlow's nested SQL over a whole mart passes jit_above_cost, and compiling it
+            # costs more than running it (hundreds of ms a statement).
+            connection.execute("SET jit = off")
+            self._idle.put(connection)
+        self._connections = connections
+
+    def published_version(self) -> str | None:
+        try:
+            rows = self.fetch_all(PUBLISHED_VERSION_SQL)
+        except psycopg.errors.UndefinedTable:
+            return None
+        return rows[0]["version"] if rows else None
+
+    def fetch_all(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
+        connection = self._idle.get()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(to_psycopg_sql(sql), params)
+                return rows_as_dicts(cursor.description, cursor.fetchall())
+        finally:
+            self._idle.put(connection)
+
+    def close(self) -> None:
+        for _ in range(self._connections):
+            self._idle.get().close()
+
+
 def open_serving_reader(url: str) -> WarehouseReader:
     parsed = parse_warehouse_url(url)
     if parsed.backend == "duckdb":
         return DuckDBServingReader(parsed)
-    return open_warehouse(url)
+    return PostgresServingReader(parsed)

@@ -110,6 +110,6 @@ def dashboard(
             semantic_layer,
             warehouse,
             request,
-            freshness(warehouse, workspace.id, as_of, app_db=session),
+            lambda: freshness(warehouse, workspace.id, as_of, app_db=session),
         ),
     )

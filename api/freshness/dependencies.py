@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends
 
 
-def current_time() -> datetime:
+async def current_time() -> datetime:
     return datetime.now(UTC)
 
 

@@ -31,7 +31,7 @@ from api.kit.response_cache import CachedResponder
 from api.workspaces.dependencies import CurrentWorkspace
 
 
-def cached_responder(
+async def cached_responder(
     request: Request,
     resources: AppResources,
     workspace: CurrentWorkspace,

@@ -1,4 +1,9 @@
-"""Dependencies on the app-wide resources, as `Annotated` aliases for route signatures."""
+"""Dependencies on the app-wide resources, as `Annotated` aliases for route signatures.
+
+A dependency that does no I/O is `async def` (here and in the routers' dependencies): FastAPI runs
+a plain `def` one on a worker thread, and that hop costs more than such a dependency's work; a
+dashboard answered from its ETag went through a dozen of them.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from warehouse.connection import WarehouseReader
 from warehouse.semantic.compiler import SemanticLayer
 
 
-def _resources(request: Request) -> Resources:
+async def _resources(request: Request) -> Resources:
     return request.app.state.resources
 
 
@@ -28,14 +33,14 @@ def _app_db_session(resources: AppResources) -> Iterator[Session]:
 AppDbSession = Annotated[Session, Depends(_app_db_session)]
 
 
-def _warehouse(resources: AppResources) -> WarehouseReader:
+async def _warehouse(resources: AppResources) -> WarehouseReader:
     return resources.warehouse
 
 
 ServingWarehouse = Annotated[WarehouseReader, Depends(_warehouse)]
 
 
-def _semantic_layer(resources: AppResources) -> SemanticLayer:
+async def _semantic_layer(resources: AppResources) -> SemanticLayer:
     return resources.semantic_layer
 
 

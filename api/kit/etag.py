@@ -95,7 +95,7 @@ class ConditionalGet:
         return conditional_response(body, strong_etag(body), self.if_none_match)
 
 
-def conditional_get(
+async def conditional_get(
     if_none_match: Annotated[str | None, Header(description=IF_NONE_MATCH_DESCRIPTION)] = None,
 ) -> ConditionalGet:
     return ConditionalGet(if_none_match)

@@ -38,7 +38,7 @@ class Periods:
     today: date
 
 
-def resolved_range(
+async def resolved_range(
     workspace: CurrentWorkspace,
     report_range: Annotated[
         ReportRange,
@@ -75,7 +75,7 @@ def resolved_range(
 ReportPeriod = Annotated[ResolvedRange, Depends(resolved_range)]
 
 
-def report_periods(
+async def report_periods(
     resolved: ReportPeriod,
     compare: Annotated[
         Comparison,
