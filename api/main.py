@@ -9,6 +9,8 @@ import sentry_sdk
 from fastapi import FastAPI
 
 from api.campaigns.router import router as campaigns_router
+from api.connections.router import callbacks as connection_callbacks_router
+from api.connections.router import router as connections_router
 from api.dashboard.router import router as dashboard_router
 from api.freshness.router import router as freshness_router
 from api.health.router import router as health_router
@@ -57,4 +59,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(freshness_router)
     app.include_router(pixel_router)
+    app.include_router(connections_router)
+    app.include_router(connection_callbacks_router)
     return app

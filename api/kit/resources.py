@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
 import jwt
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.kit.response_cache import ResponseCache
 from metricx.settings import Settings
+from warehouse.appdb.credentials import CredentialCipher, load_cipher
 from warehouse.appdb.session import make_engine, make_session_factory
 from warehouse.connection import WarehouseReader
 from warehouse.semantic.compiler import SemanticLayer
@@ -20,6 +22,8 @@ from warehouse.url import parse_warehouse_url
 JWKS_TIMEOUT_SECONDS = 5
 # Clerk rotates signing keys rarely; an unknown `kid` makes the client refetch anyway.
 JWKS_CACHE_SECONDS = 300
+# The platforms' OAuth endpoints answer in well under a second; a merchant waits on them.
+PLATFORM_TIMEOUT_SECONDS = 15
 
 
 @dataclass(frozen=True)
@@ -31,8 +35,13 @@ class Resources:
     warehouse: WarehouseReader
     semantic_layer: SemanticLayer
     response_cache: ResponseCache
+    # The one client of the platforms' OAuth and listing endpoints (api/connections).
+    platforms_http: httpx.Client
+    # Seals the platforms' credentials at rest and signs OAuth states.
+    credentials_cipher: CredentialCipher
 
     def close(self) -> None:
+        self.platforms_http.close()
         self.warehouse.close()
         self.app_db_engine.dispose()
 
@@ -63,4 +72,6 @@ def open_resources(settings: Settings) -> Resources:
         warehouse=warehouse,
         semantic_layer=semantic_layer,
         response_cache=ResponseCache(settings.response_cache_max_bytes),
+        platforms_http=httpx.Client(timeout=PLATFORM_TIMEOUT_SECONDS),
+        credentials_cipher=load_cipher(settings),
     )
