@@ -13,7 +13,7 @@ from dagster import ConfigurableResource, EnvVar
 
 from metricx.settings import Settings, get_settings
 from warehouse.appdb.credentials import CredentialCipher, load_cipher
-from warehouse.appdb.queries import active_connections
+from warehouse.appdb.queries import active_connections, connections_meant_to_land
 from warehouse.appdb.reconnects import clear_backfill, mark_needs_reconnect, pending_backfills
 from warehouse.appdb.session import make_engine, make_session_factory, open_session
 from warehouse.connection import Warehouse, open_warehouse
@@ -100,6 +100,10 @@ class AppDatabaseResource(ConfigurableResource):
                 ]
         finally:
             engine.dispose()
+
+    def connections_meant_to_land(self, provider: str) -> list[str]:
+        with open_session(self.url) as session:
+            return connections_meant_to_land(session, provider)
 
     def mark_needs_reconnect(self, connection_ids: list[str], since: datetime) -> None:
         """Stop syncing connections whose credentials the platform refused, until reconnected."""
