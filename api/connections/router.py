@@ -54,11 +54,13 @@ _REDIRECT: dict[int | str, dict[str, Any]] = {
     303: {"description": "To the platform's consent page."}
 }
 _CALLBACK_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    400: problem_response(
-        "The state is forged, expired, already used or for another flow, or the callback "
-        "carries no code: start the flow again."
+    400: problem_response("The callback carries no authorization code, or no valid `shop`."),
+    # The state (and Shopify's hmac) is what authorizes a callback: refused, it is forbidden.
+    403: problem_response(
+        "The merchant declined on the platform's consent page, or the callback is not "
+        "authorized: its state is forged, expired, already used or for another flow (or "
+        "Shopify's hmac does not verify). Start connecting again."
     ),
-    403: problem_response("The merchant declined on the platform's consent page."),
     502: problem_response("The platform refused or failed a step of the exchange."),
 }
 
@@ -92,23 +94,23 @@ def delete_connection(
     "/oauth/shopify/start",
     status_code=303,
     response_class=RedirectResponse,
-    responses={
-        **_REDIRECT,
-        400: problem_response("`shop` is not a myshopify.com domain."),
-        503: problem_response("The Shopify app is not configured."),
-    },
+    responses={**_REDIRECT, 503: problem_response("The Shopify app is not configured.")},
 )
 def start_shopify(
     workspace: CurrentWorkspace,
     user: CurrentUser,
     session: AppDbSession,
     resources: AppResources,
-    shop: Annotated[str, Query(description="The shop's `{handle}.myshopify.com` domain.")],
+    shop: Annotated[
+        str,
+        Query(
+            description="The shop's `{handle}.myshopify.com` domain.",
+            pattern=shopify.SHOP_DOMAIN_PATTERN,
+        ),
+    ],
 ) -> RedirectResponse:
     """Install the Shopify app on `shop` (also how a shop is reconnected)."""
     settings = resources.settings
-    if not shopify.valid_shop_domain(shop):
-        raise HTTPException(400, "`shop` must be the shop's {handle}.myshopify.com domain.")
     if not settings.shopify_api_key:
         raise HTTPException(503, "The Shopify app is not configured (METRICX_SHOPIFY_API_KEY).")
     state = mint_state(
@@ -200,13 +202,13 @@ def shopify_callback(
     settings = resources.settings
     params = dict(request.query_params)
     if not shopify.callback_is_authentic(params, settings.shopify_api_secret):
-        raise HTTPException(400, "The callback's hmac does not verify.")
+        raise HTTPException(403, "The callback's hmac does not verify.")
     shop = params.get("shop", "").lower()
     if not shopify.valid_shop_domain(shop):
         raise HTTPException(400, "The callback's `shop` is not a myshopify.com domain.")
     claims = _claims(session, resources, params.get("state"), Provider.SHOPIFY, clock())
     if claims.shop != shop:
-        raise HTTPException(400, "The callback is for another shop than the install started.")
+        raise HTTPException(403, "The callback is for another shop than the install started.")
     code = _code(params)
     http = resources.platforms_http
     try:
@@ -274,11 +276,11 @@ def _claims(
     now: datetime,
 ) -> StateClaims:
     if not state:
-        raise HTTPException(400, "The callback carries no state.")
+        raise HTTPException(403, "The callback carries no state.")
     try:
         claims = consume_state(session, resources.credentials_cipher, state, provider, now)
     except InvalidState as exc:
-        raise HTTPException(400, f"{exc} Start connecting again.") from exc
+        raise HTTPException(403, f"{exc} Start connecting again.") from exc
     return claims
 
 

@@ -20,7 +20,8 @@ from metricx.settings import Settings
 SCOPES = "read_orders,read_customers,write_pixels,read_customer_events"
 # shopify.dev: a shop's permanent domain is `{handle}.myshopify.com`, the handle letters, digits
 # and hyphens. Anything else in `shop` is refused before a URL is built from it.
-_SHOP_DOMAIN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9\-]*\.myshopify\.com")
+SHOP_DOMAIN_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9\-]*\.myshopify\.com$"
+_SHOP_DOMAIN = re.compile(SHOP_DOMAIN_PATTERN)
 _WEB_PIXEL_CREATE = """
 mutation webPixelCreate($webPixel: WebPixelInput!) {
   webPixelCreate(webPixel: $webPixel) {

@@ -271,7 +271,7 @@ async def test_a_state_is_single_use(
     replayed = await browser.back_to_api(redirect)
 
     assert first.status_code == 201
-    assert replayed.status_code == 400
+    assert replayed.status_code == 403
     assert "already used" in replayed.json()["detail"]
 
 
@@ -305,7 +305,7 @@ async def test_a_state_of_another_flow_or_forged_is_refused(
         params={"code": meta_query["code"], "state": meta_query["state"][:-4] + "AAAA"},
     )
 
-    assert [r.status_code for r in (other_flow, forged, tampered)] == [400, 400, 400]
+    assert [r.status_code for r in (other_flow, forged, tampered)] == [403, 403, 403]
     # The genuine callback still works: none of those consumed its state.
     genuine = await client.get(f"{meta_redirect.path}?{meta_redirect.query}")
     assert genuine.status_code == 201
@@ -333,7 +333,7 @@ async def test_shopify_callback_needs_its_hmac_and_the_shop_it_started_for(
         headers=browser.headers,
     )
 
-    assert [tampered.status_code, no_hmac.status_code, bad_start.status_code] == [400, 400, 400]
+    assert [tampered.status_code, no_hmac.status_code, bad_start.status_code] == [403, 403, 422]
     assert stored_connections(settings) == []
 
 

@@ -29,6 +29,10 @@ from jwt.algorithms import RSAAlgorithm
 
 from tests.helpers import NOW, routes_only_app, serve
 from tests.pipeline.conftest import PipelineRun
+from warehouse.appdb.credentials import load_cipher
+from warehouse.appdb.models import ConnectionStatus, Provider
+from warehouse.appdb.session import open_session
+from warehouse.appdb.upserts import upsert_connection
 
 # The requests run on the DuckDB run alone.
 on_duckdb = pytest.mark.parametrize("pipeline_run", ["duckdb"], indirect=True, scope="session")
@@ -42,6 +46,10 @@ PUBLIC_ROUTES = {
     ("GET", "/v1/health"),
     # The shop's web pixel, authenticated by its connection's pixel key (tests/api/test_pixel.py).
     ("POST", "/v1/pixel/events"),
+    # Where the platforms send the merchant's browser back, authenticated by the signed,
+    # single-use OAuth state (and Shopify's hmac): tests/api/test_connections.py.
+    ("GET", "/v1/connections/oauth/{provider}/callback"),
+    ("GET", "/v1/connections/oauth/shopify/callback"),
 }
 WORKSPACE_PREFIX = "/v1/workspaces/{workspace_id}/"
 UNKNOWN_WORKSPACE_ID = "00000000-0000-0000-0000-000000000000"
@@ -83,6 +91,9 @@ class Callers:
     outsider: str
     workspace_id: str
     public_key_pem: bytes
+    # A connection of the member's workspace that no run syncs, for the routes on one (a
+    # DELETE disconnects it: the pipeline run's own connections stay as they are).
+    connection_id: str
 
 
 def _mint(run: PipelineRun, merchant_index: int, expires_in_seconds: int = 600) -> str:
@@ -100,10 +111,24 @@ def callers(pipeline_run: PipelineRun) -> Callers:
     jwks = httpx.get(f"{pipeline_run.simulator_url}/clerk/.well-known/jwks.json").json()
     public_key = RSAAlgorithm.from_jwk(jwks["keys"][0])
     assert isinstance(public_key, rsa.RSAPublicKey)
+    workspace_id = pipeline_run.workspace_ids[pipeline_run.world.merchants[0].slug]
+    settings = pipeline_run.settings
+    with open_session(settings.app_database_url) as session, session.begin():
+        connection_id = upsert_connection(
+            session,
+            workspace_id=workspace_id,
+            provider=Provider.META_ADS,
+            external_account_id="authorization-matrix",
+            display_name="The authorization matrix's connection",
+            credentials={},
+            cipher=load_cipher(settings),
+            status=ConnectionStatus.DISCONNECTED,
+        ).id
     return Callers(
         member=_mint(pipeline_run, 0),
         outsider=_mint(pipeline_run, 1),
-        workspace_id=pipeline_run.workspace_ids[pipeline_run.world.merchants[0].slug],
+        workspace_id=workspace_id,
+        connection_id=connection_id,
         public_key_pem=public_key.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ),
@@ -215,12 +240,19 @@ def _sample(schema: dict[str, Any]) -> Any:
 
 
 def _request(
-    openapi: dict[str, Any], operation: Operation, workspace_id: str
+    openapi: dict[str, Any], operation: Operation, workspace_id: str, connection_id: str
 ) -> tuple[str, dict[str, Any]]:
     """The URL and query of a call a member could make: path parameters filled in, required
     query parameters sampled from the OpenAPI document."""
     document = openapi["paths"][operation.path][operation.method.lower()]
-    path_values: dict[str, Any] = {"workspace_id": workspace_id}
+    path_values: dict[str, Any] = {
+        "workspace_id": workspace_id,
+        "connection_id": connection_id,
+        "provider": "meta_ads",
+        # Any: a member's POST without its body is refused by validation (422) before the
+        # selection is looked up, a stranger's by the tenant check (404).
+        "selection_id": "x",
+    }
     query: dict[str, Any] = {}
     for parameter in document.get("parameters", []):
         if parameter["in"] == "path" and parameter["name"] not in path_values:
@@ -279,7 +311,7 @@ async def test_a_bad_credential_is_401(
     operation: Operation,
     credential: str,
 ) -> None:
-    url, query = _request(openapi, operation, callers.workspace_id)
+    url, query = _request(openapi, operation, callers.workspace_id, callers.connection_id)
     headers = BAD_CREDENTIALS[credential](pipeline_run, callers)
 
     response = await api.request(operation.method, url, params=query, headers=headers)
@@ -294,8 +326,8 @@ async def test_a_bad_credential_is_401(
 async def test_another_workspaces_member_is_told_it_does_not_exist(
     api: httpx.AsyncClient, openapi: dict[str, Any], callers: Callers, operation: Operation
 ) -> None:
-    url, query = _request(openapi, operation, callers.workspace_id)
-    unknown_url, _ = _request(openapi, operation, UNKNOWN_WORKSPACE_ID)
+    url, query = _request(openapi, operation, callers.workspace_id, callers.connection_id)
+    unknown_url, _ = _request(openapi, operation, UNKNOWN_WORKSPACE_ID, callers.connection_id)
 
     foreign = await api.request(
         operation.method, url, params=query, headers=_bearer(callers.outsider)
@@ -315,7 +347,7 @@ async def test_another_workspaces_member_is_told_it_does_not_exist(
 async def test_a_member_is_served(
     api: httpx.AsyncClient, openapi: dict[str, Any], callers: Callers, operation: Operation
 ) -> None:
-    url, query = _request(openapi, operation, callers.workspace_id)
+    url, query = _request(openapi, operation, callers.workspace_id, callers.connection_id)
 
     response = await api.request(
         operation.method, url, params=query, headers=_bearer(callers.member)
