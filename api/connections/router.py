@@ -61,6 +61,7 @@ _CALLBACK_PROBLEMS: dict[int | str, dict[str, Any]] = {
         "authorized: its state is forged, expired, already used or for another flow (or "
         "Shopify's hmac does not verify). Start connecting again."
     ),
+    422: problem_response("The provider is not one with this callback."),
     502: problem_response("The platform refused or failed a step of the exchange."),
 }
 
@@ -94,7 +95,11 @@ def delete_connection(
     "/oauth/shopify/start",
     status_code=303,
     response_class=RedirectResponse,
-    responses={**_REDIRECT, 503: problem_response("The Shopify app is not configured.")},
+    responses={
+        **_REDIRECT,
+        422: problem_response("`shop` is missing or not a `{handle}.myshopify.com` domain."),
+        503: problem_response("The Shopify app is not configured."),
+    },
 )
 def start_shopify(
     workspace: CurrentWorkspace,
@@ -132,7 +137,11 @@ def start_shopify(
     "/oauth/{provider}/start",
     status_code=303,
     response_class=RedirectResponse,
-    responses={**_REDIRECT, 503: problem_response("The platform's app is not configured.")},
+    responses={
+        **_REDIRECT,
+        422: problem_response("The provider is not `meta_ads` or `google_ads`."),
+        503: problem_response("The platform's app is not configured."),
+    },
 )
 def start_ads(
     provider: AdProvider,
@@ -166,7 +175,8 @@ def start_ads(
     "/selections/{selection_id}",
     responses={
         404: problem_response("No such selection of the caller's, or it has expired."),
-        422: problem_response("An account chosen is not in the selection."),
+        400: problem_response("The body is not JSON."),
+        422: problem_response("The body is not a choice, or an account chosen is not offered."),
     },
 )
 def choose_accounts(
