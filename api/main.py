@@ -12,6 +12,8 @@ from fastapi_offline import FastAPIOffline
 
 from api.admin.router import router as admin_router
 from api.campaigns.router import router as campaigns_router
+from api.connections.router import callbacks as connection_callbacks_router
+from api.connections.router import router as connections_router
 from api.dashboard.router import router as dashboard_router
 from api.freshness.router import router as freshness_router
 from api.health.router import router as health_router
@@ -79,6 +81,8 @@ def create_app(settings: Settings | None = None, web_dist: Path | None = WEB_DIS
     app.include_router(metrics_router)
     app.include_router(freshness_router)
     app.include_router(pixel_router)
+    app.include_router(connections_router)
+    app.include_router(connection_callbacks_router)
     app.include_router(webhooks_router)
     app.include_router(admin_router)
     app.include_router(web_router)

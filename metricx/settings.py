@@ -58,11 +58,23 @@ class Settings(BaseSettings):
         "Google's default conversion window (set it to the longest of the accounts' conversion "
         "actions, at most 90).",
     )
+    api_public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where browsers reach this API: the platforms redirect the OAuth consent "
+        "back to `{api_public_url}/v1/connections/oauth/{provider}/callback`, which must be "
+        "registered with each platform's app.",
+    )
     meta_api_base_url: str = "https://graph.facebook.com"
     meta_api_version: str = "v21.0"
+    meta_login_base_url: str = Field(
+        default="https://www.facebook.com", description="Host of the Facebook Login dialog."
+    )
+    meta_app_id: str = ""
+    meta_app_secret: str = ""
     google_ads_api_base_url: str = "https://googleads.googleapis.com"
     google_ads_api_version: str = "v18"
     google_oauth_token_url: str = "https://oauth2.googleapis.com/token"
+    google_oauth_authorize_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
     google_ads_developer_token: str = ""
     google_oauth_client_id: str = ""
     google_oauth_client_secret: str = ""
@@ -71,6 +83,10 @@ class Settings(BaseSettings):
         description="Admin API host per shop; `{shop}` is the shop's myshopify.com domain.",
     )
     shopify_api_version: str = "2025-01"
+    shopify_api_key: str = Field(default="", description="The Shopify app's client id.")
+    shopify_api_secret: str = Field(
+        default="", description="The Shopify app's client secret: signs install callbacks."
+    )
     clerk_issuer: str = Field(default="", description="Expected `iss` of Clerk session tokens.")
     clerk_jwks_url: str = Field(default="", description="JWKS endpoint of the Clerk instance.")
     clerk_authorized_parties: list[str] = Field(

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from dagster import AssetsDefinition, Definitions, definitions
+from dagster import AssetKey, AssetsDefinition, Definitions, definitions
 
 from metricx.settings import Settings, get_settings
+from orchestration.backfills import build_reconnect_backfill_sensor
 from orchestration.defs.app_database import definitions as app_database
 from orchestration.defs.clerk import definitions as clerk
 from orchestration.defs.dbt import definitions as dbt
@@ -49,7 +50,9 @@ def build_definitions(settings: Settings) -> Definitions:
     operations = [build(settings) for build in OPERATIONS]
     ingest_job = build_job(INGEST_JOB_NAME, _assets_of(landing))
     warehouse_job = build_job(WAREHOUSE_JOB_NAME, _assets_of(warehouse))
-    sensors = [build_sentry_failure_sensor(settings.sentry_dsn)] if settings.sentry_dsn else []
+    sensors = [build_reconnect_backfill_sensor(ingest_job, _landing_assets_by_group(landing))]
+    if settings.sentry_dsn:
+        sensors.append(build_sentry_failure_sensor(settings.sentry_dsn))
     spanning = Definitions(
         jobs=[ingest_job, warehouse_job],
         schedules=build_schedules(ingest_job, warehouse_job),
@@ -69,6 +72,16 @@ def build_resources(settings: Settings) -> dict[str, object]:
 def defs() -> Definitions:
     """The code location from the environment's settings, built when Dagster loads it."""
     return build_definitions(get_settings())
+
+
+def _landing_assets_by_group(integrations: Sequence[Definitions]) -> dict[str, list[AssetKey]]:
+    """Landing asset keys by their group, which is the provider they land (`meta_ads`,
+    `google_ads`, `shopify`: the connections' `provider`)."""
+    by_group: dict[str, list[AssetKey]] = {}
+    for asset in _assets_of(integrations):
+        for key, group in asset.group_names_by_key.items():
+            by_group.setdefault(group, []).append(key)
+    return by_group
 
 
 def _assets_of(integrations: Sequence[Definitions]) -> list[AssetsDefinition]:

@@ -180,17 +180,18 @@ def _demo(args: argparse.Namespace) -> int:
             recent_range,
             replay_pixel_traffic,
             run_pipeline,
-            seed_demo_workspaces,
         )
+        from stack.onboarding import onboard_demo_merchants
 
         try:
-            workspace_ids = seed_demo_workspaces(settings, world)
+            workspace_ids = onboard_demo_merchants(settings, world, simulator.base_url)
         except Exception as error:
             return _stage_failed(
-                "seeding",
+                "onboarding",
                 error,
                 look_at="the traceback above; the app database (METRICX_APP_DATABASE_URL) must "
-                "be reachable and the credentials key (METRICX_SECRET_KEY or data/) readable",
+                "be reachable, the credentials key (METRICX_SECRET_KEY or data/) readable, and "
+                "each merchant's OAuth flows (api/connections) must pass against the simulator",
             )
         demo_range = recent_range(args.hours)
         _say(

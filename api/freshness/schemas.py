@@ -26,8 +26,9 @@ class SourceFreshnessOut(BaseModel):
         "has both)."
     )
     connection_status: str = Field(
-        description="The connection's status in metricx: `active`, `paused` (not synced) or "
-        "`error`."
+        description="The connection's status in metricx: `active`, `paused` (not synced), "
+        "`error`, `needs_reconnect` (its credentials were refused: not synced until a member "
+        "reconnects it) or `disconnected`."
     )
     last_window: LandedWindowOut | None = Field(
         description="The newest window of the source in the published data; null when it "

@@ -60,7 +60,7 @@ class SourceFreshness:
     connection_name: str
     provider: str
     source: Source
-    connection_status: str  # the app's: active, paused or error
+    connection_status: str  # the app's ConnectionStatus
     last_window: LandedWindow | None  # None: never landed
     windows_behind: int | None  # closed windows after last_window; None when never landed
     stale: bool
@@ -112,7 +112,8 @@ def freshness(
                     windows_behind=behind,
                     stale=behind is None
                     or behind > STALE_AFTER_WINDOWS
-                    or connection.status == ConnectionStatus.ERROR,
+                    or connection.status
+                    in (ConnectionStatus.ERROR, ConnectionStatus.NEEDS_RECONNECT),
                 )
             )
     return WorkspaceFreshness(as_of, sources)

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import compile_path
+from starlette.routing import Match, Route
 
 from warehouse.serving import WarehouseUnavailable
 
@@ -86,18 +86,21 @@ async def _http_exception(request: Request, exc: StarletteHTTPException) -> JSON
     detail = None if exc.detail == HTTPStatus(exc.status_code).phrase else exc.detail
     headers = exc.headers
     if exc.status_code == 405:
-        # Starlette names the methods of the first route on the path only; RFC 9110 asks for
-        # all of them (e.g. GET and POST on /v1/workspaces, each its own route).
-        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+        # Starlette's `Allow` names the methods of the first route on the path only; a path
+        # served by a route per method (GET and DELETE of a connection) must name them all.
+        headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
     return problem(exc.status_code, detail, headers=headers)
 
 
-def _allowed_methods(request: Request) -> str:
+def _allowed_methods(request: Request) -> list[str]:
     methods: set[str] = set()
-    for route in iter_route_contexts(request.app.routes):
-        if route.path and compile_path(route.path)[0].fullmatch(request.url.path):
-            methods |= route.methods or set()
-    return ", ".join(sorted(methods))
+    for context in iter_route_contexts(request.app.routes):
+        route = context.route
+        if isinstance(route, Route) and route.methods:
+            match, _ = route.matches(request.scope)
+            if match is not Match.NONE:
+                methods |= route.methods
+    return sorted(methods)
 
 
 async def _problem_error(_request: Request, exc: ProblemError) -> JSONResponse:

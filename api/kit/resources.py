@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -12,12 +13,16 @@ from api.kit.rate_limit import KeyRateLimiter
 from api.kit.response_cache import ResponseCache
 from metricx.settings import Settings
 from warehouse.appdb.clerk_api import ClerkBackend
+from warehouse.appdb.credentials import CredentialCipher, load_cipher
 from warehouse.appdb.session import make_engine, make_session_factory
 from warehouse.connection import WarehouseReader
 from warehouse.semantic.compiler import SemanticLayer
 from warehouse.semantic.manifest import load_semantic_manifest
 from warehouse.serving import open_serving_reader
 from warehouse.url import parse_warehouse_url
+
+# The platforms' OAuth endpoints answer in well under a second; a merchant waits on them.
+PLATFORM_TIMEOUT_SECONDS = 15
 
 
 @dataclass(frozen=True)
@@ -31,9 +36,14 @@ class Resources:
     semantic_layer: SemanticLayer
     response_cache: ResponseCache
     pixel_rate_limiter: KeyRateLimiter
+    # The one client of the platforms' OAuth and listing endpoints (api/connections).
+    platforms_http: httpx.Client
+    # Seals the platforms' credentials at rest and signs OAuth states.
+    credentials_cipher: CredentialCipher
 
     def close(self) -> None:
         self.clerk.close()
+        self.platforms_http.close()
         self.warehouse.close()
         self.app_db_engine.dispose()
 
@@ -69,4 +79,6 @@ def open_resources(settings: Settings) -> Resources:
         pixel_rate_limiter=KeyRateLimiter(
             settings.pixel_events_per_minute, settings.pixel_event_burst
         ),
+        platforms_http=httpx.Client(timeout=PLATFORM_TIMEOUT_SECONDS),
+        credentials_cipher=load_cipher(settings),
     )

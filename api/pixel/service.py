@@ -52,7 +52,7 @@ def connection_for_key(session: Session, pixel_key: str) -> Connection | None:
         select(Connection).where(
             Connection.pixel_key == pixel_key,
             Connection.provider == Provider.SHOPIFY,
-            Connection.status != ConnectionStatus.PAUSED,
+            Connection.status.not_in((ConnectionStatus.PAUSED, ConnectionStatus.DISCONNECTED)),
         )
     )
 

@@ -52,4 +52,10 @@ def land_every_connection(
 
         with ThreadPoolExecutor(max_workers=max_concurrency) as pool:
             outcomes = list(pool.map(run, app_database.sync_targets(provider)))
+    # Synced no more until the merchant reconnects (the API shows them so); the reconnect asks
+    # for the windows missed from this run's first on (orchestration/sensors.py).
+    app_database.mark_needs_reconnect(
+        [outcome.connection_id for outcome in outcomes if outcome.needs_reconnect],
+        since=min(window.start for window in windows),
+    )
     return landing_result(context, source_label, windows, outcomes, **run_metadata)

@@ -65,7 +65,7 @@ def build_landing_checks(
     ) -> AssetCheckResult:
         start, end = checked_bounds(context)
         windows = (end - start) // WINDOW
-        expected = {target.connection_id for target in app_database.sync_targets(provider)}
+        expected = set(app_database.connections_meant_to_land(provider))
         with warehouse.open() as landed:
             counts = {
                 row["connection_id"]: row["windows"]

@@ -73,8 +73,9 @@ def landing_result(
 
     A connection needing reconnect fails alone and does not fail the run: a retry cannot fix it,
     and failing would hold back every other merchant's models until the merchant reconnects.
-    Its windows are filled by re-running them once it has; the `every_active_connection_landed`
-    check is what turns red meanwhile.
+    The landing marks it `needs_reconnect` and skips it from then on; its reconnect asks for the
+    windows missed, which `orchestration/backfills.py` launches. The
+    `every_active_connection_landed` check is what turns red meanwhile.
     """
     failed = [outcome for outcome in outcomes if outcome.error]
     reconnect = [outcome for outcome in failed if outcome.needs_reconnect]

@@ -6,14 +6,16 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from dagster import ConfigurableResource, EnvVar
 
 from metricx.settings import Settings, get_settings
 from warehouse.appdb.credentials import CredentialCipher, load_cipher
-from warehouse.appdb.queries import active_connections
-from warehouse.appdb.session import make_engine, make_session_factory
+from warehouse.appdb.queries import active_connections, connections_meant_to_land
+from warehouse.appdb.reconnects import clear_backfill, mark_needs_reconnect, pending_backfills
+from warehouse.appdb.session import make_engine, make_session_factory, open_session
 from warehouse.connection import Warehouse, open_warehouse
 from warehouse.url import parse_warehouse_url
 
@@ -61,6 +63,16 @@ class SyncTarget:
     settings: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Backfill:
+    """The windows a reconnected connection missed, [start, end), to be landed again."""
+
+    connection_id: str
+    provider: str
+    start: datetime
+    end: datetime
+
+
 class AppDatabaseResource(ConfigurableResource):
     url: str
     secret_key: str = ""
@@ -88,6 +100,28 @@ class AppDatabaseResource(ConfigurableResource):
                 ]
         finally:
             engine.dispose()
+
+    def connections_meant_to_land(self, provider: str) -> list[str]:
+        with open_session(self.url) as session:
+            return connections_meant_to_land(session, provider)
+
+    def mark_needs_reconnect(self, connection_ids: list[str], since: datetime) -> None:
+        """Stop syncing connections whose credentials the platform refused, until reconnected."""
+        if not connection_ids:
+            return
+        with open_session(self.url) as session, session.begin():
+            mark_needs_reconnect(session, connection_ids, since)
+
+    def pending_backfills(self) -> list[Backfill]:
+        with open_session(self.url) as session:
+            return [
+                Backfill(c.id, c.provider, c.backfill_from, c.backfill_until)  # type: ignore[arg-type]
+                for c in pending_backfills(session)
+            ]
+
+    def clear_backfill(self, backfill: Backfill) -> None:
+        with open_session(self.url) as session, session.begin():
+            clear_backfill(session, backfill.connection_id, backfill.end)
 
 
 def from_environment(value: str, variable: str) -> str | EnvVar:

@@ -16,12 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from simulator.consent import SIM_LOGIN_PARAM, signed_in
 from simulator.google_ads.errors import GoogleAdsError, request_id
 from simulator.google_ads.gaql import Query, parse_gaql
 from simulator.google_ads.world import (
@@ -121,13 +122,52 @@ def build_google_ads_router(world: World) -> APIRouter:
         except GoogleAdsError as error:
             return error.response(version)
 
+    @router.get("/{version}/customers:listAccessibleCustomers")
+    def list_accessible_customers(version: str, request: Request) -> JSONResponse:
+        try:
+            if not _VERSION.fullmatch(version):
+                raise GoogleAdsError("NOT_FOUND")
+            merchant = _authenticate(google, request)
+            return JSONResponse({"resourceNames": [f"customers/{merchant.google_customer_id}"]})
+        except GoogleAdsError as error:
+            return error.response(version)
+
     return router
 
 
 def build_google_oauth_router(world: World) -> APIRouter:
-    """Routes meant to be mounted at `/google-oauth`: the token endpoint of Google's OAuth 2.0."""
+    """Routes meant to be mounted at `/google-oauth`: Google's OAuth 2.0 consent screen
+    (accounts.google.com/o/oauth2/v2/auth) and token endpoint (oauth2.googleapis.com/token)."""
     google = GoogleAdsWorld.of(world)
     router = APIRouter(tags=["google oauth simulator"])
+
+    @router.get("/auth")
+    def consent(request: Request) -> Response:
+        params = request.query_params
+        redirect_uri = params.get("redirect_uri", "")
+        if params.get("client_id") != OAUTH_CLIENT_ID or not redirect_uri:
+            return _oauth_error(400, "invalid_request", "Error 400: invalid_request")
+        if ADWORDS_SCOPE not in params.get("scope", "").split():
+            return _oauth_error(400, "invalid_scope", "Some requested scopes were invalid.")
+        merchant = signed_in(world.merchants, params.get(SIM_LOGIN_PARAM))
+        if merchant is None:
+            return _oauth_error(401, "login_required", "Sign in to your Google Account.")
+        answer: dict[str, str] = (
+            {"error": "access_denied"}
+            if google.consent_denied
+            else {
+                "code": google.codes.issue(merchant, redirect_uri),
+                "scope": ADWORDS_SCOPE,
+                # Kept with the code: the token exchange grants a refresh token only for it.
+                "access_type": params.get("access_type", "online"),
+            }
+        )
+        if "state" in params:
+            answer["state"] = params["state"]
+        offline = answer.pop("access_type", None) == "offline"
+        if "code" in answer and not offline:
+            google.online_codes.add(answer["code"])
+        return RedirectResponse(f"{redirect_uri}?{urlencode(answer)}", status_code=302)
 
     @router.post("/token")
     async def token(request: Request) -> JSONResponse:
@@ -142,6 +182,8 @@ def build_google_oauth_router(world: World) -> APIRouter:
             OAUTH_CLIENT_SECRET,
         ):
             return _oauth_error(401, "invalid_client", "The OAuth client was not found.")
+        if form.get("grant_type") == "authorization_code":
+            return _exchange_code(google, form)
         if form.get("grant_type") != "refresh_token":
             return _oauth_error(
                 400, "unsupported_grant_type", f"Invalid grant_type: {form.get('grant_type', '')}"
@@ -164,7 +206,50 @@ def build_google_oauth_router(world: World) -> APIRouter:
     return router
 
 
+def _exchange_code(google: GoogleAdsWorld, form: dict[str, str]) -> JSONResponse:
+    code = form.get("code", "")
+    merchant = google.codes.redeem(code, form.get("redirect_uri", ""))
+    if merchant is None:
+        return _oauth_error(400, "invalid_grant", "Malformed auth code.")
+    issued = google.issue_access_token(merchant)
+    body: dict[str, Any] = {
+        "access_token": issued.token,
+        "expires_in": int(google.access_token_lifetime.total_seconds()),
+        "scope": ADWORDS_SCOPE,
+        "token_type": "Bearer",
+    }
+    # Only an offline consent comes with a refresh token.
+    if code not in google.online_codes:
+        body["refresh_token"] = google.grant_refresh_token(merchant)
+    return JSONResponse(body)
+
+
 def _authorize(google: GoogleAdsWorld, request: Request, customer_id: str) -> Merchant:
+    issued_merchant = _authenticate(google, request)
+    if not _CUSTOMER_ID.fullmatch(customer_id):
+        raise GoogleAdsError(
+            "INVALID_ARGUMENT",
+            {"requestError": "INVALID_CUSTOMER_ID"},
+            "Customer id is invalid: it must be 10 digits without dashes.",
+        )
+    login_customer_id = request.headers.get("login-customer-id")
+    merchant = google.merchant_by_customer_id(customer_id)
+    # The simulated merchants manage their own accounts: there is no manager account to log in
+    # through, so a login-customer-id other than the customer itself grants nothing.
+    if merchant is not issued_merchant or login_customer_id not in (None, customer_id):
+        raise GoogleAdsError(
+            "PERMISSION_DENIED",
+            {"authorizationError": "USER_PERMISSION_DENIED"},
+            "User doesn't have permission to access customer. Note: If you're accessing a "
+            "client customer, the manager's customer id must be set in the 'login-customer-id' "
+            "header. See https://developers.google.com/google-ads/api/docs/concepts/"
+            "call-structure#cid",
+        )
+    return merchant
+
+
+def _authenticate(google: GoogleAdsWorld, request: Request) -> Merchant:
+    """The user of the request's access token, once the token and developer token pass."""
     authorization = request.headers.get("authorization", "")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -201,26 +286,7 @@ def _authorize(google: GoogleAdsWorld, request: Request, customer_id: str) -> Me
             "The developer token is not approved. Non-approved developer tokens can only be "
             "used with test accounts.",
         )
-    if not _CUSTOMER_ID.fullmatch(customer_id):
-        raise GoogleAdsError(
-            "INVALID_ARGUMENT",
-            {"requestError": "INVALID_CUSTOMER_ID"},
-            "Customer id is invalid: it must be 10 digits without dashes.",
-        )
-    login_customer_id = request.headers.get("login-customer-id")
-    merchant = google.merchant_by_customer_id(customer_id)
-    # The simulated merchants manage their own accounts: there is no manager account to log in
-    # through, so a login-customer-id other than the customer itself grants nothing.
-    if merchant is not issued.merchant or login_customer_id not in (None, customer_id):
-        raise GoogleAdsError(
-            "PERMISSION_DENIED",
-            {"authorizationError": "USER_PERMISSION_DENIED"},
-            "User doesn't have permission to access customer. Note: If you're accessing a "
-            "client customer, the manager's customer id must be set in the 'login-customer-id' "
-            "header. See https://developers.google.com/google-ads/api/docs/concepts/"
-            "call-structure#cid",
-        )
-    return merchant
+    return issued.merchant
 
 
 def _query_text(body: bytes) -> str:
@@ -242,11 +308,12 @@ def _query_text(body: bytes) -> str:
 
 def _answer(google: GoogleAdsWorld, merchant: Merchant, query: Query) -> list[dict[str, Any]]:
     if query.date_range is None:
-        results = (
-            [_customer_row(merchant, query.fields)]
-            if query.resource == "customer"
-            else _object_rows(google, merchant, query)
-        )
+        if query.resource == "customer":
+            results = [_customer_row(merchant, query.fields)]
+        elif query.resource == "customer_client":
+            results = [_customer_client_row(merchant, query.fields)]
+        else:
+            results = _object_rows(google, merchant, query)
     else:
         results = [_rendered(row, merchant, query) for row in _report_rows(google, merchant, query)]
         # Corruption is aimed at the metric rows; the customer lookup stays clean.
@@ -369,6 +436,24 @@ def _customer_row(merchant: Merchant, fields: tuple[str, ...]) -> dict[str, Any]
     for field in fields:
         customer[_camel(field.split(".", 1)[1])] = _CUSTOMER_FIELDS[field](merchant)
     return {"customer": customer}
+
+
+def _customer_client_row(merchant: Merchant, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The customer itself, level 0 of its own hierarchy: no simulated merchant manages others."""
+    customer_id = merchant.google_customer_id
+    values: dict[str, Any] = {
+        "customer_client.id": customer_id,  # int64: a JSON string
+        "customer_client.client_customer": f"customers/{customer_id}",
+        "customer_client.level": "0",
+        "customer_client.manager": False,
+        "customer_client.descriptive_name": merchant.name,
+        "customer_client.currency_code": merchant.currency,
+        "customer_client.time_zone": merchant.timezone,
+    }
+    client = {"resourceName": f"customers/{customer_id}/customerClients/{customer_id}"}
+    for field in fields:
+        client[_camel(field.split(".", 1)[1])] = values[field]
+    return {"customerClient": client}
 
 
 def _rendered(row: _ReportRow, merchant: Merchant, query: Query) -> dict[str, Any]:

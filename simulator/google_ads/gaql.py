@@ -29,6 +29,16 @@ CUSTOMER_FIELDS = (
     "customer.currency_code",
     "customer.time_zone",
 )
+# The accounts under a customer (itself at level 0), which a manager's hierarchy is read from.
+CUSTOMER_CLIENT_FIELDS = (
+    "customer_client.id",
+    "customer_client.client_customer",
+    "customer_client.level",
+    "customer_client.manager",
+    "customer_client.descriptive_name",
+    "customer_client.currency_code",
+    "customer_client.time_zone",
+)
 CAMPAIGN_FIELDS = ("campaign.id", "campaign.name", "campaign.status")
 AD_GROUP_FIELDS = ("ad_group.id", "ad_group.name", "ad_group.status")
 AD_GROUP_AD_FIELDS = ("ad_group_ad.ad.id", "ad_group_ad.ad.name", "ad_group_ad.status")
@@ -57,6 +67,7 @@ _CORE_DATE_SEGMENTS = frozenset(
 _REPORTED = frozenset(SEGMENTS) | frozenset(METRICS)
 SELECTABLE = {
     "customer": frozenset(CUSTOMER_FIELDS) | _REPORTED,
+    "customer_client": frozenset(CUSTOMER_CLIENT_FIELDS),
     "campaign": frozenset(CUSTOMER_FIELDS + CAMPAIGN_FIELDS) | _REPORTED,
     "ad_group": frozenset(CUSTOMER_FIELDS + CAMPAIGN_FIELDS + AD_GROUP_FIELDS) | _REPORTED,
     "ad_group_ad": frozenset(
@@ -72,6 +83,7 @@ _CONDITION = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
+_LEVEL_FILTER = re.compile(r"customer_client\.level\s*(<=|<|=)\s*\d+", re.IGNORECASE)
 _AND = re.compile(r"\s+AND\s+", re.IGNORECASE)
 _DAY = timedelta(days=1)
 
@@ -115,6 +127,12 @@ def parse_gaql(text: str, today: date) -> Query:
     for field in fields:
         if field not in selectable:
             raise query_error("UNRECOGNIZED_FIELD", f"Unrecognized field in the query: '{field}'.")
+    if resource == "customer_client":
+        if where is not None and not _LEVEL_FILTER.fullmatch(where.strip()):
+            raise query_error(
+                "QUERY_ERROR", "The simulator filters customer_client on its level only."
+            )
+        return Query(fields, resource)
     if not _REPORTED.intersection(fields):
         if where is not None:
             raise query_error(

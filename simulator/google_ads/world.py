@@ -30,6 +30,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from simulator.consent import AuthorizationCodes
 from simulator.draws import BASIS, between, seeded_draws
 from simulator.hours import HOUR, HOUR_MICROSECONDS, MICROSECOND
 from simulator.merchants import Merchant
@@ -258,6 +259,11 @@ class GoogleAdsWorld:
         self.stream_batch_size = DEFAULT_STREAM_BATCH_SIZE
         self._tokens: dict[str, AccessToken] = {}
         self._tokens_lock = threading.Lock()
+        self.codes = AuthorizationCodes("4/0Asim")
+        self._consent_denied = False
+        self.online_codes: set[str] = set()  # codes of consents without `access_type=offline`
+        self._granted_refresh_tokens: dict[str, Merchant] = {}
+        self._revoked_refresh_tokens: set[str] = set()
         self._restatements = Restatements()
         self._by_customer = {m.google_customer_id: m for m in world.merchants}
         self._by_refresh_token = {m.google_refresh_token: m for m in world.merchants}
@@ -300,7 +306,12 @@ class GoogleAdsWorld:
         return self._by_customer.get(customer_id)
 
     def merchant_by_refresh_token(self, refresh_token: str) -> Merchant | None:
-        return self._by_refresh_token.get(refresh_token)
+        """The refresh token's user: seeded or granted by consent, unless revoked or expired."""
+        with self._tokens_lock:
+            if refresh_token in self._revoked_refresh_tokens:
+                return None
+            granted = self._granted_refresh_tokens.get(refresh_token)
+        return self._by_refresh_token.get(refresh_token) or granted
 
     def ad_groups(self, customer_id: str) -> list[AdGroup]:
         """Ad groups of the customer ordered by id; empty for an unknown customer."""
@@ -337,6 +348,34 @@ class GoogleAdsWorld:
     def access_token(self, token: str) -> AccessToken | None:
         with self._tokens_lock:
             return self._tokens.get(token)
+
+    def deny_consent(self, denied: bool = True) -> None:
+        """The signed-in user clicks Cancel on the consent screen."""
+        self._consent_denied = denied
+
+    @property
+    def consent_denied(self) -> bool:
+        return self._consent_denied
+
+    def grant_refresh_token(self, merchant: Merchant) -> str:
+        """The offline grant of a consent (`access_type=offline`)."""
+        # Google refresh tokens start with "1//"; the rest only has to be opaque.
+        token = f"1//sim-granted-{secrets.token_urlsafe(32)}"
+        with self._tokens_lock:
+            self._granted_refresh_tokens[token] = merchant
+        return token
+
+    def revoke_refresh_tokens(self, merchant: Merchant) -> None:
+        """The merchant's grants so far (the seeded one too) are revoked or expire, as when they
+        remove access or a Testing-mode grant runs out after 7 days: refreshing answers
+        `invalid_grant` and the access tokens already issued stop working."""
+        with self._tokens_lock:
+            self._revoked_refresh_tokens |= {
+                token for token, m in self._granted_refresh_tokens.items() if m is merchant
+            }
+            self._revoked_refresh_tokens.add(merchant.google_refresh_token)
+            for token in [t for t, issued in self._tokens.items() if issued.merchant is merchant]:
+                del self._tokens[token]
 
     # -- statuses ----------------------------------------------------------------------------
 

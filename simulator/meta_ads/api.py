@@ -96,6 +96,21 @@ def build_meta_router(meta: MetaAdsWorld) -> APIRouter:
     router = APIRouter(tags=["meta simulator"])
     report_runs = ReportRuns()
 
+    @router.get("/{version}/me/adaccounts")
+    def my_ad_accounts(version: str, request: Request) -> JSONResponse:
+        """The ad accounts the token's user can reach: each merchant reaches their own."""
+        try:
+            params = request.query_params
+            _check_version(version)
+            merchant = _token_holder(meta, request, params)
+            accounts = [_account_body(meta, merchant, params)]
+            cursor = encode_cursor("0")
+            return JSONResponse(
+                {"data": accounts, "paging": {"cursors": {"before": cursor, "after": cursor}}}
+            )
+        except GraphError as error:
+            return error.response()
+
     @router.get("/{version}/act_{account_id}")
     def ad_account(version: str, account_id: str, request: Request) -> JSONResponse:
         try:

@@ -30,6 +30,7 @@ from simulator.draws import BASIS, between, seeded_draws
 from simulator.hours import HOUR, HOUR_MICROSECONDS, MICROSECOND
 from simulator.merchants import Merchant
 from simulator.meta_ads.faults import MetaFaults
+from simulator.meta_ads.login import MetaLogin
 from simulator.money import cents
 from simulator.restatements import FULL_PERMILLE, Restatements
 
@@ -192,6 +193,7 @@ class MetaAdsWorld:
         self._by_account = {m.meta_account_id: m for m in merchants}
         self._merchant_no = {m.meta_account_id: n for n, m in enumerate(merchants, start=1)}
         self._by_token = {m.meta_access_token: m for m in merchants}
+        self.login = MetaLogin(merchants)
         self._books: dict[str, _AccountBook] = {}
         self._books_lock = threading.Lock()
         self._deletions: dict[str, datetime] = {}  # ad id → when it was deleted
@@ -204,7 +206,10 @@ class MetaAdsWorld:
         return self._by_account.get(account_id)
 
     def merchant_by_token(self, access_token: str) -> Merchant | None:
-        return self._by_token.get(access_token)
+        """The token's user: a seeded token or one issued by Facebook Login, unless revoked."""
+        if self.login.revoked(access_token):
+            return None
+        return self._by_token.get(access_token) or self.login.merchant_by_token(access_token)
 
     def ads(self, account_id: str) -> list[Ad]:
         """Ads of the account ordered by ad id; empty for an unknown account."""

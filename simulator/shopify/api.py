@@ -23,10 +23,11 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from simulator.shopify.admin_graphql import GraphQLError, Page, check, parse, shape
+from simulator.shopify.app_install import SHOPIFY_API_KEY, SHOPIFY_API_SECRET, AppInstalls
 from simulator.shopify.faults import ShopifyFailure, ShopifyFault, ShopifyFaults
 from simulator.shopify.orders_query import (
     DEFAULT_SORT_KEY,
@@ -94,6 +95,9 @@ class ShopifyApi:
         self.buckets = CostBuckets()
         self._bulk: dict[str, list[_BulkOperation]] = {}
         self._next_bulk_number = 1
+        self.installs = AppInstalls()
+        # The web pixel app extension's settings per shop, once `webPixelCreate` made it.
+        self.web_pixels: dict[str, str] = {}
 
     @classmethod
     def of(cls, world: World) -> ShopifyApi:
@@ -134,7 +138,7 @@ class ShopifyApi:
         merchant = self.shops.merchant_by_shop(shop)
         if merchant is None or not _VERSION.fullmatch(version):
             return _Answer(404, {"errors": "Not Found"})
-        if token != merchant.shopify_access_token:
+        if not self.installs.valid(merchant, token):
             return _Answer(401, {"errors": INVALID_TOKEN_MESSAGE})
         try:
             payload = json.loads(body)
@@ -208,6 +212,29 @@ class ShopifyApi:
                 self._node(shop, gid, bulk_url) for gid in args.get("ids") or ()
             ],
             "bulkOperationRunQuery": lambda args: self._run_bulk(shop, args.get("query")),
+            "webPixelCreate": lambda args: self._create_web_pixel(shop, args.get("webPixel")),
+        }
+
+    def _create_web_pixel(self, shop: str, web_pixel: Any) -> dict[str, Any]:
+        """The app's web pixel on the shop, with its settings (a JSON string of the values the
+        extension's `shopify.extension.toml` declares); one per app and shop."""
+        settings = web_pixel.get("settings") if isinstance(web_pixel, dict) else None
+        try:
+            valid = isinstance(settings, str) and isinstance(json.loads(settings), dict)
+        except ValueError:
+            valid = False
+        if not valid or not isinstance(settings, str):
+            return _pixel_error("INVALID_SETTINGS", "Settings are invalid")
+        with self._lock:
+            if shop in self.web_pixels:
+                return _pixel_error("TAKEN", "Web pixel is taken")
+            self.web_pixels[shop] = settings
+        return {
+            "webPixel": {
+                "id": f"gid://shopify/WebPixel/{_pixel_number(shop)}",
+                "settings": settings,
+            },
+            "userErrors": [],
         }
 
     def _orders_page(self, shop: str, args: dict[str, Any]) -> Page:
@@ -372,10 +399,64 @@ class ShopifyApi:
         return None
 
 
+def _pixel_error(code: str, message: str) -> dict[str, Any]:
+    return {
+        "webPixel": None,
+        "userErrors": [{"field": ["webPixel"], "message": message, "code": code}],
+    }
+
+
+def _pixel_number(shop: str) -> int:
+    return int.from_bytes(shop.encode()[:6], "big") % 1_000_000
+
+
 def build_shopify_router(world: World) -> APIRouter:
     """Routes meant to be mounted at `/shopify/{shop}`."""
     api = ShopifyApi.of(world)
     router = APIRouter(tags=["shopify simulator"])
+
+    @router.get("/admin/oauth/authorize")
+    def authorize(shop: str, request: Request) -> Response:
+        params = request.query_params
+        merchant = api.shops.merchant_by_shop(shop)
+        redirect_uri = params.get("redirect_uri", "")
+        if merchant is None:
+            return PlainTextResponse("There is no store at this address.", status_code=404)
+        if params.get("client_id") != SHOPIFY_API_KEY or not redirect_uri:
+            return PlainTextResponse("Oauth error invalid_request", status_code=400)
+        if api.installs.install_declined:
+            return PlainTextResponse("The app was not installed.", status_code=200)
+        query = api.installs.callback_query(
+            merchant,
+            redirect_uri,
+            params.get("scope", ""),
+            params.get("state"),
+            int(world.now().timestamp()),
+        )
+        return RedirectResponse(f"{redirect_uri}?{query}", status_code=302)
+
+    @router.post("/admin/oauth/access_token")
+    async def access_token(shop: str, request: Request) -> JSONResponse:
+        try:
+            payload = json.loads(await request.body())
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict) or (
+            payload.get("client_id"),
+            payload.get("client_secret"),
+        ) != (SHOPIFY_API_KEY, SHOPIFY_API_SECRET):
+            return JSONResponse({"error": "invalid_client"}, status_code=400)
+        granted = api.installs.exchange(str(payload.get("code", "")))
+        if granted is None or granted[0].shop_domain != shop:
+            return JSONResponse(
+                {
+                    "error": "invalid_request",
+                    "error_description": "The authorization code was not found or was already used",
+                },
+                status_code=400,
+            )
+        _merchant, token, scopes = granted
+        return JSONResponse({"access_token": token, "scope": scopes})
 
     @router.post("/admin/api/{version}/graphql.json")
     async def graphql(shop: str, version: str, request: Request) -> Response:

@@ -30,8 +30,15 @@ SCHEMA: dict[str, dict[str, FieldDef]] = {
         "nodes": listed("Node", "ids"),
     },
     "Mutation": {
-        "bulkOperationRunQuery": obj("BulkOperationRunQueryPayload", "query", "groupObjects")
+        "bulkOperationRunQuery": obj("BulkOperationRunQueryPayload", "query", "groupObjects"),
+        "webPixelCreate": obj("WebPixelCreatePayload", "webPixel"),
     },
+    "WebPixelCreatePayload": {
+        "webPixel": obj("WebPixel"),
+        "userErrors": listed("ErrorsWebPixelUserError"),
+    },
+    "WebPixel": {"id": scalar(), "settings": scalar()},
+    "ErrorsWebPixelUserError": {"field": scalar(), "message": scalar(), "code": scalar()},
     "BulkOperationRunQueryPayload": {
         "bulkOperation": obj("BulkOperation"),
         "userErrors": listed("BulkOperationUserError"),

@@ -34,9 +34,10 @@ from metricx.settings import Settings
 from simulator.clerk.users import ClerkUsers
 from tests.helpers import NOW, routes_only_app, serve, with_app_database_copy
 from tests.pipeline.conftest import PipelineRun
-from warehouse.appdb.models import Invitation
+from warehouse.appdb.credentials import load_cipher
+from warehouse.appdb.models import ConnectionStatus, Invitation, Provider
 from warehouse.appdb.session import open_session
-from warehouse.appdb.upserts import ensure_membership, upsert_user
+from warehouse.appdb.upserts import ensure_membership, upsert_connection, upsert_user
 
 # The requests run on the DuckDB run alone.
 on_duckdb = pytest.mark.parametrize("pipeline_run", ["duckdb"], indirect=True, scope="session")
@@ -54,6 +55,10 @@ PUBLIC_ROUTES = {
     ("GET", "/v1/web/config"),
     # Clerk's deliveries, authenticated by their Svix signature (tests/api/test_clerk_webhooks.py).
     ("POST", "/v1/webhooks/clerk"),
+    # Where the platforms send the merchant's browser back, authenticated by the signed,
+    # single-use OAuth state (and Shopify's hmac): tests/api/test_connections.py.
+    ("GET", "/v1/connections/oauth/{provider}/callback"),
+    ("GET", "/v1/connections/oauth/shopify/callback"),
 }
 WORKSPACE_PREFIX = "/v1/workspaces/{workspace_id}"
 PLATFORM_PREFIX = "/v1/admin/"
@@ -79,7 +84,11 @@ class Operation:
 
     @property
     def reads(self) -> bool:
-        return self.method == "GET"
+        # Not told by the method alone: an OAuth start is a GET that begins connecting an
+        # account (a write), and the copilot's POSTs ask questions of the data (reads).
+        if self.path.endswith("/start"):
+            return False
+        return self.method == "GET" or "/copilot/" in self.path
 
 
 def _all_operations() -> list[Operation]:
@@ -304,10 +313,28 @@ def _new_invitation(settings: Settings, workspace_id: str) -> str:
         return invitation.id
 
 
+def _new_connection(settings: Settings, workspace_id: str) -> str:
+    """A connection of the workspace that no run syncs, for one request to read or disconnect."""
+    with open_session(settings.app_database_url) as session:
+        connection = upsert_connection(
+            session,
+            workspace_id=workspace_id,
+            provider=Provider.META_ADS,
+            external_account_id=f"authorization-matrix-{uuid.uuid4().hex[:8]}",
+            display_name="The authorization matrix's connection",
+            credentials={},
+            cipher=load_cipher(settings),
+            status=ConnectionStatus.DISCONNECTED,
+        )
+        session.commit()
+        return connection.id
+
+
 # Path parameters other than the workspace: made in the caller's workspace for each request.
 PATH_VALUES: dict[str, Callable[[Settings, str], str]] = {
     "user_id": _new_member,
     "invitation_id": _new_invitation,
+    "connection_id": _new_connection,
 }
 
 
@@ -324,7 +351,13 @@ def _request(
     """A call a member could make: path parameters filled in (the workspace's own rows),
     required query parameters sampled from the OpenAPI document, the body from BODIES."""
     document = openapi["paths"][operation.path][operation.method.lower()]
-    path_values: dict[str, Any] = {"workspace_id": workspace_id}
+    path_values: dict[str, Any] = {
+        "workspace_id": workspace_id,
+        "provider": "meta_ads",
+        # Any: a member's POST without its body is refused by validation (422) before the
+        # selection is looked up, a stranger's by the tenant check (404).
+        "selection_id": "x",
+    }
     query: dict[str, Any] = {}
     for parameter in document.get("parameters", []):
         name = parameter["name"]

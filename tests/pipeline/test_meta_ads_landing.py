@@ -25,12 +25,16 @@ from simulator.server import SimulatorServer
 from simulator.world import World
 from stack.demo import seed_demo_workspaces
 from tests.helpers import make_settings, read_warehouse
+from warehouse.appdb.models import Connection, ConnectionStatus
+from warehouse.appdb.reconnects import resume
+from warehouse.appdb.session import open_session
 
 # A window on the hour, so the run restates the two days before (the default cadence).
 WINDOW = Window(datetime(2026, 8, 10, 15, tzinfo=UTC), datetime(2026, 8, 10, 15, 15, tzinfo=UTC))
 PARTITION_KEY = window_key(WINDOW.start)
 NOW = WINDOW.end + timedelta(minutes=3)
 INSIGHTS_STEP = "raw__meta_ads_insights_hourly"
+META_ENTITIES_STEP = "raw__meta_ads_entities"
 
 
 @pytest.fixture(scope="module")
@@ -129,14 +133,26 @@ def test_an_expired_token_fails_its_connection_alone_and_a_rerun_fills_the_gap(
     finally:
         world.faults.restore_meta_token(expired.meta_account_id)
     assert first.success
-    for step in (INSIGHTS_STEP, "raw__meta_ads_entities"):
-        recorded = metadata(first, step)
-        assert recorded["failed_connections"] == 1
+    # The first step to meet the token records the refusal and marks the connection; the
+    # other step then no longer syncs it (tests/pipeline/test_reconnect_backfill.py goes on).
+    refusals = [
+        recorded
+        for recorded in (metadata(first, step) for step in (INSIGHTS_STEP, META_ENTITIES_STEP))
+        if recorded["failed_connections"]
+    ]
+    assert refusals
+    for recorded in refusals:
         assert recorded["connections_needing_reconnect"] == [connections[expired.meta_account_id]]
         failure = next(
             o for o in recorded["outcomes"] if o["account_id"] == expired.meta_account_id
         )
         assert "reconnect Meta Ads" in failure["error"]
+    with open_session(settings.app_database_url) as session, session.begin():
+        refused = session.get(Connection, connections[expired.meta_account_id])
+        assert refused is not None and refused.status == ConnectionStatus.NEEDS_RECONNECT
+        assert refused.needs_reconnect_since == WINDOW.start
+        # The merchant reconnects (the API's flow: tests/api/test_connections.py).
+        resume(refused, NOW)
     assert metadata(first, INSIGHTS_STEP)["restatement_days"] == 2
     for merchant in healthy:
         assert landed(merchant, WINDOW) == capture(world, merchant, WINDOW)
@@ -145,7 +161,7 @@ def test_an_expired_token_fails_its_connection_alone_and_a_rerun_fills_the_gap(
     per_merchant_entities = after_first["entities"] // len(healthy)
     assert per_merchant_entities == 2 + 4 + 8
 
-    # The merchant reconnected: re-running the window fills its slices, twice changes nothing.
+    # Re-running the window fills its slices, twice changes nothing.
     with DagsterInstance.ephemeral() as instance:
         for _ in range(2):
             again = materialize_window(settings, instance)

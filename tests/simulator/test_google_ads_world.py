@@ -778,7 +778,9 @@ def test_throttling_announces_a_retry_delay(
     [
         ({"client_secret": "guess"}, 401, "invalid_client"),
         ({"refresh_token": "1//revoked"}, 400, "invalid_grant"),
-        ({"grant_type": "authorization_code"}, 400, "unsupported_grant_type"),
+        ({"grant_type": "password"}, 400, "unsupported_grant_type"),
+        # A code the consent page never issued (tests/simulator/test_consent.py: one it did).
+        ({"grant_type": "authorization_code", "code": "4/0Aforged"}, 400, "invalid_grant"),
     ],
 )
 def test_the_token_endpoint_answers_oauth_errors(

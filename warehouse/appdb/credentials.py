@@ -26,8 +26,9 @@ class CredentialCipher:
     def encrypt(self, credentials: dict[str, Any]) -> bytes:
         return self._fernet.encrypt(json.dumps(credentials, sort_keys=True).encode())
 
-    def decrypt(self, token: bytes) -> dict[str, Any]:
-        return json.loads(self._fernet.decrypt(token))
+    def decrypt(self, token: bytes, *, ttl_seconds: int | None = None) -> dict[str, Any]:
+        """`ttl_seconds`: refuse (InvalidToken) what was sealed longer ago than that."""
+        return json.loads(self._fernet.decrypt(token, ttl=ttl_seconds))
 
 
 def load_cipher(settings: Settings, data_dir: Path = DATA_DIR) -> CredentialCipher:

@@ -52,6 +52,11 @@ class ConnectionStatus(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
     ERROR = "error"
+    # The platform refused the stored credentials (expired, revoked): not synced until the
+    # merchant reconnects through the same OAuth flow.
+    NEEDS_RECONNECT = "needs_reconnect"
+    # Disconnected by the merchant: not synced, its landed history kept.
+    DISCONNECTED = "disconnected"
 
 
 def new_id() -> str:
@@ -181,8 +186,50 @@ class Connection(Base):
     # because it ships in storefront JavaScript: it identifies the shop, it authorises nothing
     # but writing into this connection's pixel inbox. Rotating it revokes the old one.
     pixel_key: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    # Start of the first window a sync failed for want of a reconnect; cleared by the reconnect.
+    needs_reconnect_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The windows missed while it needed reconnecting, [from, until), set by the reconnect and
+    # cleared once the orchestration has launched their landing (orchestration/backfills.py).
+    backfill_from: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    backfill_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
+
+
+class OAuthState(Base):
+    """An OAuth `state` handed to a platform's consent page: the signed token carries this
+    nonce, and the row makes it single-use (`used_at`) and binds it to who started the flow."""
+
+    __tablename__ = "oauth_states"
+    __table_args__ = (CheckConstraint(_one_of("provider", Provider), name="provider"),)
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class PendingSelection(Base):
+    """The accounts a merchant's grant can reach, waiting for them to choose which to connect.
+
+    The grant's credentials wait here encrypted, like a connection's, and are copied into the
+    connections chosen; the row is deleted once the choice is made.
+    """
+
+    __tablename__ = "pending_selections"
+    __table_args__ = (CheckConstraint(_one_of("provider", Provider), name="provider"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    provider: Mapped[str] = mapped_column(String(32))
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    credentials_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    # [{"external_account_id", "display_name", "settings"}], as listed by the platform.
+    accounts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class PixelEvent(Base):

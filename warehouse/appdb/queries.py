@@ -16,3 +16,17 @@ def active_connections(session: Session, provider: str) -> list[Connection]:
         .order_by(Connection.workspace_id, Connection.external_account_id)
     )
     return list(session.scalars(statement))
+
+
+def connections_meant_to_land(session: Session, provider: str) -> list[str]:
+    """Ids of the connections of `provider` whose windows should be landed: the active ones and
+    those waiting for a reconnect, whose missing windows are a gap, not a choice."""
+    statement = (
+        select(Connection.id)
+        .where(
+            Connection.provider == provider,
+            Connection.status.in_((ConnectionStatus.ACTIVE, ConnectionStatus.NEEDS_RECONNECT)),
+        )
+        .order_by(Connection.id)
+    )
+    return list(session.scalars(statement))

@@ -1,0 +1,2 @@
+"""A workspace's connections to Meta, Google Ads and Shopify: OAuth onboarding, listing,
+disconnecting and reconnecting."""

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from warehouse.appdb.models import ConnectionStatus, Provider
+
+
+class ConnectionOut(BaseModel):
+    """A connection as its workspace's members see it: never its credentials."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    provider: Provider
+    external_account_id: str = Field(
+        description="The Meta ad account id, Google Ads customer id or shop domain."
+    )
+    display_name: str
+    status: ConnectionStatus = Field(
+        description="`active` is synced; `needs_reconnect`: the platform refused its "
+        "credentials (expired, revoked) and it is not synced until a member reconnects it "
+        "through the same OAuth flow, which also lands the windows missed meanwhile; "
+        "`disconnected`: stopped by a member, its history kept."
+    )
+    needs_reconnect_since: datetime | None = Field(
+        description="Start of the first 15-minute window its credentials were refused for."
+    )
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConnectionList(BaseModel):
+    connections: list[ConnectionOut]
+
+
+class AccountChoice(BaseModel):
+    external_account_id: str
+    display_name: str
+
+
+class PendingSelectionOut(BaseModel):
+    """What a Meta or Google consent reaches: complete it by choosing accounts (POST)."""
+
+    id: str
+    provider: Provider
+    workspace_id: str
+    accounts: list[AccountChoice]
+    expires_at: datetime
+
+
+class SelectionIn(BaseModel):
+    external_account_ids: list[str] = Field(
+        min_length=1, description="The accounts of the selection to connect."
+    )

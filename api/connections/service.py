@@ -1,0 +1,197 @@
+"""Connections of a workspace: listing, disconnecting, and the end of each OAuth flow (a
+selection of accounts for Meta and Google, an installed shop for Shopify) writing or renewing
+them, encrypted."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from api.connections.platforms import Account, Grant
+from warehouse.appdb.credentials import CredentialCipher
+from warehouse.appdb.models import Connection, ConnectionStatus, PendingSelection, Provider
+from warehouse.appdb.reconnects import resume
+from warehouse.appdb.upserts import ensure_pixel_key
+
+# Long enough to look through the accounts and choose.
+SELECTION_TTL = timedelta(minutes=30)
+
+
+class UnknownAccounts(Exception):
+    """Accounts chosen that the selection does not offer."""
+
+
+def workspace_connections(session: Session, workspace_id: str) -> list[Connection]:
+    statement = (
+        select(Connection)
+        .where(Connection.workspace_id == workspace_id)
+        .order_by(Connection.provider, Connection.display_name, Connection.id)
+    )
+    return list(session.scalars(statement))
+
+
+def workspace_connection(
+    session: Session, workspace_id: str, connection_id: str
+) -> Connection | None:
+    return session.scalar(
+        select(Connection).where(
+            Connection.workspace_id == workspace_id, Connection.id == connection_id
+        )
+    )
+
+
+def disconnect(session: Session, connection: Connection, cipher: CredentialCipher) -> None:
+    """Stop syncing it and forget its credentials; what it landed stays in the warehouse, and
+    connecting the same account again brings it back (same id, same history)."""
+    connection.status = ConnectionStatus.DISCONNECTED
+    connection.credentials_encrypted = cipher.encrypt({})
+    connection.needs_reconnect_since = None
+    connection.backfill_from = connection.backfill_until = None
+    session.flush()
+
+
+def open_selection(
+    session: Session,
+    cipher: CredentialCipher,
+    *,
+    provider: str,
+    workspace_id: str,
+    user_id: str,
+    grant: Grant,
+    now: datetime,
+) -> PendingSelection:
+    # One open selection per member and provider: a new consent replaces an abandoned one.
+    session.execute(
+        delete(PendingSelection).where(
+            PendingSelection.workspace_id == workspace_id,
+            PendingSelection.user_id == user_id,
+            PendingSelection.provider == provider,
+        )
+    )
+    selection = PendingSelection(
+        provider=provider,
+        workspace_id=workspace_id,
+        user_id=user_id,
+        credentials_encrypted=cipher.encrypt(grant.credentials),
+        accounts=[
+            {
+                "external_account_id": account.external_account_id,
+                "display_name": account.display_name,
+                "settings": account.settings,
+            }
+            for account in grant.accounts
+        ],
+        created_at=now,
+        expires_at=now + SELECTION_TTL,
+    )
+    session.add(selection)
+    session.flush()
+    return selection
+
+
+def open_selection_of(
+    session: Session, selection_id: str, workspace_id: str, user_id: str, now: datetime
+) -> PendingSelection | None:
+    """The member's own selection, while it has not expired."""
+    selection = session.get(PendingSelection, selection_id)
+    if (
+        selection is None
+        or selection.workspace_id != workspace_id
+        or selection.user_id != user_id
+        or selection.expires_at <= now
+    ):
+        return None
+    return selection
+
+
+def complete_selection(
+    session: Session,
+    cipher: CredentialCipher,
+    selection: PendingSelection,
+    external_account_ids: list[str],
+    now: datetime,
+) -> list[Connection]:
+    offered = {account["external_account_id"]: account for account in selection.accounts}
+    unknown = [account_id for account_id in external_account_ids if account_id not in offered]
+    if unknown:
+        raise UnknownAccounts(", ".join(unknown))
+    credentials = cipher.decrypt(selection.credentials_encrypted)
+    connections = [
+        connect(
+            session,
+            cipher,
+            workspace_id=selection.workspace_id,
+            provider=selection.provider,
+            account=Account(**offered[account_id]),
+            credentials=credentials,
+            now=now,
+        )
+        for account_id in dict.fromkeys(external_account_ids)
+    ]
+    session.delete(selection)
+    session.flush()
+    return connections
+
+
+def connect(
+    session: Session,
+    cipher: CredentialCipher,
+    *,
+    workspace_id: str,
+    provider: str,
+    account: Account,
+    credentials: dict[str, Any],
+    now: datetime,
+) -> Connection:
+    """The account's connection, new or renewed with the fresh credentials: one that needed a
+    reconnect resumes and asks for the windows it missed to be landed."""
+    connection = session.scalar(
+        select(Connection).where(
+            Connection.workspace_id == workspace_id,
+            Connection.provider == provider,
+            Connection.external_account_id == account.external_account_id,
+        )
+    )
+    if connection is None:
+        connection = Connection(
+            workspace_id=workspace_id,
+            provider=provider,
+            external_account_id=account.external_account_id,
+            display_name=account.display_name,
+            status=ConnectionStatus.ACTIVE,
+            credentials_encrypted=cipher.encrypt(credentials),
+            settings=account.settings,
+        )
+        session.add(connection)
+    else:
+        connection.display_name = account.display_name
+        connection.credentials_encrypted = cipher.encrypt(credentials)
+        connection.settings = account.settings
+        resume(connection, now)
+    session.flush()
+    return connection
+
+
+def connect_shop(
+    session: Session,
+    cipher: CredentialCipher,
+    *,
+    workspace_id: str,
+    shop: str,
+    access_token: str,
+    now: datetime,
+) -> tuple[Connection, str]:
+    """The shop's connection and its pixel key (kept across reinstalls)."""
+    connection = connect(
+        session,
+        cipher,
+        workspace_id=workspace_id,
+        provider=Provider.SHOPIFY,
+        account=Account(external_account_id=shop, display_name=f"{shop} — Shopify"),
+        credentials={"access_token": access_token},
+        now=now,
+    )
+    return connection, ensure_pixel_key(session, connection)

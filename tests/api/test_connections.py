@@ -1,0 +1,421 @@
+"""OAuth onboarding end to end: the API, a browser's redirects, and the simulated platforms'
+consent, token and listing endpoints over loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import select
+
+from metricx.settings import Settings
+from simulator.google_ads.world import GoogleAdsWorld
+from simulator.merchants import Merchant
+from simulator.server import SimulatorServer
+from simulator.shopify.api import ShopifyApi
+from simulator.world import World
+from stack.simulated import simulated_platform_settings
+from tests.api.conftest import bearer, mint_token
+from tests.consent import MerchantBrowser, start_path
+from warehouse.appdb.credentials import CredentialCipher
+from warehouse.appdb.migrate import upgrade
+from warehouse.appdb.models import Connection, Role, Workspace
+from warehouse.appdb.reconnects import mark_needs_reconnect
+from warehouse.appdb.session import open_session
+from warehouse.appdb.upserts import ensure_membership, upsert_user, upsert_workspace
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+API_PUBLIC_URL = "http://api.metricx.test"
+
+
+@pytest.fixture
+def connections_db_url(tmp_path_factory: pytest.TempPathFactory, merchants: list[Merchant]) -> str:
+    """A fresh app database per test: demo-1 and demo-2 with their owners, no connections."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('connections') / 'app.db'}"
+    upgrade(url)
+    with open_session(url) as session:
+        for merchant in merchants[:2]:
+            user = upsert_user(session, clerk_user_id=merchant.clerk_user_id, email=merchant.email)
+            workspace = upsert_workspace(
+                session,
+                slug=merchant.slug,
+                name=merchant.name,
+                currency=merchant.currency,
+                timezone=merchant.timezone,
+            )
+            ensure_membership(session, user_id=user.id, workspace_id=workspace.id, role=Role.OWNER)
+        session.commit()
+    return url
+
+
+@pytest.fixture
+def settings(simulator: SimulatorServer, connections_db_url: str, warehouse_url: str) -> Settings:
+    return Settings(
+        **simulated_platform_settings(simulator.base_url),
+        app_database_url=connections_db_url,
+        warehouse_url=warehouse_url,
+        secret_key=Fernet.generate_key().decode(),
+        api_public_url=API_PUBLIC_URL,
+    )
+
+
+@pytest.fixture
+def switches(world: World) -> Iterator[World]:
+    """The world, its consent switches put back after the test."""
+    yield world
+    world.meta.login.deny_consent(False)
+    GoogleAdsWorld.of(world).deny_consent(False)
+    ShopifyApi.of(world).installs.decline_install(False)
+
+
+def workspace_id(settings: Settings, slug: str) -> str:
+    with open_session(settings.app_database_url) as session:
+        return session.scalars(select(Workspace.id).where(Workspace.slug == slug)).one()
+
+
+def stored_connections(settings: Settings) -> list[Connection]:
+    with open_session(settings.app_database_url) as session:
+        return list(session.scalars(select(Connection).order_by(Connection.provider)))
+
+
+async def test_meta_consent_long_lived_token_and_account_choice(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+) -> None:
+    merchant = merchants[0]
+    workspace = workspace_id(settings, merchant.slug)
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+
+    callback = await browser.connect(start_path(workspace, "meta_ads"))
+
+    assert callback.status_code == 201, callback.text
+    selection = callback.json()
+    assert selection["accounts"] == [
+        {
+            "external_account_id": merchant.meta_account_id,
+            "display_name": f"{merchant.name} — Meta Ads",
+        }
+    ]
+    assert stored_connections(settings) == []  # nothing connected before the choice
+    chosen = await client.post(
+        f"/v1/workspaces/{workspace}/connections/selections/{selection['id']}",
+        json={"external_account_ids": [merchant.meta_account_id]},
+        headers=browser.headers,
+    )
+    assert chosen.status_code == 200, chosen.text
+    listed = await client.get(f"/v1/workspaces/{workspace}/connections", headers=browser.headers)
+    [connection] = listed.json()["connections"]
+    assert (connection["provider"], connection["external_account_id"], connection["status"]) == (
+        "meta_ads",
+        merchant.meta_account_id,
+        "active",
+    )
+    # The long-lived token is stored encrypted, never answered, and reads the account.
+    [row] = stored_connections(settings)
+    token = CredentialCipher(settings.secret_key).decrypt(row.credentials_encrypted)["access_token"]
+    assert token not in listed.text and token.encode() not in row.credentials_encrypted
+    account = httpx.get(
+        f"{simulator.base_url}/meta/v21.0/act_{merchant.meta_account_id}",
+        params={"fields": "name"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert account.status_code == 200
+    # The selection was used up.
+    again = await client.post(
+        f"/v1/workspaces/{workspace}/connections/selections/{selection['id']}",
+        json={"external_account_ids": [merchant.meta_account_id]},
+        headers=browser.headers,
+    )
+    assert again.status_code == 404
+
+
+async def test_google_offline_consent_refresh_token_and_hierarchy(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+) -> None:
+    merchant = merchants[1]
+    workspace = workspace_id(settings, merchant.slug)
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+
+    callback = await browser.connect(start_path(workspace, "google_ads"))
+
+    assert callback.status_code == 201, callback.text
+    selection = callback.json()
+    assert [a["external_account_id"] for a in selection["accounts"]] == [
+        merchant.google_customer_id
+    ]
+    chosen = await client.post(
+        f"/v1/workspaces/{workspace}/connections/selections/{selection['id']}",
+        json={"external_account_ids": [merchant.google_customer_id]},
+        headers=browser.headers,
+    )
+    assert chosen.status_code == 200, chosen.text
+    [row] = stored_connections(settings)
+    assert (row.provider, row.external_account_id, row.status) == (
+        "google_ads",
+        merchant.google_customer_id,
+        "active",
+    )
+    refresh_token = CredentialCipher(settings.secret_key).decrypt(row.credentials_encrypted)[
+        "refresh_token"
+    ]
+    refreshed = httpx.post(
+        settings.google_oauth_token_url,
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": settings.google_oauth_client_id,
+            "client_secret": settings.google_oauth_client_secret,
+        },
+    )
+    assert refreshed.status_code == 200 and refreshed.json()["access_token"]
+
+
+async def test_shopify_install_offline_token_pixel_key_and_web_pixel(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+    world: World,
+) -> None:
+    merchant = merchants[0]
+    workspace = workspace_id(settings, merchant.slug)
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+    shopify = ShopifyApi.of(world)
+    shopify.web_pixels.pop(merchant.shop_domain, None)
+
+    callback = await browser.connect(start_path(workspace, "shopify"), shop=merchant.shop_domain)
+
+    assert callback.status_code == 201, callback.text
+    assert callback.json()["external_account_id"] == merchant.shop_domain
+    [row] = stored_connections(settings)
+    assert row.status == "active" and row.pixel_key
+    assert json.loads(shopify.web_pixels[merchant.shop_domain]) == {"pixelKey": row.pixel_key}
+    token = CredentialCipher(settings.secret_key).decrypt(row.credentials_encrypted)["access_token"]
+    assert token.startswith("shpat_") and token != merchant.shopify_access_token
+    assert shopify.installs.valid(merchant, token)
+
+
+@pytest.mark.parametrize("provider", ["meta_ads", "google_ads"])
+async def test_denied_consent_connects_nothing(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+    switches: World,
+    provider: str,
+) -> None:
+    merchant = merchants[0]
+    workspace = workspace_id(settings, merchant.slug)
+    if provider == "meta_ads":
+        switches.meta.login.deny_consent()
+    else:
+        GoogleAdsWorld.of(switches).deny_consent()
+
+    callback = await MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL).connect(
+        start_path(workspace, provider)
+    )
+
+    assert callback.status_code == 403
+    assert callback.headers["content-type"] == "application/problem+json"
+    assert stored_connections(settings) == []
+
+
+async def test_declined_shopify_install_never_calls_back(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+    switches: World,
+) -> None:
+    merchant = merchants[0]
+    ShopifyApi.of(switches).installs.decline_install()
+
+    page = await MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL).consent(
+        start_path(workspace_id(settings, merchant.slug), "shopify"), shop=merchant.shop_domain
+    )
+
+    assert page.status_code == 200 and "location" not in page.headers
+    assert stored_connections(settings) == []
+
+
+@pytest.mark.parametrize(
+    ("provider", "params"),
+    [("meta_ads", {}), ("google_ads", {}), ("shopify", {"shop": "demo-1.myshopify.com"})],
+)
+async def test_a_state_is_single_use(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+    provider: str,
+    params: dict[str, str],
+) -> None:
+    merchant = merchants[0]
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+    redirect = await browser.consent(
+        start_path(workspace_id(settings, merchant.slug), provider), **params
+    )
+
+    first = await browser.back_to_api(redirect)
+    replayed = await browser.back_to_api(redirect)
+
+    assert first.status_code == 201
+    assert replayed.status_code == 403
+    assert "already used" in replayed.json()["detail"]
+
+
+async def test_a_state_of_another_flow_or_forged_is_refused(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+) -> None:
+    merchant = merchants[0]
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+    workspace = workspace_id(settings, merchant.slug)
+    meta_redirect = urlsplit(
+        (await browser.consent(start_path(workspace, "meta_ads"))).headers["location"]
+    )
+    meta_query = dict(parse_qsl(meta_redirect.query))
+
+    # Meta's state brought to Google's callback.
+    other_flow = await client.get(
+        "/v1/connections/oauth/google_ads/callback",
+        params={"code": "4/0Asim-any", "state": meta_query["state"]},
+    )
+    # A state this API never issued (signed with another key).
+    forged_state = CredentialCipher(Fernet.generate_key()).encrypt({"nonce": "x"}).decode()
+    forged = await client.get(
+        "/v1/connections/oauth/meta_ads/callback",
+        params={"code": meta_query["code"], "state": forged_state},
+    )
+    tampered = await client.get(
+        "/v1/connections/oauth/meta_ads/callback",
+        params={"code": meta_query["code"], "state": meta_query["state"][:-4] + "AAAA"},
+    )
+
+    assert [r.status_code for r in (other_flow, forged, tampered)] == [403, 403, 403]
+    # The genuine callback still works: none of those consumed its state.
+    genuine = await client.get(f"{meta_redirect.path}?{meta_redirect.query}")
+    assert genuine.status_code == 201
+
+
+async def test_shopify_callback_needs_its_hmac_and_the_shop_it_started_for(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+) -> None:
+    merchant = merchants[0]
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+    redirect = await browser.consent(
+        start_path(workspace_id(settings, merchant.slug), "shopify"), shop=merchant.shop_domain
+    )
+    query = dict(parse_qsl(urlsplit(redirect.headers["location"]).query))
+    path = "/v1/connections/oauth/shopify/callback"
+
+    tampered = await client.get(path, params={**query, "shop": "demo-2.myshopify.com"})
+    no_hmac = await client.get(path, params={k: v for k, v in query.items() if k != "hmac"})
+    bad_start = await client.get(
+        start_path(workspace_id(settings, merchant.slug), "shopify"),
+        params={"shop": "evil.example.com/x"},
+        headers=browser.headers,
+    )
+
+    assert [tampered.status_code, no_hmac.status_code, bad_start.status_code] == [403, 403, 422]
+    assert stored_connections(settings) == []
+
+
+async def test_a_selection_is_its_members_only(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+) -> None:
+    owner, other = merchants[0], merchants[1]
+    workspace = workspace_id(settings, owner.slug)
+    selection = (
+        await MerchantBrowser(client, simulator.base_url, owner, API_PUBLIC_URL).connect(
+            start_path(workspace, "meta_ads")
+        )
+    ).json()
+
+    stranger = await client.post(
+        f"/v1/workspaces/{workspace}/connections/selections/{selection['id']}",
+        json={"external_account_ids": [owner.meta_account_id]},
+        headers=bearer(mint_token(simulator, other)),
+    )
+    not_offered = await client.post(
+        f"/v1/workspaces/{workspace}/connections/selections/{selection['id']}",
+        json={"external_account_ids": [other.meta_account_id]},
+        headers=bearer(mint_token(simulator, owner)),
+    )
+
+    assert stranger.status_code == 404
+    assert not_offered.status_code == 422
+    assert stored_connections(settings) == []
+
+
+async def test_disconnect_stops_syncing_and_forgets_the_credentials(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+) -> None:
+    merchant = merchants[0]
+    workspace = workspace_id(settings, merchant.slug)
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+    connection = (
+        await browser.connect(start_path(workspace, "shopify"), shop=merchant.shop_domain)
+    ).json()
+    url = f"/v1/workspaces/{workspace}/connections/{connection['id']}"
+
+    stranger = await client.delete(url, headers=bearer(mint_token(simulator, merchants[1])))
+    deleted = await client.delete(url, headers=browser.headers)
+    shown = await client.get(url, headers=browser.headers)
+
+    assert stranger.status_code == 404
+    assert deleted.status_code == 204
+    assert shown.json()["status"] == "disconnected"
+    [row] = stored_connections(settings)
+    assert CredentialCipher(settings.secret_key).decrypt(row.credentials_encrypted) == {}
+
+
+async def test_reconnecting_resumes_and_asks_for_the_missed_windows(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+) -> None:
+    merchant = merchants[0]
+    workspace = workspace_id(settings, merchant.slug)
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+    connection = (
+        await browser.connect(start_path(workspace, "shopify"), shop=merchant.shop_domain)
+    ).json()
+    since = datetime(2026, 12, 1, 10, 15, tzinfo=UTC)
+    with open_session(settings.app_database_url) as session, session.begin():
+        mark_needs_reconnect(session, [connection["id"]], since)
+    url = f"/v1/workspaces/{workspace}/connections/{connection['id']}"
+    assert (await client.get(url, headers=browser.headers)).json()["status"] == "needs_reconnect"
+
+    before = datetime.now(UTC)
+    reconnected = await browser.connect(start_path(workspace, "shopify"), shop=merchant.shop_domain)
+
+    assert reconnected.status_code == 201
+    assert reconnected.json()["id"] == connection["id"]  # the same connection, its history kept
+    [row] = stored_connections(settings)
+    assert (row.status, row.needs_reconnect_since, row.backfill_from) == ("active", None, since)
+    assert row.backfill_until is not None
+    assert before - timedelta(seconds=1) <= row.backfill_until <= datetime.now(UTC)
