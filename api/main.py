@@ -7,8 +7,10 @@ from contextlib import asynccontextmanager
 
 import sentry_sdk
 from fastapi import FastAPI
+from sentry_sdk.integrations.anthropic import AnthropicIntegration
 
 from api.campaigns.router import router as campaigns_router
+from api.copilot.router import router as copilot_router
 from api.dashboard.router import router as dashboard_router
 from api.freshness.router import router as freshness_router
 from api.health.router import router as health_router
@@ -27,7 +29,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.sentry_dsn:
         # No personal data sent: the SDK's default when `data_collection` is unset (the
         # `send_default_pii=False` once written here is deprecated and said the same).
-        sentry_sdk.init(dsn=settings.sentry_dsn)
+        # The copilot's model calls become AI-monitoring spans; their prompts and answers only
+        # when METRICX_COPILOT_TRACE_PROMPTS asks for them.
+        sentry_sdk.init(
+            dsn=settings.sentry_dsn,
+            integrations=[AnthropicIntegration(include_prompts=settings.copilot_trace_prompts)],
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -37,6 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             resources.close()
+            if resources.anthropic is not None:
+                await resources.anthropic.close()
 
     app = FastAPI(title="metricx", version="0.1.0", lifespan=lifespan)
     install_problem_handlers(app)
@@ -55,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dashboard_router)
     app.include_router(campaigns_router)
     app.include_router(metrics_router)
+    app.include_router(copilot_router)
     app.include_router(freshness_router)
     app.include_router(pixel_router)
     return app

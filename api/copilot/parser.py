@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from datetime import date, timedelta
-from typing import Literal
 from difflib import get_close_matches
+from typing import Literal
 
 from api.copilot.query import (
     Breakdown,
@@ -257,10 +257,14 @@ _FOLLOW_UP_CUES = re.compile(
     r"break (?:it|that|this) down|split (?:it|that|this)|show (?:it|that|this)|make (?:it|that))\b"
 )
 _ALL_PROVIDERS = re.compile(r"\b(?:all|both|every|any) (?:platforms|providers|channels|networks)\b")
-_NO_BREAKDOWN = re.compile(r"\b(?:in total|overall|no breakdown|without (?:the )?breakdown|total)\b")
+_NO_BREAKDOWN = re.compile(
+    r"\b(?:in total|overall|no breakdown|without (?:the )?breakdown|total)\b"
+)
 _NO_COMPARISON = re.compile(r"\b(?:no comparison|without (?:the )?comparison|don t compare)\b")
 _ISO_DATE = r"(\d{4}-\d{2}-\d{2})"
-_RANGE = re.compile(rf"\b(?:from|between)?\s*{_ISO_DATE}\s+(?:to|and|through|until|-)\s+{_ISO_DATE}")
+_RANGE = re.compile(
+    rf"\b(?:from|between)?\s*{_ISO_DATE}\s+(?:to|and|through|until|-)\s+{_ISO_DATE}"
+)
 _ONE_DAY = re.compile(rf"\b{_ISO_DATE}\b")
 _LAST_N_DAYS = re.compile(r"\b(?:last|past|previous) (\d+) days\b")
 _QUOTED = re.compile(r"[\"“”']([^\"“”']{2,80})[\"“”']")
@@ -268,7 +272,9 @@ _CAMPAIGN_NAMED = re.compile(
     r"\bcampaigns? (?:named|called|containing|matching|like) (.+?)(?=\s+(?:last|this|yesterday|"
     r"today|on|in|for|from|by|vs|compared|over|during)\b|$)"
 )
-_FOR_CAMPAIGN = re.compile(r"\b(?:for|of|in) (?:the |my )?([a-z0-9][a-z0-9 _-]{1,40}?) campaigns?\b")
+_FOR_CAMPAIGN = re.compile(
+    r"\b(?:for|of|in) (?:the |my )?([a-z0-9][a-z0-9 _-]{1,40}?) campaigns?\b"
+)
 _NOT_CAMPAIGN_NAMES = {"all", "each", "every", "my", "our", "the", "those", "these", "top", "best"}
 
 
@@ -298,7 +304,9 @@ def parse(
         return _refusal(metrics)
 
     found_metrics, text = _metrics(text, metrics)
-    follow_up = previous is not None and (not found_metrics or bool(_FOLLOW_UP_CUES.match(text.strip())))
+    follow_up = previous is not None and (
+        not found_metrics or bool(_FOLLOW_UP_CUES.match(text.strip()))
+    )
     if not found_metrics and not follow_up:
         return _refusal(metrics)
 
@@ -346,9 +354,7 @@ def parse(
         set(chosen_group_by) - {Breakdown.DAY, Breakdown.HOUR} or provider or campaign_filter
     ):
         # The shop's revenue and orders have no campaign or platform: the attributed ones do.
-        query_metrics = list(
-            dict.fromkeys(_BY_CAMPAIGN.get(name, name) for name in query_metrics)
-        )
+        query_metrics = list(dict.fromkeys(_BY_CAMPAIGN.get(name, name) for name in query_metrics))
         query_metrics = [name for name in query_metrics if name in metrics]
     order_by = None
     if limit is not None and chosen_group_by:
@@ -369,7 +375,9 @@ def parse(
 
 
 def _refusal(metrics: Collection[str]) -> Refusal:
-    examples = [name for name in ("spend", "revenue", "attributed_roas", "orders") if name in metrics]
+    examples = [
+        name for name in ("spend", "revenue", "attributed_roas", "orders") if name in metrics
+    ]
     return Refusal(
         reason="I can only answer questions about this workspace's metrics: "
         + ", ".join(sorted(metrics))
@@ -409,10 +417,7 @@ def _vocabulary() -> list[str]:
 _VOCABULARY = _vocabulary()
 # Short words are no typos of longer ones ("day" is not "days").
 _VOCABULARY_SET = frozenset(
-    word
-    for table in _PHRASE_TABLES
-    for phrase, _ in table
-    for word in phrase.split()
+    word for table in _PHRASE_TABLES for phrase, _ in table for word in phrase.split()
 ) | frozenset(_VOCABULARY)
 
 
@@ -552,10 +557,14 @@ def _campaign_filter(original: str, text: str) -> str | None:
     for match in _FOR_CAMPAIGN.finditer(text):
         name = match.group(1).strip()
         words = name.split()
-        if words and words[0] not in _NOT_CAMPAIGN_NAMES and not any(
-            re.search(rf"\b{re.escape(phrase)}\b", name)
-            for table in (METRIC_SYNONYMS, PROVIDERS, TIME_PHRASES)
-            for phrase, _ in table
+        if (
+            words
+            and words[0] not in _NOT_CAMPAIGN_NAMES
+            and not any(
+                re.search(rf"\b{re.escape(phrase)}\b", name)
+                for table in (METRIC_SYNONYMS, PROVIDERS, TIME_PHRASES)
+                for phrase, _ in table
+            )
         ):
             return name
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import jwt
+from anthropic import AsyncAnthropic
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +32,8 @@ class Resources:
     warehouse: WarehouseReader
     semantic_layer: SemanticLayer
     response_cache: ResponseCache
+    # The copilot's Claude client (its connection pool), when ANTHROPIC_API_KEY is set.
+    anthropic: AsyncAnthropic | None
 
     def close(self) -> None:
         self.warehouse.close()
@@ -63,4 +66,12 @@ def open_resources(settings: Settings) -> Resources:
         warehouse=warehouse,
         semantic_layer=semantic_layer,
         response_cache=ResponseCache(settings.response_cache_max_bytes),
+        anthropic=AsyncAnthropic(
+            api_key=settings.anthropic_api_key,
+            base_url=settings.anthropic_base_url or None,
+            timeout=settings.copilot_timeout_seconds,
+            max_retries=settings.copilot_max_retries,
+        )
+        if settings.anthropic_api_key
+        else None,
     )

@@ -33,6 +33,8 @@ def test_upgrade_reaches_head_and_matches_the_models(
                 "memberships",
                 "connections",
                 "pixel_events",
+                "copilot_conversations",
+                "copilot_turns",
             }
             # Autogenerate finds no difference: the migration creates exactly the models.
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []

@@ -28,8 +28,8 @@ MIN_QUESTIONS = 150
 
 
 def catalog_metrics() -> set[str]:
-    # The copilot's catalog as the semantic manifest builds it (tests/copilot/test_catalog.py
-    # checks this list against the manifest).
+    # The catalog's metrics the evaluation set may use (test_catalog.py checks that the
+    # manifest's catalog holds them all); written out so that the parser tests need no manifest.
     return {
         "spend", "impressions", "clicks", "platform_conversions", "platform_conversion_value",
         "ctr", "cpc", "cpm", "platform_roas", "platform_cpa", "revenue", "gross_sales",
@@ -55,9 +55,7 @@ def expected(item: dict[str, Any]) -> Intent:
         filters=Filters(provider=item.get("provider"), campaign=item.get("campaign")),
         order_by=OrderBy(metric=top[0], direction=top[1]) if top else None,
         limit=top[2] if top else None,
-        attribution_model=AttributionModel(
-            item.get("attribution_model", "last_non_direct_click")
-        ),
+        attribution_model=AttributionModel(item.get("attribution_model", "last_non_direct_click")),
     )
 
 
