@@ -1,17 +1,17 @@
 """The copilot's speed (issue #15, "Speed"): `intent` latency without a model, and the time to
 the first `answer` event of `ask`, with the simulated Claude and without a model.
 
-`intent` reads no warehouse, so it is timed on the demo merchants' seeded workspaces alone;
-`ask` on their landed history (bench/history.py) trimmed to DAYS, built by dbt and published
-as the pipeline publishes. The API runs as deployed (one uvicorn worker over real HTTP), without
-ANTHROPIC_API_KEY and with Claude at the simulator (its Anthropic Messages API on loopback: that
-figure is the copilot's own work plus two local model round trips, not Claude's latency).
-Questions are a fixed mix of the evaluation set's kinds, each asked of both workspaces once as a
-warm-up, then timed one at a time.
+The demo merchants' landed history (bench/history.py) trimmed to DAYS, built by dbt and
+published as the pipeline publishes (`intent` reads no warehouse, `ask` does). The API runs as
+deployed (one uvicorn worker over real HTTP), without ANTHROPIC_API_KEY and with Claude at the
+simulator (its Anthropic Messages API on loopback: that figure is the copilot's own work plus
+two local model round trips, not Claude's latency). Questions are a fixed mix of the evaluation
+set's kinds, each asked of both workspaces once as a warm-up, then timed one at a time.
 """
 
 from __future__ import annotations
 
+import json
 import statistics
 import tempfile
 import time
@@ -21,15 +21,12 @@ from pathlib import Path
 import httpx
 
 from bench.api_server import ApiServer, serve_api
-from bench.environments import bench_settings
 from bench.history import DAYS as HISTORY_DAYS
-from bench.history import MERCHANTS, DbtCommands, day_vars, landed_history, warehouse_copy
+from bench.history import DbtCommands, day_vars, landed_history, warehouse_copy
 from bench.report import emit
 from orchestration.defs.dbt.project import BUILD_COMMAND
 from orchestration.lib.windows import WINDOW
-from simulator.server import SimulatorServer
 from simulator.world import World
-from stack.demo import seed_demo_workspaces
 from warehouse.connection import open_warehouse
 from warehouse.serving import publish_marts
 
@@ -55,15 +52,6 @@ ASK_QUESTIONS = (
 
 
 def run(backend: str) -> None:
-    world = World(merchants=MERCHANTS)
-    with (
-        SimulatorServer(world) as simulator,
-        bench_settings(backend, simulator.base_url) as settings,
-    ):
-        seed_demo_workspaces(settings, world)
-        with serve_api(settings) as server:
-            tokens = _headers(world, settings.clerk_issuer)
-            _time_intent(server, _workspaces(server, tokens), backend)
     history = landed_history(backend)
     with (
         warehouse_copy(history, DAYS) as settings,
@@ -81,6 +69,7 @@ def run(backend: str) -> None:
         headers = _headers(history.world, history.template.clerk_issuer)
         with serve_api(settings) as server:
             workspaces = _workspaces(server, headers)
+            _time_intent(server, workspaces, backend)
             _time_first_answer(server, workspaces, backend, model="none")
         simulated_claude = {
             "ANTHROPIC_API_KEY": "sk-sim",
@@ -149,11 +138,17 @@ def _time_first_answer(
             ) as response:
                 response.raise_for_status()
                 first = None
-                for line in response.iter_lines():
+                lines = response.iter_lines()
+                for line in lines:
+                    if line == "event: intent":
+                        # Who understood: the figure is only the model's if the model did.
+                        source = json.loads(next(lines).removeprefix("data: "))["source"]
+                        if source != ("parser" if model == "none" else "model"):
+                            raise RuntimeError(f"the {source} understood, not the {model} model")
                     if first is None and line == "event: answer":
                         first = time.perf_counter() - started
                     if line.startswith("event: error"):
-                        raise RuntimeError(f"the copilot answered an error: {response.read()!r}")
+                        raise RuntimeError(f"the copilot answered an error: {next(lines)}")
             if first is None:
                 raise RuntimeError("no answer event")
             return first
