@@ -40,6 +40,7 @@ _CONVERSATION_PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 _INTENT_PROBLEMS: dict[int | str, dict[str, Any]] = {
     **_CONVERSATION_PROBLEMS,
+    400: problem_response("The body is not JSON."),
     422: problem_response(
         "The body is invalid, or the question names days that cannot be "
         "reported (before 2000, more than 366 days)."
