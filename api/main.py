@@ -9,11 +9,13 @@ from pathlib import Path
 import sentry_sdk
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from sentry_sdk.integrations.anthropic import AnthropicIntegration
 
 from api.admin.router import router as admin_router
 from api.campaigns.router import router as campaigns_router
 from api.connections.router import callbacks as connection_callbacks_router
 from api.connections.router import router as connections_router
+from api.copilot.router import router as copilot_router
 from api.dashboard.router import router as dashboard_router
 from api.freshness.router import router as freshness_router
 from api.health.router import router as health_router
@@ -43,7 +45,12 @@ def create_app(settings: Settings | None = None, web_dist: Path | None = WEB_DIS
     if settings.sentry_dsn:
         # No personal data sent: the SDK's default when `data_collection` is unset (the
         # `send_default_pii=False` once written here is deprecated and said the same).
-        sentry_sdk.init(dsn=settings.sentry_dsn)
+        # The copilot's model calls become AI-monitoring spans; their prompts and answers only
+        # when METRICX_COPILOT_TRACE_PROMPTS asks for them.
+        sentry_sdk.init(
+            dsn=settings.sentry_dsn,
+            integrations=[AnthropicIntegration(include_prompts=settings.copilot_trace_prompts)],
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -53,6 +60,8 @@ def create_app(settings: Settings | None = None, web_dist: Path | None = WEB_DIS
             yield
         finally:
             resources.close()
+            if resources.anthropic is not None:
+                await resources.anthropic.close()
 
     # The docs pages load Swagger UI and ReDoc from the API itself (/static-offline-docs), not
     # from a CDN: nothing third-party runs beside a member's token.
@@ -79,6 +88,7 @@ def create_app(settings: Settings | None = None, web_dist: Path | None = WEB_DIS
     app.include_router(dashboard_router)
     app.include_router(campaigns_router)
     app.include_router(metrics_router)
+    app.include_router(copilot_router)
     app.include_router(freshness_router)
     app.include_router(pixel_router)
     app.include_router(connections_router)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from bench import (
     backfill,
     compaction,
+    copilot,
     dashboard,
     incremental,
     ingest_throughput,
@@ -25,6 +26,7 @@ from orchestration.event_bookkeeping import apply_event_bookkeeping
 BENCHMARKS: dict[str, Callable[[str], None]] = {
     "backfill": backfill.run,
     "compaction": compaction.run,
+    "copilot": copilot.run,
     "dashboard": dashboard.run,
     "incremental": incremental.run,
     "ingest_throughput": ingest_throughput.run,

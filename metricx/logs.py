@@ -22,7 +22,21 @@ from typing import Any, Literal
 LogFormat = Literal["json", "text"]
 
 # Fields a record carries when known, in the order a JSON line lists them.
-CONTEXT_FIELDS = ("run_id", "job", "step", "partition", "connection", "event", "request_id")
+CONTEXT_FIELDS = (
+    "run_id",
+    "job",
+    "step",
+    "partition",
+    "connection",
+    "event",
+    "request_id",
+    # The copilot's stages: which, with which model, its tokens and latency.
+    "stage",
+    "model",
+    "input_tokens",
+    "output_tokens",
+    "latency_ms",
+)
 
 _context: ContextVar[Mapping[str, str]] = ContextVar(
     "metricx_log_context", default=MappingProxyType({})

@@ -143,6 +143,22 @@ class Settings(BaseSettings):
         "minute's worth by default); at least a whole batch (500 events).",
     )
 
+    copilot_model: str = Field(
+        default="claude-sonnet-5-5",
+        description="Claude model the copilot understands and answers with (with a key).",
+    )
+    copilot_timeout_seconds: float = Field(
+        default=20.0, gt=0, description="Per request to the model; then the parser answers."
+    )
+    copilot_max_retries: int = Field(
+        default=2, ge=0, description="Retries of a failed model request (the SDK's backoff)."
+    )
+    copilot_trace_prompts: bool = Field(
+        default=False,
+        description="Send the copilot's prompts and answers to Sentry with its spans; off, "
+        "only names, token counts and latency are sent.",
+    )
+
     log_format: LogFormat = Field(
         default="json",
         description="`json`: one JSON object per line, for a log collector; `text`: for a "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from simulator.anthropic.api import build_anthropic_router
 from simulator.clerk.api import build_clerk_router
 from simulator.google_ads.api import build_google_ads_router, build_google_oauth_router
 from simulator.meta_ads.api import build_meta_router
@@ -21,4 +22,5 @@ def create_app(world: World) -> FastAPI:
     app.include_router(build_shopify_router(world), prefix="/shopify/{shop}")
     app.include_router(build_google_ads_router(world), prefix="/google-ads")
     app.include_router(build_google_oauth_router(world), prefix="/google-oauth")
+    app.include_router(build_anthropic_router(), prefix="/anthropic")
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
+from anthropic import AsyncAnthropic
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -40,6 +41,8 @@ class Resources:
     platforms_http: httpx.Client
     # Seals the platforms' credentials at rest and signs OAuth states.
     credentials_cipher: CredentialCipher
+    # The copilot's Claude client (its connection pool), when ANTHROPIC_API_KEY is set.
+    anthropic: AsyncAnthropic | None
 
     def close(self) -> None:
         self.clerk.close()
@@ -81,4 +84,12 @@ def open_resources(settings: Settings) -> Resources:
         ),
         platforms_http=httpx.Client(timeout=PLATFORM_TIMEOUT_SECONDS),
         credentials_cipher=load_cipher(settings),
+        anthropic=AsyncAnthropic(
+            api_key=settings.anthropic_api_key,
+            base_url=settings.anthropic_base_url or None,
+            timeout=settings.copilot_timeout_seconds,
+            max_retries=settings.copilot_max_retries,
+        )
+        if settings.anthropic_api_key
+        else None,
     )

@@ -38,6 +38,8 @@ def test_upgrade_reaches_head_and_matches_the_models(
                 "clerk_webhook_deliveries",
                 "oauth_states",
                 "pending_selections",
+                "copilot_conversations",
+                "copilot_turns",
             }
             # Autogenerate finds no difference: the migration creates exactly the models.
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []

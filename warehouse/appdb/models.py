@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     String,
@@ -253,3 +254,37 @@ class PixelEvent(Base):
     payload: Mapped[str] = mapped_column(Text)  # the event as the pixel sent it, JSON text
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CopilotConversation(Base):
+    """A user's conversation with the copilot in one workspace: follow-ups edit its last query."""
+
+    __tablename__ = "copilot_conversations"
+    __table_args__ = (Index("ix_copilot_conversations_owner", "workspace_id", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
+
+
+class CopilotTurn(Base):
+    """One question of a conversation, what it was understood as, and the answer given."""
+
+    __tablename__ = "copilot_turns"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "position", name="uq_copilot_turns_position"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("copilot_conversations.id", ondelete="CASCADE")
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(Text)
+    # The structured query ({"query": ...}) or the refusal ({"refusal": ...}) as JSON.
+    intent: Mapped[dict[str, Any]] = mapped_column(JSON)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
