@@ -35,7 +35,7 @@ from simulator.clerk.users import ClerkUsers
 from tests.helpers import NOW, routes_only_app, serve, with_app_database_copy
 from tests.pipeline.conftest import PipelineRun
 from warehouse.appdb.credentials import load_cipher
-from warehouse.appdb.models import ConnectionStatus, Invitation, Provider
+from warehouse.appdb.models import ConnectionStatus, CopilotConversation, Invitation, Provider
 from warehouse.appdb.session import open_session
 from warehouse.appdb.upserts import ensure_membership, upsert_connection, upsert_user
 
@@ -289,6 +289,15 @@ BODIES: dict[tuple[str, str], Callable[[], dict[str, Any]]] = {
         "email": f"invitee-{uuid.uuid4().hex[:8]}@example.com"
     },
     ("PATCH", "/v1/workspaces/{workspace_id}/members/{user_id}"): lambda: {"role": "viewer"},
+    # No choice: validation refuses it (422) once the caller may choose, before the selection
+    # (which the matrix has none of) is looked up.
+    ("POST", "/v1/workspaces/{workspace_id}/connections/selections/{selection_id}"): dict,
+    ("POST", "/v1/workspaces/{workspace_id}/copilot/intent"): lambda: {
+        "question": "What did I spend yesterday?"
+    },
+    ("POST", "/v1/workspaces/{workspace_id}/copilot/ask"): lambda: {
+        "question": "What did I spend yesterday?"
+    },
 }
 
 
@@ -330,7 +339,23 @@ def _new_connection(settings: Settings, workspace_id: str) -> str:
         return connection.id
 
 
-# Path parameters other than the workspace: made in the caller's workspace for each request.
+def _new_conversation(settings: Settings, workspace_id: str, clerk_user_id: str) -> str:
+    """A copilot conversation of the caller's in the workspace (conversations are their user's)."""
+    with open_session(settings.app_database_url) as session:
+        user = upsert_user(session, clerk_user_id=clerk_user_id, email="caller@example.com")
+        conversation = CopilotConversation(
+            workspace_id=workspace_id, user_id=user.id, title="The matrix's conversation"
+        )
+        session.add(conversation)
+        session.commit()
+        return conversation.id
+
+
+# Path parameters other than the workspace: made in the caller's workspace for each request,
+# some of them the caller's own.
+CALLERS_PATH_VALUES: dict[str, Callable[[Settings, str, str], str]] = {
+    "conversation_id": _new_conversation,
+}
 PATH_VALUES: dict[str, Callable[[Settings, str], str]] = {
     "user_id": _new_member,
     "invitation_id": _new_invitation,
@@ -346,7 +371,11 @@ class Call:
 
 
 def _request(
-    openapi: dict[str, Any], operation: Operation, callers: Callers, workspace_id: str
+    openapi: dict[str, Any],
+    operation: Operation,
+    callers: Callers,
+    workspace_id: str,
+    token: str,
 ) -> Call:
     """A call a member could make: path parameters filled in (the workspace's own rows),
     required query parameters sampled from the OpenAPI document, the body from BODIES."""
@@ -361,7 +390,12 @@ def _request(
     query: dict[str, Any] = {}
     for parameter in document.get("parameters", []):
         name = parameter["name"]
-        if parameter["in"] == "path" and name not in path_values:
+        if parameter["in"] == "path" and name in CALLERS_PATH_VALUES:
+            caller = jwt.decode(token, options={"verify_signature": False}).get("sub", "")
+            path_values[name] = CALLERS_PATH_VALUES[name](
+                callers.settings, callers.workspace_id, caller or "user_matrix_anonymous"
+            )
+        elif parameter["in"] == "path" and name not in path_values:
             if name not in PATH_VALUES:
                 pytest.fail(
                     f"{operation}: the matrix cannot tell an existing {name}; teach "
@@ -434,7 +468,7 @@ async def test_a_bad_credential_is_401(
     operation: Operation,
     credential: str,
 ) -> None:
-    call = _request(openapi, operation, callers, callers.workspace_id)
+    call = _request(openapi, operation, callers, callers.workspace_id, callers.member)
     headers = BAD_CREDENTIALS[credential](pipeline_run, callers)
 
     response = await _call(api, operation, call, headers)
@@ -449,8 +483,8 @@ async def test_a_bad_credential_is_401(
 async def test_another_workspaces_member_is_told_it_does_not_exist(
     api: httpx.AsyncClient, openapi: dict[str, Any], callers: Callers, operation: Operation
 ) -> None:
-    call = _request(openapi, operation, callers, callers.workspace_id)
-    unknown = _request(openapi, operation, callers, UNKNOWN_WORKSPACE_ID)
+    call = _request(openapi, operation, callers, callers.workspace_id, callers.outsider)
+    unknown = _request(openapi, operation, callers, UNKNOWN_WORKSPACE_ID, callers.outsider)
 
     foreign = await _call(api, operation, call, _bearer(callers.outsider))
     unknown_answer = await _call(api, operation, unknown, _bearer(callers.outsider))
@@ -476,7 +510,7 @@ async def test_a_signed_in_user_is_served(
     api: httpx.AsyncClient, openapi: dict[str, Any], callers: Callers, operation: Operation
 ) -> None:
     """The routes outside a workspace (the platform's with the owner as a platform admin)."""
-    call = _request(openapi, operation, callers, callers.workspace_id)
+    call = _request(openapi, operation, callers, callers.workspace_id, callers.member)
 
     response = await _call(api, operation, call, _bearer(callers.member))
 
@@ -494,7 +528,7 @@ async def test_each_role_gets_what_it_may(
     operation: Operation,
     role: str,
 ) -> None:
-    call = _request(openapi, operation, callers, callers.workspace_id)
+    call = _request(openapi, operation, callers, callers.workspace_id, callers.roles[role])
 
     response = await _call(api, operation, call, _bearer(callers.roles[role]))
 
@@ -511,7 +545,7 @@ async def test_each_role_gets_what_it_may(
 async def test_platform_routes_refuse_everyone_else(
     api: httpx.AsyncClient, openapi: dict[str, Any], callers: Callers, operation: Operation
 ) -> None:
-    call = _request(openapi, operation, callers, callers.workspace_id)
+    call = _request(openapi, operation, callers, callers.workspace_id, callers.outsider)
 
     response = await _call(api, operation, call, _bearer(callers.outsider))
 

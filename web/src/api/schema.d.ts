@@ -4,6 +4,70 @@
  */
 
 export interface paths {
+    "/v1/admin/clerk/repair": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Repair Clerk Users
+         * @description Reconcile the users with Clerk's list, for when webhook deliveries were lost: creates
+         *     the missing, updates the changed, soft-deletes those Clerk no longer has. Idempotent; also
+         *     `metricx clerk-repair` and the Dagster job `clerk_repair`.
+         */
+        post: operations["repair_clerk_users_v1_admin_clerk_repair_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/connections/oauth/shopify/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shopify Callback
+         * @description Where Shopify sends the merchant after installing: verified by its `hmac` and `shop`,
+         *     then the offline token is exchanged, the connection written and the web pixel registered.
+         */
+        get: operations["shopify_callback_v1_connections_oauth_shopify_callback_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/connections/oauth/{provider}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ads Callback
+         * @description Where Meta or Google sends the merchant after consenting: the code is exchanged and the
+         *     accounts the grant reaches are offered for the member to choose.
+         */
+        get: operations["ads_callback_v1_connections_oauth__provider__callback_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/health": {
         parameters: {
             query?: never;
@@ -25,6 +89,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Me
+         * @description The caller and their workspaces. The dashboard calls it after each sign-in: invitations
+         *     sent to the caller's email are accepted here, and a caller who belongs to no workspace gets
+         *     one of their own, as its owner.
+         */
+        get: operations["me_v1_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/pixel/events": {
         parameters: {
             query?: never;
@@ -38,8 +124,11 @@ export interface paths {
          * Receive Events
          * @description Store a batch of the shop's web pixel events for the next pipeline run.
          *
-         *     Each event is validated on its own: the malformed ones are reported by index and not stored,
-         *     the others are. Event ids already stored are skipped, so the pixel may retry a batch freely.
+         *     Each event is checked on its own: the malformed ones, those whose page is not on the shop's
+         *     domains (its myshopify.com domain, or one of its connection's `storefront_domains`), and
+         *     those more than 7 days before or 10 minutes after their receipt are reported by index and not
+         *     stored; the others are. Event ids already stored are skipped, so the pixel
+         *     may retry a batch freely.
          */
         post: operations["receive_events_v1_pixel_events_post"];
         delete?: never;
@@ -68,6 +157,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/clerk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clerk Webhook
+         * @description Clerk's `user.created`, `user.updated` and `user.deleted`, delivered by Svix: the user is
+         *     created, updated or soft-deleted. A delivery is applied once, by its `svix-id`; an event
+         *     older than the user's state already mirrored (Clerk's `updated_at`) changes nothing.
+         */
+        post: operations["clerk_webhook_v1_webhooks_clerk_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workspaces": {
         parameters: {
             query?: never;
@@ -81,11 +192,39 @@ export interface paths {
          */
         get: operations["list_workspaces_v1_workspaces_get"];
         put?: never;
-        post?: never;
+        /**
+         * Create
+         * @description A new workspace, the caller its owner.
+         */
+        post: operations["create_v1_workspaces_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{workspace_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Workspace */
+        get: operations["get_workspace_v1_workspaces__workspace_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update
+         * @description Rename the workspace, or set its currency or timezone (owners and admins). The API
+         *     records the change; the pipeline's next warehouse run (`build_warehouse`, scheduled, or
+         *     launched from the Dagster UI) copies it to the warehouse and rebuilds every mart row of
+         *     this workspace in the new currency and days, so the dashboard follows after that run.
+         */
+        patch: operations["update_v1_workspaces__workspace_id__patch"];
         trace?: never;
     };
     "/v1/workspaces/{workspace_id}/campaigns": {
@@ -107,6 +246,193 @@ export interface paths {
         get: operations["list_campaigns_v1_workspaces__workspace_id__campaigns_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{workspace_id}/connections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Connections
+         * @description The workspace's connections, with their status (`needs_reconnect` asks for a reconnect).
+         */
+        get: operations["list_connections_v1_workspaces__workspace_id__connections_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{workspace_id}/connections/oauth/shopify/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start Shopify
+         * @description Install the Shopify app on `shop` (also how a shop is reconnected).
+         */
+        get: operations["start_shopify_v1_workspaces__workspace_id__connections_oauth_shopify_start_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{workspace_id}/connections/oauth/{provider}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start Ads
+         * @description Connect Meta or Google Ads accounts (also how one is reconnected): consent, then choose
+         *     the accounts (`POST .../selections/{id}`).
+         */
+        get: operations["start_ads_v1_workspaces__workspace_id__connections_oauth__provider__start_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{workspace_id}/connections/selections/{selection_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Choose Accounts
+         * @description Connect the chosen accounts of a consent (renewing those already connected).
+         */
+        post: operations["choose_accounts_v1_workspaces__workspace_id__connections_selections__selection_id__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{workspace_id}/connections/{connection_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Connection */
+        get: operations["get_connection_v1_workspaces__workspace_id__connections__connection_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Connection
+         * @description Disconnect: syncing stops and the credentials are forgotten; what was landed stays, and
+         *     connecting the same account again resumes it.
+         */
+        delete: operations["delete_connection_v1_workspaces__workspace_id__connections__connection_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{workspace_id}/copilot/ask": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask
+         * @description Understand, fetch and answer a question, streamed. The turn is kept in the conversation
+         *     (a new one without `conversation_id`).
+         */
+        post: operations["ask_v1_workspaces__workspace_id__copilot_ask_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{workspace_id}/copilot/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Conversations
+         * @description Your conversations in this workspace, the latest first.
+         */
+        get: operations["list_conversations_v1_workspaces__workspace_id__copilot_conversations_get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Conversations
+         * @description Deletes all your conversations in this workspace.
+         */
+        delete: operations["delete_conversations_v1_workspaces__workspace_id__copilot_conversations_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{workspace_id}/copilot/conversations/{conversation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Conversation */
+        get: operations["read_conversation_v1_workspaces__workspace_id__copilot_conversations__conversation_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Conversation */
+        delete: operations["delete_conversation_v1_workspaces__workspace_id__copilot_conversations__conversation_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{workspace_id}/copilot/intent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read Intent
+         * @description The structured query a question asks for (nothing is fetched), or a refusal saying what
+         *     can be asked. With `conversation_id`, a follow-up edits that conversation's last query.
+         */
+        post: operations["read_intent_v1_workspaces__workspace_id__copilot_intent_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -164,6 +490,89 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{workspace_id}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Invite
+         * @description Invite an email with a role (owners and admins; only an owner invites an owner). The
+         *     invitation is accepted when someone signs in to metricx with that email.
+         */
+        post: operations["invite_v1_workspaces__workspace_id__invitations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{workspace_id}/invitations/{invitation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke Invitation */
+        delete: operations["revoke_invitation_v1_workspaces__workspace_id__invitations__invitation_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{workspace_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Members
+         * @description The members and their roles, and the invitations not yet accepted.
+         */
+        get: operations["list_members_v1_workspaces__workspace_id__members_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{workspace_id}/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove Member
+         * @description Remove a member (owners and admins; only an owner removes an owner).
+         */
+        delete: operations["remove_member_v1_workspaces__workspace_id__members__user_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Change Role
+         * @description Change a member's role (owners and admins; only an owner grants, changes or removes the
+         *     owner role).
+         */
+        patch: operations["change_role_v1_workspaces__workspace_id__members__user_id__patch"];
         trace?: never;
     };
     "/v1/workspaces/{workspace_id}/metrics": {
@@ -225,11 +634,28 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccountChoice */
+        AccountChoice: {
+            /** Display Name */
+            display_name: string;
+            /** External Account Id */
+            external_account_id: string;
+        };
         /**
          * AdProvider
          * @enum {string}
          */
         AdProvider: "meta_ads" | "google_ads";
+        /** AskIn */
+        AskIn: {
+            /**
+             * Conversation Id
+             * @description A conversation of yours: the question may follow up on its last query.
+             */
+            conversation_id?: string | null;
+            /** Question */
+            question: string;
+        };
         /**
          * AttributionModel
          * @enum {string}
@@ -250,6 +676,11 @@ export interface components {
              */
             unattributed_revenue: string;
         };
+        /**
+         * Breakdown
+         * @enum {string}
+         */
+        Breakdown: "provider" | "campaign" | "ad_set" | "ad" | "day" | "hour";
         /** CampaignsOut */
         CampaignsOut: {
             attribution_model: components["schemas"]["AttributionModel"];
@@ -339,7 +770,91 @@ export interface components {
          * Comparison
          * @enum {string}
          */
-        Comparison: "previous_period" | "none";
+        "Comparison-Input": "previous_period" | "none";
+        /**
+         * Comparison
+         * @enum {string}
+         */
+        "Comparison-Output": "none" | "previous_period" | "same_period_last_year";
+        /** ConnectionList */
+        ConnectionList: {
+            /** Connections */
+            connections: components["schemas"]["ConnectionOut"][];
+        };
+        /**
+         * ConnectionOut
+         * @description A connection as its workspace's members see it: never its credentials.
+         */
+        ConnectionOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Display Name */
+            display_name: string;
+            /**
+             * External Account Id
+             * @description The Meta ad account id, Google Ads customer id or shop domain.
+             */
+            external_account_id: string;
+            /** Id */
+            id: string;
+            /**
+             * Needs Reconnect Since
+             * @description Start of the first 15-minute window its credentials were refused for.
+             */
+            needs_reconnect_since: string | null;
+            provider: components["schemas"]["warehouse__appdb__models__Provider"];
+            /** @description `active` is synced; `needs_reconnect`: the platform refused its credentials (expired, revoked) and it is not synced until a member reconnects it through the same OAuth flow, which also lands the windows missed meanwhile; `disconnected`: stopped by a member, its history kept. */
+            status: components["schemas"]["ConnectionStatus"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * ConnectionStatus
+         * @enum {string}
+         */
+        ConnectionStatus: "active" | "paused" | "error" | "needs_reconnect" | "disconnected";
+        /** ConversationDetailOut */
+        ConversationDetailOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: string;
+            /** Title */
+            title: string;
+            /** Turns */
+            turns: components["schemas"]["TurnOut"][];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ConversationOut */
+        ConversationOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: string;
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /** CountKpi */
         CountKpi: {
             /** Delta Pct */
@@ -442,6 +957,14 @@ export interface components {
              */
             metric: string;
         };
+        /** DeliveryReceipt */
+        DeliveryReceipt: {
+            /**
+             * Applied
+             * @description False for a delivery applied before (a retry or a replay) and for event types metricx does not follow; either way Svix need not retry it.
+             */
+            applied: boolean;
+        };
         /** DimensionFilterOut */
         DimensionFilterOut: {
             /** Dimension */
@@ -512,6 +1035,16 @@ export interface components {
              */
             status: string | null;
         };
+        /** Filters */
+        Filters: {
+            /**
+             * Campaign
+             * @description Only campaigns whose name contains this text (case-insensitive).
+             */
+            campaign?: string | null;
+            /** @description Only this ad platform. */
+            provider?: components["schemas"]["api__copilot__query__Provider"] | null;
+        };
         /** Freshness */
         Freshness: {
             /**
@@ -543,11 +1076,6 @@ export interface components {
          * @enum {string}
          */
         Grain: "day" | "week" | "month";
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
-        };
         /** Health */
         Health: {
             /**
@@ -565,6 +1093,48 @@ export interface components {
              * @enum {string}
              */
             warehouse: "ok" | "unavailable";
+        };
+        /** IntentOut */
+        IntentOut: {
+            comparison_period?: components["schemas"]["PeriodOut"] | null;
+            /** @description The query's days, resolved. */
+            period?: components["schemas"]["PeriodOut"] | null;
+            /** @description What will be fetched. */
+            query?: components["schemas"]["StructuredQuery"] | null;
+            /** @description Why it cannot be answered, what can be. */
+            refusal?: components["schemas"]["Refusal"] | null;
+            /**
+             * Source
+             * @description `model`: Claude understood the question; `parser`: the deterministic parser (no key, or the model failed).
+             * @enum {string}
+             */
+            source: "model" | "parser";
+        };
+        /**
+         * InvitationCreate
+         * @description Accepted when someone signs in with this email (`GET /v1/me`).
+         */
+        InvitationCreate: {
+            /**
+             * Email
+             * @example teammate@example.com
+             */
+            email: string;
+            /** @default viewer */
+            role: components["schemas"]["Role"];
+        };
+        /** InvitationOut */
+        InvitationOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Email */
+            email: string;
+            /** Id */
+            id: string;
+            role: components["schemas"]["Role"];
         };
         /** Kpis */
         Kpis: {
@@ -613,6 +1183,43 @@ export interface components {
          * @enum {string}
          */
         Level: "campaign" | "adset" | "ad";
+        /** Me */
+        Me: {
+            /** Clerk User Id */
+            clerk_user_id: string;
+            /** Email */
+            email: string;
+            /** Id */
+            id: string;
+            /** Memberships */
+            memberships: components["schemas"]["MembershipOut"][];
+        };
+        /** MemberList */
+        MemberList: {
+            /**
+             * Invitations
+             * @description Sent and not yet accepted.
+             */
+            invitations: components["schemas"]["InvitationOut"][];
+            /** Members */
+            members: components["schemas"]["MemberOut"][];
+        };
+        /** MemberOut */
+        MemberOut: {
+            /** Email */
+            email: string;
+            role: components["schemas"]["Role"];
+            /** User Id */
+            user_id: string;
+        };
+        /** MembershipOut */
+        MembershipOut: {
+            role: components["schemas"]["Role"];
+            /** Workspace Id */
+            workspace_id: string;
+            /** Workspace Name */
+            workspace_name: string;
+        };
         /** MetricOut */
         MetricOut: {
             /** Description */
@@ -708,6 +1315,35 @@ export interface components {
              */
             value: string | null;
         };
+        /** OrderBy */
+        OrderBy: {
+            /**
+             * Direction
+             * @default desc
+             * @enum {string}
+             */
+            direction: "asc" | "desc";
+            /** Metric */
+            metric: string;
+        };
+        /**
+         * PendingSelectionOut
+         * @description What a Meta or Google consent reaches: complete it by choosing accounts (POST).
+         */
+        PendingSelectionOut: {
+            /** Accounts */
+            accounts: components["schemas"]["AccountChoice"][];
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Id */
+            id: string;
+            provider: components["schemas"]["warehouse__appdb__models__Provider"];
+            /** Workspace Id */
+            workspace_id: string;
+        };
         /** PeriodOut */
         PeriodOut: {
             /**
@@ -723,13 +1359,22 @@ export interface components {
         };
         /** PixelBatchAccepted */
         PixelBatchAccepted: {
-            /** Duplicates */
+            /**
+             * Duplicates
+             * @description Events already stored (a retried batch, even one racing this request) or repeated within the batch.
+             */
             duplicates: number;
             /** Received */
             received: number;
-            /** Rejected */
+            /**
+             * Rejected
+             * @description Events not stored, by index.
+             */
             rejected: components["schemas"]["RejectedEvent"][];
-            /** Stored */
+            /**
+             * Stored
+             * @description Events stored by this request.
+             */
             stored: number;
         };
         /** ProviderSpendOut */
@@ -768,13 +1413,27 @@ export interface components {
              */
             value: number | null;
         };
+        /** Refusal */
+        Refusal: {
+            /**
+             * Reason
+             * @description Why the question cannot be answered from the metrics.
+             */
+            reason: string;
+        };
         /** RejectedEvent */
         RejectedEvent: {
-            /** Errors */
+            /**
+             * Errors
+             * @description Why, each as `loc`, `msg`, `type`. Besides validation types: `foreign_page` (its page is not on the shop's domains), `too_old` (more than 7 days before its receipt), `in_the_future` (more than 10 minutes after it).
+             */
             errors: {
                 [key: string]: unknown;
             }[];
-            /** Index */
+            /**
+             * Index
+             * @description Position of the event in the posted batch.
+             */
             index: number;
         };
         /**
@@ -782,6 +1441,25 @@ export interface components {
          * @enum {string}
          */
         ReportRange: "today" | "yesterday" | "last_7_days" | "last_30_days" | "month_to_date" | "last_month" | "custom";
+        /**
+         * Role
+         * @description What a member may do in a workspace: an owner everything, an admin everything but grant
+         *     or take the owner role, a viewer read.
+         * @enum {string}
+         */
+        Role: "owner" | "admin" | "viewer";
+        /** RoleChange */
+        RoleChange: {
+            role: components["schemas"]["Role"];
+        };
+        /** SelectionIn */
+        SelectionIn: {
+            /**
+             * External Account Ids
+             * @description The accounts of the selection to connect.
+             */
+            external_account_ids: string[];
+        };
         /**
          * Sort
          * @description A field, highest (or Z) first with a leading `-`; ties by id, nulls last either way.
@@ -796,7 +1474,7 @@ export interface components {
             connection_name: string;
             /**
              * Connection Status
-             * @description The connection's status in metricx: `active`, `paused` (not synced) or `error`.
+             * @description The connection's status in metricx: `active`, `paused` (not synced), `error`, `needs_reconnect` (its credentials were refused: not synced until a member reconnects it) or `disconnected`.
              */
             connection_status: string;
             /** @description The newest window of the source in the published data; null when it never landed. An older window that failed and awaits its retry does not show here: the days' `coverage` of the reporting routes tells those. */
@@ -823,6 +1501,51 @@ export interface components {
              */
             windows_behind: number | null;
         };
+        /** StructuredQuery */
+        StructuredQuery: {
+            /** @default last_non_direct_click */
+            attribution_model: components["schemas"]["AttributionModel"];
+            /** @default none */
+            compare_to: components["schemas"]["Comparison-Output"];
+            /** @default {} */
+            filters: components["schemas"]["Filters"];
+            /** Group By */
+            group_by?: components["schemas"]["Breakdown"][];
+            /** Limit */
+            limit?: number | null;
+            /**
+             * Metrics
+             * @description Metric names of the semantic layer.
+             */
+            metrics: string[];
+            order_by?: components["schemas"]["OrderBy"] | null;
+            /**
+             * @default {
+             *       "preset": "last_7_days"
+             *     }
+             */
+            time_range: components["schemas"]["TimeRange"];
+        };
+        /**
+         * TimePreset
+         * @enum {string}
+         */
+        TimePreset: "today" | "yesterday" | "last_7_days" | "last_week" | "last_30_days" | "this_month" | "month_to_date" | "last_month" | "custom";
+        /** TimeRange */
+        TimeRange: {
+            /**
+             * End
+             * @description Last day of a custom range, included.
+             */
+            end?: string | null;
+            /** @description Days in the workspace's timezone; `custom` takes `start` and `end`. */
+            preset: components["schemas"]["TimePreset"];
+            /**
+             * Start
+             * @description First day of a custom range (ISO 8601).
+             */
+            start?: string | null;
+        };
         /** TopCampaign */
         TopCampaign: {
             /** Attributed Revenue */
@@ -847,18 +1570,47 @@ export interface components {
              */
             status: string | null;
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Context */
-            ctx?: Record<string, never>;
-            /** Input */
-            input?: unknown;
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
+        /** TurnOut */
+        TurnOut: {
+            /** Answer */
+            answer: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Intent
+             * @description `{"query": …}` or `{"refusal": …}`.
+             */
+            intent: {
+                [key: string]: unknown;
+            };
+            /** Question */
+            question: string;
+        };
+        /**
+         * UserRepair
+         * @description What a repair changed; run again at once, it counts everyone unchanged.
+         */
+        UserRepair: {
+            /**
+             * Created
+             * @description Users Clerk has that the app database missed.
+             */
+            created: number;
+            /**
+             * Deleted
+             * @description Users soft-deleted because Clerk no longer has them.
+             */
+            deleted: number;
+            /** Unchanged */
+            unchanged: number;
+            /**
+             * Updated
+             * @description Users whose email changed, or who were wrongly deleted.
+             */
+            updated: number;
         };
         /** WebConfig */
         WebConfig: {
@@ -867,6 +1619,26 @@ export interface components {
              * @description The page to send the browser to with `redirect_url`; it comes back with `#session_token=<jwt>`. Null when sign-in is not configured.
              */
             sign_in_url: string | null;
+        };
+        /** WorkspaceCreate */
+        WorkspaceCreate: {
+            /**
+             * Currency
+             * @description ISO 4217 code the marts convert money into.
+             * @example USD
+             */
+            currency: string;
+            /**
+             * Name
+             * @example Acme Store
+             */
+            name: string;
+            /**
+             * Timezone
+             * @description IANA timezone of the workspace's days.
+             * @example Europe/Berlin
+             */
+            timezone: string;
         };
         /** WorkspaceList */
         WorkspaceList: {
@@ -886,6 +1658,29 @@ export interface components {
             /** Timezone */
             timezone: string;
         };
+        /**
+         * WorkspaceUpdate
+         * @description Only the fields sent change. A new currency or timezone rebuilds the workspace's marts
+         *     on the pipeline's next warehouse run.
+         */
+        WorkspaceUpdate: {
+            /** Currency */
+            currency?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Timezone */
+            timezone?: string | null;
+        };
+        /**
+         * Provider
+         * @enum {string}
+         */
+        api__copilot__query__Provider: "meta_ads" | "google_ads";
+        /**
+         * Provider
+         * @enum {string}
+         */
+        warehouse__appdb__models__Provider: "meta_ads" | "google_ads" | "shopify";
     };
     responses: never;
     parameters: never;
@@ -895,6 +1690,579 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    repair_clerk_users_v1_admin_clerk_repair_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserRepair"];
+                };
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    shopify_callback_v1_connections_oauth_shopify_callback_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionOut"];
+                };
+            };
+            /** @description The callback carries no authorization code, or no valid `shop`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The merchant declined on the platform's consent page, or the callback is not authorized: its state is forged, expired, already used or for another flow (or Shopify's hmac does not verify). Start connecting again. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The provider is not one with this callback. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The platform refused or failed a step of the exchange. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    ads_callback_v1_connections_oauth__provider__callback_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: components["schemas"]["AdProvider"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingSelectionOut"];
+                };
+            };
+            /** @description The callback carries no authorization code, or no valid `shop`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The merchant declined on the platform's consent page, or the callback is not authorized: its state is forged, expired, already used or for another flow (or Shopify's hmac does not verify). Start connecting again. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The provider is not one with this callback. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The platform refused or failed a step of the exchange. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     health_v1_health_get: {
         parameters: {
             query?: never;
@@ -913,6 +2281,48 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
             /** @description The app database is unavailable. */
             503: {
                 headers: {
@@ -920,6 +2330,173 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    me_v1_me_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
                 };
             };
         };
@@ -933,7 +2510,47 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Events */
+                    events: {
+                        /** Clientid */
+                        clientId: string;
+                        /** PixelContext */
+                        context: {
+                            /** PixelDocument */
+                            document: {
+                                /** PixelLocation */
+                                location: {
+                                    /** Href */
+                                    href: string;
+                                };
+                                /**
+                                 * Referrer
+                                 * @default
+                                 */
+                                referrer?: string;
+                            };
+                        };
+                        /** Data */
+                        data?: {
+                            [key: string]: unknown;
+                        };
+                        /** Id */
+                        id: string;
+                        /** Name */
+                        name: string;
+                        /**
+                         * Timestamp
+                         * Format: date-time
+                         * @description ISO 8601 with a UTC offset, e.g. `2026-11-19T10:00:00.000Z`.
+                         */
+                        timestamp: string;
+                    }[];
+                };
+            };
+        };
         responses: {
             /** @description Successful Response */
             202: {
@@ -944,7 +2561,7 @@ export interface operations {
                     "application/json": components["schemas"]["PixelBatchAccepted"];
                 };
             };
-            /** @description The body is not JSON. */
+            /** @description The body cannot be read: not JSON, not UTF-8, nested too deeply, or a number too long. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1084,6 +2701,83 @@ export interface operations {
                     };
                 };
             };
+            /** @description The pixel key posted more events than its rate (`METRICX_PIXEL_EVENTS_PER_MINUTE` per API process); `Retry-After` says when to send again. Nothing was stored. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
         };
     };
     web_config_v1_web_config_get: {
@@ -1102,6 +2796,173 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebConfig"];
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    clerk_webhook_v1_webhooks_clerk_post: {
+        parameters: {
+            query?: never;
+            header: {
+                "svix-id": string;
+                "svix-timestamp": string;
+                "svix-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Data */
+                    data: {
+                        [key: string]: unknown;
+                    };
+                    /**
+                     * Object
+                     * @default event
+                     */
+                    object?: string;
+                    /**
+                     * Timestamp
+                     * @description When Clerk emitted it, Unix milliseconds.
+                     */
+                    timestamp: number;
+                    /**
+                     * Type
+                     * @example user.created
+                     */
+                    type: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryReceipt"];
+                };
+            };
+            /** @description Not signed with the endpoint's secret, tampered with, or its timestamp is more than five minutes away. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
                 };
             };
         };
@@ -1159,7 +3020,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The account has no access to metricx. */
+            /** @description The account was deleted, or the caller may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1194,7 +3055,49 @@ export interface operations {
                     };
                 };
             };
-            /** @description The identity provider's keys are unreachable. */
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1231,45 +3134,61 @@ export interface operations {
             };
         };
     };
-    list_campaigns_v1_workspaces__workspace_id__campaigns_get: {
+    create_v1_workspaces_post: {
         parameters: {
-            query?: {
-                /** @description `campaign`, `adset` (Meta ad sets, Google ad groups) or `ad`. */
-                level?: components["schemas"]["Level"];
-                /** @description Attribution model of the attributed revenue and ROAS: first_click, last_click, last_non_direct_click (the default, as Shopify's marketing reports), linear, position_based (40/20/40) or time_decay. */
-                attribution_model?: components["schemas"]["AttributionModel"];
-                /** @description Only this platform's. */
-                provider?: components["schemas"]["AdProvider"] | null;
-                /** @description Only entities in this status as the platform states it (ACTIVE, PAUSED, DELETED…; any case). Entities whose status is unknown match none. */
-                status?: string | null;
-                /** @description A field, highest (Z) first with a leading `-`; nulls last, ties by id. */
-                sort?: components["schemas"]["Sort"];
-                /** @description `next_cursor` of the previous page. */
-                cursor?: string | null;
-                /** @description Entities per page. */
-                limit?: number;
-                /** @description Days to report, in the workspace's timezone. `last_7_days` and `last_30_days` end yesterday, as the ad platforms' and Shopify's pickers do; `custom` takes `from` and `to`. */
-                range?: components["schemas"]["ReportRange"];
-                /** @description First day of a custom range. */
-                from?: string | null;
-                /** @description Last day of a custom range, included; ≤ 366 days. */
-                to?: string | null;
-            };
+            query?: never;
             header?: never;
-            path: {
-                workspace_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkspaceCreate"];
+            };
+        };
         responses: {
             /** @description Successful Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CampaignsOut"];
+                    "application/json": components["schemas"]["WorkspaceOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
                 };
             };
             /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
@@ -1307,7 +3226,211 @@ export interface operations {
                     };
                 };
             };
-            /** @description The account has no access to metricx. */
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The body is not valid: each invalid part in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    get_workspace_v1_workspaces__workspace_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceOut"];
+                };
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1377,7 +3500,287 @@ export interface operations {
                     };
                 };
             };
-            /** @description An unknown level, sort, status or provider, a malformed or foreign cursor, a malformed date or an invalid period. */
+            /** @description The request is not valid: `errors` lists each part. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    update_v1_workspaces__workspace_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkspaceUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such workspace, or the caller is not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The body is not valid: each invalid part in `errors`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1396,6 +3799,308 @@ export interface operations {
                         errors?: {
                             [key: string]: unknown;
                         }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    list_campaigns_v1_workspaces__workspace_id__campaigns_get: {
+        parameters: {
+            query?: {
+                /** @description `campaign`, `adset` (Meta ad sets, Google ad groups) or `ad`. */
+                level?: components["schemas"]["Level"];
+                /** @description Attribution model of the attributed revenue and ROAS: first_click, last_click, last_non_direct_click (the default, as Shopify's marketing reports), linear, position_based (40/20/40) or time_decay. */
+                attribution_model?: components["schemas"]["AttributionModel"];
+                /** @description Only this platform's. */
+                provider?: components["schemas"]["AdProvider"] | null;
+                /** @description Only entities in this status as the platform states it (ACTIVE, PAUSED, DELETED…; any case). Entities whose status is unknown match none. */
+                status?: string | null;
+                /** @description A field, highest (Z) first with a leading `-`; nulls last, ties by id. */
+                sort?: components["schemas"]["Sort"];
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Entities per page. */
+                limit?: number;
+                /** @description Days to report, in the workspace's timezone. `last_7_days` and `last_30_days` end yesterday, as the ad platforms' and Shopify's pickers do; `custom` takes `from` and `to`. */
+                range?: components["schemas"]["ReportRange"];
+                /** @description First day of a custom range (YYYY-MM-DD), between 2000-01-01 and 2099-12-31. */
+                from?: string | null;
+                /** @description Last day of a custom range, included, between 2000-01-01 and 2099-12-31; at most 366 days from `from`. */
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignsOut"];
+                };
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such workspace, or the caller is not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description An unknown level, sort, status or provider, a malformed or foreign cursor, a malformed date or one not between 2000-01-01 and 2099-12-31, or an invalid period. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
                         /** Status */
                         status: number;
                         /**
@@ -1449,6 +4154,3004 @@ export interface operations {
             };
         };
     };
+    list_connections_v1_workspaces__workspace_id__connections_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionList"];
+                };
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such workspace, or the caller is not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The request is not valid: `errors` lists each part. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    start_shopify_v1_workspaces__workspace_id__connections_oauth_shopify_start_get: {
+        parameters: {
+            query: {
+                /** @description The shop's `{handle}.myshopify.com` domain. */
+                shop: string;
+            };
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the platform's consent page. */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such workspace, or the caller is not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description `shop` is missing or not a `{handle}.myshopify.com` domain. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The Shopify app is not configured. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    start_ads_v1_workspaces__workspace_id__connections_oauth__provider__start_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: components["schemas"]["AdProvider"];
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the platform's consent page. */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such workspace, or the caller is not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The provider is not `meta_ads` or `google_ads`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The platform's app is not configured. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    choose_accounts_v1_workspaces__workspace_id__connections_selections__selection_id__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                selection_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SelectionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionList"];
+                };
+            };
+            /** @description The body is not JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such selection of the caller's, or it has expired. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The body is not a choice, or an account chosen is not offered. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    get_connection_v1_workspaces__workspace_id__connections__connection_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionOut"];
+                };
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The request is not valid: `errors` lists each part. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_connection_v1_workspaces__workspace_id__connections__connection_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The request is not valid: `errors` lists each part. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    ask_v1_workspaces__workspace_id__copilot_ask_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AskIn"];
+            };
+        };
+        responses: {
+            /** @description Server-Sent Events: `intent` (as /intent answers), `data` (rows, the metric definitions used, the resolved days), `answer` (text chunks: `{"text"}`), then `done` (`{"conversation_id"}`); `error` (`{"detail"}`) instead of `data`/`answer` when the question cannot be fetched. Comment lines keep the connection alive; closing it stops the work. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description The body is not JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such conversation of yours in this workspace (or no workspace). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The body is invalid, or the question names days that cannot be reported (before 2000, more than 366 days). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    list_conversations_v1_workspaces__workspace_id__copilot_conversations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationOut"][];
+                };
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such conversation of yours in this workspace (or no workspace). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The request is not valid: `errors` lists each part. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_conversations_v1_workspaces__workspace_id__copilot_conversations_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such conversation of yours in this workspace (or no workspace). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The request is not valid: `errors` lists each part. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    read_conversation_v1_workspaces__workspace_id__copilot_conversations__conversation_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationDetailOut"];
+                };
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such conversation of yours in this workspace (or no workspace). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The request is not valid: `errors` lists each part. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_conversation_v1_workspaces__workspace_id__copilot_conversations__conversation_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such conversation of yours in this workspace (or no workspace). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The request is not valid: `errors` lists each part. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    read_intent_v1_workspaces__workspace_id__copilot_intent_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AskIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntentOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such conversation of yours in this workspace (or no workspace). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The body is invalid, or the question names days that cannot be reported (before 2000, more than 366 days). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     dashboard_v1_workspaces__workspace_id__dashboard_get: {
         parameters: {
             query?: {
@@ -1457,12 +7160,12 @@ export interface operations {
                 /** @description Narrow the ad figures (spend, platform and attributed metrics, chart, campaigns, spend mix) to one platform; shop figures, MER and new-customer CAC stay the whole shop's. */
                 provider?: components["schemas"]["AdProvider"] | null;
                 /** @description `previous_period`: the same number of days just before. */
-                compare?: components["schemas"]["Comparison"];
+                compare?: components["schemas"]["Comparison-Input"];
                 /** @description Days to report, in the workspace's timezone. `last_7_days` and `last_30_days` end yesterday, as the ad platforms' and Shopify's pickers do; `custom` takes `from` and `to`. */
                 range?: components["schemas"]["ReportRange"];
-                /** @description First day of a custom range. */
+                /** @description First day of a custom range (YYYY-MM-DD), between 2000-01-01 and 2099-12-31. */
                 from?: string | null;
-                /** @description Last day of a custom range, included; ≤ 366 days. */
+                /** @description Last day of a custom range, included, between 2000-01-01 and 2099-12-31; at most 366 days from `from`. */
                 to?: string | null;
             };
             header?: {
@@ -1527,7 +7230,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The account has no access to metricx. */
+            /** @description The account was deleted, or the caller may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1597,7 +7300,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description An unknown range, model or provider, a malformed date, a custom range without both ends or of more than 366 days, or `from`/`to` with a preset range. */
+            /** @description An unknown range, model or provider, a malformed date or one not between 2000-01-01 and 2099-12-31, a custom range without both ends or of more than 366 days, or `from`/`to` with a preset range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1616,6 +7319,48 @@ export interface operations {
                         errors?: {
                             [key: string]: unknown;
                         }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
                         /** Status */
                         status: number;
                         /**
@@ -1734,7 +7479,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The account has no access to metricx. */
+            /** @description The account was deleted, or the caller may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1804,16 +7549,1469 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation Error */
+            /** @description The request is not valid: `errors` lists each part. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
                 };
             };
-            /** @description The identity provider's keys are unreachable. */
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    invite_v1_workspaces__workspace_id__invitations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such workspace, or the caller is not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The email is already a member's. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The body is not valid: each invalid part in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    revoke_invitation_v1_workspaces__workspace_id__invitations__invitation_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invitation_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such workspace, or no such invitation in it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The request is not valid: `errors` lists each part. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    list_members_v1_workspaces__workspace_id__members_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberList"];
+                };
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such workspace, or the caller is not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The request is not valid: `errors` lists each part. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    remove_member_v1_workspaces__workspace_id__members__user_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such workspace, or no such member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The workspace's last owner would be removed or demoted. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The request is not valid: `errors` lists each part. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    change_role_v1_workspaces__workspace_id__members__user_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such workspace, or no such member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The workspace's last owner would be removed or demoted. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The body is not valid: each invalid part in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1863,9 +9061,9 @@ export interface operations {
                 filter?: string[];
                 /** @description Days to report, in the workspace's timezone. `last_7_days` and `last_30_days` end yesterday, as the ad platforms' and Shopify's pickers do; `custom` takes `from` and `to`. */
                 range?: components["schemas"]["ReportRange"];
-                /** @description First day of a custom range. */
+                /** @description First day of a custom range (YYYY-MM-DD), between 2000-01-01 and 2099-12-31. */
                 from?: string | null;
-                /** @description Last day of a custom range, included; ≤ 366 days. */
+                /** @description Last day of a custom range, included, between 2000-01-01 and 2099-12-31; at most 366 days from `from`. */
                 to?: string | null;
             };
             header?: never;
@@ -1920,7 +9118,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The account has no access to metricx. */
+            /** @description The account was deleted, or the caller may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1990,7 +9188,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description An unknown metric or dimension (the answer lists the allowed ones), a malformed filter or date, or an invalid period. */
+            /** @description An unknown metric or dimension (the answer lists the allowed ones), a malformed filter or date, a date not between 2000-01-01 and 2099-12-31, or an invalid period. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2019,6 +9217,48 @@ export interface operations {
                         errors?: {
                             [key: string]: unknown;
                         }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
                         /** Status */
                         status: number;
                         /**
@@ -2075,9 +9315,9 @@ export interface operations {
     daily_spend_v1_workspaces__workspace_id__spend_daily_get: {
         parameters: {
             query?: {
-                /** @description First day (YYYY-MM-DD); default: 30 days up to `end`. */
+                /** @description First day (YYYY-MM-DD), between 2000-01-01 and 2099-12-31; default: 30 days up to `end`. */
                 start?: string | null;
-                /** @description Last day, included; default: today. At most 366 days. */
+                /** @description Last day, included, between 2000-01-01 and 2099-12-31; default: today. At most 366 days from `start`. */
                 end?: string | null;
             };
             header?: {
@@ -2142,7 +9382,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The account has no access to metricx. */
+            /** @description The account was deleted, or the caller may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2212,7 +9452,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A malformed date, `start` after `end`, or a period of more than 366 days. */
+            /** @description A malformed date or one not between 2000-01-01 and 2099-12-31, `start` after `end`, or a period of more than 366 days. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2231,6 +9471,48 @@ export interface operations {
                         errors?: {
                             [key: string]: unknown;
                         }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
                         /** Status */
                         status: number;
                         /**
