@@ -137,10 +137,4 @@ def test_api_conforms_to_its_openapi_document(
         case.path_parameters = {**case.path_parameters, "workspace_id": workspace_id}
     # Every request goes to this app, the checks' own probes (e.g. without the token) too.
     case.operation.schema.app = case.operation.app = app
-    # An operation whose document leaves out the body it needs (the pixel intake's, described
-    # by the pixel work of issue #13) gets requests without one, which it rightly refuses (400):
-    # every other check still holds it to the document, and once its body is described it is
-    # held to all of them.
-    undocumented_body = case.method == "POST" and "requestBody" not in case.operation.definition.raw
-    excluded = [schemathesis.checks.positive_data_acceptance] if undocumented_body else []
-    case.call_and_validate(headers=headers, excluded_checks=excluded)
+    case.call_and_validate(headers=headers)
