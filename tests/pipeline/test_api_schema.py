@@ -137,4 +137,8 @@ def test_api_conforms_to_its_openapi_document(
         case.path_parameters = {**case.path_parameters, "workspace_id": workspace_id}
     # Every request goes to this app, the checks' own probes (e.g. without the token) too.
     case.operation.schema.app = case.operation.app = app
-    case.call_and_validate(headers=headers)
+    # The pixel intake refuses a bad event on its own, listed by index in a 202 with the batch's
+    # good events stored (issue #13), so a batch that breaks the event schema is accepted by
+    # design: every other check still holds, 5xx and the answer's schema included.
+    excluded = [schemathesis.checks.negative_data_rejection] if case.path == PIXEL_EVENTS else []
+    case.call_and_validate(headers=headers, excluded_checks=excluded)
