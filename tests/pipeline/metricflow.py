@@ -15,6 +15,11 @@ from warehouse.url import parse_warehouse_url
 MF_EXECUTABLE = str(Path(sys.executable).with_name("mf"))
 
 
+# The copies of the project parsed for each warehouse: its semantic manifest depends on the
+# warehouse's name, not on what it holds, so later queries of the session reuse the parse.
+_PARSED_PROJECTS: dict[str, Path] = {}
+
+
 def query_metricflow(
     warehouse_url: str,
     workdir: Path,
@@ -22,25 +27,29 @@ def query_metricflow(
     group_by: str = "metric_time__day,workspace",
     where: str | None = None,
 ) -> list[dict[str, str]]:
-    """Parse a copy of the project against the warehouse, then ask MetricFlow.
+    """Parse a copy of the project against the warehouse (once per warehouse), then ask
+    MetricFlow.
 
     The semantic manifest names each model's relation with the target's database (the DuckDB
     file's stem, the PostgreSQL database), and `mf` reads it from <project>/target: a copy per
-    backend keeps the shared project's artifacts out of it.
+    warehouse keeps the shared project's artifacts out of it.
     """
-    project = workdir / "dbt_project"
-    shutil.copytree(
-        DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages")
-    )
     env = {
         **os.environ,
         **parse_warehouse_url(warehouse_url).dbt_env(),
-        "DBT_PROFILES_DIR": str(project),
-        "DBT_PROJECT_DIR": str(project),
     }
+    project = _PARSED_PROJECTS.get(warehouse_url)
+    if project is None:
+        project = workdir / "dbt_project"
+        shutil.copytree(
+            DBT_PROJECT_DIR,
+            project,
+            ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"),
+        )
+        _run([DBT_EXECUTABLE, "parse", "--quiet"], project, env)
+        _PARSED_PROJECTS[warehouse_url] = project
     output = workdir / "query.csv"
-    for command in (
-        [DBT_EXECUTABLE, "parse", "--quiet"],
+    _run(
         [
             MF_EXECUTABLE,
             "query",
@@ -52,10 +61,21 @@ def query_metricflow(
             "--csv",
             str(output),
         ],
-    ):
-        completed = subprocess.run(
-            command, cwd=project, env=env, capture_output=True, text=True, timeout=120, check=False
-        )
-        assert completed.returncode == 0, completed.stdout + completed.stderr
+        project,
+        env,
+    )
     with output.open(newline="") as rows:
         return list(csv.DictReader(rows))
+
+
+def _run(command: list[str], project: Path, env: dict[str, str]) -> None:
+    completed = subprocess.run(
+        command,
+        cwd=project,
+        env={**env, "DBT_PROFILES_DIR": str(project), "DBT_PROJECT_DIR": str(project)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr

@@ -1,5 +1,6 @@
-"""What the pipeline publishes on each backend: the version readers follow, and how fresh each
-connection's data is (marts.fct_landing_freshness, the freshness service and route)."""
+"""What the pipeline publishes on each backend: how fresh each connection's data is
+(marts.fct_landing_freshness, the freshness service and route). The version readers follow:
+test_next_tick."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import httpx
 
 from api.freshness.service import STALE_AFTER_WINDOWS, freshness
 from orchestration.lib.windows import WINDOW
-from stack.demo import DemoRange, run_pipeline
 from tests.helpers import NOW, RUN_RANGE, serve
 from tests.pipeline.conftest import PipelineRun
 from warehouse.appdb.session import open_session
@@ -96,24 +96,3 @@ async def test_the_freshness_route_answers_from_the_published_marts(
     ends = {source["last_window"]["end"] for source in response.json()["sources"]}
     assert ends == {RUN_RANGE.end.isoformat().replace("+00:00", "Z")}
     assert response.headers["etag"]
-
-
-def test_a_build_publishes_a_new_version_and_reads_keep_the_current_one(
-    pipeline_run: PipelineRun,
-) -> None:
-    reader = open_serving_reader(pipeline_run.settings.warehouse_url)
-    try:
-        before = reader.published_version()
-        assert before
-        reader.fetch_all("SELECT count(*) FROM marts.fct_ad_reporting_daily")
-        assert reader.published_version() == before
-
-        # The schedule's next tick: the last window again (landing it twice changes nothing).
-        last_window = DemoRange(RUN_RANGE.end - WINDOW, RUN_RANGE.end)
-        assert run_pipeline(pipeline_run.definitions, pipeline_run.instance, last_window).success
-
-        after = reader.published_version()
-        assert after and after != before
-        assert reader.published_version() == after
-    finally:
-        reader.close()

@@ -10,7 +10,6 @@ from orchestration.lib.windows import WINDOW
 from simulator.google_ads.world import GoogleAdsWorld
 from simulator.merchants import Merchant
 from simulator.world import World
-from stack.demo import DemoRange, run_pipeline
 from tests.helpers import RUN_RANGE
 from tests.pipeline.conftest import PipelineRun
 from warehouse.serving import open_serving_reader
@@ -97,21 +96,3 @@ def test_serving_reader_sees_the_marts(pipeline_run: PipelineRun) -> None:
     finally:
         reader.close()
     assert rows[0]["n"] > 0
-
-
-def test_rerunning_a_window_replaces_exactly_its_slice(pipeline_run: PipelineRun) -> None:
-    counts_sql = (
-        "SELECT (SELECT count(*) FROM raw.meta_ads_insights_hourly) AS meta_rows,"
-        " (SELECT count(*) FROM raw.google_ads_ad_group_hourly) AS google_rows,"
-        " (SELECT count(*) FROM raw.landing_log) AS slices,"
-        " (SELECT count(*) FROM marts.fct_metric_snapshots) AS snapshots,"
-        " (SELECT sum(spend_delta) FROM marts.fct_metric_snapshots) AS snapshot_spend,"
-        " (SELECT count(*) FROM marts.fct_ad_reporting_hourly) AS hourly_rows,"
-        " (SELECT count(*) FROM marts.fct_ad_reporting_daily) AS daily_rows,"
-        " (SELECT sum(spend) FROM marts.fct_ad_reporting_daily) AS spend"
-    )
-    before = pipeline_run.read(counts_sql)
-    # The session's run landed and built this window already: this is its re-run.
-    one_window = DemoRange(LAST_WINDOW_START, RUN_RANGE.end)
-    assert run_pipeline(pipeline_run.definitions, pipeline_run.instance, one_window).success
-    assert pipeline_run.read(counts_sql) == before
