@@ -15,6 +15,7 @@ from dagster._core.storage.tags import (
 )
 from dagster_shared.error import SerializableErrorInfo
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from metricx.settings import Settings
 from orchestration.defs.dbt.assets import DBT_BUILD_OPS
@@ -22,11 +23,12 @@ from orchestration.jobs import INGEST_JOB_NAME, WAREHOUSE_JOB_NAME
 from orchestration.lib.loggers import RUN_LOGGER_CONFIG
 from orchestration.lib.windows import WINDOW
 from orchestration.partitions import DAY_KEY_FORMAT, window_key
+from simulator.merchants import Merchant
 from simulator.shopify.pixel_replay import pixel_batches, post_batch
 from simulator.world import World
 from warehouse.appdb.credentials import CredentialCipher, load_cipher
 from warehouse.appdb.migrate import upgrade
-from warehouse.appdb.models import Connection, Provider, Role
+from warehouse.appdb.models import Connection, Provider, Role, Workspace
 from warehouse.appdb.session import open_session
 from warehouse.appdb.upserts import (
     ensure_membership,
@@ -62,6 +64,20 @@ def recent_range(hours: float, now: datetime | None = None) -> DemoRange:
     return DemoRange(end - timedelta(hours=hours), end)
 
 
+def upsert_owned_workspace(session: Session, merchant: Merchant) -> Workspace:
+    """The merchant's workspace, with the merchant as its owner (what a first sign-in makes)."""
+    workspace = upsert_workspace(
+        session,
+        slug=merchant.slug,
+        name=merchant.name,
+        currency=merchant.currency,
+        timezone=merchant.timezone,
+    )
+    user = upsert_user(session, clerk_user_id=merchant.clerk_user_id, email=merchant.email)
+    ensure_membership(session, user_id=user.id, workspace_id=workspace.id, role=Role.OWNER)
+    return workspace
+
+
 def seed_demo_workspaces(
     settings: Settings, world: World, cipher: CredentialCipher | None = None
 ) -> dict[str, str]:
@@ -74,15 +90,7 @@ def seed_demo_workspaces(
     with open_session(settings.app_database_url) as session, session.begin():
         workspace_ids = {}
         for merchant in world.merchants:
-            workspace = upsert_workspace(
-                session,
-                slug=merchant.slug,
-                name=merchant.name,
-                currency=merchant.currency,
-                timezone=merchant.timezone,
-            )
-            user = upsert_user(session, clerk_user_id=merchant.clerk_user_id, email=merchant.email)
-            ensure_membership(session, user_id=user.id, workspace_id=workspace.id, role=Role.OWNER)
+            workspace = upsert_owned_workspace(session, merchant)
             upsert_connection(
                 session,
                 workspace_id=workspace.id,

@@ -13,10 +13,9 @@ from metricx.settings import Settings
 from simulator.consent import SIM_LOGIN_PARAM
 from simulator.merchants import Merchant
 from simulator.world import World
+from stack.demo import upsert_owned_workspace
 from warehouse.appdb.migrate import upgrade
-from warehouse.appdb.models import Role
 from warehouse.appdb.session import open_session
-from warehouse.appdb.upserts import ensure_membership, upsert_user, upsert_workspace
 
 # A session token outliving the few requests of one merchant's onboarding.
 ONBOARDING_TOKEN_SECONDS = 300
@@ -54,15 +53,7 @@ def _workspaces_and_owners(settings: Settings, world: World) -> dict[str, str]:
     with open_session(settings.app_database_url) as session, session.begin():
         workspace_ids = {}
         for merchant in world.merchants:
-            workspace = upsert_workspace(
-                session,
-                slug=merchant.slug,
-                name=merchant.name,
-                currency=merchant.currency,
-                timezone=merchant.timezone,
-            )
-            user = upsert_user(session, clerk_user_id=merchant.clerk_user_id, email=merchant.email)
-            ensure_membership(session, user_id=user.id, workspace_id=workspace.id, role=Role.OWNER)
+            workspace = upsert_owned_workspace(session, merchant)
             workspace_ids[merchant.slug] = workspace.id
         return workspace_ids
 
