@@ -55,7 +55,12 @@ class Rerun:
 async def rerun(pipeline_run: PipelineRun) -> AsyncIterator[Rerun]:
     assert pipeline_run.succeeded
     on_duckdb = pipeline_run.backend == "duckdb"
-    published = serving_path(parse_warehouse_url(pipeline_run.settings.warehouse_url))
+    # Only DuckDB readers are served from a published copy of the warehouse.
+    published = (
+        serving_path(parse_warehouse_url(pipeline_run.settings.warehouse_url))
+        if on_duckdb
+        else None
+    )
     merchant = pipeline_run.world.merchants[0]
     workspace_id = pipeline_run.workspace_ids[merchant.slug]
     token = httpx.post(
@@ -64,7 +69,7 @@ async def rerun(pipeline_run: PipelineRun) -> AsyncIterator[Rerun]:
     ).json()["jwt"]
 
     counts_before = pipeline_run.read(COUNTS_SQL)
-    inode_before = published.stat().st_ino if on_duckdb else None
+    inode_before = published.stat().st_ino if published else None
     reader = open_serving_reader(pipeline_run.settings.warehouse_url)
     try:
         versions = [reader.published_version()]
@@ -102,7 +107,7 @@ async def rerun(pipeline_run: PipelineRun) -> AsyncIterator[Rerun]:
             counts_after=pipeline_run.read(COUNTS_SQL),
             versions=versions,
             published_inodes=(inode_before, published.stat().st_ino)
-            if inode_before is not None
+            if published and inode_before is not None
             else None,
             statuses=statuses,
         )
