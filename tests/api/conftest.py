@@ -18,11 +18,11 @@ from simulator.clerk.users import SIMULATED_SECRET_KEY, SIMULATED_WEBHOOK_SECRET
 from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
 from simulator.world import World
+from stack.demo import upsert_owned_workspace
 from tests.helpers import serve
 from warehouse.appdb.migrate import upgrade
-from warehouse.appdb.models import Role, Workspace
+from warehouse.appdb.models import Workspace
 from warehouse.appdb.session import open_session
-from warehouse.appdb.upserts import ensure_membership, upsert_user, upsert_workspace
 from warehouse.connection import open_warehouse
 from warehouse.serving import publish_marts
 
@@ -80,15 +80,7 @@ def seed_app_db(url: str, merchants: list[Merchant]) -> None:
     upgrade(url)
     with open_session(url) as session:
         for merchant in merchants[:2]:
-            user = upsert_user(session, clerk_user_id=merchant.clerk_user_id, email=merchant.email)
-            workspace = upsert_workspace(
-                session,
-                slug=merchant.slug,
-                name=merchant.name,
-                currency=merchant.currency,
-                timezone=merchant.timezone,
-            )
-            ensure_membership(session, user_id=user.id, workspace_id=workspace.id, role=Role.OWNER)
+            upsert_owned_workspace(session, merchant)
         session.commit()
 
 

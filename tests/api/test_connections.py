@@ -20,14 +20,12 @@ from simulator.server import SimulatorServer
 from simulator.shopify.api import ShopifyApi
 from simulator.world import World
 from stack.simulated import simulated_platform_settings
-from tests.api.conftest import bearer, mint_token
+from tests.api.conftest import bearer, mint_token, seed_app_db
 from tests.consent import MerchantBrowser, start_path
 from warehouse.appdb.credentials import CredentialCipher
-from warehouse.appdb.migrate import upgrade
-from warehouse.appdb.models import Connection, Role, Workspace
+from warehouse.appdb.models import Connection, Workspace
 from warehouse.appdb.reconnects import mark_needs_reconnect
 from warehouse.appdb.session import open_session
-from warehouse.appdb.upserts import ensure_membership, upsert_user, upsert_workspace
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -38,19 +36,7 @@ API_PUBLIC_URL = "http://api.metricx.test"
 def connections_db_url(tmp_path_factory: pytest.TempPathFactory, merchants: list[Merchant]) -> str:
     """A fresh app database per test: demo-1 and demo-2 with their owners, no connections."""
     url = f"sqlite:///{tmp_path_factory.mktemp('connections') / 'app.db'}"
-    upgrade(url)
-    with open_session(url) as session:
-        for merchant in merchants[:2]:
-            user = upsert_user(session, clerk_user_id=merchant.clerk_user_id, email=merchant.email)
-            workspace = upsert_workspace(
-                session,
-                slug=merchant.slug,
-                name=merchant.name,
-                currency=merchant.currency,
-                timezone=merchant.timezone,
-            )
-            ensure_membership(session, user_id=user.id, workspace_id=workspace.id, role=Role.OWNER)
-        session.commit()
+    seed_app_db(url, merchants)
     return url
 
 

@@ -12,12 +12,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
 from simulator.merchants import Merchant
+from stack.demo import mint_demo_token
 from tests.pipeline.conftest import PipelineRun
 
 CENT = Decimal("0.01")
@@ -51,12 +51,8 @@ def api(request: pytest.FixtureRequest) -> TestClient:
 
 
 def _headers(run: PipelineRun, merchant: Merchant) -> dict[str, str]:
-    response = httpx.post(
-        f"{run.simulator_url}/clerk/v1/sessions/{merchant.clerk_session_id}/tokens",
-        params={"expires_in_seconds": 600},
-    )
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['jwt']}"}
+    token = mint_demo_token(run.simulator_url, merchant.clerk_session_id, 600)
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _days(run: PipelineRun) -> tuple[date, date]:

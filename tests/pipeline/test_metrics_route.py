@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from simulator.merchants import Merchant
+from stack.demo import mint_demo_token
 from tests.pipeline.conftest import PipelineRun
 
 # The ads semantic model's names: one place to follow its renames.
@@ -40,12 +41,8 @@ def api(pipeline_run: PipelineRun) -> Iterator[TestClient]:
 
 
 def _headers(run: PipelineRun, merchant: Merchant) -> dict[str, str]:
-    response = httpx.post(
-        f"{run.simulator_url}/clerk/v1/sessions/{merchant.clerk_session_id}/tokens",
-        params={"expires_in_seconds": 600},
-    )
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['jwt']}"}
+    token = mint_demo_token(run.simulator_url, merchant.clerk_session_id, 600)
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _days(run: PipelineRun, table: str, column: str) -> tuple[date, date]:
