@@ -8,7 +8,9 @@ export default defineConfig(({ mode }) => {
   const apiPublicUrl = loadEnv(mode, ".", "METRICX_").METRICX_API_PUBLIC_URL;
   return {
     root: "pixel",
-    define: apiPublicUrl ? { __METRICX_API_PUBLIC_URL__: JSON.stringify(apiPublicUrl) } : {},
+    define: apiPublicUrl
+      ? { "process.env.METRICX_API_PUBLIC_URL": JSON.stringify(apiPublicUrl) }
+      : {},
     build: {
       outDir: "dist",
       emptyOutDir: true,
