@@ -18,13 +18,15 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from cryptography.fernet import Fernet
 from playwright.sync_api import Page, sync_playwright
@@ -36,7 +38,7 @@ from metricx.settings import Settings
 from orchestration.connectors.quarantine import MalformedRow
 from orchestration.defs.shopify_pixel.events import pixel_row
 from simulator.merchants import Merchant
-from simulator.shopify.pixel_replay import PIXEL_EVENTS_PATH
+from simulator.shopify.pixel_replay import PIXEL_EVENTS_PATH, PIXEL_KEY_HEADER
 from simulator.world import World
 from stack.demo import upsert_owned_workspace
 from stack.web import WEB_DIR, chromium_executable
@@ -64,14 +66,26 @@ def test_pixel_unit_tests_pass(npm: str) -> None:
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One answer of the API to a posted batch, and when the batch came and the answer left."""
+
+    status: int
+    body: dict[str, Any]
+    retry_after: str | None
+    received_at: float
+    answered_at: float
+
+
 @dataclass
-class LosingIntake:
-    """The API behind a proxy that loses its first answer to a stored batch: the batch is
-    stored, the pixel is told 503 (a gateway timing out as the API answers). Keeps every
-    answer the API gave, for the test to read."""
+class Intake:
+    """The API behind a gateway that can lose an answer: the batch is stored, the pixel is told
+    503 (a gateway timing out as the API answers). Keeps every answer the API gave the pixel
+    posts, for the tests to read."""
 
     app: ASGIApp
-    answers: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+    lose_next_stored: bool = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -81,6 +95,7 @@ class LosingIntake:
         ):
             await self.app(scope, receive, send)
             return
+        received_at = time.monotonic()
         messages: list[Message] = []
 
         async def keep(message: Message) -> None:
@@ -89,24 +104,30 @@ class LosingIntake:
         await self.app(scope, receive, keep)
         start = messages[0]
         body = b"".join(message.get("body", b"") for message in messages[1:])
-        self.answers.append((start["status"], json.loads(body)))
-        if len(self.answers) == 1 and start["status"] == 202:
+        headers = dict(start["headers"])
+        retry_after = headers[b"retry-after"].decode() if b"retry-after" in headers else None
+        answer = Answer(start["status"], json.loads(body), retry_after, received_at, 0.0)
+        if self.lose_next_stored and start["status"] == 202:
+            self.lose_next_stored = False
             # The CORS headers stay: the browser hands the pixel a 503, not a network error.
-            headers = [
-                (name, value) for name, value in start["headers"] if name != b"content-length"
-            ]
-            start = {**start, "status": 503, "headers": [*headers, (b"content-length", b"0")]}
+            kept = [(name, value) for name, value in start["headers"] if name != b"content-length"]
+            start = {**start, "status": 503, "headers": [*kept, (b"content-length", b"0")]}
             body = b""
+        self.answers.append(replace(answer, answered_at=time.monotonic()))
         await send(start)
         await send({"type": "http.response.body", "body": body})
 
-    def wait_for(self, count: int) -> list[tuple[int, dict[str, Any]]]:
+    def wait_for(self, count: int, since: int) -> list[Answer]:
+        """The `count` answers after the first `since`, once given."""
         deadline = time.monotonic() + ANSWER_TIMEOUT_S
-        while len(self.answers) < count:
+        while len(self.answers) < since + count:
             if time.monotonic() > deadline:
-                raise AssertionError(f"the intake got {len(self.answers)} batches, not {count}")
+                got = len(self.answers) - since
+                raise AssertionError(
+                    f"the intake got {got} batches, not {count}: {self.answers[since:]}"
+                )
             time.sleep(0.05)
-        return self.answers[:count]
+        return self.answers[since : since + count]
 
 
 @dataclass(frozen=True)
@@ -141,26 +162,25 @@ def shop(tmp_path_factory: pytest.TempPathFactory, world: World) -> Shop:
 
 
 @pytest.fixture(scope="module")
-def intake(
-    shop: Shop, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, LosingIntake]]:
-    """The API on a real port behind the losing proxy; its base URL and the proxy."""
+def intake(shop: Shop, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Intake]]:
+    """The API on a real port behind the gateway, taking 10 events a second from a key; its
+    base URL and the gateway."""
     settings = Settings(
         app_database_url=shop.app_db_url,
         warehouse_url=f"duckdb:///{tmp_path_factory.mktemp('pixel-warehouse') / 'w.duckdb'}",
         secret_key=Fernet.generate_key().decode(),
         clerk_issuer="http://clerk.invalid",
         clerk_authorized_parties=["http://localhost"],
+        pixel_events_per_minute=600,
+        pixel_event_burst=500,
     )
-    proxy = LosingIntake(create_app(settings, web_dist=None))
+    proxy = Intake(create_app(settings, web_dist=None))
     with serve_api(proxy) as url:
         yield url, proxy
 
 
 @pytest.fixture(scope="module")
-def bundle(
-    npm: str, intake: tuple[str, LosingIntake], tmp_path_factory: pytest.TempPathFactory
-) -> str:
+def bundle(npm: str, intake: tuple[str, Intake], tmp_path_factory: pytest.TempPathFactory) -> str:
     """The pixel's bundle, built as for a deployment whose API is the test's."""
     out = tmp_path_factory.mktemp("pixel-dist")
     subprocess.run(
@@ -346,36 +366,36 @@ def _emit(page: Page, events: list[dict[str, Any]]) -> None:
 
 
 def test_a_journey_reaches_the_intake_once_through_a_lost_answer_and_a_page_change(
-    storefront: Storefront, intake: tuple[str, LosingIntake], shop: Shop
+    storefront: Storefront, intake: tuple[str, Intake], shop: Shop
 ) -> None:
-    _, proxy = intake
+    _, gateway = intake
+    since = len(gateway.answers)
     browsing, carting, checking_out = _journey(shop.merchant.shop_domain)
 
     page = storefront.page
     page.goto(f"{storefront.url}/")
+    gateway.lose_next_stored = True
     _emit(page, browsing)
     # The first batch is stored but its answer lost: the pixel sends it again.
-    lost, retried = proxy.wait_for(2)
+    lost, retried = gateway.wait_for(2, since)
     _emit(page, carting)
     # The visitor moves on before those two are due: the next page of the tab sends them.
     page.goto(f"{storefront.url}/cart")
     _emit(page, checking_out)
-    _, last = proxy.wait_for(3)[1:]
+    [last] = gateway.wait_for(1, since + 2)
 
-    assert lost[0] == 202 and lost[1]["stored"] == len(browsing)
-    assert retried[0] == 202
-    assert (retried[1]["stored"], retried[1]["duplicates"]) == (0, len(browsing))
+    assert lost.status == 202 and lost.body["stored"] == len(browsing)
+    assert retried.status == 202
+    assert (retried.body["stored"], retried.body["duplicates"]) == (0, len(browsing))
     # checkout_completed goes out at once, with the events the previous page left.
-    assert last[0] == 202 and last[1]["stored"] == len(carting) + len(checking_out)
-    assert last[1]["rejected"] == []
-    with open_session(shop.app_db_url) as session:
-        rows = session.scalars(
-            select(PixelEvent).where(PixelEvent.connection_id == shop.connection_id)
-        ).all()
+    assert last.status == 202 and last.body["stored"] == len(carting) + len(checking_out)
+    assert last.body["rejected"] == []
     journey = [event["id"] for event in browsing + carting + checking_out]
-    stored = Counter(row.event_id for row in rows if row.event_id in journey)
-    assert stored == Counter(journey), "an event of the journey is missing or stored twice"
-    assert len(proxy.answers) == 3, "the pixel sent more than the journey's three batches"
+    rows = _stored(shop, journey)
+    assert Counter(row.event_id for row in rows) == Counter(journey), (
+        "an event of the journey is missing or stored twice"
+    )
+    assert len(gateway.answers) == since + 3, "the pixel sent more than the journey's batches"
 
     landed = _landed(rows, shop.merchant.shop_domain)
     first, order = landed[browsing[0]["id"]], landed[checking_out[-1]["id"]]
@@ -387,6 +407,60 @@ def test_a_journey_reaches_the_intake_once_through_a_lost_answer_and_a_page_chan
     assert order["customer_id"] == "gid://shopify/Customer/42"
     assert (order["order_total"], order["currency"]) == (Decimal("53.9"), "EUR")
     assert "buyer@example.com" not in " ".join(row.payload for row in rows)
+
+
+def test_a_key_past_its_rate_waits_as_long_as_the_intake_asks(
+    storefront: Storefront, intake: tuple[str, Intake], shop: Shop
+) -> None:
+    url, gateway = intake
+    # Another client of the key (the shop's other visitors) empties its bucket first.
+    with httpx.Client(base_url=url) as client:
+        for _ in range(10):
+            emptied = client.post(
+                PIXEL_EVENTS_PATH,
+                json={"events": [{"id": "other-visitor"}] * 100},
+                headers={PIXEL_KEY_HEADER: shop.pixel_key},
+            )
+            if emptied.status_code == 429:
+                break
+    assert emptied.status_code == 429
+    since = len(gateway.answers)
+    _, _, checking_out = _journey(shop.merchant.shop_domain)
+    views = [
+        {**checking_out[0], "id": f"{checking_out[0]['id']}-{n}", "name": "page_viewed", "data": {}}
+        for n in range(30)
+    ]
+
+    page = storefront.page
+    page.goto(f"{storefront.url}/")
+    _emit(page, [*views, checking_out[-1]])
+    answers = gateway.wait_for(1, since)
+    while answers[-1].status == 429 and len(answers) < 4:
+        answers = gateway.wait_for(len(answers) + 1, since)
+
+    # At 10 events a second: a token for the request, then 31 for its events (over 2 s).
+    *refused, accepted = answers
+    assert refused and {answer.status for answer in refused} == {429}
+    assert accepted.status == 202 and accepted.body["stored"] == 31
+    assert max(int(answer.retry_after or 0) for answer in refused) >= 2
+    for answer, retry in pairwise(answers):
+        # The pixel read Retry-After across origins: its backoff alone retries within 1 s.
+        assert answer.retry_after is not None
+        assert retry.received_at - answer.answered_at >= int(answer.retry_after)
+    sent = [event["id"] for event in [*views, checking_out[-1]]]
+    assert Counter(row.event_id for row in _stored(shop, sent)) == Counter(sent)
+
+
+def _stored(shop: Shop, event_ids: list[str]) -> list[PixelEvent]:
+    with open_session(shop.app_db_url) as session:
+        return list(
+            session.scalars(
+                select(PixelEvent).where(
+                    PixelEvent.connection_id == shop.connection_id,
+                    PixelEvent.event_id.in_(event_ids),
+                )
+            )
+        )
 
 
 def _landed(rows: list[PixelEvent], shop_domain: str) -> dict[str, dict[str, Any]]:
