@@ -1,7 +1,7 @@
 """The Shopify web pixel (`web/pixel/`): its Vitest tests, and its built bundle in Debian's
-Chromium posting a customer journey to the real intake, which stores each event exactly once
-although an answer was lost and the visitor moved on before a batch went out; and the landing
-reads from the stored events what attribution needs.
+Chromium posting to the real intake. A customer journey is stored exactly once although an
+answer was lost and the visitor moved on before a batch went out, and the landing reads from it
+what attribution needs; a key past its rate waits as long as the intake's Retry-After says.
 
 The page plays Shopify's pixel manager (tests/web/pixel_host.js) on the main thread, where
 Shopify runs app pixels in a web worker: the pixel uses nothing either side lacks.
@@ -51,8 +51,8 @@ from warehouse.appdb.upserts import ensure_pixel_key, upsert_connection
 from warehouse.raw_tables import SHOPIFY_PIXEL_EVENTS
 
 HOST_SCRIPT = Path(__file__).with_name("pixel_host.js")
-# The pixel's own timings (web/pixel/src/sender.ts DEFAULTS): a batch waits 2 s, a retry at
-# most 1 s after the first failure.
+# Far beyond the pixel's own timings (web/pixel/src/sender.ts DEFAULTS: a batch waits 2 s, the
+# first retry at most 1 s) and the rate test's Retry-After of a few seconds.
 ANSWER_TIMEOUT_S = 20
 
 
@@ -174,9 +174,9 @@ def intake(shop: Shop, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tup
         pixel_events_per_minute=600,
         pixel_event_burst=500,
     )
-    proxy = Intake(create_app(settings, web_dist=None))
-    with serve_api(proxy) as url:
-        yield url, proxy
+    gateway = Intake(create_app(settings, web_dist=None))
+    with serve_api(gateway) as url:
+        yield url, gateway
 
 
 @pytest.fixture(scope="module")

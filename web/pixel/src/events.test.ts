@@ -110,7 +110,9 @@ describe("toIntakeEvent", () => {
         id: "gid://shopify/Cart/c1",
         totalQuantity: 2,
         cost: { totalAmount: { amount: 49, currencyCode: "EUR" } },
-        lines: [{ quantity: 2, merchandise: { id: VARIANT.id, product: { id: VARIANT.product.id } } }],
+        lines: [
+          { quantity: 2, merchandise: { id: VARIANT.id, product: { id: VARIANT.product.id } } },
+        ],
       },
     });
   });

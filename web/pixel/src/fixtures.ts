@@ -5,7 +5,9 @@
 import type { ShopifyEvent, StandardEventName } from "./events";
 
 export const SHOP = "https://demo-1.myshopify.com";
-export const LANDING = `${SHOP}/?utm_source=facebook&utm_medium=paid&utm_campaign=120001&fbclid=IwAR0abc&gclid=Cj0KCQ`;
+export const LANDING =
+  `${SHOP}/?utm_source=facebook&utm_medium=paid&utm_campaign=120001` +
+  "&fbclid=IwAR0abc&gclid=Cj0KCQ";
 export const BUYER_EMAIL = "ada@example.com";
 export const BUYER_PHONE = "+16135551111";
 export const BUYER_STREET = "1 Lovelace Lane";
@@ -131,7 +133,12 @@ export function shopifyEvent<N extends StandardEventName>(
     context: {
       document: {
         characterSet: "UTF-8",
-        location: { href, hash: "", host: "demo-1.myshopify.com", hostname: "demo-1.myshopify.com" },
+        location: {
+          href,
+          hash: "",
+          host: "demo-1.myshopify.com",
+          hostname: "demo-1.myshopify.com",
+        },
         referrer: overrides.referrer ?? "https://www.facebook.com/",
         title: "Demo shop",
       },

@@ -143,7 +143,8 @@ describe("startPixel", () => {
   it("ignores what it cannot read in sessionStorage", async () => {
     const page = fakeShopify();
     const valid = toIntakeEvent(shopifyEvent("page_viewed", { id: "kept" }));
-    page.storage.set(PENDING_KEY, JSON.stringify([{ id: 1 }, "x", { ...valid, name: "clicked" }, valid]));
+    const unreadable = [{ id: 1 }, "x", { ...valid, name: "clicked" }];
+    page.storage.set(PENDING_KEY, JSON.stringify([...unreadable, valid]));
 
     startPixel(page.api, ENDPOINT);
     await vi.advanceTimersByTimeAsync(10_000);
