@@ -75,6 +75,9 @@ def create_app(settings: Settings | None = None, web_dist: Path | None = WEB_DIS
         allow_origins=["*"],
         allow_methods=["POST"],
         allow_headers=["Content-Type", "X-Metricx-Pixel-Key"],
+        # A cross-origin script reads only the CORS-safelisted answer headers: the pixel needs
+        # the 429's Retry-After to wait as long as the intake asks.
+        expose_headers=["Retry-After"],
         max_age=86_400,
     )
     # Added last, so outermost: the 500 that RequestIdMiddleware answers gets the headers too.

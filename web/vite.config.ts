@@ -12,5 +12,7 @@ export default defineConfig({
     environment: "jsdom",
     setupFiles: ["./src/test-setup.ts"],
     css: false,
+    // The pixel (pixel/) has its own tests and environment: `npm run test:pixel`.
+    include: ["src/**/*.test.{ts,tsx}"],
   },
 });

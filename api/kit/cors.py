@@ -23,6 +23,7 @@ class PathScopedCORS:
         allow_origins: Sequence[str],
         allow_methods: Sequence[str],
         allow_headers: Sequence[str],
+        expose_headers: Sequence[str],
         max_age: int,
     ) -> None:
         # The CORS options are spelled out, not **kwargs: Starlette's add_middleware types the
@@ -33,6 +34,7 @@ class PathScopedCORS:
             allow_origins=allow_origins,
             allow_methods=allow_methods,
             allow_headers=allow_headers,
+            expose_headers=expose_headers,
             max_age=max_age,
         )
         self._prefix = prefix

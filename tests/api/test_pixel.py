@@ -244,11 +244,20 @@ async def test_storefronts_may_post_cross_origin_but_the_merchant_api_stays_clos
     }
     pixel = await client.options(PIXEL_EVENTS_PATH, headers=preflight)
     merchant_api = await client.options("/v1/workspaces", headers=preflight)
+    posted = await client.post(
+        PIXEL_EVENTS_PATH,
+        json={"events": []},
+        headers={"Origin": preflight["Origin"], PIXEL_KEY_HEADER: "unknown"},
+    )
 
     assert pixel.status_code == 200
     assert pixel.headers["access-control-allow-origin"] == "*"
     assert PIXEL_KEY_HEADER.lower() in pixel.headers["access-control-allow-headers"].lower()
     assert "access-control-allow-origin" not in merchant_api.headers
+    # The pixel's script reads a 429's Retry-After only if the answers expose it.
+    assert posted.status_code == 401
+    assert posted.headers["access-control-allow-origin"] == "*"
+    assert "retry-after" in posted.headers["access-control-expose-headers"].lower()
 
 
 async def test_hostile_events_are_rejected_one_by_one_and_the_others_stored(

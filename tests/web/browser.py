@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from api.main import create_app
 from metricx.settings import PROJECT_ROOT, Settings
@@ -24,12 +25,17 @@ SCREENSHOTS = PROJECT_ROOT / "test-output" / "web-screenshots"
 def serve_web_app(settings: Settings) -> Iterator[str]:
     """The API serving the freshly built web app at `/`, on a free port; yields its base URL."""
     ensure_built()
+    with serve_api(create_app(settings)) as url:
+        yield url
+
+
+@contextmanager
+def serve_api(app: ASGIApp) -> Iterator[str]:
+    """`app` (the API, or the API behind a test's wrapper) on a free port; yields its base URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -4,22 +4,10 @@ when the build is stale, type-checks it.)"""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
-from stack.web import OPENAPI_FILE, WEB_DIR, install_packages, openapi_document
-
-
-@pytest.fixture(scope="module")
-def npm() -> str:
-    path = shutil.which("npm")
-    if path is None:
-        pytest.fail("npm is not installed: the web app needs Node.js 20.19+ (.ci/run installs it)")
-    install_packages()
-    return path
+from stack.web import OPENAPI_FILE, WEB_DIR, openapi_document
 
 
 def test_committed_openapi_document_is_the_apis() -> None:
