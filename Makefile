@@ -11,8 +11,12 @@ VENV := .venv
 demo: $(VENV)/.synced
 	$(VENV)/bin/metricx demo $(ARGS)
 
+# Two workers, one per backend's pipeline run (tests/parallel.py); PYTEST_WORKERS=0 runs the suite
+# in this process.
+PYTEST_WORKERS ?= 2
+
 test: $(VENV)/.synced lint
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .

@@ -17,6 +17,9 @@ from simulator.server import SimulatorServer
 from simulator.world import World
 from tests.helpers import NOW
 
+# Spreading the suite over pytest-xdist workers (`make test`), and testing that spread.
+pytest_plugins = ("pytester", "tests.parallel")
+
 
 def pytest_configure(config: pytest.Config) -> None:
     # The suite's runs store their events as a deployment's do (test_dagster_postgres_storage
