@@ -88,6 +88,7 @@ async def test_meta_consent_long_lived_token_and_account_choice(
         {
             "external_account_id": merchant.meta_account_id,
             "display_name": f"{merchant.name} — Meta Ads",
+            "manager_path": [],
         }
     ]
     assert stored_connections(settings) == []  # nothing connected before the choice
