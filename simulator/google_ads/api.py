@@ -3,9 +3,15 @@ wire format.
 
 Mounted under `/google-ads`, so `https://googleads.googleapis.com/v18/...` becomes
 `{sim}/google-ads/v18/...`, and under `/google-oauth`, so `https://oauth2.googleapis.com/token`
-becomes `{sim}/google-oauth/token`. GAQL is read by `gaql.py`: a report is answered at the grain
-its query asks for, with or without `segments.hour`; a query of attributes alone lists the
-customer, or its campaigns, ad groups or ads with their statuses as of now.
+becomes `{sim}/google-oauth/token` (and `/revoke`, Google's revocation endpoint). GAQL is read by
+`gaql.py`: a report is answered at the grain its query asks for, with or without
+`segments.hour`; a query of attributes alone lists the customer, or its campaigns, ad groups or
+ads with their statuses as of now, or (`customer_client`) the hierarchy under it.
+
+A merchant with an agency's manager (MCC) account reaches only the manager
+(`customers:listAccessibleCustomers`); its ad account answers only requests logged in through
+the manager (`login-customer-id`), as Google's access model has it, and the manager answers
+its hierarchy but no metrics.
 """
 
 from __future__ import annotations
@@ -489,9 +495,7 @@ def _customer_client_row(
         "customer_client.time_zone": customer.time_zone,
         "customer_client.status": "ENABLED",
     }
-    client = {
-        "resourceName": f"customers/{customer_id}/customerClients/{customer.customer_id}"
-    }
+    client = {"resourceName": f"customers/{customer_id}/customerClients/{customer.customer_id}"}
     for field in fields:
         client[_camel(field.split(".", 1)[1])] = values[field]
     return {"customerClient": client}

@@ -1,14 +1,15 @@
 """The Google Ads Query Language as the simulator reads it.
 
 `SELECT fields FROM customer | campaign | ad_group | ad_group_ad [WHERE conditions on
-segments.date joined by AND]`. A query of attributes alone (no segment, no metric) lists the
-resource's objects, every status included (REMOVED too, as Google does unless filtered), as of
-now. Any selection of the resource's attributes, segments (date, hour, day of week, week,
-month, quarter, year) and metrics is served, at the grain it asks for: rows are the resource's
-objects, split by the segments selected and by nothing else, so a query without
-`segments.hour` gets one row per day and one without any segment one row for the whole range,
-as Google answers. The date range is `BETWEEN`, comparisons (`>=`, `>`, `<=`, `<`, `=`) or
-`DURING` a date range literal, counted in the account's time zone.
+segments.date joined by AND]`, and `SELECT fields FROM customer_client [WHERE
+customer_client.level <= | < | = n]` for an account hierarchy. A query of attributes alone (no
+segment, no metric) lists the resource's objects, every status included (REMOVED too, as
+Google does unless filtered), as of now. Any selection of the resource's attributes, segments
+(date, hour, day of week, week, month, quarter, year) and metrics is served, at the grain it
+asks for: rows are the resource's objects, split by the segments selected and by nothing else,
+so a query without `segments.hour` gets one row per day and one without any segment one row
+for the whole range, as Google answers. The date range is `BETWEEN`, comparisons (`>=`, `>`,
+`<=`, `<`, `=`) or `DURING` a date range literal, counted in the account's time zone.
 
 Anything else (other resources, filters on other fields, `ORDER BY`, `LIMIT`, `PARAMETERS`) is
 refused with the query error Google would give, or QUERY_ERROR when it is valid GAQL the
@@ -84,7 +85,9 @@ _CONDITION = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
-_LEVEL_FILTER = re.compile(r"customer_client\.level\s*(?P<op><=|<|=)\s*(?P<level>\d+)", re.IGNORECASE)
+_LEVEL_FILTER = re.compile(
+    r"customer_client\.level\s*(?P<op><=|<|=)\s*(?P<level>\d+)", re.IGNORECASE
+)
 _AND = re.compile(r"\s+AND\s+", re.IGNORECASE)
 _DAY = timedelta(days=1)
 

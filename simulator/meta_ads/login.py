@@ -5,8 +5,8 @@ The dialog lives on www.facebook.com (mounted at `/facebook`), the rest on the G
 (`/meta`): `GET /{version}/oauth/access_token` exchanges a code for a short-lived user token, or
 (`grant_type=fb_exchange_token`) a token for a long-lived one; `GET /{version}/me/adaccounts`
 lists the accounts the token's user can reach. Tokens issued here work on every Graph route, as
-the merchants' seeded tokens do, until revoked (`MetaLogin.revoke`, which `DELETE /{version}/me/permissions` does: the app de-authorized by
-the user) or expired
+the merchants' seeded tokens do, until revoked (`MetaLogin.revoke`: the user removes the app, or
+the app de-authorizes itself with `DELETE /{version}/me/permissions`) or expired
 (`MetaFaults.expire_meta_token`, which a new grant lifts: a new login is a new session).
 """
 

@@ -467,8 +467,9 @@ async def test_a_google_client_account_under_a_manager_is_offered_and_read_throu
         rows = list(google_ads.iter_hourly_ad_group_metrics(target.external_account_id, day, day))
     truth = GoogleAdsWorld.of(world).cost_micros_by_day(merchant.google_customer_id, day, day)
     assert truth[day] > 0
-    assert sum(row.cost_micros for row in rows if isinstance(row, GoogleAdsAdGroupHour)) == (
-        truth[day]
+    assert (
+        sum(row.cost_micros for row in rows if isinstance(row, GoogleAdsAdGroupHour))
+        == (truth[day])
     )
     assert all(isinstance(row, GoogleAdsAdGroupHour) for row in rows)
 
