@@ -518,6 +518,17 @@ async def connect_one(
     return str(connection["id"])
 
 
+def revocations(world: World, provider: str) -> int:
+    """How many grants the simulated platform has revoked so far."""
+    return len(
+        {
+            "meta_ads": world.meta.login.revocations,
+            "google_ads": GoogleAdsWorld.of(world).revocations,
+            "shopify": ShopifyApi.of(world).installs.uninstalls,
+        }[provider]
+    )
+
+
 def account_of(provider: str, merchant: Merchant) -> str:
     return {
         "meta_ads": merchant.meta_account_id,
@@ -532,6 +543,7 @@ async def test_disconnect_revokes_the_grant_at_the_platform(
     simulator: SimulatorServer,
     merchants: list[Merchant],
     settings: Settings,
+    world: World,
     provider: str,
 ) -> None:
     merchant = merchants[1]
@@ -541,12 +553,14 @@ async def test_disconnect_revokes_the_grant_at_the_platform(
     [row] = stored_connections(settings)
     credentials = CredentialCipher(settings.secret_key).decrypt(row.credentials_encrypted)
     assert platform_accepts(provider, settings, merchant, credentials)
+    revoked_before = revocations(world, provider)
 
     deleted = await client.delete(
         f"/v1/workspaces/{workspace}/connections/{connection_id}", headers=browser.headers
     )
 
     assert deleted.status_code == 204
+    assert revocations(world, provider) == revoked_before + 1
     assert not platform_accepts(provider, settings, merchant, credentials)
     [row] = stored_connections(settings)
     assert row.status == "disconnected"
@@ -558,11 +572,13 @@ async def test_a_grant_another_connection_still_uses_is_not_revoked(
     simulator: SimulatorServer,
     merchants: list[Merchant],
     settings: Settings,
+    world: World,
 ) -> None:
     merchant = merchants[0]
     workspace = workspace_id(settings, merchant.slug)
     browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
     connection_id = await connect_one(browser, workspace, "google_ads", merchant.google_customer_id)
+    revoked_before = revocations(world, "google_ads")
     cipher = CredentialCipher(settings.secret_key)
     [row] = stored_connections(settings)
     credentials = cipher.decrypt(row.credentials_encrypted)
@@ -583,6 +599,7 @@ async def test_a_grant_another_connection_still_uses_is_not_revoked(
     )
 
     assert deleted.status_code == 204
+    assert revocations(world, "google_ads") == revoked_before
     assert platform_accepts("google_ads", settings, merchant, credentials)
 
 
