@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     google_ads_api_version: str = "v18"
     google_oauth_token_url: str = "https://oauth2.googleapis.com/token"
     google_oauth_authorize_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_oauth_revoke_url: str = "https://oauth2.googleapis.com/revoke"
     google_ads_developer_token: str = ""
     google_oauth_client_id: str = ""
     google_oauth_client_secret: str = ""

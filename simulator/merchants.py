@@ -29,6 +29,10 @@ _SHOP_NAMES = (
     "Prairie Goods",
     "Verde Swimwear",
 )
+# Every third merchant runs Google Ads through an agency's manager (MCC) account: the merchant's
+# Google user reaches only the manager, and its ad account only through it.
+MANAGED_GOOGLE_EVERY = 3
+_AGENCY_NAMES = ("Brightline Digital", "Keystone Performance", "Lumen Search Partners")
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,9 @@ class Merchant:
     email: str
     google_customer_id: str  # 10 digits, as Google Ads shows it without dashes
     google_refresh_token: str
+    # The agency's manager account the ad account is a client of, when it has one.
+    google_manager_customer_id: str | None
+    google_manager_name: str | None
     shop_domain: str  # "<handle>.myshopify.com"
     shopify_access_token: str
 
@@ -56,6 +63,7 @@ def make_merchant(seed: int, n: int) -> Merchant:
     """The world's `n`th merchant (from 1), the same for the same seed."""
     slug = f"demo-{n}"
     token_digest = _digest("meta-token", seed, slug)
+    managed = n % MANAGED_GOOGLE_EVERY == 0
     return Merchant(
         slug=slug,
         name=_SHOP_NAMES[(n - 1) % len(_SHOP_NAMES)],
@@ -69,6 +77,10 @@ def make_merchant(seed: int, n: int) -> Merchant:
         email=f"owner@{slug}.example.com",
         google_customer_id=str(5_000_000_000 + n),
         google_refresh_token=f"1//sim-{_digest('google-refresh', seed, slug)[:40]}",
+        google_manager_customer_id=str(6_000_000_000 + n) if managed else None,
+        google_manager_name=(
+            _AGENCY_NAMES[(n // MANAGED_GOOGLE_EVERY - 1) % len(_AGENCY_NAMES)] if managed else None
+        ),
         shop_domain=f"{slug}.myshopify.com",
         # Shopify Admin API access tokens start with "shpat_".
         shopify_access_token=f"shpat_{_digest('shopify-token', seed, slug)[:32]}",

@@ -108,6 +108,12 @@ def seed_demo_workspaces(
                 display_name=f"{merchant.name} — Google Ads",
                 credentials={"refresh_token": merchant.google_refresh_token},
                 cipher=cipher,
+                # A client of an agency's manager is read logged in through the manager.
+                settings=(
+                    {"login_customer_id": merchant.google_manager_customer_id}
+                    if merchant.google_manager_customer_id
+                    else None
+                ),
             )
             shop = upsert_connection(
                 session,

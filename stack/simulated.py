@@ -20,6 +20,7 @@ class SimulatedPlatformSettings(TypedDict):
     google_ads_api_base_url: str
     google_oauth_token_url: str
     google_oauth_authorize_url: str
+    google_oauth_revoke_url: str
     google_ads_developer_token: str
     google_oauth_client_id: str
     google_oauth_client_secret: str
@@ -43,6 +44,7 @@ def simulated_platform_settings(simulator_url: str) -> SimulatedPlatformSettings
         google_ads_api_base_url=f"{simulator_url}/google-ads",
         google_oauth_token_url=f"{simulator_url}/google-oauth/token",
         google_oauth_authorize_url=f"{simulator_url}/google-oauth/auth",
+        google_oauth_revoke_url=f"{simulator_url}/google-oauth/revoke",
         # The simulator's app credentials: it accepts these, and the real platforms never see
         # them.
         google_ads_developer_token="sim-developer-token",

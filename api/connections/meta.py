@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -70,3 +71,15 @@ def _ad_accounts(settings: Settings, http: httpx.Client, token: str) -> list[Acc
     else:
         raise PlatformError("Listing Meta ad accounts failed: too many pages.")
     return accounts
+
+
+def revoke(settings: Settings, http: httpx.Client, credentials: dict[str, Any]) -> None:
+    """De-authorize the app for the token's user (`DELETE /me/permissions`). Meta revokes per
+    user, not per token: every token that user gave the app stops working."""
+    json_of(
+        http.delete(
+            f"{settings.meta_api_base_url}/{settings.meta_api_version}/me/permissions",
+            headers={"Authorization": f"Bearer {credentials['access_token']}"},
+        ),
+        "Revoking the Meta app's permissions",
+    )

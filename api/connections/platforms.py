@@ -23,6 +23,8 @@ class Account:
     external_account_id: str
     display_name: str
     settings: dict[str, Any] = field(default_factory=dict)
+    # The manager (MCC) accounts it is reached through, top first: a Google client account's.
+    manager_path: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from api.auth.dependencies import CurrentUser
 from api.connections import google, meta, shopify
 from api.connections.dependencies import Clock, CurrentConnection
 from api.connections.platforms import ConsentDeclined, Grant, PlatformError, callback_url
+from api.connections.revocation import revoke_grant
 from api.connections.schemas import (
     AccountChoice,
     ConnectionList,
@@ -87,10 +88,15 @@ def delete_connection(
     session: AppDbSession,
     resources: AppResources,
 ) -> Response:
-    """Disconnect: syncing stops and the credentials are forgotten; what was landed stays, and
-    connecting the same account again resumes it."""
-    disconnect(session, connection, resources.credentials_cipher)
+    """Disconnect: syncing stops, the credentials are forgotten and the platform grant revoked
+    (Meta's app permissions, Google's grant, the Shopify app uninstalled) unless another
+    connection of the workspace still uses it; what was landed stays, and connecting the same
+    account again resumes it."""
+    revocation = disconnect(session, connection, resources.credentials_cipher)
     session.commit()
+    # After the commit: a platform failing to revoke is logged, it never undoes the disconnect.
+    if revocation is not None:
+        revoke_grant(resources.settings, resources.platforms_http, revocation)
     return Response(status_code=204)
 
 
@@ -313,6 +319,7 @@ def _selection_out(selection: PendingSelection) -> PendingSelectionOut:
             AccountChoice(
                 external_account_id=account["external_account_id"],
                 display_name=account["display_name"],
+                manager_path=account.get("manager_path", []),
             )
             for account in selection.accounts
         ],

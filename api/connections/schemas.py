@@ -38,6 +38,11 @@ class ConnectionList(BaseModel):
 class AccountChoice(BaseModel):
     external_account_id: str
     display_name: str
+    manager_path: list[str] = Field(
+        default_factory=list,
+        description="The Google Ads manager (MCC) accounts the account is reached through, top "
+        "first; empty for an account the consent reaches directly.",
+    )
 
 
 class PendingSelectionOut(BaseModel):

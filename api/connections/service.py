@@ -4,6 +4,7 @@ them, encrypted."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,14 +44,55 @@ def workspace_connection(
     )
 
 
-def disconnect(session: Session, connection: Connection, cipher: CredentialCipher) -> None:
+@dataclass(frozen=True)
+class Revocation:
+    """A grant to revoke at its platform once a disconnect is committed."""
+
+    connection_id: str
+    provider: str
+    external_account_id: str
+    credentials: dict[str, Any]
+
+
+def disconnect(
+    session: Session, connection: Connection, cipher: CredentialCipher
+) -> Revocation | None:
     """Stop syncing it and forget its credentials; what it landed stays in the warehouse, and
-    connecting the same account again brings it back (same id, same history)."""
+    connecting the same account again brings it back (same id, same history). Returns the grant
+    to revoke at the platform, unless no credentials were left or another connection still
+    syncs with the same grant (accounts chosen from one consent share it)."""
+    credentials = cipher.decrypt(connection.credentials_encrypted)
     connection.status = ConnectionStatus.DISCONNECTED
     connection.credentials_encrypted = cipher.encrypt({})
     connection.needs_reconnect_since = None
     connection.backfill_from = connection.backfill_until = None
     session.flush()
+    if not credentials or _grant_in_use(session, cipher, connection, credentials):
+        return None
+    return Revocation(
+        connection.id, connection.provider, connection.external_account_id, credentials
+    )
+
+
+def _grant_in_use(
+    session: Session, cipher: CredentialCipher, connection: Connection, credentials: dict[str, Any]
+) -> bool:
+    others = select(Connection).where(
+        Connection.provider == connection.provider,
+        Connection.id != connection.id,
+        Connection.status != ConnectionStatus.DISCONNECTED,
+    )
+    if connection.provider == Provider.SHOPIFY:
+        # Revoking uninstalls the app from the shop, whichever workspace installed it.
+        others = others.where(Connection.external_account_id == connection.external_account_id)
+        return session.scalar(others.limit(1)) is not None
+    # A Meta or Google grant comes from one consent, whose accounts all went to the workspace
+    # it was made in.
+    others = others.where(Connection.workspace_id == connection.workspace_id)
+    return any(
+        cipher.decrypt(other.credentials_encrypted) == credentials
+        for other in session.scalars(others)
+    )
 
 
 def open_selection(
@@ -81,6 +123,7 @@ def open_selection(
                 "external_account_id": account.external_account_id,
                 "display_name": account.display_name,
                 "settings": account.settings,
+                "manager_path": list(account.manager_path),
             }
             for account in grant.accounts
         ],
@@ -125,7 +168,7 @@ def complete_selection(
             cipher,
             workspace_id=selection.workspace_id,
             provider=selection.provider,
-            account=Account(**offered[account_id]),
+            account=_account(offered[account_id]),
             credentials=credentials,
             now=now,
         )
@@ -134,6 +177,15 @@ def complete_selection(
     session.delete(selection)
     session.flush()
     return connections
+
+
+def _account(offered: dict[str, Any]) -> Account:
+    return Account(
+        external_account_id=offered["external_account_id"],
+        display_name=offered["display_name"],
+        settings=offered.get("settings") or {},
+        manager_path=tuple(offered.get("manager_path") or ()),
+    )
 
 
 def connect(

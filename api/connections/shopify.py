@@ -8,6 +8,7 @@ import hmac
 import json
 import re
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -103,3 +104,16 @@ def register_web_pixel(
     if any(error.get("code") != "TAKEN" for error in errors):
         codes = ", ".join(str(error.get("code")) for error in errors)
         raise PlatformError(f"Registering the web pixel failed: {codes}.")
+
+
+def revoke(settings: Settings, http: httpx.Client, shop: str, credentials: dict[str, Any]) -> None:
+    """Uninstall the app from the shop (`DELETE /admin/api_permissions/current.json`): Shopify
+    has no revocation of an offline token alone, so the install it belongs to goes, and with it
+    every token of the app on that shop."""
+    json_of(
+        http.delete(
+            f"{admin_url(settings, shop)}/admin/api_permissions/current.json",
+            headers={"X-Shopify-Access-Token": credentials["access_token"]},
+        ),
+        "Uninstalling the Shopify app",
+    )

@@ -3,9 +3,15 @@ wire format.
 
 Mounted under `/google-ads`, so `https://googleads.googleapis.com/v18/...` becomes
 `{sim}/google-ads/v18/...`, and under `/google-oauth`, so `https://oauth2.googleapis.com/token`
-becomes `{sim}/google-oauth/token`. GAQL is read by `gaql.py`: a report is answered at the grain
-its query asks for, with or without `segments.hour`; a query of attributes alone lists the
-customer, or its campaigns, ad groups or ads with their statuses as of now.
+becomes `{sim}/google-oauth/token` (and `/revoke`, Google's revocation endpoint). GAQL is read by
+`gaql.py`: a report is answered at the grain its query asks for, with or without
+`segments.hour`; a query of attributes alone lists the customer, or its campaigns, ad groups or
+ads with their statuses as of now, or (`customer_client`) the hierarchy under it.
+
+A merchant with an agency's manager (MCC) account reaches only the manager
+(`customers:listAccessibleCustomers`); its ad account answers only requests logged in through
+the manager (`login-customer-id`), as Google's access model has it, and the manager answers
+its hierarchy but no metrics.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from simulator.consent import SIM_LOGIN_PARAM, signed_in
-from simulator.google_ads.errors import GoogleAdsError, request_id
+from simulator.google_ads.errors import GoogleAdsError, query_error, request_id
 from simulator.google_ads.gaql import Query, parse_gaql
 from simulator.google_ads.world import (
     ADWORDS_SCOPE,
@@ -33,6 +39,7 @@ from simulator.google_ads.world import (
     AdGroup,
     AdGroupHour,
     Campaign,
+    CustomerClient,
     GoogleAd,
     GoogleAdsWorld,
     GoogleMetrics,
@@ -117,7 +124,7 @@ def build_google_ads_router(world: World) -> APIRouter:
                 raise _injected(failure)
             today = google.now().astimezone(merchant.tz).date()
             query = parse_gaql(_query_text(body), today)
-            batches = await run_in_threadpool(_answer, google, merchant, query)
+            batches = await run_in_threadpool(_answer, google, merchant, customer_id, query)
             return JSONResponse(batches)
         except GoogleAdsError as error:
             return error.response(version)
@@ -128,7 +135,14 @@ def build_google_ads_router(world: World) -> APIRouter:
             if not _VERSION.fullmatch(version):
                 raise GoogleAdsError("NOT_FOUND")
             merchant = _authenticate(google, request)
-            return JSONResponse({"resourceNames": [f"customers/{merchant.google_customer_id}"]})
+            return JSONResponse(
+                {
+                    "resourceNames": [
+                        f"customers/{customer_id}"
+                        for customer_id in google.accessible_customers(merchant)
+                    ]
+                }
+            )
         except GoogleAdsError as error:
             return error.response(version)
 
@@ -193,7 +207,7 @@ def build_google_oauth_router(world: World) -> APIRouter:
         merchant = google.merchant_by_refresh_token(form["refresh_token"])
         if merchant is None:
             return _oauth_error(400, "invalid_grant", "Token has been expired or revoked.")
-        issued = google.issue_access_token(merchant)
+        issued = google.issue_access_token(merchant, grant=form["refresh_token"])
         return JSONResponse(
             {
                 "access_token": issued.token,
@@ -203,6 +217,15 @@ def build_google_oauth_router(world: World) -> APIRouter:
             }
         )
 
+    @router.post("/revoke")
+    async def revoke(request: Request) -> JSONResponse:
+        """oauth2.googleapis.com/revoke: the token in the query string or the form body."""
+        form = parse_qs((await request.body()).decode(errors="replace"))
+        token = request.query_params.get("token") or next(iter(form.get("token", [])), "")
+        if not token or not google.revoke(token):
+            return _oauth_error(400, "invalid_token", "Token expired or revoked")
+        return JSONResponse({})
+
     return router
 
 
@@ -211,16 +234,17 @@ def _exchange_code(google: GoogleAdsWorld, form: dict[str, str]) -> JSONResponse
     merchant = google.codes.redeem(code, form.get("redirect_uri", ""))
     if merchant is None:
         return _oauth_error(400, "invalid_grant", "Malformed auth code.")
-    issued = google.issue_access_token(merchant)
+    # Only an offline consent comes with a refresh token.
+    refresh_token = None if code in google.online_codes else google.grant_refresh_token(merchant)
+    issued = google.issue_access_token(merchant, grant=refresh_token)
     body: dict[str, Any] = {
         "access_token": issued.token,
         "expires_in": int(google.access_token_lifetime.total_seconds()),
         "scope": ADWORDS_SCOPE,
         "token_type": "Bearer",
     }
-    # Only an offline consent comes with a refresh token.
-    if code not in google.online_codes:
-        body["refresh_token"] = google.grant_refresh_token(merchant)
+    if refresh_token is not None:
+        body["refresh_token"] = refresh_token
     return JSONResponse(body)
 
 
@@ -232,11 +256,10 @@ def _authorize(google: GoogleAdsWorld, request: Request, customer_id: str) -> Me
             {"requestError": "INVALID_CUSTOMER_ID"},
             "Customer id is invalid: it must be 10 digits without dashes.",
         )
-    login_customer_id = request.headers.get("login-customer-id")
-    merchant = google.merchant_by_customer_id(customer_id)
-    # The simulated merchants manage their own accounts: there is no manager account to log in
-    # through, so a login-customer-id other than the customer itself grants nothing.
-    if merchant is not issued_merchant or login_customer_id not in (None, customer_id):
+    # Without the header Google logs in as the operating customer itself; a client of a manager
+    # the user reaches only through the manager is then refused.
+    login_customer_id = request.headers.get("login-customer-id") or customer_id
+    if not google.may_read(issued_merchant, customer_id, login_customer_id):
         raise GoogleAdsError(
             "PERMISSION_DENIED",
             {"authorizationError": "USER_PERMISSION_DENIED"},
@@ -245,7 +268,7 @@ def _authorize(google: GoogleAdsWorld, request: Request, customer_id: str) -> Me
             "header. See https://developers.google.com/google-ads/api/docs/concepts/"
             "call-structure#cid",
         )
-    return merchant
+    return issued_merchant
 
 
 def _authenticate(google: GoogleAdsWorld, request: Request) -> Merchant:
@@ -306,14 +329,28 @@ def _query_text(body: bytes) -> str:
     return query
 
 
-def _answer(google: GoogleAdsWorld, merchant: Merchant, query: Query) -> list[dict[str, Any]]:
-    if query.date_range is None:
-        if query.resource == "customer":
-            results = [_customer_row(merchant, query.fields)]
-        elif query.resource == "customer_client":
-            results = [_customer_client_row(merchant, query.fields)]
-        else:
-            results = _object_rows(google, merchant, query)
+def _answer(
+    google: GoogleAdsWorld, merchant: Merchant, customer_id: str, query: Query
+) -> list[dict[str, Any]]:
+    if query.resource == "customer_client":
+        results = [
+            _customer_client_row(customer_id, client, query.fields)
+            for client in google.customer_clients(customer_id)
+            if query.admits_level(client.level)
+        ]
+    elif query.resource == "customer" and query.date_range is None:
+        results = [_customer_row(google.customer_clients(customer_id)[0], query.fields)]
+    elif google.is_manager(customer_id):
+        # A manager has no campaigns of its own, so none to list or report on.
+        if query.date_range is not None:
+            raise query_error(
+                "REQUESTED_METRICS_FOR_MANAGER",
+                "Metrics cannot be requested for a manager account. To retrieve metrics, "
+                "issue separate requests against each client account under the manager account.",
+            )
+        results = []
+    elif query.date_range is None:
+        results = _object_rows(google, merchant, query)
     else:
         results = [_rendered(row, merchant, query) for row in _report_rows(google, merchant, query)]
         # Corruption is aimed at the metric rows; the customer lookup stays clean.
@@ -431,26 +468,34 @@ def _object_row(
     return row
 
 
-def _customer_row(merchant: Merchant, fields: tuple[str, ...]) -> dict[str, Any]:
-    customer = {"resourceName": f"customers/{merchant.google_customer_id}"}
-    for field in fields:
-        customer[_camel(field.split(".", 1)[1])] = _CUSTOMER_FIELDS[field](merchant)
-    return {"customer": customer}
-
-
-def _customer_client_row(merchant: Merchant, fields: tuple[str, ...]) -> dict[str, Any]:
-    """The customer itself, level 0 of its own hierarchy: no simulated merchant manages others."""
-    customer_id = merchant.google_customer_id
-    values: dict[str, Any] = {
-        "customer_client.id": customer_id,  # int64: a JSON string
-        "customer_client.client_customer": f"customers/{customer_id}",
-        "customer_client.level": "0",
-        "customer_client.manager": False,
-        "customer_client.descriptive_name": merchant.name,
-        "customer_client.currency_code": merchant.currency,
-        "customer_client.time_zone": merchant.timezone,
+def _customer_row(customer: CustomerClient, fields: tuple[str, ...]) -> dict[str, Any]:
+    values = {
+        "customer.id": customer.customer_id,
+        "customer.descriptive_name": customer.descriptive_name,
+        "customer.currency_code": customer.currency_code,
+        "customer.time_zone": customer.time_zone,
     }
-    client = {"resourceName": f"customers/{customer_id}/customerClients/{customer_id}"}
+    row = {"resourceName": f"customers/{customer.customer_id}"}
+    for field in fields:
+        row[_camel(field.split(".", 1)[1])] = values[field]
+    return {"customer": row}
+
+
+def _customer_client_row(
+    customer_id: str, customer: CustomerClient, fields: tuple[str, ...]
+) -> dict[str, Any]:
+    """One customer of the hierarchy under `customer_id`, as the row Google streams for it."""
+    values: dict[str, Any] = {
+        "customer_client.id": customer.customer_id,  # int64: a JSON string
+        "customer_client.client_customer": f"customers/{customer.customer_id}",
+        "customer_client.level": str(customer.level),  # int64 too
+        "customer_client.manager": customer.manager,
+        "customer_client.descriptive_name": customer.descriptive_name,
+        "customer_client.currency_code": customer.currency_code,
+        "customer_client.time_zone": customer.time_zone,
+        "customer_client.status": "ENABLED",
+    }
+    client = {"resourceName": f"customers/{customer_id}/customerClients/{customer.customer_id}"}
     for field in fields:
         client[_camel(field.split(".", 1)[1])] = values[field]
     return {"customerClient": client}

@@ -1,14 +1,15 @@
 """The Google Ads Query Language as the simulator reads it.
 
 `SELECT fields FROM customer | campaign | ad_group | ad_group_ad [WHERE conditions on
-segments.date joined by AND]`. A query of attributes alone (no segment, no metric) lists the
-resource's objects, every status included (REMOVED too, as Google does unless filtered), as of
-now. Any selection of the resource's attributes, segments (date, hour, day of week, week,
-month, quarter, year) and metrics is served, at the grain it asks for: rows are the resource's
-objects, split by the segments selected and by nothing else, so a query without
-`segments.hour` gets one row per day and one without any segment one row for the whole range,
-as Google answers. The date range is `BETWEEN`, comparisons (`>=`, `>`, `<=`, `<`, `=`) or
-`DURING` a date range literal, counted in the account's time zone.
+segments.date joined by AND]`, and `SELECT fields FROM customer_client [WHERE
+customer_client.level <= | < | = n]` for an account hierarchy. A query of attributes alone (no
+segment, no metric) lists the resource's objects, every status included (REMOVED too, as
+Google does unless filtered), as of now. Any selection of the resource's attributes, segments
+(date, hour, day of week, week, month, quarter, year) and metrics is served, at the grain it
+asks for: rows are the resource's objects, split by the segments selected and by nothing else,
+so a query without `segments.hour` gets one row per day and one without any segment one row
+for the whole range, as Google answers. The date range is `BETWEEN`, comparisons (`>=`, `>`,
+`<=`, `<`, `=`) or `DURING` a date range literal, counted in the account's time zone.
 
 Anything else (other resources, filters on other fields, `ORDER BY`, `LIMIT`, `PARAMETERS`) is
 refused with the query error Google would give, or QUERY_ERROR when it is valid GAQL the
@@ -38,6 +39,7 @@ CUSTOMER_CLIENT_FIELDS = (
     "customer_client.descriptive_name",
     "customer_client.currency_code",
     "customer_client.time_zone",
+    "customer_client.status",
 )
 CAMPAIGN_FIELDS = ("campaign.id", "campaign.name", "campaign.status")
 AD_GROUP_FIELDS = ("ad_group.id", "ad_group.name", "ad_group.status")
@@ -83,7 +85,9 @@ _CONDITION = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
-_LEVEL_FILTER = re.compile(r"customer_client\.level\s*(<=|<|=)\s*\d+", re.IGNORECASE)
+_LEVEL_FILTER = re.compile(
+    r"customer_client\.level\s*(?P<op><=|<|=)\s*(?P<level>\d+)", re.IGNORECASE
+)
 _AND = re.compile(r"\s+AND\s+", re.IGNORECASE)
 _DAY = timedelta(days=1)
 
@@ -96,6 +100,14 @@ class Query:
     resource: str
     # Set exactly when the query reports metrics or segments; without, it reads the resource.
     date_range: DateRange | None = None
+    # `customer_client.level` compared with a number, as the hierarchy is read level by level.
+    level_filter: tuple[str, int] | None = None
+
+    def admits_level(self, level: int) -> bool:
+        if self.level_filter is None:
+            return True
+        op, bound = self.level_filter
+        return {"<=": level <= bound, "<": level < bound, "=": level == bound}[op]
 
     @property
     def segments(self) -> tuple[str, ...]:
@@ -128,11 +140,14 @@ def parse_gaql(text: str, today: date) -> Query:
         if field not in selectable:
             raise query_error("UNRECOGNIZED_FIELD", f"Unrecognized field in the query: '{field}'.")
     if resource == "customer_client":
-        if where is not None and not _LEVEL_FILTER.fullmatch(where.strip()):
+        if where is None:
+            return Query(fields, resource)
+        level = _LEVEL_FILTER.fullmatch(where.strip())
+        if level is None:
             raise query_error(
                 "QUERY_ERROR", "The simulator filters customer_client on its level only."
             )
-        return Query(fields, resource)
+        return Query(fields, resource, level_filter=(level["op"], int(level["level"])))
     if not _REPORTED.intersection(fields):
         if where is not None:
             raise query_error(

@@ -246,6 +246,20 @@ class AccessToken:
     token: str
     merchant: Merchant
     expires_at: datetime  # on the world's clock
+    grant: str | None = None  # the refresh token it came from: revoking one revokes both
+
+
+@dataclass(frozen=True)
+class CustomerClient:
+    """A customer in the hierarchy under another (`customer_client`): level 0 is the customer
+    itself, level 1 the clients a manager links directly."""
+
+    customer_id: str
+    descriptive_name: str
+    manager: bool
+    level: int
+    currency_code: str
+    time_zone: str
 
 
 class GoogleAdsWorld:
@@ -264,8 +278,12 @@ class GoogleAdsWorld:
         self.online_codes: set[str] = set()  # codes of consents without `access_type=offline`
         self._granted_refresh_tokens: dict[str, Merchant] = {}
         self._revoked_refresh_tokens: set[str] = set()
+        self.revocations: list[str] = []  # tokens sent to the revocation endpoint, in order
         self._restatements = Restatements()
         self._by_customer = {m.google_customer_id: m for m in world.merchants}
+        self._by_manager = {
+            m.google_manager_customer_id: m for m in world.merchants if m.google_manager_customer_id
+        }
         self._by_refresh_token = {m.google_refresh_token: m for m in world.merchants}
         self._ad_groups = {
             m.google_customer_id: self._make_ad_groups(m, merchant_no)
@@ -305,6 +323,51 @@ class GoogleAdsWorld:
     def merchant_by_customer_id(self, customer_id: str) -> Merchant | None:
         return self._by_customer.get(customer_id)
 
+    def merchant_by_any_customer_id(self, customer_id: str) -> Merchant | None:
+        """The merchant of an ad account or of the manager account above it."""
+        return self._by_customer.get(customer_id) or self._by_manager.get(customer_id)
+
+    def is_manager(self, customer_id: str) -> bool:
+        return customer_id in self._by_manager
+
+    def accessible_customers(self, merchant: Merchant) -> list[str]:
+        """What `customers:listAccessibleCustomers` answers the merchant's Google user: the
+        accounts the user was granted directly, so a managed ad account is not among them."""
+        return [merchant.google_manager_customer_id or merchant.google_customer_id]
+
+    def customer_clients(self, customer_id: str) -> list[CustomerClient]:
+        """The hierarchy under `customer_id`, itself first (level 0); empty if unknown."""
+        merchant = self.merchant_by_any_customer_id(customer_id)
+        if merchant is None:
+            return []
+        account = CustomerClient(
+            merchant.google_customer_id,
+            merchant.name,
+            False,
+            0,
+            merchant.currency,
+            merchant.timezone,
+        )
+        if customer_id == merchant.google_customer_id:
+            return [account]
+        manager = CustomerClient(
+            customer_id,
+            merchant.google_manager_name or customer_id,
+            True,
+            0,
+            merchant.currency,
+            merchant.timezone,
+        )
+        return [manager, CustomerClient(**{**account.__dict__, "level": 1})]
+
+    def may_read(self, merchant: Merchant, customer_id: str, login_customer_id: str) -> bool:
+        """Whether the merchant's Google user may operate `customer_id` logged in through
+        `login_customer_id`: the user must reach the login customer directly, and the operating
+        customer must be it or in its hierarchy."""
+        return login_customer_id in self.accessible_customers(merchant) and any(
+            client.customer_id == customer_id for client in self.customer_clients(login_customer_id)
+        )
+
     def merchant_by_refresh_token(self, refresh_token: str) -> Merchant | None:
         """The refresh token's user: seeded or granted by consent, unless revoked or expired."""
         with self._tokens_lock:
@@ -334,12 +397,13 @@ class GoogleAdsWorld:
 
     # -- OAuth -----------------------------------------------------------------------------
 
-    def issue_access_token(self, merchant: Merchant) -> AccessToken:
+    def issue_access_token(self, merchant: Merchant, grant: str | None = None) -> AccessToken:
         issued = AccessToken(
             # Google access tokens start with "ya29."; the rest only has to be opaque.
             token=f"ya29.sim-{secrets.token_urlsafe(32)}",
             merchant=merchant,
             expires_at=self._world.now() + self.access_token_lifetime,
+            grant=grant,
         )
         with self._tokens_lock:
             self._tokens[issued.token] = issued
@@ -376,6 +440,27 @@ class GoogleAdsWorld:
             self._revoked_refresh_tokens.add(merchant.google_refresh_token)
             for token in [t for t, issued in self._tokens.items() if issued.merchant is merchant]:
                 del self._tokens[token]
+
+    def revoke(self, token: str) -> bool:
+        """Google's revocation endpoint: an access or refresh token ends its whole grant (the
+        refresh token and every access token from it). False for a token it does not know or
+        already revoked."""
+        with self._tokens_lock:
+            issued = self._tokens.get(token)
+            grant = issued.grant if issued is not None else token
+            known = (
+                grant in self._granted_refresh_tokens or grant in self._by_refresh_token
+            ) and grant not in self._revoked_refresh_tokens
+            if issued is None and not known:
+                return False
+            if grant is not None and known:
+                self._revoked_refresh_tokens.add(grant)
+            for access in [
+                t for t, a in self._tokens.items() if t == token or (grant and a.grant == grant)
+            ]:
+                del self._tokens[access]
+            self.revocations.append(token)
+            return True
 
     # -- statuses ----------------------------------------------------------------------------
 

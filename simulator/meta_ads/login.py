@@ -5,7 +5,8 @@ The dialog lives on www.facebook.com (mounted at `/facebook`), the rest on the G
 (`/meta`): `GET /{version}/oauth/access_token` exchanges a code for a short-lived user token, or
 (`grant_type=fb_exchange_token`) a token for a long-lived one; `GET /{version}/me/adaccounts`
 lists the accounts the token's user can reach. Tokens issued here work on every Graph route, as
-the merchants' seeded tokens do, until revoked (`MetaLogin.revoke`) or expired
+the merchants' seeded tokens do, until revoked (`MetaLogin.revoke`: the user removes the app, or
+the app de-authorizes itself with `DELETE /{version}/me/permissions`) or expired
 (`MetaFaults.expire_meta_token`, which a new grant lifts: a new login is a new session).
 """
 
@@ -42,6 +43,7 @@ class MetaLogin:
         self.codes = AuthorizationCodes("AQ")
         self._tokens: dict[str, Merchant] = {}
         self._revoked: set[str] = set()
+        self.revocations: list[Merchant] = []  # users who de-authorized the app, in order
         self._consent_denied = False
         self._lock = threading.Lock()
 
@@ -71,6 +73,7 @@ class MetaLogin:
         with self._lock:
             self._revoked |= {t for t, m in self._tokens.items() if m is merchant}
             self._revoked.add(merchant.meta_access_token)
+            self.revocations.append(merchant)
 
     def revoked(self, token: str) -> bool:
         with self._lock:
@@ -138,6 +141,23 @@ def build_graph_login_router(meta: MetaAdsWorld) -> APIRouter:
             return _token(login.issue_token(merchant_or_none), SHORT_LIVED_SECONDS)
         except GraphError as error:
             return error.response()
+
+    @router.delete("/{version}/me/permissions")
+    def revoke_permissions(version: str, request: Request) -> JSONResponse:
+        """The app de-authorized for the token's user: every token of theirs stops working."""
+        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+        token = (
+            credentials.strip()
+            if scheme.lower() in ("bearer", "oauth")
+            else request.query_params.get("access_token", "")
+        )
+        merchant = meta.merchant_by_token(token) if token else None
+        if merchant is None:
+            return GraphError(
+                400, 190, "Invalid OAuth access token - Cannot parse access token"
+            ).response()
+        login.revoke(merchant)
+        return JSONResponse({"success": True})
 
     return router
 

@@ -458,6 +458,18 @@ def build_shopify_router(world: World) -> APIRouter:
         _merchant, token, scopes = granted
         return JSONResponse({"access_token": token, "scope": scopes})
 
+    @router.delete("/admin/api_permissions/current.json")
+    def uninstall(shop: str, request: Request) -> JSONResponse:
+        """The app uninstalls itself from the shop (REST, unversioned): every token the shop
+        gave the app stops working."""
+        merchant = api.shops.merchant_by_shop(shop)
+        if merchant is None or not api.installs.valid(
+            merchant, request.headers.get("X-Shopify-Access-Token")
+        ):
+            return JSONResponse({"errors": INVALID_TOKEN_MESSAGE}, status_code=401)
+        api.installs.revoke(merchant)
+        return JSONResponse({})
+
     @router.post("/admin/api/{version}/graphql.json")
     async def graphql(shop: str, version: str, request: Request) -> Response:
         body = await request.body()

@@ -6,7 +6,8 @@ app's callback with `code`, `host`, `shop`, `state`, `timestamp` and their `hmac
 with the app's client secret over the other parameters, sorted, as `k=v` joined by `&`);
 `POST /admin/oauth/access_token` exchanges the code for an offline access token. A merchant who
 declines is simply not redirected. Tokens issued here work on the Admin API, as the seeded
-ones do, until revoked (`AppInstalls.revoke`: the app uninstalled or the token rotated).
+ones do, until revoked (`AppInstalls.revoke`: the app uninstalled, by the merchant or by itself
+with `DELETE /admin/api_permissions/current.json`, or the token rotated).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class AppInstalls:
         self.codes = AuthorizationCodes("")
         self._tokens: dict[str, str] = {}  # token → shop
         self._revoked: set[str] = set()
+        self.uninstalls: list[str] = []  # shops the app was uninstalled from, in order
         self._scopes: dict[str, str] = {}  # code → scopes asked
         self._install_declined = False
         self._lock = threading.Lock()
@@ -92,3 +94,4 @@ class AppInstalls:
         with self._lock:
             self._revoked |= {t for t, s in self._tokens.items() if s == merchant.shop_domain}
             self._revoked.add(merchant.shopify_access_token)
+            self.uninstalls.append(merchant.shop_domain)

@@ -4,6 +4,7 @@ consent, token and listing endpoints over loopback HTTP."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
@@ -14,11 +15,15 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from metricx.settings import Settings
+from orchestration.connectors.google_ads.records import GoogleAdsAdGroupHour
+from orchestration.defs.google_ads.resources import GoogleAdsApiResource
+from orchestration.lib.resources import AppDatabaseResource
 from simulator.google_ads.world import GoogleAdsWorld
 from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
 from simulator.shopify.api import ShopifyApi
 from simulator.world import World
+from stack.demo import upsert_owned_workspace
 from stack.simulated import simulated_platform_settings
 from tests.api.conftest import bearer, mint_token, seed_app_db
 from tests.consent import MerchantBrowser, start_path
@@ -26,6 +31,7 @@ from warehouse.appdb.credentials import CredentialCipher
 from warehouse.appdb.models import Connection, Workspace
 from warehouse.appdb.reconnects import mark_needs_reconnect
 from warehouse.appdb.session import open_session
+from warehouse.appdb.upserts import upsert_connection
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -88,6 +94,7 @@ async def test_meta_consent_long_lived_token_and_account_choice(
         {
             "external_account_id": merchant.meta_account_id,
             "display_name": f"{merchant.name} — Meta Ads",
+            "manager_path": [],
         }
     ]
     assert stored_connections(settings) == []  # nothing connected before the choice
@@ -405,3 +412,225 @@ async def test_reconnecting_resumes_and_asks_for_the_missed_windows(
     assert (row.status, row.needs_reconnect_since, row.backfill_from) == ("active", None, since)
     assert row.backfill_until is not None
     assert before - timedelta(seconds=1) <= row.backfill_until <= datetime.now(UTC)
+
+
+async def test_a_google_client_account_under_a_manager_is_offered_and_read_through_it(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+    world: World,
+) -> None:
+    # demo-3's Google user reaches only its agency's manager account; the ad account is a
+    # client of it.
+    merchant = merchants[2]
+    assert merchant.google_manager_customer_id is not None
+    with open_session(settings.app_database_url) as session, session.begin():
+        workspace = upsert_owned_workspace(session, merchant).id
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+
+    callback = await browser.connect(start_path(workspace, "google_ads"))
+
+    assert callback.status_code == 201, callback.text
+    # The manager is expanded into its client, shown with the path it is reached through.
+    assert callback.json()["accounts"] == [
+        {
+            "external_account_id": merchant.google_customer_id,
+            "display_name": f"{merchant.name} — Google Ads",
+            "manager_path": [merchant.google_manager_name],
+        }
+    ]
+    not_an_ad_account = await browser.choose(
+        workspace, callback.json()["id"], merchant.google_manager_customer_id
+    )
+    assert not_an_ad_account.status_code == 422
+    chosen = await browser.choose(workspace, callback.json()["id"], merchant.google_customer_id)
+    assert chosen.status_code == 200, chosen.text
+    [row] = stored_connections(settings)
+    assert row.settings == {"login_customer_id": merchant.google_manager_customer_id}
+
+    # The pipeline's Google Ads client, given the stored connection, reads the account's spend
+    # through the manager: the simulator's to the micro.
+    [target] = AppDatabaseResource(
+        url=settings.app_database_url, secret_key=settings.secret_key
+    ).sync_targets("google_ads")
+    api = GoogleAdsApiResource(
+        base_url=settings.google_ads_api_base_url,
+        api_version=settings.google_ads_api_version,
+        developer_token=settings.google_ads_developer_token,
+        oauth_token_url=settings.google_oauth_token_url,
+        oauth_client_id=settings.google_oauth_client_id,
+        oauth_client_secret=settings.google_oauth_client_secret,
+    )
+    day = world.now().astimezone(merchant.tz).date() - timedelta(days=1)
+    with api.client(target) as google_ads:
+        rows = list(google_ads.iter_hourly_ad_group_metrics(target.external_account_id, day, day))
+    truth = GoogleAdsWorld.of(world).cost_micros_by_day(merchant.google_customer_id, day, day)
+    assert truth[day] > 0
+    assert (
+        sum(row.cost_micros for row in rows if isinstance(row, GoogleAdsAdGroupHour))
+        == (truth[day])
+    )
+    assert all(isinstance(row, GoogleAdsAdGroupHour) for row in rows)
+
+
+def platform_accepts(
+    provider: str, settings: Settings, merchant: Merchant, credentials: dict[str, str]
+) -> bool:
+    """Whether the platform still takes the credentials, asked the way the pipeline uses them."""
+    if provider == "meta_ads":
+        return httpx.get(
+            f"{settings.meta_api_base_url}/{settings.meta_api_version}"
+            f"/act_{merchant.meta_account_id}",
+            params={"fields": "name"},
+            headers={"Authorization": f"Bearer {credentials['access_token']}"},
+        ).is_success
+    if provider == "google_ads":
+        return httpx.post(
+            settings.google_oauth_token_url,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": credentials["refresh_token"],
+                "client_id": settings.google_oauth_client_id,
+                "client_secret": settings.google_oauth_client_secret,
+            },
+        ).is_success
+    shop = settings.shopify_admin_base_url.format(shop=merchant.shop_domain)
+    return httpx.post(
+        f"{shop}/admin/api/{settings.shopify_api_version}/graphql.json",
+        json={"query": "{ shop { name } }"},
+        headers={"X-Shopify-Access-Token": credentials["access_token"]},
+    ).is_success
+
+
+async def connect_one(
+    browser: MerchantBrowser, workspace: str, provider: str, account_id: str
+) -> str:
+    """Connect the account through the provider's OAuth flow; its connection's id."""
+    if provider == "shopify":
+        answer = await browser.connect(start_path(workspace, provider), shop=account_id)
+        assert answer.status_code == 201, answer.text
+        return str(answer.json()["id"])
+    selection = (await browser.connect(start_path(workspace, provider))).json()
+    [connection] = (await browser.choose(workspace, selection["id"], account_id)).json()[
+        "connections"
+    ]
+    return str(connection["id"])
+
+
+def revocations(world: World, provider: str) -> int:
+    """How many grants the simulated platform has revoked so far."""
+    return len(
+        {
+            "meta_ads": world.meta.login.revocations,
+            "google_ads": GoogleAdsWorld.of(world).revocations,
+            "shopify": ShopifyApi.of(world).installs.uninstalls,
+        }[provider]
+    )
+
+
+def account_of(provider: str, merchant: Merchant) -> str:
+    return {
+        "meta_ads": merchant.meta_account_id,
+        "google_ads": merchant.google_customer_id,
+        "shopify": merchant.shop_domain,
+    }[provider]
+
+
+@pytest.mark.parametrize("provider", ["meta_ads", "google_ads", "shopify"])
+async def test_disconnect_revokes_the_grant_at_the_platform(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+    world: World,
+    provider: str,
+) -> None:
+    merchant = merchants[1]
+    workspace = workspace_id(settings, merchant.slug)
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+    connection_id = await connect_one(browser, workspace, provider, account_of(provider, merchant))
+    [row] = stored_connections(settings)
+    credentials = CredentialCipher(settings.secret_key).decrypt(row.credentials_encrypted)
+    assert platform_accepts(provider, settings, merchant, credentials)
+    revoked_before = revocations(world, provider)
+
+    deleted = await client.delete(
+        f"/v1/workspaces/{workspace}/connections/{connection_id}", headers=browser.headers
+    )
+
+    assert deleted.status_code == 204
+    assert revocations(world, provider) == revoked_before + 1
+    assert not platform_accepts(provider, settings, merchant, credentials)
+    [row] = stored_connections(settings)
+    assert row.status == "disconnected"
+    assert CredentialCipher(settings.secret_key).decrypt(row.credentials_encrypted) == {}
+
+
+async def test_a_grant_another_connection_still_uses_is_not_revoked(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+    world: World,
+) -> None:
+    merchant = merchants[0]
+    workspace = workspace_id(settings, merchant.slug)
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+    connection_id = await connect_one(browser, workspace, "google_ads", merchant.google_customer_id)
+    revoked_before = revocations(world, "google_ads")
+    cipher = CredentialCipher(settings.secret_key)
+    [row] = stored_connections(settings)
+    credentials = cipher.decrypt(row.credentials_encrypted)
+    # A second account chosen from the same consent holds the same grant.
+    with open_session(settings.app_database_url) as session, session.begin():
+        upsert_connection(
+            session,
+            workspace_id=workspace,
+            provider="google_ads",
+            external_account_id="5000000999",
+            display_name="Second account — Google Ads",
+            credentials=credentials,
+            cipher=cipher,
+        )
+
+    deleted = await client.delete(
+        f"/v1/workspaces/{workspace}/connections/{connection_id}", headers=browser.headers
+    )
+
+    assert deleted.status_code == 204
+    assert revocations(world, "google_ads") == revoked_before
+    assert platform_accepts("google_ads", settings, merchant, credentials)
+
+
+async def test_a_failed_revoke_does_not_block_the_disconnect(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    merchant = merchants[0]
+    workspace = workspace_id(settings, merchant.slug)
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+    connection_id = await connect_one(browser, workspace, "google_ads", merchant.google_customer_id)
+    [row] = stored_connections(settings)
+    refresh_token = CredentialCipher(settings.secret_key).decrypt(row.credentials_encrypted)[
+        "refresh_token"
+    ]
+    # The merchant removed metricx's access in their Google account already: Google refuses to
+    # revoke it again.
+    assert httpx.post(settings.google_oauth_revoke_url, data={"token": refresh_token}).is_success
+
+    with caplog.at_level(logging.WARNING, logger="api.connections.revocation"):
+        deleted = await client.delete(
+            f"/v1/workspaces/{workspace}/connections/{connection_id}", headers=browser.headers
+        )
+
+    assert deleted.status_code == 204
+    [row] = stored_connections(settings)
+    assert row.status == "disconnected"
+    assert CredentialCipher(settings.secret_key).decrypt(row.credentials_encrypted) == {}
+    [warning] = [r for r in caplog.records if r.name == "api.connections.revocation"]
+    assert connection_id in warning.getMessage() and "HTTP 400" in warning.getMessage()
+    assert refresh_token not in warning.getMessage()

@@ -796,3 +796,126 @@ def test_the_token_endpoint_answers_oauth_errors(
     assert response.status_code == status_code
     assert response.json()["error"] == error
     assert response.json()["error_description"]
+
+
+# -- a manager (MCC) account's hierarchy -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def agency_simulator() -> Iterator[SimulatorServer]:
+    """A world whose third merchant runs Google Ads through an agency's manager account."""
+    with SimulatorServer(World(seed=7, merchants=3, clock=lambda: NOW)) as server:
+        yield server
+
+
+def refreshed_access_token(simulator: SimulatorServer, refresh_token: str) -> httpx.Response:
+    return httpx.post(
+        f"{simulator.base_url}/google-oauth/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": "sim-client-id",
+            "client_secret": "sim-client-secret",
+        },
+    )
+
+
+def test_a_managed_account_is_reached_only_through_its_manager(
+    agency_simulator: SimulatorServer,
+) -> None:
+    world = agency_simulator.world
+    plain, managed = world.merchants[0], world.merchants[2]
+    manager = managed.google_manager_customer_id
+    assert plain.google_manager_customer_id is None and manager is not None
+    token = refreshed_access_token(agency_simulator, managed.google_refresh_token).json()[
+        "access_token"
+    ]
+    headers = {"Authorization": f"Bearer {token}", "developer-token": "sim-developer-token"}
+    base = f"{agency_simulator.base_url}/google-ads/v18"
+
+    def stream(customer_id: str, query: str, login: str | None) -> httpx.Response:
+        return httpx.post(
+            f"{base}/customers/{customer_id}/googleAds:searchStream",
+            json={"query": query},
+            headers={**headers, **({"login-customer-id": login} if login else {})},
+        )
+
+    accessible = httpx.get(f"{base}/customers:listAccessibleCustomers", headers=headers)
+    assert accessible.json() == {"resourceNames": [f"customers/{manager}"]}
+    tree = stream(
+        manager,
+        "SELECT customer_client.id, customer_client.descriptive_name, customer_client.manager, "
+        "customer_client.level, customer_client.currency_code, customer_client.time_zone, "
+        "customer_client.status FROM customer_client",
+        manager,
+    )
+    assert [
+        (c["id"], c["descriptiveName"], c["manager"], c["level"], c["timeZone"], c["status"])
+        for c in (row["customerClient"] for row in tree.json()[0]["results"])
+    ] == [
+        (manager, managed.google_manager_name, True, "0", managed.timezone, "ENABLED"),
+        (managed.google_customer_id, managed.name, False, "1", managed.timezone, "ENABLED"),
+    ]
+    top_only = stream(
+        manager,
+        "SELECT customer_client.id FROM customer_client WHERE customer_client.level = 0",
+        None,
+    )
+    assert [row["customerClient"]["id"] for row in top_only.json()[0]["results"]] == [manager]
+
+    report = f"SELECT metrics.cost_micros FROM customer WHERE segments.date = '{DAY.isoformat()}'"
+    without_manager = stream(managed.google_customer_id, report, None)
+    assert without_manager.status_code == 403
+    assert failure_of(without_manager.json()["error"]) == (
+        "PERMISSION_DENIED",
+        {"authorizationError": "USER_PERMISSION_DENIED"},
+    )
+    through_manager = stream(managed.google_customer_id, report, manager)
+    assert through_manager.status_code == 200
+    [[row]] = [batch["results"] for batch in through_manager.json()]
+    truth = GoogleAdsWorld.of(world).cost_micros_by_day(managed.google_customer_id, DAY, DAY)
+    assert int(row["metrics"]["costMicros"]) == truth[DAY] > 0
+    # A manager has no metrics of its own; another user's manager grants nothing.
+    on_the_manager = stream(manager, report, manager)
+    assert on_the_manager.status_code == 400
+    assert failure_of(on_the_manager.json()[0]["error"])[1] == {
+        "queryError": "REQUESTED_METRICS_FOR_MANAGER"
+    }
+    plain_token = refreshed_access_token(agency_simulator, plain.google_refresh_token).json()[
+        "access_token"
+    ]
+    stranger = httpx.post(
+        f"{base}/customers/{managed.google_customer_id}/googleAds:searchStream",
+        json={"query": report},
+        headers={
+            "Authorization": f"Bearer {plain_token}",
+            "developer-token": "sim-developer-token",
+            "login-customer-id": manager,
+        },
+    )
+    assert stranger.status_code == 403
+
+
+def test_revoking_a_token_ends_its_whole_grant(agency_simulator: SimulatorServer) -> None:
+    merchant = agency_simulator.world.merchants[1]
+    access = refreshed_access_token(agency_simulator, merchant.google_refresh_token).json()[
+        "access_token"
+    ]
+    revoke = f"{agency_simulator.base_url}/google-oauth/revoke"
+
+    revoked = httpx.post(revoke, params={"token": access})
+    again = httpx.post(revoke, data={"token": merchant.google_refresh_token})
+
+    assert (revoked.status_code, revoked.json()) == (200, {})
+    assert (again.status_code, again.json()["error"]) == (400, "invalid_token")
+    refreshed = refreshed_access_token(agency_simulator, merchant.google_refresh_token)
+    assert (refreshed.status_code, refreshed.json()["error"]) == (400, "invalid_grant")
+    assert (
+        search(
+            agency_simulator,
+            merchant.google_customer_id,
+            "SELECT customer.id FROM customer",
+            access,
+        ).status_code
+        == 401
+    )

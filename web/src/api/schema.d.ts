@@ -346,8 +346,10 @@ export interface paths {
         post?: never;
         /**
          * Delete Connection
-         * @description Disconnect: syncing stops and the credentials are forgotten; what was landed stays, and
-         *     connecting the same account again resumes it.
+         * @description Disconnect: syncing stops, the credentials are forgotten and the platform grant revoked
+         *     (Meta's app permissions, Google's grant, the Shopify app uninstalled) unless another
+         *     connection of the workspace still uses it; what was landed stays, and connecting the same
+         *     account again resumes it.
          */
         delete: operations["delete_connection_v1_workspaces__workspace_id__connections__connection_id__delete"];
         options?: never;
@@ -640,6 +642,11 @@ export interface components {
             display_name: string;
             /** External Account Id */
             external_account_id: string;
+            /**
+             * Manager Path
+             * @description The Google Ads manager (MCC) accounts the account is reached through, top first; empty for an account the consent reaches directly.
+             */
+            manager_path?: string[];
         };
         /**
          * AdProvider
