@@ -197,13 +197,13 @@ def start_ads_for_browser(
 )
 def get_selection(
     selection_id: str,
-    workspace: ManagedWorkspace,
+    workspace: CurrentWorkspace,
     user: CurrentUser,
     session: AppDbSession,
     clock: Clock,
 ) -> PendingSelectionOut:
     """The accounts a consent offers, for the member who consented to choose from (where a
-    browser's Meta or Google callback lands: `?selection={id}`)."""
+    browser's Meta or Google callback lands: `?selection={id}`); anyone else's is not found."""
     selection = open_selection_of(session, selection_id, workspace.id, user.id, clock())
     if selection is None:
         raise HTTPException(404, "No such selection, or it has expired: connect again.")

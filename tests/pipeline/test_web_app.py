@@ -284,6 +284,7 @@ def test_a_merchant_connects_a_platform_and_manages_a_teammates_role(
         # The empty dashboard guides to the first connection.
         expect(page.get_by_text("Nothing connected yet")).to_be_visible()
         assert_accessible(page, "empty dashboard")
+        page.screenshot(path=screenshot_path("dashboard-empty"), full_page=True)
         page.get_by_role("link", name="Connect your first account").click()
         expect(page).to_have_url(f"{pages}/connections")
         expect(page.get_by_test_id("first-connection")).to_be_visible()

@@ -332,7 +332,7 @@ export interface paths {
         /**
          * Get Selection
          * @description The accounts a consent offers, for the member who consented to choose from (where a
-         *     browser's Meta or Google callback lands: `?selection={id}`).
+         *     browser's Meta or Google callback lands: `?selection={id}`); anyone else's is not found.
          */
         get: operations["get_selection_v1_workspaces__workspace_id__connections_selections__selection_id__get"];
         put?: never;

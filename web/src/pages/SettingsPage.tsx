@@ -17,7 +17,7 @@ const ROLE_SENTENCES: Record<Role, string> = {
   viewer: "You are a viewer of this workspace: you read, and an owner or admin changes what is here.",
 };
 const roleLabel = (role: Role) => ROLES.find((r) => r.role === role)?.label ?? role;
-const FIELD = "w-full rounded-md border border-slate-400 bg-white px-2 py-1.5 text-sm text-slate-900";
+const FIELD = "h-9 w-full rounded-md border border-slate-400 bg-white px-2 text-sm text-slate-900";
 const PRIMARY = "rounded-md bg-indigo-700 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-800 disabled:bg-slate-500";
 const SECONDARY = "rounded-md border border-slate-400 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100";
 
