@@ -5,7 +5,7 @@ pages, so the demo's connections, credentials and pixel keys come from the produ
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 
@@ -60,7 +60,9 @@ def _workspaces_and_owners(settings: Settings, world: World) -> dict[str, str]:
 
 class _Browser:
     """The merchant's browser: the API's start redirect, the platform's consent page (signed in
-    there as the merchant: `sim_login`), the platform's redirect back to the API's callback."""
+    there as the merchant: `sim_login`), the platform's redirect back to the API's callback,
+    which lands on the web app's Connections page; there the app reads the query and, for Meta
+    and Google, lets the merchant choose the accounts."""
 
     def __init__(self, api: Any, merchant: Merchant, headers: dict[str, str]) -> None:
         self.api = api  # a TestClient: an httpx-like client of the app, in process
@@ -68,18 +70,22 @@ class _Browser:
         self.headers = headers
 
     def connect_ads(self, workspace_id: str, provider: str, account_id: str) -> None:
-        selection = self._flow(workspace_id, provider, {})
+        landing = self._flow(workspace_id, provider, {}, "selection")
+        selection = f"/v1/workspaces/{workspace_id}/connections/selections/{landing}"
+        offered = self.api.get(selection, headers=self.headers)
+        _expect(offered, 200, f"reading {provider} selection")
+        if account_id not in {a["external_account_id"] for a in offered.json()["accounts"]}:
+            raise OnboardingFailed(f"{provider} consent does not offer account {account_id}")
         chosen = self.api.post(
-            f"/v1/workspaces/{workspace_id}/connections/selections/{selection['id']}",
-            json={"external_account_ids": [account_id]},
-            headers=self.headers,
+            selection, json={"external_account_ids": [account_id]}, headers=self.headers
         )
         _expect(chosen, 200, f"choosing {provider} account {account_id}")
 
     def install_shop(self, workspace_id: str, shop: str) -> None:
-        self._flow(workspace_id, "shopify", {"shop": shop})
+        self._flow(workspace_id, "shopify", {"shop": shop}, "connected")
 
-    def _flow(self, workspace_id: str, provider: str, params: dict[str, str]) -> Any:
+    def _flow(self, workspace_id: str, provider: str, params: dict[str, str], landed: str) -> str:
+        """The flow up to its landing page; the value of its query parameter `landed`."""
         step = f"{self.merchant.slug}'s {provider} consent"
         start = self.api.get(
             f"/v1/workspaces/{workspace_id}/connections/oauth/{provider}/start",
@@ -92,9 +98,19 @@ class _Browser:
         consent = httpx.get(f"{start.headers['location']}&{signed_in}", timeout=30)
         _expect(consent, 302, step)
         callback = urlsplit(consent.headers["location"])
-        answer = self.api.get(f"{callback.path}?{callback.query}", follow_redirects=False)
-        _expect(answer, 201, f"{step} callback")
-        return answer.json()
+        answer = self.api.get(
+            f"{callback.path}?{callback.query}", headers=_NAVIGATING, follow_redirects=False
+        )
+        _expect(answer, 303, f"{step} callback")
+        page = urlsplit(answer.headers["location"])
+        query = dict(parse_qsl(page.query))
+        if page.path != f"/workspaces/{workspace_id}/connections" or landed not in query:
+            raise OnboardingFailed(f"{step} callback landed on {answer.headers['location']}")
+        return query[landed]
+
+
+# What a browser following a redirect asks for: the callback answers it with the web app's page.
+_NAVIGATING = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
 
 def _expect(response: Any, status: int, step: str) -> None:

@@ -10,6 +10,9 @@ import httpx
 from simulator.consent import SIM_LOGIN_PARAM
 from simulator.merchants import Merchant
 
+# What Chromium asks for when it follows a redirect.
+NAVIGATING = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
 
 def start_path(workspace_id: str, provider: str) -> str:
     return f"/v1/workspaces/{workspace_id}/connections/oauth/{provider}/start"
@@ -40,14 +43,20 @@ class MerchantBrowser:
         signed_in = urlencode({SIM_LOGIN_PARAM: self.merchant.slug})
         return httpx.get(f"{started.headers['location']}&{signed_in}", follow_redirects=False)
 
-    async def back_to_api(self, platform_redirect: httpx.Response) -> httpx.Response:
+    async def back_to_api(
+        self, platform_redirect: httpx.Response, *, navigating: bool = False
+    ) -> httpx.Response:
+        """The callback, as an API client asks for it, or (`navigating`) as a browser does."""
         assert platform_redirect.status_code == 302, platform_redirect.text
         callback = urlsplit(platform_redirect.headers["location"])
         assert f"{callback.scheme}://{callback.netloc}" == self.api_public_url
-        return await self.api.get(f"{callback.path}?{callback.query}")
+        headers = NAVIGATING if navigating else {}
+        return await self.api.get(f"{callback.path}?{callback.query}", headers=headers)
 
-    async def connect(self, start: str, **params: str) -> httpx.Response:
-        return await self.back_to_api(await self.consent(start, **params))
+    async def connect(
+        self, start: str, *, navigating: bool = False, **params: str
+    ) -> httpx.Response:
+        return await self.back_to_api(await self.consent(start, **params), navigating=navigating)
 
     async def choose(self, workspace_id: str, selection_id: str, *accounts: str) -> httpx.Response:
         return await self.api.post(

@@ -1,9 +1,11 @@
 """Connections: list, disconnect, and the OAuth flows that create and renew them.
 
 A flow starts at a workspace's `.../oauth/{provider}/start` (redirected to the platform's
-consent page) and comes back to the one callback registered with the platform's app, which the
-`state` ties to the workspace and member who started it. Meta and Google end in a selection the
-member completes by choosing accounts; Shopify in the installed shop's connection.
+consent page, or its URL answered to a web app's POST) and comes back to the one callback
+registered with the platform's app, which the `state` ties to the workspace and member who
+started it. Meta and Google end in a selection the member completes by choosing accounts;
+Shopify in the installed shop's connection. A browser's callback lands in the web app's
+Connections page (`landing.py`); an API client's is answered JSON.
 """
 
 from __future__ import annotations
@@ -17,12 +19,19 @@ from fastapi.responses import RedirectResponse
 from api.auth.dependencies import CurrentUser
 from api.connections import google, meta, shopify
 from api.connections.dependencies import Clock, CurrentConnection
+from api.connections.landing import (
+    CallbackError,
+    CallbackRefused,
+    connections_page,
+    wants_page,
+)
 from api.connections.platforms import ConsentDeclined, Grant, PlatformError, callback_url
 from api.connections.revocation import revoke_grant
 from api.connections.schemas import (
     AccountChoice,
     ConnectionList,
     ConnectionOut,
+    ConsentOut,
     PendingSelectionOut,
     SelectionIn,
 )
@@ -37,10 +46,10 @@ from api.connections.service import (
 )
 from api.connections.state import InvalidState, StateClaims, consume_state, mint_state
 from api.kit.dependencies import AppDbSession, AppResources
-from api.kit.errors import problem_response
+from api.kit.errors import problem, problem_response
 from api.reporting.providers import AdProvider
 from api.workspaces.dependencies import WORKSPACE_PROBLEMS, CurrentWorkspace, ManagedWorkspace
-from warehouse.appdb.models import PendingSelection, Provider
+from warehouse.appdb.models import Connection, PendingSelection, Provider
 
 router = APIRouter(
     prefix="/v1/workspaces/{workspace_id}/connections",
@@ -65,6 +74,19 @@ _CALLBACK_PROBLEMS: dict[int | str, dict[str, Any]] = {
     422: problem_response("The provider is not one with this callback."),
     502: problem_response("The platform refused or failed a step of the exchange."),
 }
+
+
+def _callback_landing(success: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        303: {
+            "description": "A browser (its `Accept` names `text/html`) lands in the web app "
+            f"instead: `/workspaces/{{workspace_id}}/connections{success}` on success; on a "
+            "refusal below, the same page with `?error={code}&provider={provider}` "
+            f"({', '.join(f'`{e.value}`' for e in CallbackError)}), or `/connections?error=…` "
+            "when the state does not tell the workspace.",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+        }
+    }
 
 
 @router.get("")
@@ -100,57 +122,55 @@ def delete_connection(
     return Response(status_code=204)
 
 
+_SHOP_QUERY = Query(
+    description="The shop's `{handle}.myshopify.com` domain.", pattern=shopify.SHOP_DOMAIN_PATTERN
+)
+_SHOPIFY_START_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    422: problem_response("`shop` is missing or not a `{handle}.myshopify.com` domain."),
+    503: problem_response("The Shopify app is not configured."),
+}
+_ADS_START_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    422: problem_response("The provider is not `meta_ads` or `google_ads`."),
+    503: problem_response("The platform's app is not configured."),
+}
+
+
 @router.get(
     "/oauth/shopify/start",
     status_code=303,
     response_class=RedirectResponse,
-    responses={
-        **_REDIRECT,
-        422: problem_response("`shop` is missing or not a `{handle}.myshopify.com` domain."),
-        503: problem_response("The Shopify app is not configured."),
-    },
+    responses={**_REDIRECT, **_SHOPIFY_START_PROBLEMS},
 )
 def start_shopify(
     workspace: ManagedWorkspace,
     user: CurrentUser,
     session: AppDbSession,
     resources: AppResources,
-    shop: Annotated[
-        str,
-        Query(
-            description="The shop's `{handle}.myshopify.com` domain.",
-            pattern=shopify.SHOP_DOMAIN_PATTERN,
-        ),
-    ],
+    shop: Annotated[str, _SHOP_QUERY],
 ) -> RedirectResponse:
     """Install the Shopify app on `shop` (also how a shop is reconnected)."""
-    settings = resources.settings
-    if not settings.shopify_api_key:
-        raise HTTPException(503, "The Shopify app is not configured (METRICX_SHOPIFY_API_KEY).")
-    state = mint_state(
-        session,
-        resources.credentials_cipher,
-        provider=Provider.SHOPIFY,
-        workspace_id=workspace.id,
-        user_id=user.id,
-        shop=shop.lower(),
-    )
-    session.commit()
-    redirect_uri = callback_url(settings.api_public_url, Provider.SHOPIFY)
-    return RedirectResponse(
-        shopify.consent_url(settings, shop.lower(), redirect_uri, state), status_code=303
-    )
+    url = _shopify_consent(workspace.id, user.id, session, resources, shop)
+    return RedirectResponse(url, status_code=303)
+
+
+@router.post("/oauth/shopify/start", responses=_SHOPIFY_START_PROBLEMS)
+def start_shopify_for_browser(
+    workspace: ManagedWorkspace,
+    user: CurrentUser,
+    session: AppDbSession,
+    resources: AppResources,
+    shop: Annotated[str, _SHOP_QUERY],
+) -> ConsentOut:
+    """The same start, the consent page's URL answered for a web app to navigate to (its
+    navigation cannot carry the session token a redirect would need)."""
+    return ConsentOut(url=_shopify_consent(workspace.id, user.id, session, resources, shop))
 
 
 @router.get(
     "/oauth/{provider}/start",
     status_code=303,
     response_class=RedirectResponse,
-    responses={
-        **_REDIRECT,
-        422: problem_response("The provider is not `meta_ads` or `google_ads`."),
-        503: problem_response("The platform's app is not configured."),
-    },
+    responses={**_REDIRECT, **_ADS_START_PROBLEMS},
 )
 def start_ads(
     provider: AdProvider,
@@ -161,23 +181,39 @@ def start_ads(
 ) -> RedirectResponse:
     """Connect Meta or Google Ads accounts (also how one is reconnected): consent, then choose
     the accounts (`POST .../selections/{id}`)."""
-    settings = resources.settings
-    app_id = (
-        settings.meta_app_id if provider is AdProvider.META_ADS else settings.google_oauth_client_id
-    )
-    if not app_id:
-        raise HTTPException(503, f"The {provider.value} app is not configured.")
-    state = mint_state(
-        session,
-        resources.credentials_cipher,
-        provider=provider.value,
-        workspace_id=workspace.id,
-        user_id=user.id,
-    )
-    session.commit()
-    redirect_uri = callback_url(settings.api_public_url, provider.value)
-    platform = meta if provider is AdProvider.META_ADS else google
-    return RedirectResponse(platform.consent_url(settings, redirect_uri, state), status_code=303)
+    url = _ads_consent(provider, workspace.id, user.id, session, resources)
+    return RedirectResponse(url, status_code=303)
+
+
+@router.post("/oauth/{provider}/start", responses=_ADS_START_PROBLEMS)
+def start_ads_for_browser(
+    provider: AdProvider,
+    workspace: ManagedWorkspace,
+    user: CurrentUser,
+    session: AppDbSession,
+    resources: AppResources,
+) -> ConsentOut:
+    """The same start, the consent page's URL answered for a web app to navigate to."""
+    return ConsentOut(url=_ads_consent(provider, workspace.id, user.id, session, resources))
+
+
+@router.get(
+    "/selections/{selection_id}",
+    responses={404: problem_response("No such selection of the caller's, or it has expired.")},
+)
+def get_selection(
+    selection_id: str,
+    workspace: CurrentWorkspace,
+    user: CurrentUser,
+    session: AppDbSession,
+    clock: Clock,
+) -> PendingSelectionOut:
+    """The accounts a consent offers, for the member who consented to choose from (where a
+    browser's Meta or Google callback lands: `?selection={id}`); anyone else's is not found."""
+    selection = open_selection_of(session, selection_id, workspace.id, user.id, clock())
+    if selection is None:
+        raise HTTPException(404, "No such selection, or it has expired: connect again.")
+    return _selection_out(selection)
 
 
 @router.post(
@@ -212,23 +248,127 @@ def choose_accounts(
     return ConnectionList(connections=[ConnectionOut.model_validate(c) for c in connections])
 
 
-@callbacks.get("/shopify/callback", status_code=201, responses=_CALLBACK_PROBLEMS)
+@callbacks.get(
+    "/shopify/callback",
+    status_code=201,
+    response_model=ConnectionOut,
+    responses={**_callback_landing("`?connected={connection id}`"), **_CALLBACK_PROBLEMS},
+)
 def shopify_callback(
     request: Request, session: AppDbSession, resources: AppResources, clock: Clock
-) -> ConnectionOut:
+) -> ConnectionOut | Response:
     """Where Shopify sends the merchant after installing: verified by its `hmac` and `shop`,
     then the offline token is exchanged, the connection written and the web pixel registered."""
+    try:
+        connection = _install_shop(request, session, resources, clock)
+    except CallbackRefused as refused:
+        return _refusal(request, refused)
+    if wants_page(request):
+        return RedirectResponse(
+            connections_page(connection.workspace_id, connected=connection.id), status_code=303
+        )
+    return ConnectionOut.model_validate(connection)
+
+
+@callbacks.get(
+    "/{provider}/callback",
+    status_code=201,
+    response_model=PendingSelectionOut,
+    responses={**_callback_landing("`?selection={selection id}`"), **_CALLBACK_PROBLEMS},
+)
+def ads_callback(
+    provider: AdProvider,
+    request: Request,
+    session: AppDbSession,
+    resources: AppResources,
+    clock: Clock,
+) -> PendingSelectionOut | Response:
+    """Where Meta or Google sends the merchant after consenting: the code is exchanged and the
+    accounts the grant reaches are offered for the member to choose."""
+    try:
+        selection = _open_ads_selection(provider, request, session, resources, clock)
+    except CallbackRefused as refused:
+        return _refusal(request, refused)
+    if wants_page(request):
+        return RedirectResponse(
+            connections_page(selection.workspace_id, selection=selection.id), status_code=303
+        )
+    return _selection_out(selection)
+
+
+def _shopify_consent(
+    workspace_id: str, user_id: str, session: AppDbSession, resources: AppResources, shop: str
+) -> str:
+    settings = resources.settings
+    if not settings.shopify_api_key:
+        raise HTTPException(503, "The Shopify app is not configured (METRICX_SHOPIFY_API_KEY).")
+    state = mint_state(
+        session,
+        resources.credentials_cipher,
+        provider=Provider.SHOPIFY,
+        workspace_id=workspace_id,
+        user_id=user_id,
+        shop=shop.lower(),
+    )
+    session.commit()
+    redirect_uri = callback_url(settings.api_public_url, Provider.SHOPIFY)
+    return shopify.consent_url(settings, shop.lower(), redirect_uri, state)
+
+
+def _ads_consent(
+    provider: AdProvider,
+    workspace_id: str,
+    user_id: str,
+    session: AppDbSession,
+    resources: AppResources,
+) -> str:
+    settings = resources.settings
+    app_id = (
+        settings.meta_app_id if provider is AdProvider.META_ADS else settings.google_oauth_client_id
+    )
+    if not app_id:
+        raise HTTPException(503, f"The {provider.value} app is not configured.")
+    state = mint_state(
+        session,
+        resources.credentials_cipher,
+        provider=provider.value,
+        workspace_id=workspace_id,
+        user_id=user_id,
+    )
+    session.commit()
+    redirect_uri = callback_url(settings.api_public_url, provider.value)
+    platform = meta if provider is AdProvider.META_ADS else google
+    return platform.consent_url(settings, redirect_uri, state)
+
+
+def _install_shop(
+    request: Request, session: AppDbSession, resources: AppResources, clock: Clock
+) -> Connection:
     settings = resources.settings
     params = dict(request.query_params)
+    provider = Provider.SHOPIFY.value
     if not shopify.callback_is_authentic(params, settings.shopify_api_secret):
-        raise HTTPException(403, "The callback's hmac does not verify.")
+        raise CallbackRefused(
+            403, CallbackError.INVALID_CALLBACK, "The callback's hmac does not verify.", provider
+        )
     shop = params.get("shop", "").lower()
     if not shopify.valid_shop_domain(shop):
-        raise HTTPException(400, "The callback's `shop` is not a myshopify.com domain.")
-    claims = _claims(session, resources, params.get("state"), Provider.SHOPIFY, clock())
+        raise CallbackRefused(
+            400,
+            CallbackError.INVALID_CALLBACK,
+            "The callback's `shop` is not a myshopify.com domain.",
+            provider,
+        )
+    claims = _claims(session, resources, params.get("state"), provider, clock())
     if claims.shop != shop:
-        raise HTTPException(403, "The callback is for another shop than the install started.")
-    code = _code(params)
+        raise CallbackRefused(
+            403,
+            CallbackError.INVALID_CALLBACK,
+            "The callback is for another shop than the install started.",
+            provider,
+            claims.workspace_id,
+        )
+    code = _code(params, claims)
     http = resources.platforms_http
     try:
         access_token = shopify.exchange(settings, http, shop, code)
@@ -243,37 +383,44 @@ def shopify_callback(
         shopify.register_web_pixel(settings, http, shop, access_token, pixel_key)
     except PlatformError as exc:
         session.commit()  # the state stays used
-        raise HTTPException(502, str(exc)) from exc
+        raise CallbackRefused(
+            502, CallbackError.PLATFORM_ERROR, str(exc), provider, claims.workspace_id
+        ) from exc
     session.commit()
-    return ConnectionOut.model_validate(connection)
+    return connection
 
 
-@callbacks.get("/{provider}/callback", status_code=201, responses=_CALLBACK_PROBLEMS)
-def ads_callback(
+def _open_ads_selection(
     provider: AdProvider,
     request: Request,
     session: AppDbSession,
     resources: AppResources,
     clock: Clock,
-) -> PendingSelectionOut:
-    """Where Meta or Google sends the merchant after consenting: the code is exchanged and the
-    accounts the grant reaches are offered for the member to choose."""
+) -> PendingSelection:
     settings = resources.settings
     params = dict(request.query_params)
     claims = _claims(session, resources, params.get("state"), provider.value, clock())
     try:
         if "error" in params:
             raise ConsentDeclined(params.get("error_description") or params["error"])
-        code = _code(params)
+        code = _code(params, claims)
         redirect_uri = callback_url(settings.api_public_url, provider.value)
         platform = meta if provider is AdProvider.META_ADS else google
         grant: Grant = platform.exchange(settings, resources.platforms_http, code, redirect_uri)
     except ConsentDeclined as exc:
         session.commit()  # the state stays used
-        raise HTTPException(403, f"Consent was declined on the platform: {exc}.") from exc
+        raise CallbackRefused(
+            403,
+            CallbackError.CONSENT_DECLINED,
+            f"Consent was declined on the platform: {exc}.",
+            provider.value,
+            claims.workspace_id,
+        ) from exc
     except PlatformError as exc:
         session.commit()
-        raise HTTPException(502, str(exc)) from exc
+        raise CallbackRefused(
+            502, CallbackError.PLATFORM_ERROR, str(exc), provider.value, claims.workspace_id
+        ) from exc
     selection = open_selection(
         session,
         resources.credentials_cipher,
@@ -284,7 +431,16 @@ def ads_callback(
         now=clock(),
     )
     session.commit()
-    return _selection_out(selection)
+    return selection
+
+
+def _refusal(request: Request, refused: CallbackRefused) -> Response:
+    if wants_page(request):
+        target = connections_page(
+            refused.workspace_id, error=refused.error.value, provider=refused.provider
+        )
+        return RedirectResponse(target, status_code=303)
+    return problem(refused.status, refused.detail)
 
 
 def _claims(
@@ -295,18 +451,28 @@ def _claims(
     now: datetime,
 ) -> StateClaims:
     if not state:
-        raise HTTPException(403, "The callback carries no state.")
+        raise CallbackRefused(
+            403, CallbackError.INVALID_STATE, "The callback carries no state.", provider
+        )
     try:
         claims = consume_state(session, resources.credentials_cipher, state, provider, now)
     except InvalidState as exc:
-        raise HTTPException(403, f"{exc} Start connecting again.") from exc
+        raise CallbackRefused(
+            403, CallbackError.INVALID_STATE, f"{exc} Start connecting again.", provider
+        ) from exc
     return claims
 
 
-def _code(params: dict[str, str]) -> str:
+def _code(params: dict[str, str], claims: StateClaims) -> str:
     code = params.get("code")
     if not code:
-        raise HTTPException(400, "The callback carries no authorization code.")
+        raise CallbackRefused(
+            400,
+            CallbackError.MISSING_CODE,
+            "The callback carries no authorization code.",
+            claims.provider,
+            claims.workspace_id,
+        )
     return code
 
 

@@ -59,3 +59,10 @@ class SelectionIn(BaseModel):
     external_account_ids: list[str] = Field(
         min_length=1, description="The accounts of the selection to connect."
     )
+
+
+class ConsentOut(BaseModel):
+    url: str = Field(
+        description="The platform's consent page, with the flow's state: navigate the browser "
+        "there; the platform sends it back to the callback."
+    )

@@ -28,7 +28,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from simulator.consent import SIM_LOGIN_PARAM, signed_in
+from simulator.consent import SIM_LOGIN_PARAM, sign_in_page, signed_in, wants_page
 from simulator.google_ads.errors import GoogleAdsError, query_error, request_id
 from simulator.google_ads.gaql import Query, parse_gaql
 from simulator.google_ads.world import (
@@ -165,6 +165,8 @@ def build_google_oauth_router(world: World) -> APIRouter:
             return _oauth_error(400, "invalid_scope", "Some requested scopes were invalid.")
         merchant = signed_in(world.merchants, params.get(SIM_LOGIN_PARAM))
         if merchant is None:
+            if wants_page(request):
+                return sign_in_page("Google", request, world.merchants)
             return _oauth_error(401, "login_required", "Sign in to your Google Account.")
         answer: dict[str, str] = (
             {"error": "access_denied"}

@@ -20,7 +20,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from simulator.consent import SIM_LOGIN_PARAM, AuthorizationCodes, signed_in
+from simulator.consent import (
+    SIM_LOGIN_PARAM,
+    AuthorizationCodes,
+    sign_in_page,
+    signed_in,
+    wants_page,
+)
 from simulator.merchants import Merchant
 from simulator.meta_ads.graph_errors import GraphError, invalid
 
@@ -95,6 +101,8 @@ def build_facebook_login_router(login: MetaLogin) -> APIRouter:
             )
         merchant = signed_in(login.merchants, params.get(SIM_LOGIN_PARAM))
         if merchant is None:
+            if wants_page(request):
+                return sign_in_page("Facebook", request, login.merchants)
             return JSONResponse({"error": {"message": "Log in to Facebook"}}, status_code=401)
         state = {"state": params["state"]} if "state" in params else {}
         if login.consent_denied:

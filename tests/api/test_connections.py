@@ -3,8 +3,10 @@ consent, token and listing endpoints over loopback HTTP."""
 
 from __future__ import annotations
 
+import html
 import json
 import logging
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
@@ -26,7 +28,7 @@ from simulator.world import World
 from stack.demo import upsert_owned_workspace
 from stack.simulated import simulated_platform_settings
 from tests.api.conftest import bearer, mint_token, seed_app_db
-from tests.consent import MerchantBrowser, start_path
+from tests.consent import NAVIGATING, MerchantBrowser, start_path
 from warehouse.appdb.credentials import CredentialCipher
 from warehouse.appdb.models import Connection, Workspace
 from warehouse.appdb.reconnects import mark_needs_reconnect
@@ -358,6 +360,124 @@ async def test_a_selection_is_its_members_only(
     assert stranger.status_code == 404
     assert not_offered.status_code == 422
     assert stored_connections(settings) == []
+
+
+def landing(response: httpx.Response) -> tuple[str, dict[str, str]]:
+    """The web app's page a browser's callback sends it to: path and query."""
+    assert response.status_code == 303, response.text
+    page = urlsplit(response.headers["location"])
+    assert not page.netloc  # the app is served by the API: same origin
+    return page.path, dict(parse_qsl(page.query))
+
+
+async def test_a_browsers_consent_lands_on_the_connections_page_to_choose_accounts(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+) -> None:
+    merchant = merchants[0]
+    workspace = workspace_id(settings, merchant.slug)
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+    # The web app starts with a POST (its navigation cannot carry the session token).
+    started = await client.post(
+        f"/v1/workspaces/{workspace}/connections/oauth/meta_ads/start", headers=browser.headers
+    )
+    assert started.status_code == 200, started.text
+    consent = httpx.get(f"{started.json()['url']}&sim_login={merchant.slug}")
+
+    path, query = landing(await browser.back_to_api(consent, navigating=True))
+
+    assert path == f"/workspaces/{workspace}/connections"
+    selection = f"/v1/workspaces/{workspace}/connections/selections/{query['selection']}"
+    offered = await client.get(selection, headers=browser.headers)
+    assert offered.status_code == 200, offered.text
+    assert [a["external_account_id"] for a in offered.json()["accounts"]] == [
+        merchant.meta_account_id
+    ]
+    # Another member of nobody's selection: not theirs to read.
+    stranger = await client.get(selection, headers=bearer(mint_token(simulator, merchants[1])))
+    assert stranger.status_code == 404
+    assert stored_connections(settings) == []
+    chosen = await browser.choose(workspace, query["selection"], merchant.meta_account_id)
+    assert chosen.status_code == 200, chosen.text
+    assert (await client.get(selection, headers=browser.headers)).status_code == 404
+
+
+async def test_a_browsers_shop_install_lands_on_the_connections_page_with_the_connection(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+) -> None:
+    merchant = merchants[0]
+    workspace = workspace_id(settings, merchant.slug)
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+
+    path, query = landing(
+        await browser.connect(
+            start_path(workspace, "shopify"), navigating=True, shop=merchant.shop_domain
+        )
+    )
+
+    [row] = stored_connections(settings)
+    assert (path, query) == (f"/workspaces/{workspace}/connections", {"connected": row.id})
+
+
+async def test_a_browsers_refused_callback_lands_with_what_went_wrong(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+    switches: World,
+) -> None:
+    merchant = merchants[0]
+    workspace = workspace_id(settings, merchant.slug)
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+    GoogleAdsWorld.of(switches).deny_consent()
+
+    declined = landing(await browser.connect(start_path(workspace, "google_ads"), navigating=True))
+    forged = landing(
+        await client.get(
+            "/v1/connections/oauth/meta_ads/callback",
+            params={"code": "AQ-any", "state": "not-a-state"},
+            headers=NAVIGATING,
+        )
+    )
+
+    assert declined == (
+        f"/workspaces/{workspace}/connections",
+        {"error": "consent_declined", "provider": "google_ads"},
+    )
+    # A state this API never issued tells no workspace: the app picks the member's.
+    assert forged == ("/connections", {"error": "invalid_state", "provider": "meta_ads"})
+    assert stored_connections(settings) == []
+
+
+async def test_the_simulated_consent_page_signs_a_browser_in_as_a_merchant(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+) -> None:
+    merchant = merchants[1]
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+    started = await client.get(
+        start_path(workspace_id(settings, merchant.slug), "meta_ads"), headers=browser.headers
+    )
+
+    page = httpx.get(started.headers["location"], headers=NAVIGATING)
+
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    [link] = [
+        href
+        for href in re.findall(r'href="([^"]+)"', page.text)
+        if f"sim_login={merchant.slug}" in href
+    ]
+    consent = httpx.get(
+        f"{simulator.base_url}/facebook{html.unescape(link).split('/facebook', 1)[1]}"
+    )
+    assert (await browser.back_to_api(consent)).status_code == 201
 
 
 async def test_disconnect_stops_syncing_and_forgets_the_credentials(

@@ -20,6 +20,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -35,7 +36,14 @@ from simulator.clerk.users import ClerkUsers
 from tests.helpers import NOW, routes_only_app, serve, with_app_database_copy
 from tests.pipeline.conftest import PipelineRun
 from warehouse.appdb.credentials import load_cipher
-from warehouse.appdb.models import ConnectionStatus, CopilotConversation, Invitation, Provider
+from warehouse.appdb.models import (
+    ConnectionStatus,
+    CopilotConversation,
+    Invitation,
+    PendingSelection,
+    Provider,
+    utc_now,
+)
 from warehouse.appdb.session import open_session
 from warehouse.appdb.upserts import ensure_membership, upsert_connection, upsert_user
 
@@ -351,10 +359,31 @@ def _new_conversation(settings: Settings, workspace_id: str, clerk_user_id: str)
         return conversation.id
 
 
+def _new_selection(settings: Settings, workspace_id: str, clerk_user_id: str) -> str:
+    """The caller's open choice of accounts after a Meta consent (selections are their user's).
+    A member's POST of it without a body is refused by validation (422) before the lookup."""
+    with open_session(settings.app_database_url) as session:
+        user = upsert_user(session, clerk_user_id=clerk_user_id, email="caller@example.com")
+        now = utc_now()
+        selection = PendingSelection(
+            provider=Provider.META_ADS,
+            workspace_id=workspace_id,
+            user_id=user.id,
+            credentials_encrypted=load_cipher(settings).encrypt({}),
+            accounts=[],
+            created_at=now,
+            expires_at=now + timedelta(minutes=30),
+        )
+        session.add(selection)
+        session.commit()
+        return selection.id
+
+
 # Path parameters other than the workspace: made in the caller's workspace for each request,
 # some of them the caller's own.
 CALLERS_PATH_VALUES: dict[str, Callable[[Settings, str, str], str]] = {
     "conversation_id": _new_conversation,
+    "selection_id": _new_selection,
 }
 PATH_VALUES: dict[str, Callable[[Settings, str], str]] = {
     "user_id": _new_member,
@@ -383,9 +412,6 @@ def _request(
     path_values: dict[str, Any] = {
         "workspace_id": workspace_id,
         "provider": "meta_ads",
-        # Any: a member's POST without its body is refused by validation (422) before the
-        # selection is looked up, a stranger's by the tenant check (404).
-        "selection_id": "x",
     }
     query: dict[str, Any] = {}
     for parameter in document.get("parameters", []):

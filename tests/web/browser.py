@@ -6,35 +6,45 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
+from playwright.sync_api import Page
 from starlette.types import ASGIApp
 
 from api.main import create_app
 from metricx.settings import PROJECT_ROOT, Settings
-from stack.web import ensure_built
+from stack.web import WEB_DIR, ensure_built
 
 # The screenshots of every page the browser tests open, one PNG per page and step.
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "web-screenshots"
+# axe-core, from the web app's dev packages (npm ci installs it).
+AXE_SCRIPT = WEB_DIR / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.0 and 2.1, levels A and AA: contrast, names, labels, structure.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @contextmanager
 def serve_web_app(settings: Settings) -> Iterator[str]:
-    """The API serving the freshly built web app at `/`, on a free port; yields its base URL."""
+    """The API serving the freshly built web app at `/`, on a free port; yields its base URL,
+    which is also where the platforms send the browser back (its OAuth callbacks)."""
     ensure_built()
-    with serve_api(create_app(settings)) as url:
+    with serve_api(
+        lambda url: create_app(settings.model_copy(update={"api_public_url": url}))
+    ) as url:
         yield url
 
 
 @contextmanager
-def serve_api(app: ASGIApp) -> Iterator[str]:
-    """`app` (the API, or the API behind a test's wrapper) on a free port; yields its base URL."""
+def serve_api(make_app: Callable[[str], ASGIApp]) -> Iterator[str]:
+    """The app `make_app` builds for its base URL (the API, or the API behind a test's
+    wrapper) on a free port; yields that base URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    app = make_app(f"http://127.0.0.1:{port}")
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -53,3 +63,19 @@ def serve_api(app: ASGIApp) -> Iterator[str]:
 def screenshot_path(name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS / f"{name}.png"
+
+
+def assert_accessible(page: Page, name: str) -> None:
+    """axe-core's WCAG A and AA checks over the page as drawn now: no serious or critical
+    violation (colour contrast, missing names and labels, broken structure)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_SCRIPT))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    violations = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not violations, f"{name}: " + "; ".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(str(node["target"]) for node in v["nodes"][:5])
+        for v in violations
+    )

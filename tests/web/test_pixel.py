@@ -175,7 +175,7 @@ def intake(shop: Shop, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tup
         pixel_event_burst=500,
     )
     gateway = Intake(create_app(settings, web_dist=None))
-    with serve_api(gateway) as url:
+    with serve_api(lambda _url: gateway) as url:
         yield url, gateway
 
 

@@ -3,7 +3,9 @@ import { createClient, type Workspace } from "./api/client";
 import { Shell } from "./components/Shell";
 import { ErrorState, Empty, Loading } from "./components/States";
 import { CampaignsPage } from "./pages/CampaignsPage";
+import { ConnectionsPage } from "./pages/ConnectionsPage";
 import { DashboardPage } from "./pages/DashboardPage";
+import { SettingsPage } from "./pages/SettingsPage";
 import { SignInPage } from "./pages/SignInPage";
 import { navigate, parseRoute, Redirect, useLocation } from "./router";
 import { forgetToken, storedToken } from "./session";
@@ -66,6 +68,8 @@ function SignedIn({
     );
   if (route.page === "home" || route.page === "sign-in")
     return <Redirect to={`/workspaces/${encodeURIComponent(list[0].id)}/dashboard`} />;
+  if (route.page === "first-workspace")
+    return <Redirect to={`/workspaces/${encodeURIComponent(list[0].id)}/${route.target}${window.location.search}`} />;
   const workspace = "workspaceId" in route ? list.find((w) => w.id === route.workspaceId) : undefined;
   if (!workspace)
     return (
@@ -78,9 +82,13 @@ function SignedIn({
       </Shell>
     );
   return (
-    <Shell workspaces={list} current={workspace} page={route.page === "campaigns" ? "campaigns" : "dashboard"} signOut={signOut}>
+    <Shell workspaces={list} current={workspace} page={route.page === "not-found" ? "dashboard" : route.page} signOut={signOut}>
       {route.page === "campaigns" ? (
         <CampaignsPage client={client} workspace={workspace} search={search} />
+      ) : route.page === "connections" ? (
+        <ConnectionsPage client={client} workspace={workspace} search={search} />
+      ) : route.page === "settings" ? (
+        <SettingsPage key={workspace.id} client={client} workspace={workspace} />
       ) : (
         <DashboardPage client={client} workspace={workspace} search={search} />
       )}

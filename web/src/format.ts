@@ -72,3 +72,15 @@ export function formatAge(instant: string, now: Date = new Date()): string {
   if (hours < 48) return `${hours} h ago`;
   return `${Math.round(hours / 24)} days ago`;
 }
+
+/** An instant as a day and time on the workspace's clock (`Nov 20, 14:15`). */
+export function formatInstant(instant: string, timeZone: string): string {
+  return new Intl.DateTimeFormat(undefined, {
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZone,
+  }).format(new Date(instant));
+}

@@ -6,13 +6,23 @@ export type Route =
   | { page: "home" }
   | { page: "dashboard"; workspaceId: string }
   | { page: "campaigns"; workspaceId: string }
+  | { page: "connections"; workspaceId: string }
+  | { page: "settings"; workspaceId: string }
+  // A page of the member's first workspace (where an OAuth callback that knows no workspace lands).
+  | { page: "first-workspace"; target: "connections" | "settings" }
   | { page: "not-found" };
 
 export function parseRoute(pathname: string): Route {
   if (pathname === "/" || pathname === "") return { page: "home" };
   if (pathname === "/sign-in") return { page: "sign-in" };
-  const match = /^\/workspaces\/([^/]+)\/(dashboard|campaigns)\/?$/.exec(pathname);
-  if (match) return { page: match[2] as "dashboard" | "campaigns", workspaceId: decodeURIComponent(match[1]) };
+  const bare = /^\/(connections|settings)\/?$/.exec(pathname);
+  if (bare) return { page: "first-workspace", target: bare[1] as "connections" | "settings" };
+  const match = /^\/workspaces\/([^/]+)\/(dashboard|campaigns|connections|settings)\/?$/.exec(pathname);
+  if (match)
+    return {
+      page: match[2] as "dashboard" | "campaigns" | "connections" | "settings",
+      workspaceId: decodeURIComponent(match[1]),
+    };
   return { page: "not-found" };
 }
 

@@ -13,6 +13,16 @@ export type Workspace = Schemas["WorkspaceOut"];
 export type Campaigns = Schemas["CampaignsOut"];
 export type Entity = Schemas["EntityOut"];
 export type WebConfig = Schemas["WebConfig"];
+export type Me = Schemas["Me"];
+export type Role = Schemas["Role"];
+export type Connection = Schemas["ConnectionOut"];
+export type Provider = Connection["provider"];
+export type Selection = Schemas["PendingSelectionOut"];
+export type Freshness = Schemas["Freshness"];
+export type Members = Schemas["MemberList"];
+export type Member = Schemas["MemberOut"];
+export type Invitation = Schemas["InvitationOut"];
+export type WorkspaceChange = Schemas["WorkspaceUpdate"];
 /** RFC 9457 problem details, inlined per route in the document. */
 export interface Problem {
   title?: string;
@@ -42,6 +52,20 @@ export interface Client {
   workspaces(): Promise<Workspace[]>;
   dashboard(workspaceId: string, query: DashboardQuery, signal?: AbortSignal): Promise<Dashboard>;
   campaigns(workspaceId: string, query: CampaignsQuery, signal?: AbortSignal): Promise<Campaigns>;
+  me(): Promise<Me>;
+  connections(workspaceId: string): Promise<Connection[]>;
+  freshness(workspaceId: string): Promise<Freshness>;
+  /** The platform's consent page for a new flow (`shop` for Shopify): navigate there. */
+  startConnecting(workspaceId: string, provider: Provider, shop?: string): Promise<string>;
+  selection(workspaceId: string, selectionId: string): Promise<Selection>;
+  chooseAccounts(workspaceId: string, selectionId: string, accountIds: string[]): Promise<Connection[]>;
+  disconnect(workspaceId: string, connectionId: string): Promise<void>;
+  updateWorkspace(workspaceId: string, change: WorkspaceChange): Promise<Workspace>;
+  members(workspaceId: string): Promise<Members>;
+  invite(workspaceId: string, email: string, role: Role): Promise<Invitation>;
+  revokeInvitation(workspaceId: string, invitationId: string): Promise<void>;
+  changeRole(workspaceId: string, userId: string, role: Role): Promise<Member>;
+  removeMember(workspaceId: string, userId: string): Promise<void>;
 }
 
 type Query = Record<string, string | number | undefined | null>;
@@ -58,10 +82,14 @@ function withQuery(path: string, query: Query = {}): string {
 /** A client of the API on this origin, authenticated by `token()`; `onUnauthorized` hears of
  * every 401 (an expired session). */
 export function createClient(token: () => string | null, onUnauthorized: () => void): Client {
-  async function get<T>(path: string, query?: Query, signal?: AbortSignal): Promise<T> {
+  async function request<T>(method: string, path: string, query?: Query, body?: unknown, signal?: AbortSignal): Promise<T> {
     const bearer = token();
+    const headers: Record<string, string> = bearer ? { Authorization: `Bearer ${bearer}` } : {};
+    if (body !== undefined) headers["Content-Type"] = "application/json";
     const response = await fetch(withQuery(path, query), {
-      headers: bearer ? { Authorization: `Bearer ${bearer}` } : {},
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
       signal,
     });
     if (!response.ok) {
@@ -75,8 +103,11 @@ export function createClient(token: () => string | null, onUnauthorized: () => v
       }
       throw new ApiError(response.status, detail);
     }
+    if (response.status === 204) return undefined as T;
     return (await response.json()) as T;
   }
+  const get = <T,>(path: string, query?: Query, signal?: AbortSignal) => request<T>("GET", path, query, undefined, signal);
+  const ws = (workspaceId: string) => `/v1/workspaces/${encodeURIComponent(workspaceId)}`;
 
   return {
     webConfig: () => get<WebConfig>("/v1/web/config"),
@@ -85,5 +116,31 @@ export function createClient(token: () => string | null, onUnauthorized: () => v
       get<Dashboard>(`/v1/workspaces/${encodeURIComponent(workspaceId)}/dashboard`, query, signal),
     campaigns: (workspaceId, query, signal) =>
       get<Campaigns>(`/v1/workspaces/${encodeURIComponent(workspaceId)}/campaigns`, query, signal),
+    me: () => get<Me>("/v1/me"),
+    connections: async (workspaceId) => (await get<Schemas["ConnectionList"]>(`${ws(workspaceId)}/connections`)).connections,
+    freshness: (workspaceId) => get<Freshness>(`${ws(workspaceId)}/freshness`),
+    startConnecting: async (workspaceId, provider, shop) =>
+      (await request<Schemas["ConsentOut"]>("POST", `${ws(workspaceId)}/connections/oauth/${provider}/start`, { shop })).url,
+    selection: (workspaceId, selectionId) =>
+      get<Selection>(`${ws(workspaceId)}/connections/selections/${encodeURIComponent(selectionId)}`),
+    chooseAccounts: async (workspaceId, selectionId, accountIds) =>
+      (
+        await request<Schemas["ConnectionList"]>(
+          "POST",
+          `${ws(workspaceId)}/connections/selections/${encodeURIComponent(selectionId)}`,
+          undefined,
+          { external_account_ids: accountIds },
+        )
+      ).connections,
+    disconnect: (workspaceId, connectionId) =>
+      request<void>("DELETE", `${ws(workspaceId)}/connections/${encodeURIComponent(connectionId)}`),
+    updateWorkspace: (workspaceId, change) => request<Workspace>("PATCH", ws(workspaceId), undefined, change),
+    members: (workspaceId) => get<Members>(`${ws(workspaceId)}/members`),
+    invite: (workspaceId, email, role) => request<Invitation>("POST", `${ws(workspaceId)}/invitations`, undefined, { email, role }),
+    revokeInvitation: (workspaceId, invitationId) =>
+      request<void>("DELETE", `${ws(workspaceId)}/invitations/${encodeURIComponent(invitationId)}`),
+    changeRole: (workspaceId, userId, role) =>
+      request<Member>("PATCH", `${ws(workspaceId)}/members/${encodeURIComponent(userId)}`, undefined, { role }),
+    removeMember: (workspaceId, userId) => request<void>("DELETE", `${ws(workspaceId)}/members/${encodeURIComponent(userId)}`),
   };
 }

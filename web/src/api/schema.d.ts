@@ -285,7 +285,12 @@ export interface paths {
          */
         get: operations["start_shopify_v1_workspaces__workspace_id__connections_oauth_shopify_start_get"];
         put?: never;
-        post?: never;
+        /**
+         * Start Shopify For Browser
+         * @description The same start, the consent page's URL answered for a web app to navigate to (its
+         *     navigation cannot carry the session token a redirect would need).
+         */
+        post: operations["start_shopify_for_browser_v1_workspaces__workspace_id__connections_oauth_shopify_start_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -306,7 +311,11 @@ export interface paths {
          */
         get: operations["start_ads_v1_workspaces__workspace_id__connections_oauth__provider__start_get"];
         put?: never;
-        post?: never;
+        /**
+         * Start Ads For Browser
+         * @description The same start, the consent page's URL answered for a web app to navigate to.
+         */
+        post: operations["start_ads_for_browser_v1_workspaces__workspace_id__connections_oauth__provider__start_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -320,7 +329,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Get Selection
+         * @description The accounts a consent offers, for the member who consented to choose from (where a
+         *     browser's Meta or Google callback lands: `?selection={id}`); anyone else's is not found.
+         */
+        get: operations["get_selection_v1_workspaces__workspace_id__connections_selections__selection_id__get"];
         put?: never;
         /**
          * Choose Accounts
@@ -826,6 +840,14 @@ export interface components {
          * @enum {string}
          */
         ConnectionStatus: "active" | "paused" | "error" | "needs_reconnect" | "disconnected";
+        /** ConsentOut */
+        ConsentOut: {
+            /**
+             * Url
+             * @description The platform's consent page, with the flow's state: navigate the browser there; the platform sends it back to the callback.
+             */
+            url: string;
+        };
         /** ConversationDetailOut */
         ConversationDetailOut: {
             /**
@@ -1882,6 +1904,14 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionOut"];
                 };
             };
+            /** @description A browser (its `Accept` names `text/html`) lands in the web app instead: `/workspaces/{workspace_id}/connections`?connected={connection id}`` on success; on a refusal below, the same page with `?error={code}&provider={provider}` (`consent_declined`, `invalid_state`, `missing_code`, `invalid_callback`, `platform_error`), or `/connections?error=…` when the state does not tell the workspace. */
+            303: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description The callback carries no authorization code, or no valid `shop`. */
             400: {
                 headers: {
@@ -2085,6 +2115,14 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PendingSelectionOut"];
                 };
+            };
+            /** @description A browser (its `Accept` names `text/html`) lands in the web app instead: `/workspaces/{workspace_id}/connections`?selection={selection id}`` on success; on a refusal below, the same page with `?error={code}&provider={provider}` (`consent_declined`, `invalid_state`, `missing_code`, `invalid_callback`, `platform_error`), or `/connections?error=…` when the state does not tell the workspace. */
+            303: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The callback carries no authorization code, or no valid `shop`. */
             400: {
@@ -4642,6 +4680,248 @@ export interface operations {
             };
         };
     };
+    start_shopify_for_browser_v1_workspaces__workspace_id__connections_oauth_shopify_start_post: {
+        parameters: {
+            query: {
+                /** @description The shop's `{handle}.myshopify.com` domain. */
+                shop: string;
+            };
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentOut"];
+                };
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such workspace, or the caller is not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description `shop` is missing or not a `{handle}.myshopify.com` domain. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The Shopify app is not configured. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     start_ads_v1_workspaces__workspace_id__connections_oauth__provider__start_get: {
         parameters: {
             query?: never;
@@ -4844,6 +5124,488 @@ export interface operations {
                 };
             };
             /** @description The platform's app is not configured. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    start_ads_for_browser_v1_workspaces__workspace_id__connections_oauth__provider__start_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: components["schemas"]["AdProvider"];
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentOut"];
+                };
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such workspace, or the caller is not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The provider is not `meta_ads` or `google_ads`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The platform's app is not configured. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    get_selection_v1_workspaces__workspace_id__connections_selections__selection_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                selection_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingSelectionOut"];
+                };
+            };
+            /** @description No bearer token, or one that is malformed, forged, expired or issued for another app. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The account was deleted, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description No such selection of the caller's, or it has expired. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The request is not valid: `errors` lists each part. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The identity provider (its keys, or its user API) is unreachable. */
             503: {
                 headers: {
                     [name: string]: unknown;

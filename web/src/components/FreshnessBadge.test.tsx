@@ -30,7 +30,7 @@ describe("FreshnessBadge", () => {
     render(
       <FreshnessBadge
         sources={[
-          source({ connection_status: "error", stale: true, connection_name: "Shop — Google Ads" }),
+          source({ connection_status: "needs_reconnect", stale: true, connection_name: "Shop — Google Ads" }),
           source({ connection_id: "c2", stale: true, last_window: null, source: "shopify_orders", connection_name: "Shop — Shopify" }),
         ]}
         stale

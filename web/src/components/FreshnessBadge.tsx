@@ -5,8 +5,10 @@ import { formatAge } from "../format";
 export function FreshnessBadge({ sources, stale, now }: { sources: SourceFreshness[]; stale: boolean; now?: Date }) {
   const ends = sources.flatMap((s) => (s.last_window ? [s.last_window.end] : []));
   const newest = ends.sort().at(-1);
-  const needsReconnect = sources.filter((s) => s.connection_status === "error");
-  const behind = sources.filter((s) => s.stale && s.connection_status !== "error");
+  // `needs_reconnect`: the platform refused the credentials (the Connections page reconnects it).
+  const toReconnect = (s: SourceFreshness) => s.connection_status === "error" || s.connection_status === "needs_reconnect";
+  const needsReconnect = sources.filter(toReconnect);
+  const behind = sources.filter((s) => s.stale && !toReconnect(s));
   const label = newest ? `Updated ${formatAge(newest, now)}` : "No data landed yet";
   const problems = [
     ...needsReconnect.map((s) => `${s.connection_name} needs a reconnect`),

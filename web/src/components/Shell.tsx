@@ -2,7 +2,7 @@ import type { ReactNode } from "react";
 import type { Workspace } from "../api/client";
 import { navigate } from "../router";
 
-type Page = "dashboard" | "campaigns";
+type Page = "dashboard" | "campaigns" | "connections" | "settings";
 
 /** Links keep the range and model, so switching pages keeps the period in view. */
 function pageUrl(workspaceId: string, page: Page): string {
@@ -75,9 +75,11 @@ export function Shell({
           ) : (
             current && <span className="text-sm font-medium text-slate-800">{current.name}</span>
           )}
-          <nav aria-label="Main" className="flex gap-1">
+          <nav aria-label="Main" className="flex flex-wrap gap-1">
             {link("dashboard", "Dashboard")}
             {link("campaigns", "Campaigns")}
+            {link("connections", "Connections")}
+            {link("settings", "Settings")}
           </nav>
           <button
             type="button"

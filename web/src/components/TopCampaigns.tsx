@@ -7,7 +7,8 @@ import { StatusPill } from "./StatusPill";
 export function TopCampaigns({ campaigns, currency }: { campaigns: Dashboard["top_campaigns"]; currency: string }) {
   if (campaigns.length === 0) return <Empty title="No campaign delivered in this period" />;
   return (
-    <div className="overflow-x-auto">
+    // Focusable, so a keyboard scrolls it sideways at phone width (no link inside to tab to).
+    <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Top campaigns (scrolls sideways)">
       <table className="w-full min-w-[36rem] text-left text-sm" data-testid="top-campaigns">
         <thead className="text-xs uppercase text-slate-700">
           <tr>

@@ -2,6 +2,7 @@ import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { ApiError, type Client, type Dashboard } from "../api/client";
+import { fakeClient } from "../test-client";
 import { DashboardPage } from "./DashboardPage";
 
 const workspace = { id: "w1", slug: "shop", name: "Shop", currency: "EUR", timezone: "Europe/Berlin" };
@@ -55,12 +56,7 @@ function dashboard(overrides: Partial<Dashboard["meta"]> = {}): Dashboard {
 }
 
 function client(answer: () => Promise<Dashboard>): Client {
-  return {
-    webConfig: vi.fn(),
-    workspaces: vi.fn(),
-    campaigns: vi.fn(),
-    dashboard: vi.fn(answer),
-  };
+  return fakeClient({ dashboard: vi.fn(answer) });
 }
 
 describe("DashboardPage", () => {
@@ -87,6 +83,7 @@ describe("DashboardPage", () => {
   it("guides a workspace with nothing connected to its first connection", async () => {
     render(<DashboardPage client={client(async () => dashboard({ freshness: [] }))} workspace={workspace} search={new URLSearchParams()} />);
     expect(await screen.findByText("Nothing connected yet")).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Connect your first account" })).toHaveAttribute("href", "/workspaces/w1/connections");
   });
 
   it("says what failed and retries on request", async () => {

@@ -10,7 +10,7 @@ import { ErrorState, Empty, Loading } from "../components/States";
 import { TopCampaigns } from "../components/TopCampaigns";
 import { TrendChart } from "../components/TrendChart";
 import { formatPeriod } from "../format";
-import { setSearch } from "../router";
+import { navigate, setSearch } from "../router";
 import { useAsync } from "../useAsync";
 
 export function DashboardPage({ client, workspace, search }: { client: Client; workspace: Workspace; search: URLSearchParams }) {
@@ -44,7 +44,9 @@ export function DashboardPage({ client, workspace, search }: { client: Client; w
       {dashboard.status === "error" && (
         <ErrorState title="Could not load the dashboard" detail={dashboard.error.message} onRetry={dashboard.retry} />
       )}
-      {dashboard.status === "done" && <DashboardBody dashboard={dashboard.value} model={model} onModelChange={changeModel} />}
+      {dashboard.status === "done" && (
+        <DashboardBody dashboard={dashboard.value} model={model} onModelChange={changeModel} connectionsUrl={`/workspaces/${encodeURIComponent(workspace.id)}/connections`} />
+      )}
     </div>
   );
 }
@@ -53,10 +55,12 @@ function DashboardBody({
   dashboard,
   model,
   onModelChange,
+  connectionsUrl,
 }: {
   dashboard: Awaited<ReturnType<Client["dashboard"]>>;
   model: AttributionModel;
   onModelChange: (model: AttributionModel) => void;
+  connectionsUrl: string;
 }) {
   const { meta } = dashboard;
   // What the benchmark (bench/web.py) times: navigation to the KPI cards on the page.
@@ -66,7 +70,18 @@ function DashboardBody({
   if (meta.freshness.length === 0)
     return (
       <Empty title="Nothing connected yet">
-        Connect your Meta and Google Ads accounts and your Shopify store: your figures appear here within 15 minutes of the first sync.
+        <p>Connect your Shopify store and your Meta and Google Ads accounts: your figures appear here within 15 minutes of the first sync.</p>
+        <a
+          href={connectionsUrl}
+          onClick={(event) => {
+            if (event.metaKey || event.ctrlKey || event.shiftKey) return;
+            event.preventDefault();
+            navigate(connectionsUrl);
+          }}
+          className="mt-3 inline-block rounded-md bg-indigo-700 px-4 py-2 font-medium text-white hover:bg-indigo-800"
+        >
+          Connect your first account
+        </a>
       </Empty>
     );
   return (
