@@ -5,19 +5,23 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from time import monotonic, sleep
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import psycopg
 import sqlalchemy as sa
+import uvicorn
 from cryptography.fernet import Fernet
 from dbt.cli.main import dbtRunner
 from fastapi import FastAPI
@@ -91,6 +95,30 @@ def with_app_database_copy(settings: Settings, directory: Path, **overrides: obj
     copy = f"sqlite:///{directory / 'app-copy.db'}"
     copy_app_database(settings.app_database_url, copy)
     return settings.model_copy(update={"app_database_url": copy, **overrides})
+
+
+@contextmanager
+def served_api(settings: Settings) -> Iterator[str]:
+    """The API served by uvicorn on a free loopback port, in a thread, until the block ends;
+    yields its base URL. For what only a real server shows (a client closing a stream)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = monotonic() + 30
+    while not server.started:
+        if monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the API did not start")
+        sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
 
 
 def routes_only_app() -> FastAPI:
