@@ -2,8 +2,9 @@
 query or a refusal, without a model.
 
 It reads phrases, not grammar: metric synonyms, time phrases, comparisons, breakdowns, top-N,
-provider, campaign and campaign status filters. A question naming no known metric is a follow-up when there is a
-previous query (it edits that query: "and on Google?", "break that down by campaign") and a
+provider, campaign and campaign status filters. A question naming no known metric is a
+follow-up when there is a previous query (it edits that query: "and on Google?", "break that
+down by campaign"), a list of campaigns when it names a status ("paused campaigns") and a
 refusal otherwise; a metric the catalog does not hold is never invented. Words are matched after
 a spelling pass against the parser's own vocabulary, so "spnd" and "reveneu" still count.
 """
@@ -231,9 +232,7 @@ STATUSES: tuple[tuple[str, CampaignStatus], ...] = (
 )
 _STATUS_WORDS = "|".join(phrase for phrase, _ in STATUSES)
 _PROVIDER_WORDS = "|".join(re.escape(phrase) for phrase, _ in PROVIDERS)
-_STATUS_BEFORE = re.compile(
-    rf"\b([a-z]+) ((?:(?:{_PROVIDER_WORDS}) )?)(campaigns?|ones)\b"
-)
+_STATUS_BEFORE = re.compile(rf"\b([a-z]+) ((?:(?:{_PROVIDER_WORDS}) )?)(campaigns?|ones)\b")
 _STATUS_AFTER = re.compile(
     rf"\b(campaigns?) (?:that|which)? ?(?:are|were|is|was)? ?(?:currently |still |now )?"
     rf"({_STATUS_WORDS})\b"
