@@ -160,7 +160,10 @@ class CopilotModel:
         span.set_data("gen_ai.usage.input_tokens", usage.input_tokens)
         span.set_data("gen_ai.usage.output_tokens", usage.output_tokens)
         if self._trace_prompts:
-            span.set_data("gen_ai.response.text", [block.model_dump() for block in message.content])
+            span.set_data(
+                "gen_ai.response.text",
+                json.dumps([block.model_dump() for block in message.content]),
+            )
         with log_context(
             stage=stage,
             model=self.model,

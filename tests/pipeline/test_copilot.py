@@ -33,6 +33,8 @@ from tests.pipeline.conftest import PipelineRun
 CENT = Decimal("0.01")
 FIGURE = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?")
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# How long a test waits for work a closed stream would still do if it went on.
+IDLE_SECONDS = 2.0
 
 
 @pytest.fixture(scope="module")
@@ -290,15 +292,23 @@ def test_closing_the_stream_stops_the_answer_and_keeps_no_turn(pipeline_run: Pip
     question = f"daily clicks and CTR from {first} to {last}"
     with served_api(settings) as url, httpx.Client(base_url=url, timeout=30) as client:
         conversations = client.get(f"{base}/conversations", headers=headers).json()
-        for hang_up_after in ("event: intent", "event: answer"):
+        ended: dict[str, list[StreamRecord]] = {}
+        for hang_up_after in ("intent", "answer"):
             opened = len(claude.streams())
             with client.stream(
                 "POST", f"{base}/ask", json={"question": question}, headers=headers
             ) as response:
                 assert response.status_code == 200
-                next(line for line in response.iter_lines() if line == hang_up_after)
-            streams = _ended_streams(claude, opened)
-            print(hang_up_after, streams)
+                next(line for line in response.iter_lines() if line == f"event: {hang_up_after}")
+            # Leaving the block closed the connection. Left running, the server would open
+            # the answer's stream within the fetch (milliseconds) and keep it for seconds.
+            time.sleep(IDLE_SECONDS)
+            ended[hang_up_after] = _ended_streams(claude, opened)
+        # Gone before the answer: none was asked for.
+        assert ended["intent"] == []
+        # Gone after its first words: the model's stream was cut, not read to its end.
+        [stream] = ended["answer"]
+        assert stream.end == "cancelled" and stream.pieces_sent < stream.pieces, stream
         assert client.get(f"{base}/conversations", headers=headers).json() == conversations
 
 
@@ -353,7 +363,16 @@ def test_each_stage_is_a_sentry_span_and_prompts_stay_out_unless_asked(
         for item in envelope.items
         if item.type == "transaction" and item.payload.json
     ]
-    ops = {span.get("op") for transaction in transactions for span in transaction["spans"]}
+    # The model calls' spans (gen_ai.*) travel apart from their transaction, as span items.
+    streamed = [
+        item.payload.json
+        for envelope in captured.envelopes
+        for item in envelope.items
+        if item.type == "span" and item.payload.json
+    ]
+    ops = {span.get("op") for transaction in transactions for span in transaction["spans"]} | {
+        span["attributes"]["sentry.op"]["value"] for batch in streamed for span in batch["items"]
+    }
     stages = {"copilot.understand", "copilot.fetch", "copilot.respond"}
     assert stages | {"gen_ai.understand", "gen_ai.respond"} <= ops, ops
     sent = b"".join(envelope.serialize() for envelope in captured.envelopes).decode()
