@@ -6,10 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import sentry_sdk
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
-from sentry_sdk.integrations.anthropic import AnthropicIntegration
 
 from api.admin.router import router as admin_router
 from api.campaigns.router import router as campaigns_router
@@ -25,6 +23,7 @@ from api.kit.openapi import problem_openapi
 from api.kit.request_id import RequestIdMiddleware
 from api.kit.resources import open_resources
 from api.kit.security_headers import SecurityHeadersMiddleware
+from api.kit.sentry import init_sentry
 from api.members.router import router as members_router
 from api.metrics.router import router as metrics_router
 from api.pixel.router import router as pixel_router
@@ -43,14 +42,7 @@ WEB_DIST = PROJECT_ROOT / "web" / "dist"
 def create_app(settings: Settings | None = None, web_dist: Path | None = WEB_DIST) -> FastAPI:
     settings = settings or get_settings()
     if settings.sentry_dsn:
-        # No personal data sent: the SDK's default when `data_collection` is unset (the
-        # `send_default_pii=False` once written here is deprecated and said the same).
-        # The copilot's model calls become AI-monitoring spans; their prompts and answers only
-        # when METRICX_COPILOT_TRACE_PROMPTS asks for them.
-        sentry_sdk.init(
-            dsn=settings.sentry_dsn,
-            integrations=[AnthropicIntegration(include_prompts=settings.copilot_trace_prompts)],
-        )
+        init_sentry(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -160,6 +160,14 @@ class Settings(BaseSettings):
         "only names, token counts and latency are sent.",
     )
 
+    sentry_traces_sample_rate: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="Share of API requests traced to Sentry (with SENTRY_DSN): their spans, "
+        "the copilot's stages and model calls among them.",
+    )
+
     log_format: LogFormat = Field(
         default="json",
         description="`json`: one JSON object per line, for a log collector; `text`: for a "

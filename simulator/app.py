@@ -22,5 +22,5 @@ def create_app(world: World) -> FastAPI:
     app.include_router(build_shopify_router(world), prefix="/shopify/{shop}")
     app.include_router(build_google_ads_router(world), prefix="/google-ads")
     app.include_router(build_google_oauth_router(world), prefix="/google-oauth")
-    app.include_router(build_anthropic_router(), prefix="/anthropic")
+    app.include_router(build_anthropic_router(world), prefix="/anthropic")
     return app

@@ -5,23 +5,28 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
+import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from time import monotonic, sleep
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import psycopg
 import sqlalchemy as sa
+import uvicorn
 from cryptography.fernet import Fernet
 from dbt.cli.main import dbtRunner
 from fastapi import FastAPI
 from psycopg import sql as pg_sql
+from starlette.types import ASGIApp
 
 from api.main import create_app
 from metricx.settings import Settings
@@ -91,6 +96,42 @@ def with_app_database_copy(settings: Settings, directory: Path, **overrides: obj
     copy = f"sqlite:///{directory / 'app-copy.db'}"
     copy_app_database(settings.app_database_url, copy)
     return settings.model_copy(update={"app_database_url": copy, **overrides})
+
+
+@contextmanager
+def served_api(settings: Settings) -> Iterator[str]:
+    """The API served by uvicorn on a free loopback port, in a thread, until the block ends;
+    yields its base URL, which is also its public URL (where platforms send a browser back).
+    For what only a real server shows: a client closing a stream, a browser."""
+    with served_app(
+        lambda url: create_app(settings.model_copy(update={"api_public_url": url}))
+    ) as url:
+        yield url
+
+
+@contextmanager
+def served_app(make_app: Callable[[str], ASGIApp]) -> Iterator[str]:
+    """The app `make_app` builds for its base URL (the API, or the API behind a test's
+    wrapper), served as `served_api` serves the API; yields that base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base_url = f"http://127.0.0.1:{port}"
+    server = uvicorn.Server(
+        uvicorn.Config(make_app(base_url), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = monotonic() + 30
+    while not server.started:
+        if monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the API did not start")
+        sleep(0.05)
+    try:
+        yield base_url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
 
 
 def routes_only_app() -> FastAPI:

@@ -35,6 +35,8 @@ BREAKDOWN_DIMENSIONS = {
     Breakdown.AD: "ad_name",
     Breakdown.HOUR: "workspace_hour_of_day",
 }
+# The campaign's status, joined from the campaigns semantic model by the campaign entity.
+STATUS_DIMENSION = "status"
 
 
 class CannotBreakDown(ValueError):
@@ -80,6 +82,9 @@ def fetch(
     if query.filters.provider:
         dimension = _dimension(allowed, Breakdown.PROVIDER, query)
         filters.append(DimensionFilter(dimension, query.filters.provider.value))
+    if query.filters.status:
+        dimension = _named(allowed, STATUS_DIMENSION, "campaign status", query)
+        filters.append(DimensionFilter(dimension, query.filters.status.value))
     campaign_dimension = None
     if query.filters.campaign:
         # A name match is no equality filter: group by the campaign and keep the matches (each
@@ -143,13 +148,15 @@ def fetch(
 
 
 def _dimension(allowed: list[str], breakdown: Breakdown, query: StructuredQuery) -> str:
-    suffix = f"__{BREAKDOWN_DIMENSIONS[breakdown]}"
+    return _named(allowed, BREAKDOWN_DIMENSIONS[breakdown], breakdown.value, query)
+
+
+def _named(allowed: list[str], dimension: str, what: str, query: StructuredQuery) -> str:
+    suffix = f"__{dimension}"
     for name in allowed:
         if name.endswith(suffix):
             return name
-    raise CannotBreakDown(
-        f"{', '.join(query.metrics)} cannot be broken down or filtered by {breakdown.value}"
-    )
+    raise CannotBreakDown(f"{', '.join(query.metrics)} cannot be broken down or filtered by {what}")
 
 
 def _key(row: Row, shifted_from: Period | None, to: Period | None) -> tuple[Any, ...]:

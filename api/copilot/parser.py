@@ -2,8 +2,9 @@
 query or a refusal, without a model.
 
 It reads phrases, not grammar: metric synonyms, time phrases, comparisons, breakdowns, top-N,
-provider and campaign filters. A question naming no known metric is a follow-up when there is a
-previous query (it edits that query: "and on Google?", "break that down by campaign") and a
+provider, campaign and campaign status filters. A question naming no known metric is a
+follow-up when there is a previous query (it edits that query: "and on Google?", "break that
+down by campaign"), a list of campaigns when it names a status ("paused campaigns") and a
 refusal otherwise; a metric the catalog does not hold is never invented. Words are matched after
 a spelling pass against the parser's own vocabulary, so "spnd" and "reveneu" still count.
 """
@@ -18,6 +19,7 @@ from typing import Literal
 
 from api.copilot.query import (
     Breakdown,
+    CampaignStatus,
     Comparison,
     Filters,
     Intent,
@@ -216,6 +218,27 @@ PROVIDERS: tuple[tuple[str, Provider], ...] = (
     ("youtube", Provider.GOOGLE_ADS),
 )
 
+# A status is a campaign's ("paused campaigns", "campaigns that are live", "the active ones").
+STATUSES: tuple[tuple[str, CampaignStatus], ...] = (
+    ("active", CampaignStatus.ACTIVE),
+    ("enabled", CampaignStatus.ACTIVE),
+    ("live", CampaignStatus.ACTIVE),
+    ("running", CampaignStatus.ACTIVE),
+    ("paused", CampaignStatus.PAUSED),
+    ("stopped", CampaignStatus.PAUSED),
+    ("removed", CampaignStatus.REMOVED),
+    ("deleted", CampaignStatus.REMOVED),
+    ("archived", CampaignStatus.ARCHIVED),
+)
+_STATUS_WORDS = "|".join(phrase for phrase, _ in STATUSES)
+_PROVIDER_WORDS = "|".join(re.escape(phrase) for phrase, _ in PROVIDERS)
+_STATUS_BEFORE = re.compile(rf"\b([a-z]+) ((?:(?:{_PROVIDER_WORDS}) )?)(campaigns?|ones)\b")
+_STATUS_AFTER = re.compile(
+    rf"\b(campaigns?) (?:that|which)? ?(?:are|were|is|was)? ?(?:currently |still |now )?"
+    rf"({_STATUS_WORDS})\b"
+)
+_ANY_STATUS = re.compile(r"\b(?:all|any|every) (?:statuses|status)\b|\bwhatever (?:the )?status\b")
+
 MODELS: tuple[tuple[str, AttributionModel], ...] = (
     ("last non direct click", AttributionModel.LAST_NON_DIRECT_CLICK),
     ("last non-direct click", AttributionModel.LAST_NON_DIRECT_CLICK),
@@ -295,6 +318,7 @@ def parse(
             "Ask, for example, “what was my spend last week?”"
         )
     text = _normalize(question)
+    status, text = _status(text)
     # Campaign names before the spelling pass, which would "correct" them.
     campaign = _campaign_filter(question, text)
     if campaign:
@@ -307,6 +331,10 @@ def parse(
     follow_up = previous is not None and (
         not found_metrics or bool(_FOLLOW_UP_CUES.match(text.strip()))
     )
+    # "active campaigns on Meta": a list of campaigns, with what they spent.
+    listing = not found_metrics and not follow_up and status is not None and "spend" in metrics
+    if listing:
+        found_metrics = ["spend"]
     if not found_metrics and not follow_up:
         return _refusal(metrics)
 
@@ -316,6 +344,8 @@ def parse(
     model, text = _attribution_model(text)
     providers, text = _providers(text)
     group_by = _breakdowns(text)
+    if listing and Breakdown.CAMPAIGN not in group_by:
+        group_by.append(Breakdown.CAMPAIGN)
     limit, direction = _ranking(text)
 
     if base is None:
@@ -325,6 +355,7 @@ def parse(
         chosen_group_by = group_by
         provider = None
         campaign_filter = campaign
+        chosen_status = status
         chosen_model = model or AttributionModel.LAST_NON_DIRECT_CLICK
     else:
         query_metrics = found_metrics or list(base.metrics)
@@ -337,6 +368,9 @@ def parse(
             chosen_group_by = []
         provider = base.filters.provider
         campaign_filter = campaign or base.filters.campaign
+        chosen_status = status or base.filters.status
+        if _ANY_STATUS.search(text):
+            chosen_status = None
         chosen_model = model or base.attribution_model
         if _ALL_PROVIDERS.search(text):
             provider = None
@@ -351,7 +385,10 @@ def parse(
         chosen_group_by = [name for name in chosen_group_by if name is not Breakdown.PROVIDER]
 
     if chosen_group_by != [Breakdown.DAY] and (
-        set(chosen_group_by) - {Breakdown.DAY, Breakdown.HOUR} or provider or campaign_filter
+        set(chosen_group_by) - {Breakdown.DAY, Breakdown.HOUR}
+        or provider
+        or campaign_filter
+        or chosen_status
     ):
         # The shop's revenue and orders have no campaign or platform: the attributed ones do.
         query_metrics = list(dict.fromkeys(_BY_CAMPAIGN.get(name, name) for name in query_metrics))
@@ -367,7 +404,7 @@ def parse(
         time_range=chosen_range,
         compare_to=chosen_comparison,
         group_by=chosen_group_by,
-        filters=Filters(provider=provider, campaign=campaign_filter),
+        filters=Filters(provider=provider, campaign=campaign_filter, status=chosen_status),
         order_by=order_by,
         limit=limit if order_by else None,
         attribution_model=chosen_model,
@@ -545,6 +582,25 @@ def _providers(text: str) -> tuple[list[Provider], str]:
             found.append((match.start(), provider))
         text = re.sub(rf"\b{re.escape(phrase)}\b", " ", text)
     return list(dict.fromkeys(provider for _, provider in sorted(found))), text
+
+
+def _status(text: str) -> tuple[CampaignStatus | None, str]:
+    """The campaign status a question names, and the text without it ("which paused campaigns"
+    reads on as "which campaigns"). A status word is matched with its typos here, before the
+    spelling pass, since only its place before "campaigns" makes it one."""
+    statuses = dict(STATUSES)
+    for match in _STATUS_BEFORE.finditer(text):
+        word = get_close_matches(match.group(1), statuses, n=1, cutoff=0.8)
+        if word:
+            noun = "" if match.group(3) == "ones" else match.group(3)
+            rest = f"{match.group(2)}{noun}"
+            return statuses[word[0]], text[: match.start()] + rest + text[match.end() :]
+    after = _STATUS_AFTER.search(text)
+    if after:
+        return statuses[after.group(2)], text[: after.start()] + after.group(1) + text[
+            after.end() :
+        ]
+    return None, text
 
 
 def _campaign_filter(original: str, text: str) -> str | None:

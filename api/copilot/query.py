@@ -53,6 +53,16 @@ class Provider(StrEnum):
     GOOGLE_ADS = "google_ads"
 
 
+class CampaignStatus(StrEnum):
+    """The campaign statuses of the semantic layer's `campaign__status` (dim_ad_entities'
+    normalized_status: both platforms' statuses in one vocabulary)."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    REMOVED = "removed"
+    ARCHIVED = "archived"
+
+
 class TimeRange(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -69,6 +79,11 @@ class Filters(BaseModel):
     provider: Provider | None = Field(None, description="Only this ad platform.")
     campaign: str | None = Field(
         None, description="Only campaigns whose name contains this text (case-insensitive)."
+    )
+    status: CampaignStatus | None = Field(
+        None,
+        description="Only campaigns with this status as last listed (Meta ACTIVE and Google "
+        "ENABLED are `active`; DELETED and REMOVED are `removed`).",
     )
 
 

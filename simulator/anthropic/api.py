@@ -4,29 +4,37 @@ The wire format is the real one (the `anthropic` SDK talks to it through `base_u
 with `tool_use` and `text` blocks, and streams of `message_start`, `content_block_start`,
 `ping`, `content_block_delta` (`text_delta`, `input_json_delta`), `content_block_stop`,
 `message_delta` and `message_stop` events. What the simulated model says is decided by
-simulator/anthropic/model.py. A model name containing `overloaded` answers 529
-`overloaded_error`, as Anthropic does under load: the fault knob for fallbacks.
+simulator/anthropic/model.py; each stream and how it ended is recorded (world.py). Fault knobs
+go in the model name: one containing `overloaded` answers 529 `overloaded_error`, as Anthropic
+does under load (for fallbacks); one containing `slow` streams a piece every
+SLOW_PIECE_SECONDS, as a long answer does (for a client that stops reading midway).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from simulator.anthropic.model import Reply, reply_to
+from simulator.anthropic.world import AnthropicWorld, StreamEnd, StreamRecord
+from simulator.world import World
 
 OVERLOADED_MARKER = "overloaded"
+SLOW_MARKER = "slow"
+SLOW_PIECE_SECONDS = 0.25
 # Streamed text and tool input arrive in pieces of about this many characters.
 CHUNK_CHARS = 24
 
 
-def build_anthropic_router() -> APIRouter:
+def build_anthropic_router(world: World) -> APIRouter:
     router = APIRouter(tags=["anthropic simulator"])
+    anthropic = world.platform(AnthropicWorld)
 
     @router.post("/v1/messages")
     async def create_message(request: Request) -> Any:
@@ -43,8 +51,12 @@ def build_anthropic_router() -> APIRouter:
         reply = reply_to(body)
         message_id = f"msg_sim_{secrets.token_hex(12)}"
         if body.get("stream"):
+            pieces = sum(len(_block_pieces(block)[0]) for block in reply.blocks)
+            record = anthropic.opened(StreamRecord(message_id, model, pieces))
+            delay = SLOW_PIECE_SECONDS if SLOW_MARKER in model else 0.0
             return StreamingResponse(
-                _events(message_id, model, reply), media_type="text/event-stream"
+                _recorded(anthropic, record, _events(message_id, model, reply, delay)),
+                media_type="text/event-stream",
             )
         return JSONResponse(_message(message_id, model, reply, reply.blocks))
 
@@ -77,25 +89,40 @@ def _sse(event: str, data: dict[str, Any]) -> str:
     return f"event: {event}\ndata: {json.dumps(data)}\n\n"
 
 
-def _events(message_id: str, model: str, reply: Reply) -> Iterator[str]:
+async def _recorded(
+    anthropic: AnthropicWorld, record: StreamRecord, events: AsyncIterator[str]
+) -> AsyncIterator[str]:
+    # Starlette cancels the stream when the client goes away: it ends here as `cancelled`.
+    end: StreamEnd = "cancelled"
+    try:
+        async for event in events:
+            if event.startswith("event: content_block_delta"):
+                anthropic.sent_piece(record)
+            yield event
+        end = "finished"
+    finally:
+        anthropic.ended(record, end)
+
+
+async def _events(message_id: str, model: str, reply: Reply, delay: float) -> AsyncIterator[str]:
     start = _message(message_id, model, reply, [])
     start["stop_reason"] = None
     start["usage"] = {"input_tokens": reply.input_tokens, "output_tokens": 1}
     yield _sse("message_start", {"type": "message_start", "message": start})
     yield _sse("ping", {"type": "ping"})
     for index, block in enumerate(reply.blocks):
-        if block["type"] == "text":
-            opening: dict[str, Any] = {"type": "text", "text": ""}
-            pieces, delta_type, field = _pieces(block["text"]), "text_delta", "text"
-        else:
-            opening = {**block, "input": {}}
-            pieces = _pieces(json.dumps(block["input"]))
-            delta_type, field = "input_json_delta", "partial_json"
+        pieces, delta_type, field = _block_pieces(block)
+        # A block opens empty; its deltas fill it.
+        opening: dict[str, Any] = (
+            {"type": "text", "text": ""} if block["type"] == "text" else {**block, "input": {}}
+        )
         yield _sse(
             "content_block_start",
             {"type": "content_block_start", "index": index, "content_block": opening},
         )
         for piece in pieces:
+            if delay:
+                await asyncio.sleep(delay)
             yield _sse(
                 "content_block_delta",
                 {
@@ -114,6 +141,13 @@ def _events(message_id: str, model: str, reply: Reply) -> Iterator[str]:
         },
     )
     yield _sse("message_stop", {"type": "message_stop"})
+
+
+def _block_pieces(block: dict[str, Any]) -> tuple[list[str], str, str]:
+    """A content block's deltas: its pieces, the delta type and the delta's field."""
+    if block["type"] == "text":
+        return _pieces(block["text"]), "text_delta", "text"
+    return _pieces(json.dumps(block["input"])), "input_json_delta", "partial_json"
 
 
 def _pieces(text: str) -> list[str]:

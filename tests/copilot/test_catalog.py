@@ -9,8 +9,16 @@ from typing import Any
 
 import pytest
 
-from api.copilot.query import Catalog, InvalidQuery, StructuredQuery, checked, tool_schema
+from api.copilot.query import (
+    CampaignStatus,
+    Catalog,
+    InvalidQuery,
+    StructuredQuery,
+    checked,
+    tool_schema,
+)
 from api.reporting.attribution import AttributionModel
+from orchestration.defs.dbt.project import prepare_dbt_manifest
 from tests.copilot.test_parser_eval import catalog_metrics
 from warehouse.semantic.compiler import SemanticLayer
 from warehouse.semantic.manifest import load_semantic_manifest
@@ -60,3 +68,24 @@ def test_a_tool_input_naming_an_unknown_metric_is_rejected(catalog: Catalog) -> 
     with pytest.raises(ValueError):  # extra keys (a workspace) are no part of the query
         StructuredQuery.model_validate({"metrics": ["spend"], "workspace_id": "other"})
     assert checked(StructuredQuery(metrics=["spend"]), catalog).metrics == ["spend"]
+
+
+def test_the_status_filter_is_the_marts_vocabulary_and_a_semantic_dimension() -> None:
+    """`filters.status` offers exactly the statuses dim_ad_entities may hold (its
+    accepted_values test), and the semantic layer joins them to spend and attributed ROAS."""
+    manifest = json.loads(prepare_dbt_manifest().read_text())
+    [accepted] = [
+        node["test_metadata"]["kwargs"]["values"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test"
+        and node.get("attached_node") == "model.metricx.dim_ad_entities"
+        and node.get("column_name") == "normalized_status"
+        and node["test_metadata"]["name"] == "accepted_values"
+    ]
+    assert sorted(status.value for status in CampaignStatus) == sorted(accepted)
+    schema = StructuredQuery.model_json_schema()
+    assert schema["$defs"]["CampaignStatus"]["enum"] == [status.value for status in CampaignStatus]
+    layer = SemanticLayer(load_semantic_manifest(), "duckdb")
+    for metric in ("spend", "attributed_roas_last_non_direct_click"):
+        assert "campaign__status" in layer.dimensions([metric])
+    assert "campaign__status" not in layer.dimensions(["revenue"])

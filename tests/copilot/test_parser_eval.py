@@ -52,7 +52,9 @@ def expected(item: dict[str, Any]) -> Intent:
         else TimeRange(preset=TimePreset.CUSTOM, start=time_range[0], end=time_range[1]),
         compare_to=item.get("compare_to", "none"),
         group_by=item.get("group_by", []),
-        filters=Filters(provider=item.get("provider"), campaign=item.get("campaign")),
+        filters=Filters(
+            provider=item.get("provider"), campaign=item.get("campaign"), status=item.get("status")
+        ),
         order_by=OrderBy(metric=top[0], direction=top[1]) if top else None,
         limit=top[2] if top else None,
         attribution_model=AttributionModel(item.get("attribution_model", "last_non_direct_click")),

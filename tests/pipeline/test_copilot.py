@@ -1,28 +1,40 @@
 """The copilot end to end on the demo data: questions understood (by the parser, and by the
 simulated Claude through the `anthropic` SDK), fetched through the semantic layer, answered with
-figures that are all in the `data` event; conversations kept per user; and questions that try to
-reach another workspace, run SQL or override instructions cannot."""
+figures that are all in the `data` event; campaign status filters; a client closing the stream
+stops the work; conversations kept per user; and questions that try to reach another workspace,
+run SQL or override instructions cannot."""
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
+import sentry_sdk
 from fastapi.testclient import TestClient
+from sentry_sdk.envelope import Envelope
+from sentry_sdk.transport import Transport
 
+from api.kit.sentry import init_sentry
 from api.main import create_app
+from metricx.settings import Settings
+from simulator.anthropic.world import AnthropicWorld, StreamRecord
 from simulator.merchants import Merchant
 from stack.demo import mint_demo_token
+from tests.helpers import served_api
 from tests.pipeline.conftest import PipelineRun
 
 CENT = Decimal("0.01")
 FIGURE = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?")
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# How long a test waits for work a closed stream would still do if it went on.
+IDLE_SECONDS = 2.0
 
 
 @pytest.fixture(scope="module")
@@ -32,15 +44,20 @@ def plain_api(pipeline_run: PipelineRun) -> Iterator[TestClient]:
         yield client
 
 
+def _with_simulated_claude(run: PipelineRun, **overrides: object) -> Settings:
+    return run.settings.model_copy(
+        update={
+            "anthropic_api_key": "sk-sim",
+            "anthropic_base_url": f"{run.simulator_url}/anthropic",
+            **overrides,
+        }
+    )
+
+
 @pytest.fixture(scope="module")
 def model_api(pipeline_run: PipelineRun) -> Iterator[TestClient]:
     """With a key, Claude at the simulator."""
-    settings = pipeline_run.settings.model_copy(
-        update={
-            "anthropic_api_key": "sk-sim",
-            "anthropic_base_url": f"{pipeline_run.simulator_url}/anthropic",
-        }
-    )
+    settings = _with_simulated_claude(pipeline_run)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client
 
@@ -204,13 +221,8 @@ def test_intent_says_who_understood_and_refuses_what_is_out_of_scope(
 
 
 def test_a_failing_model_falls_back_to_the_parser(pipeline_run: PipelineRun) -> None:
-    settings = pipeline_run.settings.model_copy(
-        update={
-            "anthropic_api_key": "sk-sim",
-            "anthropic_base_url": f"{pipeline_run.simulator_url}/anthropic",
-            "copilot_model": "claude-overloaded",
-            "copilot_max_retries": 0,
-        }
+    settings = _with_simulated_claude(
+        pipeline_run, copilot_model="claude-overloaded", copilot_max_retries=0
     )
     first, last = _days(pipeline_run)
     merchant = pipeline_run.world.merchants[0]
@@ -219,6 +231,157 @@ def test_a_failing_model_falls_back_to_the_parser(pipeline_run: PipelineRun) -> 
     assert events[0][1]["source"] == "parser"
     assert [name for name, _ in events][-1] == "done"
     assert "".join(p["text"] for n, p in events if n == "answer")  # the template answered
+
+
+def _spend_by_campaign_with_status(
+    run: PipelineRun, workspace_id: str, status: str, first: date, last: date
+) -> dict[str, Decimal]:
+    # The campaign's status straight from the entities mart, each platform's ids apart.
+    rows = run.read(
+        "SELECT h.campaign_name, sum(h.spend_workspace_currency) AS spend"
+        " FROM marts.fct_ad_reporting_hourly AS h JOIN marts.dim_ad_entities AS e"
+        " ON e.platform = h.platform AND e.entity_level = 'campaign'"
+        " AND e.entity_id = h.campaign_id"
+        " WHERE h.workspace_id = :w AND h.workspace_date_day BETWEEN :first AND :last"
+        " AND e.normalized_status = :status GROUP BY h.campaign_name",
+        {"w": workspace_id, "first": first, "last": last, "status": status},
+    )
+    return {row["campaign_name"]: Decimal(str(row["spend"])).quantize(CENT) for row in rows}
+
+
+def test_a_status_filter_keeps_the_campaigns_with_that_status(
+    api: TestClient, pipeline_run: PipelineRun
+) -> None:
+    first, last = _days(pipeline_run)
+    merchant = pipeline_run.world.merchants[0]
+    workspace_id = pipeline_run.workspace_ids[merchant.slug]
+    # Both platforms land their campaigns' statuses (the simulated world's are all serving).
+    listed = pipeline_run.read(
+        "SELECT DISTINCT platform FROM marts.dim_campaigns"
+        " WHERE workspace_id = :w AND normalized_status = 'active'",
+        {"w": workspace_id},
+    )
+    assert {row["platform"] for row in listed} == {"meta_ads", "google_ads"}
+    for status in ("active", "paused"):
+        events = dict(
+            _ask(api, pipeline_run, merchant, f"{status} campaigns from {first} to {last}")
+        )
+        query = events["intent"]["query"]
+        assert query["filters"]["status"] == status and query["group_by"] == ["campaign"]
+        got = {
+            row["dimensions"]["campaign"]: Decimal(row["values"]["spend"])
+            for row in events["data"]["rows"]
+        }
+        assert got == _spend_by_campaign_with_status(
+            pipeline_run, workspace_id, status, first, last
+        ), status
+    # No campaign of the demo is paused: the filter is what empties the list.
+    assert got == {}
+
+
+def test_closing_the_stream_stops_the_answer_and_keeps_no_turn(pipeline_run: PipelineRun) -> None:
+    """Over real HTTP, with the simulated Claude answering slowly: a client that reads the
+    intent (or the first words of the answer) and hangs up leaves no model stream running and
+    no turn recorded."""
+    first, last = _days(pipeline_run)
+    merchant = pipeline_run.world.merchants[0]
+    base = f"/v1/workspaces/{pipeline_run.workspace_ids[merchant.slug]}/copilot"
+    headers = _headers(pipeline_run, merchant)
+    claude = pipeline_run.world.platform(AnthropicWorld)
+    settings = _with_simulated_claude(pipeline_run, copilot_model="claude-slow-answers")
+    question = f"daily clicks and CTR from {first} to {last}"
+    with served_api(settings) as url, httpx.Client(base_url=url, timeout=30) as client:
+        conversations = client.get(f"{base}/conversations", headers=headers).json()
+        ended: dict[str, list[StreamRecord]] = {}
+        for hang_up_after in ("intent", "answer"):
+            opened = len(claude.streams())
+            with client.stream(
+                "POST", f"{base}/ask", json={"question": question}, headers=headers
+            ) as response:
+                assert response.status_code == 200
+                next(line for line in response.iter_lines() if line == f"event: {hang_up_after}")
+            # Leaving the block closed the connection. Left running, the server would open
+            # the answer's stream within the fetch (milliseconds) and keep it for seconds.
+            time.sleep(IDLE_SECONDS)
+            ended[hang_up_after] = _ended_streams(claude, opened)
+        # Gone before the answer: none was asked for.
+        assert ended["intent"] == []
+        # Gone after its first words: the model's stream was cut, not read to its end.
+        [stream] = ended["answer"]
+        assert stream.end == "cancelled" and stream.pieces_sent < stream.pieces, stream
+        assert client.get(f"{base}/conversations", headers=headers).json() == conversations
+
+
+def _ended_streams(claude: AnthropicWorld, opened: int) -> list[StreamRecord]:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        streams = claude.streams()[opened:]
+        if all(stream.end != "streaming" for stream in streams):
+            return streams
+        time.sleep(0.05)
+    raise AssertionError("a model stream is still running")
+
+
+class _CapturedEnvelopes(Transport):
+    """Sentry's deliveries kept in memory instead of sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.envelopes: list[Envelope] = []
+
+    def capture_envelope(self, envelope: Envelope) -> None:
+        self.envelopes.append(envelope)
+
+
+@pytest.mark.parametrize("trace_prompts", [False, True], ids=["default", "trace_prompts"])
+def test_each_stage_is_a_sentry_span_and_prompts_stay_out_unless_asked(
+    pipeline_run: PipelineRun, trace_prompts: bool
+) -> None:
+    first, last = _days(pipeline_run)
+    question = f"spend by platform from {first} to {last}"
+    settings = _with_simulated_claude(
+        pipeline_run,
+        sentry_dsn="http://public@127.0.0.1:9/1",
+        sentry_traces_sample_rate=1.0,
+        copilot_trace_prompts=trace_prompts,
+    )
+    captured = _CapturedEnvelopes()
+    # The app's own Sentry set-up, delivering to memory; the app then must not set it up again.
+    init_sentry(settings, transport=captured)
+    try:
+        with TestClient(create_app(settings.model_copy(update={"sentry_dsn": ""}))) as api:
+            events = _ask(api, pipeline_run, pipeline_run.world.merchants[0], question)
+        sentry_sdk.flush()
+    finally:
+        sentry_sdk.get_client().close()
+        sentry_sdk.get_global_scope().set_client(None)
+    answer = "".join(payload["text"] for name, payload in events if name == "answer")
+    assert dict(events)["intent"]["source"] == "model" and answer
+    transactions = [
+        item.payload.json
+        for envelope in captured.envelopes
+        for item in envelope.items
+        if item.type == "transaction" and item.payload.json
+    ]
+    # The model calls' spans (gen_ai.*) travel apart from their transaction, as span items.
+    streamed = [
+        item.payload.json
+        for envelope in captured.envelopes
+        for item in envelope.items
+        if item.type == "span" and item.payload.json
+    ]
+    ops = {span.get("op") for transaction in transactions for span in transaction["spans"]} | {
+        span["attributes"]["sentry.op"]["value"] for batch in streamed for span in batch["items"]
+    }
+    stages = {"copilot.understand", "copilot.fetch", "copilot.respond"}
+    assert stages | {"gen_ai.understand", "gen_ai.respond"} <= ops, ops
+    sent = b"".join(envelope.serialize() for envelope in captured.envelopes).decode()
+    sentences = [part for part in answer.split(". ") if len(part) >= 20]
+    if trace_prompts:
+        assert question in sent and any(sentence in sent for sentence in sentences)
+    else:
+        assert question not in sent
+        assert [sentence for sentence in sentences if sentence in sent] == []
 
 
 def test_follow_ups_edit_the_conversation_and_conversations_stay_their_owners(

@@ -1,14 +1,17 @@
-"""The Anthropic simulator read by Anthropic's own SDK: tool use, streaming with the real event
-names (text and input_json deltas), authentication and overload errors."""
+"""The Anthropic simulator read by Anthropic's own SDK: tool use from its own table of questions
+(a refusal for any other), streaming with the real event names (text and input_json deltas),
+each stream recorded with how it ended, authentication and overload errors."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import anthropic
 import httpx
 import pytest
 
+from simulator.anthropic.world import AnthropicWorld
 from simulator.server import SimulatorServer
 
 TOOL: dict[str, Any] = {
@@ -25,7 +28,7 @@ TOOL: dict[str, Any] = {
 }
 QUESTION = (
     'Context: {"today_in_workspace_timezone": "2026-11-21"}\n\n'
-    "<question>\nspend yesterday\n</question>"
+    "<question>\nWhat was my spend last week?\n</question>"
 )
 
 
@@ -35,7 +38,7 @@ def _client(simulator: SimulatorServer, **options: Any) -> anthropic.Anthropic:
     )
 
 
-def test_tool_use_answers_with_the_parsers_query(simulator: SimulatorServer) -> None:
+def test_tool_use_answers_with_the_tables_query(simulator: SimulatorServer) -> None:
     message = _client(simulator).messages.create(
         model="claude-sonnet-5-5",
         max_tokens=512,
@@ -47,8 +50,34 @@ def test_tool_use_answers_with_the_parsers_query(simulator: SimulatorServer) -> 
     [block] = message.content
     assert block.type == "tool_use" and block.name == "query_metrics"
     assert block.input["metrics"] == ["spend"]  # type: ignore[index]
-    assert block.input["time_range"]["preset"] == "yesterday"  # type: ignore[index]
+    assert block.input["time_range"]["preset"] == "last_week"  # type: ignore[index]
     assert message.usage.input_tokens > 0 and message.usage.output_tokens > 0
+
+
+def test_explicit_days_come_back_and_other_questions_are_refused(
+    simulator: SimulatorServer,
+) -> None:
+    def tool_call(question: str) -> Any:
+        message = _client(simulator).messages.create(
+            model="claude-sonnet-5-5",
+            max_tokens=512,
+            tools=[TOOL],  # type: ignore[list-item]
+            tool_choice={"type": "any"},
+            messages=[{"role": "user", "content": f"<question>\n{question}\n</question>"}],
+        )
+        [block] = message.content
+        return block
+
+    days = tool_call("Spend by platform from 2026-11-19 to 2026-11-20")
+    assert days.name == "query_metrics"
+    assert days.input["time_range"] == {
+        "preset": "custom",
+        "start": "2026-11-19",
+        "end": "2026-11-20",
+    }
+    assert days.input["group_by"] == ["provider"]
+    refusal = tool_call("write me a poem")
+    assert refusal.name == "refuse" and "spend" in refusal.input["reason"]
 
 
 def test_streamed_tool_input_arrives_as_input_json_deltas(simulator: SimulatorServer) -> None:
@@ -64,6 +93,9 @@ def test_streamed_tool_input_arrives_as_input_json_deltas(simulator: SimulatorSe
     assert {"content_block_start", "content_block_stop", "message_delta"} <= set(kinds)
     assert "input_json" in kinds  # the SDK's event for each input_json_delta
     assert message.content[0].input["metrics"] == ["spend"]  # type: ignore[union-attr]
+    record = simulator.world.platform(AnthropicWorld).streams()[-1]
+    assert record.message_id == message.id
+    assert record.end == "finished" and record.pieces_sent == record.pieces > 0
 
 
 def test_streamed_text_quotes_the_data(simulator: SimulatorServer) -> None:
@@ -100,3 +132,37 @@ def test_errors_are_anthropics(simulator: SimulatorServer) -> None:
             messages=[{"role": "user", "content": "hi"}],
         )
     assert raised.value.status_code == 529
+
+
+def test_a_stream_the_client_closes_is_cancelled_midway(simulator: SimulatorServer) -> None:
+    data = (
+        '{"period": {"start": "2026-11-20", "end": "2026-11-20"}, "metrics": '
+        '[{"name": "spend", "label": "Spend"}], "rows": [{"date": null, "dimensions": {}, '
+        '"values": {"spend": "123.45"}}]}'
+    )
+    with _client(simulator).messages.stream(
+        model="claude-slow",
+        max_tokens=256,
+        messages=[
+            {"role": "user", "content": f"<question>\nspend\n</question>\n<data>\n{data}\n</data>"}
+        ],
+    ) as stream:
+        message_id = next(event for event in stream if event.type == "message_start").message.id
+        next(event for event in stream if event.type == "text")
+    record = _ended(simulator, message_id)
+    assert record.end == "cancelled"
+    assert 1 <= record.pieces_sent < record.pieces
+
+
+def _ended(simulator: SimulatorServer, message_id: str) -> Any:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        [record] = [
+            r
+            for r in simulator.world.platform(AnthropicWorld).streams()
+            if r.message_id == message_id
+        ]
+        if record.end != "streaming":
+            return record
+        time.sleep(0.05)
+    raise AssertionError(f"the stream {message_id} never ended")

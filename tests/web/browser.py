@@ -3,20 +3,15 @@ Chromium driven by Playwright."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import uvicorn
 from playwright.sync_api import Page
-from starlette.types import ASGIApp
 
-from api.main import create_app
 from metricx.settings import PROJECT_ROOT, Settings
 from stack.web import WEB_DIR, ensure_built
+from tests.helpers import served_api
 
 # The screenshots of every page the browser tests open, one PNG per page and step.
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "web-screenshots"
@@ -31,33 +26,8 @@ def serve_web_app(settings: Settings) -> Iterator[str]:
     """The API serving the freshly built web app at `/`, on a free port; yields its base URL,
     which is also where the platforms send the browser back (its OAuth callbacks)."""
     ensure_built()
-    with serve_api(
-        lambda url: create_app(settings.model_copy(update={"api_public_url": url}))
-    ) as url:
-        yield url
-
-
-@contextmanager
-def serve_api(make_app: Callable[[str], ASGIApp]) -> Iterator[str]:
-    """The app `make_app` builds for its base URL (the API, or the API behind a test's
-    wrapper) on a free port; yields that base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = make_app(f"http://127.0.0.1:{port}")
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the API did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with served_api(settings) as base_url:
+        yield base_url
 
 
 def screenshot_path(name: str) -> Path:

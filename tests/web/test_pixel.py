@@ -42,7 +42,7 @@ from simulator.shopify.pixel_replay import PIXEL_EVENTS_PATH, PIXEL_KEY_HEADER
 from simulator.world import World
 from stack.demo import upsert_owned_workspace
 from stack.web import WEB_DIR, chromium_executable
-from tests.web.browser import serve_api
+from tests.helpers import served_app
 from warehouse.appdb.credentials import CredentialCipher
 from warehouse.appdb.migrate import upgrade
 from warehouse.appdb.models import PixelEvent, Provider
@@ -175,7 +175,7 @@ def intake(shop: Shop, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tup
         pixel_event_burst=500,
     )
     gateway = Intake(create_app(settings, web_dist=None))
-    with serve_api(lambda _url: gateway) as url:
+    with served_app(lambda _url: gateway) as url:
         yield url, gateway
 
 

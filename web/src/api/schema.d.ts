@@ -702,6 +702,13 @@ export interface components {
          * @enum {string}
          */
         Breakdown: "provider" | "campaign" | "ad_set" | "ad" | "day" | "hour";
+        /**
+         * CampaignStatus
+         * @description The campaign statuses of the semantic layer's `campaign__status` (dim_ad_entities'
+         *     normalized_status: both platforms' statuses in one vocabulary).
+         * @enum {string}
+         */
+        CampaignStatus: "active" | "paused" | "removed" | "archived";
         /** CampaignsOut */
         CampaignsOut: {
             attribution_model: components["schemas"]["AttributionModel"];
@@ -1073,6 +1080,8 @@ export interface components {
             campaign?: string | null;
             /** @description Only this ad platform. */
             provider?: components["schemas"]["api__copilot__query__Provider"] | null;
+            /** @description Only campaigns with this status as last listed (Meta ACTIVE and Google ENABLED are `active`; DELETED and REMOVED are `removed`). */
+            status?: components["schemas"]["CampaignStatus"] | null;
         };
         /** Freshness */
         Freshness: {
