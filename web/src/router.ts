@@ -6,13 +6,14 @@ export type Route =
   | { page: "home" }
   | { page: "dashboard"; workspaceId: string }
   | { page: "campaigns"; workspaceId: string }
+  | { page: "copilot"; workspaceId: string }
   | { page: "not-found" };
 
 export function parseRoute(pathname: string): Route {
   if (pathname === "/" || pathname === "") return { page: "home" };
   if (pathname === "/sign-in") return { page: "sign-in" };
-  const match = /^\/workspaces\/([^/]+)\/(dashboard|campaigns)\/?$/.exec(pathname);
-  if (match) return { page: match[2] as "dashboard" | "campaigns", workspaceId: decodeURIComponent(match[1]) };
+  const match = /^\/workspaces\/([^/]+)\/(dashboard|campaigns|copilot)\/?$/.exec(pathname);
+  if (match) return { page: match[2] as "dashboard" | "campaigns" | "copilot", workspaceId: decodeURIComponent(match[1]) };
   return { page: "not-found" };
 }
 
