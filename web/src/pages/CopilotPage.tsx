@@ -63,14 +63,18 @@ export function CopilotPage({ copilot, workspace, search }: { copilot: CopilotCl
   useEffect(() => {
     if (requested === shown.current) return;
     running.current?.abort();
-    shown.current = requested;
     setLoadError(null);
     setTurns([]);
-    if (!requested) return;
+    if (!requested) {
+      shown.current = null;
+      return;
+    }
     const controller = new AbortController();
     setLoadingConversation(true);
     copilot.conversation(workspace.id, requested, controller.signal).then(
       (detail) => {
+        if (controller.signal.aborted) return;
+        shown.current = requested;
         setLoadingConversation(false);
         setTurns(
           detail.turns.map((turn) => ({
@@ -85,6 +89,8 @@ export function CopilotPage({ copilot, workspace, search }: { copilot: CopilotCl
       },
       (error: Error) => {
         if (controller.signal.aborted) return;
+        // Nothing of it is on the page: a question asked now starts a new conversation.
+        shown.current = null;
         setLoadingConversation(false);
         setLoadError(error.message);
       },
@@ -98,7 +104,7 @@ export function CopilotPage({ copilot, workspace, search }: { copilot: CopilotCl
   const ask = useCallback(
     async (text: string) => {
       const asked = text.trim();
-      if (!asked || running.current) return;
+      if (!asked || running.current || loadingConversation) return;
       const key = nextKey();
       const controller = new AbortController();
       running.current = controller;
@@ -131,7 +137,7 @@ export function CopilotPage({ copilot, workspace, search }: { copilot: CopilotCl
         input.current?.focus();
       }
     },
-    [copilot, workspace.id],
+    [copilot, workspace.id, loadingConversation],
   );
 
   const stop = () => running.current?.abort();
