@@ -9,7 +9,9 @@ visit (no HTTP cache, the API's answer not kept yet); `warm` the median of the v
 from __future__ import annotations
 
 import gzip
+import re
 import statistics
+from pathlib import Path
 
 from dagster import DagsterInstance
 from playwright.sync_api import sync_playwright
@@ -29,18 +31,37 @@ TARGET_SECONDS = 1.0
 TARGET_GZIP_KB = 250
 # The app marks the moment its KPI cards are committed to the page (DashboardPage.tsx).
 KPIS_DRAWN_MARK = "metricx:kpis-drawn"
+# The entry script and the chunks Vite preloads with it.
+_INDEX_SCRIPTS = re.compile(
+    r'<(?:script[^>]*\bsrc|link[^>]*rel="modulepreload"[^>]*\bhref)="([^"]+\.js)"'
+)
+
+
+def _gzipped(paths: list[Path]) -> float:
+    return sum(len(gzip.compress(path.read_bytes(), 9)) for path in paths) / 1000
 
 
 def run(backend: str) -> None:
     ensure_built()
     javascript = sorted(WEB_DIST.glob("assets/*.js"))
-    gzipped = sum(len(gzip.compress(path.read_bytes(), 9)) for path in javascript)
     emit(
         "web.js_gzip",
-        gzipped / 1000,
+        _gzipped(javascript),
         "kB",
         backend=backend,
         files=len(javascript),
+        target_kb=TARGET_GZIP_KB,
+    )
+    # What a visit downloads before drawing: the scripts index.html names. Lazy chunks (Clerk's
+    # SDK, fetched only when a publishable key is configured) are counted above, not here.
+    index = (WEB_DIST / "index.html").read_text()
+    initial = sorted({WEB_DIST / src.lstrip("/") for src in _INDEX_SCRIPTS.findall(index)})
+    emit(
+        "web.js_gzip_initial",
+        _gzipped(initial),
+        "kB",
+        backend=backend,
+        files=len(initial),
         target_kb=TARGET_GZIP_KB,
     )
 

@@ -105,6 +105,11 @@ class Settings(BaseSettings):
         description="The web app's sign-in page: it sends the browser back to `redirect_url` "
         "with a session token in the URL fragment (the simulated Clerk's, for the demo and tests).",
     )
+    clerk_publishable_key: str = Field(
+        default="",
+        description="Clerk's publishable key (`pk_live_…`): the web app signs in with Clerk's "
+        "React SDK. Empty: it sends the browser to `clerk_sign_in_url` (the demo and tests).",
+    )
     clerk_api_url: str = Field(
         default="https://api.clerk.com",
         description="Clerk Backend API (its `/v1/users`), read on first sign-in and by repair.",

@@ -8,3 +8,8 @@ class WebConfig(BaseModel):
         description="The page to send the browser to with `redirect_url`; it comes back with "
         "`#session_token=<jwt>`. Null when sign-in is not configured."
     )
+    clerk_publishable_key: str | None = Field(
+        None,
+        description="Clerk's publishable key: when set, the app signs in with Clerk's React SDK "
+        "instead of `sign_in_url`.",
+    )

@@ -6,6 +6,7 @@ export type Route =
   | { page: "home" }
   | { page: "dashboard"; workspaceId: string }
   | { page: "campaigns"; workspaceId: string }
+  | { page: "copilot"; workspaceId: string }
   | { page: "connections"; workspaceId: string }
   | { page: "settings"; workspaceId: string }
   // A page of the member's first workspace (where an OAuth callback that knows no workspace lands).
@@ -17,10 +18,10 @@ export function parseRoute(pathname: string): Route {
   if (pathname === "/sign-in") return { page: "sign-in" };
   const bare = /^\/(connections|settings)\/?$/.exec(pathname);
   if (bare) return { page: "first-workspace", target: bare[1] as "connections" | "settings" };
-  const match = /^\/workspaces\/([^/]+)\/(dashboard|campaigns|connections|settings)\/?$/.exec(pathname);
+  const match = /^\/workspaces\/([^/]+)\/(dashboard|campaigns|copilot|connections|settings)\/?$/.exec(pathname);
   if (match)
     return {
-      page: match[2] as "dashboard" | "campaigns" | "connections" | "settings",
+      page: match[2] as "dashboard" | "campaigns" | "copilot" | "connections" | "settings",
       workspaceId: decodeURIComponent(match[1]),
     };
   return { page: "not-found" };

@@ -79,19 +79,19 @@ function withQuery(path: string, query: Query = {}): string {
   return search ? `${path}?${search}` : path;
 }
 
-/** A client of the API on this origin, authenticated by `token()`; `onUnauthorized` hears of
- * every 401 (an expired session). */
-export function createClient(token: () => string | null, onUnauthorized: () => void): Client {
-  async function request<T>(method: string, path: string, query?: Query, body?: unknown, signal?: AbortSignal): Promise<T> {
-    const bearer = token();
-    const headers: Record<string, string> = bearer ? { Authorization: `Bearer ${bearer}` } : {};
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    const response = await fetch(withQuery(path, query), {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal,
-    });
+/** The session token to send, or null; Clerk's SDK hands it out asynchronously (refreshed). */
+export type TokenSource = () => string | null | Promise<string | null>;
+/** An authenticated request to the API on this origin: the response when 2xx, else ApiError. */
+export type Send = (path: string, init?: RequestInit) => Promise<Response>;
+
+/** Requests authenticated by `token()`; `onUnauthorized` hears of every 401 (an expired
+ * session). */
+export function createSender(token: TokenSource, onUnauthorized: () => void): Send {
+  return async (path, init = {}) => {
+    const bearer = await token();
+    const headers = new Headers(init.headers);
+    if (bearer) headers.set("Authorization", `Bearer ${bearer}`);
+    const response = await fetch(path, { ...init, headers });
     if (!response.ok) {
       if (response.status === 401) onUnauthorized();
       let detail = response.statusText || `HTTP ${response.status}`;
@@ -103,6 +103,19 @@ export function createClient(token: () => string | null, onUnauthorized: () => v
       }
       throw new ApiError(response.status, detail);
     }
+    return response;
+  };
+}
+
+/** A client of the API on this origin, sending its requests through `send`. */
+export function createClient(send: Send): Client {
+  async function request<T>(method: string, path: string, query?: Query, body?: unknown, signal?: AbortSignal): Promise<T> {
+    const init: RequestInit = { method, signal };
+    if (body !== undefined) {
+      init.headers = { "Content-Type": "application/json" };
+      init.body = JSON.stringify(body);
+    }
+    const response = await send(withQuery(path, query), init);
     if (response.status === 204) return undefined as T;
     return (await response.json()) as T;
   }

@@ -1653,6 +1653,11 @@ export interface components {
         /** WebConfig */
         WebConfig: {
             /**
+             * Clerk Publishable Key
+             * @description Clerk's publishable key: when set, the app signs in with Clerk's React SDK instead of `sign_in_url`.
+             */
+            clerk_publishable_key?: string | null;
+            /**
              * Sign In Url
              * @description The page to send the browser to with `redirect_url`; it comes back with `#session_token=<jwt>`. Null when sign-in is not configured.
              */

@@ -2,7 +2,7 @@ import type { ReactNode } from "react";
 import type { Workspace } from "../api/client";
 import { navigate } from "../router";
 
-type Page = "dashboard" | "campaigns" | "connections" | "settings";
+type Page = "dashboard" | "campaigns" | "copilot" | "connections" | "settings";
 
 /** Links keep the range and model, so switching pages keeps the period in view. */
 function pageUrl(workspaceId: string, page: Page): string {
@@ -78,6 +78,7 @@ export function Shell({
           <nav aria-label="Main" className="flex flex-wrap gap-1">
             {link("dashboard", "Dashboard")}
             {link("campaigns", "Campaigns")}
+            {link("copilot", "Copilot")}
             {link("connections", "Connections")}
             {link("settings", "Settings")}
           </nav>
