@@ -61,7 +61,9 @@ from orchestration.lib.windows import WINDOW
 from warehouse.connection import DuckDBWarehouse, open_warehouse
 from warehouse.serving import publish_marts
 
-MERCHANTS = 50
+# Quick iterations: METRICX_BENCH_DASHBOARD_MERCHANTS=10 METRICX_BENCH_HISTORY_DAYS=14
+# METRICX_BENCH_DASHBOARD_REQUESTS=60 (the landed history is kept between runs either way).
+MERCHANTS = int(os.environ.get("METRICX_BENCH_DASHBOARD_MERCHANTS", "50"))
 DAYS = min(90, HISTORY_DAYS)
 RANGES = (ReportRange.TODAY, ReportRange.LAST_7_DAYS, ReportRange.LAST_30_DAYS)
 REQUESTS = int(os.environ.get("METRICX_BENCH_DASHBOARD_REQUESTS", "300"))

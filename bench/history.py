@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from cryptography.fernet import Fernet
 from dagster import DagsterInstance, Definitions
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
@@ -34,9 +35,9 @@ from dagster._core.storage.tags import (
 )
 from psycopg import sql
 
-from bench.environments import POSTGRES_ADMIN_URL, bench_settings, step_seconds
+from bench.environments import POSTGRES_ADMIN_URL, step_seconds
 from bench.report import emit
-from metricx.settings import Settings
+from metricx.settings import DATA_DIR, Settings
 from orchestration.definitions import INGEST_JOB_NAME, build_definitions
 from orchestration.defs.app_database.assets import read_workspaces, replace_workspaces
 from orchestration.defs.dbt.project import DBT_EXECUTABLE, DBT_PROJECT_DIR
@@ -45,11 +46,14 @@ from orchestration.partitions import DAY_KEY_FORMAT
 from simulator.server import SimulatorServer
 from simulator.world import World
 from stack.demo import DemoRange, seed_demo_workspaces
+from stack.simulated import simulated_platform_settings
 from warehouse.connection import open_warehouse
 from warehouse.raw_tables import RAW_SCHEMA, RAW_TABLES
 from warehouse.url import parse_warehouse_url
 
 DAYS = int(os.environ.get("METRICX_BENCH_HISTORY_DAYS", "92"))
+# Where landed histories are kept between runs (see HistoryCache); delete it to land afresh.
+CACHE_DIR = Path(os.environ.get("METRICX_BENCH_CACHE_DIR", str(DATA_DIR / "bench")))
 MERCHANTS = 2
 # Tables holding one slice per source × connection × window, all keyed by window_start.
 SLICED_TABLES = (
@@ -100,6 +104,10 @@ def landed_history(backend: str) -> LandedHistory:
 
     The end is on the hour and in the past, so the windows after it can be landed as they close:
     the models' clock (compaction ages rows against it) then agrees with the data.
+
+    Landed once per backend × MERCHANTS × DAYS into CACHE_DIR and kept across runs: a later run
+    lands only the windows closed since (the world is a pure function of its seed and clock, so
+    they are what one ranged run would have landed) and drops the windows older than DAYS.
     """
     if backend in _histories:
         return _histories[backend]
@@ -109,21 +117,88 @@ def landed_history(backend: str) -> LandedHistory:
     clock = WorldClock(end)
     world = World(merchants=MERCHANTS, clock=clock)
     simulator = _kept.enter_context(SimulatorServer(world))
-    template = _kept.enter_context(bench_settings(backend, simulator.base_url))
-    seed_demo_workspaces(template, world)
-    definitions = build_definitions(template)
+    cache = HistoryCache(backend)
+    kept_end = cache.landed_until()
+    fresh = kept_end is None or kept_end <= history_range.start or kept_end > end
+    if fresh:
+        cache.create()
+    template = cache.settings(simulator.base_url)
     started = time.perf_counter()
-    ingest_work = land_windows(definitions, history_range)
+    if fresh:
+        seed_demo_workspaces(template, world)
+    landing = history_range if fresh or kept_end is None else DemoRange(kept_end, end)
+    definitions = build_definitions(template)
+    ingest_work = land_windows(definitions, landing) if landing.windows else 0.0
     total = time.perf_counter() - started
     with _warehouse(template) as warehouse:
+        _drop_windows_before(warehouse, history_range.start)
         replace_workspaces(warehouse, read_workspaces(template.app_database_url))
         _stamp_as_landed_on_schedule(warehouse)
-    parameters = {"merchants": MERCHANTS, "days": DAYS, "windows": history_range.windows}
+    cache.mark_landed_until(end)
+    parameters = {"merchants": MERCHANTS, "days": DAYS, "windows": landing.windows}
     emit("history.ingest_total", total, "s", backend=backend, **parameters)
     emit("history.ingest_work", ingest_work, "s", backend=backend, **parameters)
     history = LandedHistory(backend, history_range, clock, template, world)
     _histories[backend] = history
     return history
+
+
+class HistoryCache:
+    """One backend's landed history kept between runs: its app database, its warehouse (a file,
+    or a PostgreSQL database of its own name) and the end of what it holds.
+
+    The end is written last, after a landing succeeded: a run that failed half-way leaves none,
+    and the next one lands everything again. One benchmark process at a time per cache.
+    """
+
+    def __init__(self, backend: str) -> None:
+        self.backend = backend
+        key = f"{backend}-{MERCHANTS}m-{DAYS}d"
+        self.folder = CACHE_DIR / f"history-{key}"
+        self._database = f"metricx_bench_history_{key.replace('-', '_')}"
+        self._end_file = self.folder / "landed_until.json"
+
+    def landed_until(self) -> datetime | None:
+        if not self._end_file.exists():
+            return None
+        return datetime.fromisoformat(json.loads(self._end_file.read_text())["end"])
+
+    def mark_landed_until(self, end: datetime) -> None:
+        self._end_file.write_text(json.dumps({"end": end.isoformat()}))
+
+    def create(self) -> None:
+        """Start the cache afresh: empty folder, new secret, empty warehouse."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        (self.folder / "secret.key").write_text(Fernet.generate_key().decode())
+        if self.backend == "postgres":
+            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+                name = sql.Identifier(self._database)
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+                admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
+
+    def settings(self, simulator_url: str) -> Settings:
+        """Settings on the cached warehouse and app database, the platforms at the simulator."""
+        if self.backend == "duckdb":
+            warehouse_url = f"duckdb:///{self.folder / 'warehouse.duckdb'}"
+        else:
+            warehouse_url = f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{self._database}"
+        return Settings(
+            warehouse_url=warehouse_url,
+            app_database_url=f"sqlite:///{self.folder / 'app.db'}",
+            secret_key=(self.folder / "secret.key").read_text(),
+            **simulated_platform_settings(simulator_url),
+        )
+
+
+def _drop_windows_before(warehouse: Any, first: datetime) -> None:
+    """Delete the slices of windows before `first` from every sliced raw table: what is left
+    is exactly what landing only the later windows would have left (see the module's note)."""
+    with warehouse.transaction():
+        for table in SLICED_TABLES:
+            warehouse.execute(
+                f"DELETE FROM {RAW_SCHEMA}.{table} WHERE window_start < :first", {"first": first}
+            )
 
 
 def _stamp_as_landed_on_schedule(warehouse: Any) -> None:
@@ -200,12 +275,8 @@ def warehouse_copy(history: LandedHistory, days: int) -> Iterator[Settings]:
                     "app_database_url": f"sqlite:///{app_database}",
                 }
             )
-            with _warehouse(settings) as warehouse, warehouse.transaction():
-                for table in SLICED_TABLES:
-                    warehouse.execute(
-                        f"DELETE FROM {RAW_SCHEMA}.{table} WHERE window_start < :first",
-                        {"first": history.end - timedelta(days=days)},
-                    )
+            with _warehouse(settings) as warehouse:
+                _drop_windows_before(warehouse, history.end - timedelta(days=days))
             yield settings
         finally:
             if database is not None:

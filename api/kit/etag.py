@@ -78,10 +78,15 @@ def json_body(answer: BaseModel) -> bytes:
 def conditional_response(body: bytes, etag: str, if_none_match: str | None) -> Response:
     """200 with the JSON body, or 304 when the client's copy is current; both with the ETag
     (RFC 9110 §15.4.5: a 304 carries the headers the 200 would have)."""
-    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if etag_matches(if_none_match, etag):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+        return not_modified(etag)
+    return Response(
+        body, media_type="application/json", headers={"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    )
+
+
+def not_modified(etag: str) -> Response:
+    return Response(status_code=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL})
 
 
 @dataclass(frozen=True)

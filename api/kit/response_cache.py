@@ -19,7 +19,13 @@ from enum import Enum
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from api.kit.etag import conditional_response, json_body, strong_etag
+from api.kit.etag import (
+    conditional_response,
+    etag_matches,
+    json_body,
+    not_modified,
+    strong_etag,
+)
 from metricx.settings import DEFAULT_RESPONSE_CACHE_BYTES
 from warehouse.connection import WarehouseReader
 
@@ -133,10 +139,23 @@ class CachedResponder:
         # version, which the next request drops.
         version = self._warehouse.published_version()
         key = (self._workspace_id, self._route, normalized_query(query))
-        answer = self._cache.get(key, version) if version else None
-        if answer is None:
+        if not version:  # marts without a recorded publication: answered, never kept
             body = json_body(build())
-            answer = CachedAnswer(body, strong_etag(body))
-            if version:  # marts without a recorded publication: answered, never kept
-                self._cache.put(key, version, answer)
+            return conditional_response(body, strong_etag(body), self._if_none_match)
+        # The answer is a function of its key and the version (the contract above), so its tag
+        # is too: a client's copy is known current without building it again (or finding it
+        # kept), which is what makes revalidating a page cheap whether the cache is on or off.
+        etag = key_etag(key, version)
+        if etag_matches(self._if_none_match, etag):
+            return not_modified(etag)
+        answer = self._cache.get(key, version)
+        if answer is None:
+            answer = CachedAnswer(json_body(build()), etag)
+            self._cache.put(key, version, answer)
         return conditional_response(answer.body, answer.etag, self._if_none_match)
+
+
+def key_etag(key: CacheKey, version: str) -> str:
+    """The strong tag of the answer to `key` under a published version: equal keys and
+    versions have equal answers, byte for byte, so they share a tag."""
+    return strong_etag(repr((key, version)).encode())

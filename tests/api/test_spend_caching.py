@@ -11,9 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from metricx.settings import Settings
 from simulator.merchants import Merchant
 from simulator.server import SimulatorServer
 from tests.api.conftest import bearer, build_marts, coverage_rows, mart_rows, mint_token
+from tests.helpers import serve
 from warehouse.connection import DuckDBWarehouse, open_warehouse
 from warehouse.serving import publish_marts, publish_serving_copy
 
@@ -159,3 +161,33 @@ async def test_a_changed_query_is_another_answer(
     assert _spend(same, "2026-11-19") == "0.00"
     assert _spend(longer, "2026-11-19") == "5.00"
     assert longer.headers["etag"] != kept.headers["etag"]
+
+
+async def test_without_the_cache_a_current_etag_is_304_without_reading_the_marts(
+    settings: Settings,
+    warehouse_url: str,
+    workspace_ids: dict[str, str],
+    token_of: Callable[[int], dict[str, str]],
+) -> None:
+    """The tag names the question and the published version, so revalidating a page costs no
+    query even when nothing is kept: rows swapped in under the same version (what no build
+    does) are not read, and a publication ends the tag's validity."""
+    path = f"/v1/workspaces/{workspace_ids['demo-1']}/spend/daily"
+    async with serve(settings.model_copy(update={"response_cache_max_bytes": 0})) as client:
+        first = await client.get(path, params=PERIOD, headers=token_of(0))
+        etag = first.headers["etag"]
+        _rebuild(warehouse_url, workspace_ids["demo-1"], date(2026, 11, 19), "5", publish=False)
+        revalidated = await client.get(
+            path, params=PERIOD, headers={**token_of(0), "If-None-Match": etag}
+        )
+        # Without a tag the answer is built again and the swapped-in rows show.
+        rebuilt = await client.get(path, params=PERIOD, headers=token_of(0))
+        _rebuild(warehouse_url, workspace_ids["demo-1"], date(2026, 11, 19), "2", publish=True)
+        published = await client.get(
+            path, params=PERIOD, headers={**token_of(0), "If-None-Match": etag}
+        )
+
+    assert revalidated.status_code == 304 and revalidated.headers["etag"] == etag
+    assert _spend(first, "2026-11-19") == "0.00" and _spend(rebuilt, "2026-11-19") == "5.00"
+    assert published.status_code == 200 and published.headers["etag"] != etag
+    assert _spend(published, "2026-11-19") == "7.00"
