@@ -1,14 +1,16 @@
-"""`VerifiedClerkDelivery`: the event of a delivery whose Svix signature checks out."""
+"""`VerifiedClerkDelivery` and `VerifiedShopifyDelivery`: deliveries whose signature checks out."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
 from api.kit.dependencies import AppResources
 from api.webhooks.service import InvalidDelivery, verify_clerk_delivery
+from api.webhooks.shopify import ShopifyDelivery, verify_shopify_delivery
 from metricx.settings import split_list
 
 
@@ -30,3 +32,25 @@ async def verified_clerk_delivery(request: Request, resources: AppResources) -> 
 
 
 VerifiedClerkDelivery = Annotated[ClerkDelivery, Depends(verified_clerk_delivery)]
+
+
+async def verified_shopify_delivery(request: Request, resources: AppResources) -> ShopifyDelivery:
+    # Signed over the raw body, like Clerk's; the app's current secret first, then the previous
+    # ones of a rotation.
+    body = await request.body()
+    settings = resources.settings
+    secrets = [
+        secret
+        for secret in (
+            settings.shopify_api_secret,
+            *split_list(settings.shopify_previous_api_secrets),
+        )
+        if secret
+    ]
+    try:
+        return verify_shopify_delivery(body, request.headers, secrets, datetime.now(UTC))
+    except InvalidDelivery as exc:
+        raise HTTPException(400, f"The delivery is not verified: {exc}.") from exc
+
+
+VerifiedShopifyDelivery = Annotated[ShopifyDelivery, Depends(verified_shopify_delivery)]
