@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter
 
 from api.kit.dependencies import AppDbSession, AppResources
 from api.kit.errors import problem_response
-from api.webhooks.dependencies import VerifiedClerkDelivery, VerifiedShopifyDelivery
+from api.webhooks.dependencies import (
+    VerifiedClerkDelivery,
+    VerifiedShopifyDelivery,
+    WebhookClock,
+)
 from api.webhooks.schemas import (
     ClerkEvent,
     DeliveryReceipt,
@@ -74,13 +76,16 @@ def clerk_webhook(delivery: VerifiedClerkDelivery, session: AppDbSession) -> Del
     },
 )
 def shopify_webhook(
-    delivery: VerifiedShopifyDelivery, session: AppDbSession, resources: AppResources
+    delivery: VerifiedShopifyDelivery,
+    session: AppDbSession,
+    resources: AppResources,
+    clock: WebhookClock,
 ) -> ShopifyDeliveryReceipt:
     """The Shopify app's webhooks, one address for every topic (`X-Shopify-Topic`):
     `orders/create`, `orders/updated` and `refunds/create` land the shop's current window within
     a minute; `app/uninstalled` disconnects the shop (its history stays); `customers/redact` and
     `shop/redact` erase the customer's or the shop's personal data; `customers/data_request` is
     recorded for the merchant. A delivery is applied once, by its `X-Shopify-Webhook-Id`."""
-    applied = apply_delivery(session, resources.credentials_cipher, delivery, datetime.now(UTC))
+    applied = apply_delivery(session, resources.credentials_cipher, delivery, clock())
     session.commit()
     return ShopifyDeliveryReceipt(applied=applied)

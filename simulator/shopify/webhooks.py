@@ -46,7 +46,7 @@ class CustomerContact:
 
 
 @dataclass(frozen=True)
-class ShopifyWebhookDelivery:
+class SignedDelivery:
     topic: str
     shop_domain: str
     webhook_id: str
@@ -85,7 +85,7 @@ def sign(
     triggered_at: datetime,
     secret: str = SHOPIFY_API_SECRET,
     webhook_id: str | None = None,
-) -> ShopifyWebhookDelivery:
+) -> SignedDelivery:
     """The delivery of `payload` on `topic` for the merchant's shop, signed with `secret`."""
     body = json.dumps(payload, separators=(",", ":")).encode()
     webhook_id = webhook_id or str(uuid.uuid4())
@@ -100,10 +100,10 @@ def sign(
         "X-Shopify-Event-Id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{topic}/{webhook_id}")),
         "X-Shopify-Triggered-At": triggered_at.astimezone(UTC).isoformat(),
     }
-    return ShopifyWebhookDelivery(topic, merchant.shop_domain, webhook_id, body, headers)
+    return SignedDelivery(topic, merchant.shop_domain, webhook_id, body, headers)
 
 
-def deliver(address: str, delivery: ShopifyWebhookDelivery) -> httpx.Response:
+def deliver(address: str, delivery: SignedDelivery) -> httpx.Response:
     """POST the delivery to the app's webhook address, as Shopify does (5-second timeout)."""
     return httpx.post(address, content=delivery.body, headers=delivery.headers, timeout=5.0)
 

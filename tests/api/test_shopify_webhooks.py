@@ -16,7 +16,7 @@ from metricx.settings import Settings
 from simulator.merchants import Merchant
 from simulator.shopify.app_install import SHOPIFY_API_SECRET
 from simulator.shopify.webhooks import (
-    ShopifyWebhookDelivery,
+    SignedDelivery,
     customers_data_request_payload,
     customers_redact_payload,
     shop_payload,
@@ -69,11 +69,11 @@ async def shop_client(shop_settings: Settings) -> AsyncIterator[httpx.AsyncClien
         yield api_client
 
 
-def _post(client: httpx.AsyncClient, delivery: ShopifyWebhookDelivery) -> httpx.Response:
+def _post(client: httpx.AsyncClient, delivery: SignedDelivery) -> httpx.Response:
     return client.post(PATH, content=delivery.body, headers=delivery.headers)  # type: ignore[return-value]
 
 
-def _order_created(merchant: Merchant, **overrides: object) -> ShopifyWebhookDelivery:
+def _order_created(merchant: Merchant, **overrides: object) -> SignedDelivery:
     return sign(
         merchant,
         "orders/create",
