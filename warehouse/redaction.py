@@ -210,18 +210,18 @@ def erase_shop(warehouse: Warehouse, connection_id: str, workspace_id: str) -> N
     with warehouse.transaction():
         marts = _tables(warehouse, "marts")
         # The marts first: they are found through the raw rows about to go.
-        for table, condition in (
+        for mart, condition in (
             ("fct_orders", f"order_id IN ({orders})"),
             ("fct_sales", "connection_id = :connection_id"),
             ("fct_refunds", "connection_id = :connection_id"),
             ("fct_attribution_credits", f"order_id IN ({orders})"),
             (_MART_PER_CUSTOMER, f"workspace_id = :workspace_id AND customer_id IN ({customers})"),
         ):
-            if table in marts:
-                warehouse.execute(f"DELETE FROM marts.{table} WHERE {condition}", params)
-        for table in _SHOP_TABLES:
+            if mart in marts:
+                warehouse.execute(f"DELETE FROM marts.{mart} WHERE {condition}", params)
+        for raw in _SHOP_TABLES:
             warehouse.execute(
-                f"DELETE FROM {table.qualified_name} WHERE connection_id = :connection_id", params
+                f"DELETE FROM {raw.qualified_name} WHERE connection_id = :connection_id", params
             )
         warehouse.execute(
             f"DELETE FROM {RAW_SCHEMA}.quarantine WHERE connection_id = :connection_id "

@@ -38,6 +38,8 @@ from simulator.shopify.webhooks import (
     customers_data_request_payload,
     customers_redact_payload,
     order_payload,
+    shop_payload,
+    shop_redact_payload,
     sign,
 )
 from simulator.shopify.world import ShopWorld
@@ -45,7 +47,7 @@ from simulator.world import World
 from stack.demo import seed_demo_workspaces
 from tests.helpers import NOW, make_settings, read_warehouse, with_app_database_copy
 from tests.pipeline.conftest import PipelineRun
-from warehouse.appdb.models import Connection, ShopifyRedaction
+from warehouse.appdb.models import Connection, PixelEvent, ShopifyRedaction
 from warehouse.appdb.session import make_engine, open_session
 from warehouse.connection import open_warehouse
 from warehouse.serving import serving_path
@@ -221,15 +223,66 @@ async def test_a_redacted_customer_is_nowhere_even_after_their_windows_land_agai
             run_config=RUN_LOGGER_CONFIG,
         )
         assert landed_again.success
-    assert order_id in {
-        row["order_id"]
-        for row in read_warehouse(
-            settings.warehouse_url,
-            "SELECT order_id FROM raw.shopify_orders WHERE connection_id = :c",
-            {"c": connection_id},
+        assert order_id in {
+            row["order_id"]
+            for row in read_warehouse(
+                settings.warehouse_url,
+                "SELECT order_id FROM raw.shopify_orders WHERE connection_id = :c",
+                {"c": connection_id},
+            )
+        }
+        assert personal.found_in_warehouse(settings.warehouse_url) == []
+
+        # The merchant uninstalls the app; 48 hours later Shopify asks for the shop's data to go.
+        now = datetime.now(UTC)
+        await _deliver(
+            settings,
+            now,
+            sign(merchant, "app/uninstalled", shop_payload(merchant), triggered_at=now),
+            sign(merchant, "shop/redact", shop_redact_payload(merchant), triggered_at=now),
+        )
+        [request] = list(sensor(context) or [])  # type: ignore[arg-type]
+        erased = definitions.resolve_job_def(REDACTION_JOB_NAME).execute_in_process(
+            instance=instance, tags=request.tags
+        )
+        assert erased.success
+    workspace_ids = pipeline_run.workspace_ids
+    assert _shop_rows(settings, merchant, connection_id, workspace_ids[merchant.slug]) == {
+        "raw.shopify_orders": 0,
+        "raw.shopify_pixel_events": 0,
+        "marts.fct_orders": 0,
+        "marts.fct_sales": 0,
+        "marts.dim_customers": 0,
+        "inbox": 0,
+    }
+    other = pipeline_run.world.merchants[1]
+    other_connection = _shop_connection_id(settings, other)
+    assert all(_shop_rows(settings, other, other_connection, workspace_ids[other.slug]).values())
+
+
+def _shop_rows(
+    settings: Settings, merchant: Merchant, connection_id: str, workspace_id: str
+) -> dict[str, int]:
+    """Rows of the shop in each place its customers' data was."""
+    params = {"c": connection_id, "shop": merchant.shop_domain, "w": workspace_id}
+    counts = {
+        table: read_warehouse(
+            settings.warehouse_url, f"SELECT count(*) AS n FROM {table} WHERE {condition}", params
+        )[0]["n"]
+        for table, condition in (
+            ("raw.shopify_orders", "connection_id = :c"),
+            ("raw.shopify_pixel_events", "connection_id = :c"),
+            ("marts.fct_orders", "shop_domain = :shop"),
+            ("marts.fct_sales", "connection_id = :c"),
+            ("marts.dim_customers", "workspace_id = :w"),
         )
     }
-    assert personal.found_in_warehouse(settings.warehouse_url) == []
+    with open_session(settings.app_database_url) as session:
+        inbox = session.scalars(
+            select(PixelEvent.id).where(PixelEvent.connection_id == connection_id)
+        )
+        counts["inbox"] = len(list(inbox))
+    return counts
 
 
 def _order_channels(warehouse_url: str, order_id: str) -> list[tuple[Any, ...]]:
