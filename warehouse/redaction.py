@@ -7,9 +7,10 @@ address or a click id). Names, emails, phones and addresses are never landed: th
 not read them and the pixel landing keeps only the fields above.
 
 A customer's redaction anonymises rather than deletes: their orders stay the merchant's sales
-(without a customer), and their pixel events keep their pages' path and campaign parameters under
-a random visitor token shared by all of them, so their sessions still join and every order keeps
-the attribution it had. A shop's redaction (48 hours after it uninstalled the app) deletes
+(without a customer), and each of their browsers' pixel events keep their pages' path and
+campaign parameters under an anonymous visitor id (from the redaction's random token, one per
+browser), so their sessions are split and joined as before and every order keeps the attribution
+it had. A shop's redaction (48 hours after it uninstalled the app) deletes
 everything the shop landed.
 
 Landings read the sources again (a re-run of an old window reads Shopify's Admin API again, which
@@ -38,21 +39,28 @@ REDACTED = "redacted"
 
 _ORDER_URL_COLUMNS = ("first_visit_landing_page", "last_visit_landing_page")
 _ORDER_REFERRER_COLUMNS = ("first_visit_referrer_url", "last_visit_referrer_url")
-# Marts holding a Shopify customer's identifiers, by column; dim_customers is one row per
-# customer, deleted whole. The erasure test searches every table, so a mart added later with a
-# personal column fails it until listed here.
-_MART_CUSTOMER_COLUMNS = {
-    "fct_orders": ("customer_id",),
-    "fct_sales": ("customer_id",),
-    "fct_attribution_credits": ("customer_id", "client_id"),
-}
-_MART_PER_CUSTOMER = "dim_customers"
+# The models materialised as tables that hold a Shopify customer's identifiers (views follow the
+# raw tables): the marts naming the customer, the one row per customer, the pixel sessions (by
+# client id, with their landing pages) and the attribution credits (a session's touchpoint id
+# starts with its client id). The erasure test searches every table and view, so a model added
+# later with a personal column fails it until handled here.
+_MARTS_NAMING_THE_CUSTOMER = ("marts.fct_orders", "marts.fct_sales")
+_MART_PER_CUSTOMER = "marts.dim_customers"
+_SESSIONS = "intermediate.int_sessions"
+_CREDITS = "marts.fct_attribution_credits"
 _SHOP_TABLES = (SHOPIFY_ORDERS, SHOPIFY_PIXEL_EVENTS)
 
 
 def digest(shop_domain: str, identifier: str) -> str:
     """A shop-scoped SHA-256 of a Shopify identifier (customer, order, pixel client)."""
     return hashlib.sha256(f"{shop_domain}\n{identifier}".encode()).hexdigest()
+
+
+def anonymous_client(visitor_token: str, client_id: str) -> str:
+    """The anonymous visitor a redacted browser becomes: one per browser (its sessions stay its
+    own), derived from the redaction's random token, so it cannot be traced back to the id."""
+    suffix = hashlib.sha256(f"{visitor_token}|{client_id}".encode()).hexdigest()[:16]
+    return f"{visitor_token}-{suffix}"
 
 
 def shopify_gid(kind: str, identifier: int | str) -> str:
@@ -107,12 +115,14 @@ class LandingRedactions:
 
     def pixel_values(self, values: dict[str, object]) -> dict[str, object]:
         """A pixel event's raw values, anonymised when its browser, customer or order was."""
-        token = self.token_for(
-            _text(values["client_id"]), _text(values["customer_id"]), _text(values["order_id"])
-        )
-        if token is None:
-            return values
-        return values | _anonymous_pixel_event(values, token)
+        client = _text(values["client_id"]) or ""
+        anonymous = self.token_for(client)
+        if anonymous is None:
+            token = self.token_for(_text(values["customer_id"]), _text(values["order_id"]))
+            if token is None:
+                return values
+            anonymous = anonymous_client(token, client)
+        return values | _anonymous_pixel_event(values, anonymous)
 
 
 @dataclass(frozen=True)
@@ -173,27 +183,57 @@ def erase_customer(
             "event_id",
             connection_id,
             {"client_id": clients, "customer_id": customers, "order_id": orders},
-            lambda row: _anonymous_pixel_event(row, visitor_token),
+            lambda row: _anonymous_pixel_event(
+                row, anonymous_client(visitor_token, row["client_id"])
+            ),
         )
         _delete_quarantined(warehouse, connection_id, [*customers, *orders, *clients])
-        marts = _tables(warehouse, "marts")
-        for table, columns in _MART_CUSTOMER_COLUMNS.items():
-            if table not in marts:
-                continue
-            for column, values, replacement in (
-                ("customer_id", customers, None),
-                ("client_id", clients, visitor_token),
-            ):
-                if column in columns and values:
-                    condition, params = _in(column, values)
-                    warehouse.execute(
-                        f"UPDATE marts.{table} SET {column} = :replacement WHERE {condition}",
-                        {**params, "replacement": replacement},
-                    )
-        if _MART_PER_CUSTOMER in marts and customers:
+        models = _tables(warehouse, "marts") | _tables(warehouse, "intermediate")
+        if customers:
             condition, params = _in("customer_id", customers)
-            warehouse.execute(f"DELETE FROM marts.{_MART_PER_CUSTOMER} WHERE {condition}", params)
+            for table in _MARTS_NAMING_THE_CUSTOMER:
+                if table in models:
+                    warehouse.execute(
+                        f"UPDATE {table} SET customer_id = NULL WHERE {condition}", params
+                    )
+            if _MART_PER_CUSTOMER in models:
+                warehouse.execute(f"DELETE FROM {_MART_PER_CUSTOMER} WHERE {condition}", params)
+        for client in clients:
+            anonymous = anonymous_client(visitor_token, client)
+            if _SESSIONS in models:
+                _anonymise_sessions(warehouse, client, anonymous)
+            if _CREDITS in models:
+                warehouse.execute(
+                    f"UPDATE {_CREDITS} SET touchpoint_id = "
+                    "replace(touchpoint_id, :client, :anonymous) "
+                    "WHERE touchpoint_id LIKE :sessions",
+                    {"client": client, "anonymous": anonymous, "sessions": f"{client}-%"},
+                )
     return ErasedCustomer(order_ids=tuple(orders), client_ids=tuple(clients))
+
+
+def _anonymise_sessions(warehouse: Warehouse, client: str, anonymous: str) -> None:
+    """The browser's sessions under its anonymous id, their landing pages and referrers cut as
+    the raw events' are (the session id is the client id and the session's number)."""
+    for session in warehouse.fetch_all(
+        f"SELECT * FROM {_SESSIONS} WHERE client_id = :client", {"client": client}
+    ):
+        warehouse.execute(
+            f"UPDATE {_SESSIONS} SET client_id = :anonymous, "
+            "session_id = replace(session_id, :client, :anonymous), "
+            "landing_page_url = :page, referrer_url = :referrer, fbclid = :fbclid, "
+            "gclid = :gclid WHERE workspace_id = :workspace_id AND session_id = :session_id",
+            {
+                "anonymous": anonymous,
+                "client": client,
+                "page": scrub_url(session["landing_page_url"]),
+                "referrer": scrub_referrer(session["referrer_url"]),
+                "fbclid": REDACTED if session["fbclid"] else session["fbclid"],
+                "gclid": REDACTED if session["gclid"] else session["gclid"],
+                "workspace_id": session["workspace_id"],
+                "session_id": session["session_id"],
+            },
+        )
 
 
 def erase_shop(warehouse: Warehouse, connection_id: str, workspace_id: str) -> None:
@@ -208,17 +248,18 @@ def erase_shop(warehouse: Warehouse, connection_id: str, workspace_id: str) -> N
         "WHERE connection_id = :connection_id AND customer_id IS NOT NULL"
     )
     with warehouse.transaction():
-        marts = _tables(warehouse, "marts")
-        # The marts first: they are found through the raw rows about to go.
-        for mart, condition in (
-            ("fct_orders", f"order_id IN ({orders})"),
-            ("fct_sales", "connection_id = :connection_id"),
-            ("fct_refunds", "connection_id = :connection_id"),
-            ("fct_attribution_credits", f"order_id IN ({orders})"),
+        models = _tables(warehouse, "marts") | _tables(warehouse, "intermediate")
+        # The models first: they are found through the raw rows about to go.
+        for model, condition in (
+            ("marts.fct_orders", f"order_id IN ({orders})"),
+            ("marts.fct_sales", "connection_id = :connection_id"),
+            ("marts.fct_refunds", "connection_id = :connection_id"),
+            (_CREDITS, f"order_id IN ({orders})"),
             (_MART_PER_CUSTOMER, f"workspace_id = :workspace_id AND customer_id IN ({customers})"),
+            (_SESSIONS, "connection_id = :connection_id"),
         ):
-            if mart in marts:
-                warehouse.execute(f"DELETE FROM marts.{mart} WHERE {condition}", params)
+            if model in models:
+                warehouse.execute(f"DELETE FROM {model} WHERE {condition}", params)
         for raw in _SHOP_TABLES:
             warehouse.execute(
                 f"DELETE FROM {raw.qualified_name} WHERE connection_id = :connection_id", params
@@ -325,8 +366,9 @@ def _delete_quarantined(
 
 
 def _tables(warehouse: Warehouse, schema: str) -> set[str]:
+    """`schema.table` of the schema's tables (views need no erasing: they read the raw tables)."""
     return {
-        row["table_name"]
+        f"{schema}.{row['table_name']}"
         for row in warehouse.fetch_all(
             "SELECT table_name FROM information_schema.tables "
             "WHERE table_schema = :schema AND table_type = 'BASE TABLE'",

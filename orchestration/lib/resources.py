@@ -164,9 +164,11 @@ class AppDatabaseResource(ConfigurableResource):
                 if (connection := session.get(Connection, r.connection_id)) is not None
             ]
 
-    def mark_redaction_erased(self, redaction_id: str, found: Sequence[str]) -> None:
+    def mark_redaction_erased(
+        self, redaction_id: str, order_ids: Sequence[str], client_ids: Sequence[str]
+    ) -> None:
         with open_session(self.url) as session, session.begin():
-            mark_erased(session, redaction_id, found, utc_now())
+            mark_erased(session, redaction_id, order_ids, client_ids, utc_now())
 
     def shopify_landing_requests(self) -> list[tuple[str, datetime]]:
         """(connection id, latest request) of the shops whose order webhooks ask for a landing."""

@@ -344,10 +344,12 @@ class ShopifyRedaction(Base):
     customer_id: Mapped[str | None] = mapped_column(String(128), default=None)
     order_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     # SHA-256 digests (shop-scoped) of the customer, their orders and their browsers' pixel
-    # client ids: what the landings check every row against.
-    digests: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # Random; the anonymous visitor the customer's pixel events keep as their client id, so the
-    # sessions of their orders still join (attribution unchanged) without naming anyone.
+    # client ids, each with the anonymous id it lands as: what the landings check every row
+    # against.
+    digests: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # Random; each of the customer's browsers becomes an anonymous visitor derived from it
+    # (warehouse/redaction.py, `anonymous_client`), so the sessions of their orders are as before
+    # (attribution unchanged) without naming anyone.
     visitor_token: Mapped[str] = mapped_column(String(64))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -23,7 +23,13 @@ from warehouse.appdb.models import (
     ShopifyRedaction,
     ShopifyWebhookDelivery,
 )
-from warehouse.redaction import LandingRedactions, digest, scrub_referrer, scrub_url
+from warehouse.redaction import (
+    LandingRedactions,
+    anonymous_client,
+    digest,
+    scrub_referrer,
+    scrub_url,
+)
 
 
 def first_delivery(
@@ -149,14 +155,13 @@ def redact_customer(
     clients = {
         str(event["clientId"]) for _, event in _customer_events(session, connection.id, identifiers)
     }
+    token = redaction.visitor_token
     for row, event in _customer_events(session, connection.id, [*identifiers, *clients]):
+        anonymous = anonymous_client(token, str(event["clientId"]))
         row.payload = json.dumps(
-            anonymous_pixel_payload(event, redaction.visitor_token),
-            sort_keys=True,
-            separators=(",", ":"),
+            anonymous_pixel_payload(event, anonymous), sort_keys=True, separators=(",", ":")
         )
-    shop = connection.external_account_id
-    redaction.digests = sorted({digest(shop, name) for name in [*identifiers, *clients]})
+    redaction.digests = _digests(connection.external_account_id, token, identifiers, clients)
     session.add(redaction)
     session.flush()
     return redaction
@@ -188,16 +193,25 @@ def pending_redactions(session: Session) -> list[ShopifyRedaction]:
     )
 
 
-def mark_erased(session: Session, redaction_id: str, found: Iterable[str], now: datetime) -> None:
-    """The warehouse is erased: keep only digests of everything that named the customer (`found`:
-    what the erasure found besides the request's own ids, their orders and browsers)."""
+def mark_erased(
+    session: Session,
+    redaction_id: str,
+    order_ids: Iterable[str],
+    client_ids: Iterable[str],
+    now: datetime,
+) -> None:
+    """The warehouse is erased: keep only digests of everything that named the customer (what the
+    erasure found besides the request's own ids: their other orders, their browsers)."""
     redaction = session.get(ShopifyRedaction, redaction_id)
     if redaction is None:
         return
     connection = session.get(Connection, redaction.connection_id)
     shop = connection.external_account_id if connection is not None else ""
-    named = [redaction.customer_id or "", *redaction.order_ids, *found]
-    redaction.digests = sorted({*redaction.digests, *(digest(shop, n) for n in named if n)})
+    named = [redaction.customer_id or "", *redaction.order_ids, *order_ids]
+    redaction.digests = {
+        **redaction.digests,
+        **_digests(shop, redaction.visitor_token, [n for n in named if n], client_ids),
+    }
     redaction.customer_id = None
     redaction.order_ids = []
     redaction.erased_at = now
@@ -214,8 +228,17 @@ def landing_redactions(session: Session, connection: Connection) -> LandingRedac
             ShopifyRedaction.scope == RedactionScope.CUSTOMER,
         )
     ):
-        tokens |= dict.fromkeys(redaction.digests, redaction.visitor_token)
+        tokens |= redaction.digests
     return LandingRedactions(shop_domain=connection.external_account_id, tokens=tokens)
+
+
+def _digests(
+    shop: str, token: str, identifiers: Iterable[str], clients: Iterable[str]
+) -> dict[str, str]:
+    """Digest → anonymous id: a browser's own, the customer's and orders' the redaction's token."""
+    return {digest(shop, identifier): token for identifier in identifiers} | {
+        digest(shop, client): anonymous_client(token, client) for client in clients
+    }
 
 
 def anonymous_pixel_payload(event: dict[str, Any], token: str) -> dict[str, Any]:

@@ -46,13 +46,13 @@ def erase_pending_redactions(
     context: OpExecutionContext, warehouse: WarehouseResource, app_database: AppDatabaseResource
 ) -> Output[int]:
     redactions = app_database.pending_redactions()
-    found: dict[str, list[str]] = {}
+    found: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
     with warehouse.open() as landed:
         landed.ensure_raw_schema()
         for redaction in redactions:
             if redaction.scope == RedactionScope.SHOP:
                 erase_shop(landed, redaction.connection_id, redaction.workspace_id)
-                found[redaction.redaction_id] = []
+                found[redaction.redaction_id] = ((), ())
             else:
                 erased = erase_customer(
                     landed,
@@ -61,13 +61,13 @@ def erase_pending_redactions(
                     order_ids=redaction.order_ids,
                     visitor_token=redaction.visitor_token,
                 )
-                found[redaction.redaction_id] = [*erased.order_ids, *erased.client_ids]
+                found[redaction.redaction_id] = (erased.order_ids, erased.client_ids)
         if redactions:
             publish_marts(landed)
     # Only once readers see the erased marts: a failure before leaves the redaction pending, and
     # erasing again is harmless.
-    for redaction_id, identifiers in found.items():
-        app_database.mark_redaction_erased(redaction_id, identifiers)
+    for redaction_id, (order_ids, client_ids) in found.items():
+        app_database.mark_redaction_erased(redaction_id, order_ids, client_ids)
     context.log.info(f"Erased {len(redactions)} Shopify redaction(s) from the warehouse")
     return Output(len(redactions), metadata={"redactions": len(redactions)})
 
