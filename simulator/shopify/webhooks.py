@@ -65,12 +65,15 @@ def shop_number(merchant: Merchant) -> int:
 
 def customer_contact(customer_id: str) -> CustomerContact:
     n = number_of(customer_id)
+    digits = int.from_bytes(hashlib.sha256(customer_id.encode()).digest()[:8], "big")
     first, last = _FIRST_NAMES[n % len(_FIRST_NAMES)], _LAST_NAMES[n // 7 % len(_LAST_NAMES)]
     return CustomerContact(
         first_name=first,
         last_name=last,
         email=f"{first.lower()}.{last.lower()}.{n}@example.com",
-        phone=f"+1555{n % 10_000_000:07d}",
+        # Ten digits from a hash: customer numbers share their low digits (hour and slot), and
+        # two customers with one phone would blur what a redaction test can tell apart.
+        phone=f"+1{2 + digits % 8}{digits // 8 % 10**9:09d}",
         address1=f"{n % 900 + 100} Market Street",
         city="Springfield",
         zip=f"{n % 90_000 + 10_000}",
