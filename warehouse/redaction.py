@@ -259,15 +259,17 @@ def erase_shop(warehouse: Warehouse, connection_id: str, workspace_id: str) -> N
             (_SESSIONS, "connection_id = :connection_id"),
         ):
             if model in models:
-                warehouse.execute(f"DELETE FROM {model} WHERE {condition}", params)
+                statement = f"DELETE FROM {model} WHERE {condition}"
+                warehouse.execute(statement, _used_in(statement, params))
         for raw in _SHOP_TABLES:
             warehouse.execute(
-                f"DELETE FROM {raw.qualified_name} WHERE connection_id = :connection_id", params
+                f"DELETE FROM {raw.qualified_name} WHERE connection_id = :connection_id",
+                {"connection_id": connection_id},
             )
         warehouse.execute(
             f"DELETE FROM {RAW_SCHEMA}.quarantine WHERE connection_id = :connection_id "
             f"AND source_table IN ({', '.join(repr(table.name) for table in _SHOP_TABLES)})",
-            params,
+            {"connection_id": connection_id},
         )
 
 
@@ -287,6 +289,11 @@ def _anonymous_pixel_event(values: Mapping[str, Any], token: str) -> dict[str, o
         "referrer": scrub_referrer(values["referrer"]),
         **{name: REDACTED if values[name] else values[name] for name in _CLICK_IDS},
     }
+
+
+def _used_in(statement: str, params: Params) -> dict[str, Any]:
+    """The parameters a statement names: DuckDB refuses any other."""
+    return {name: value for name, value in (params or {}).items() if f":{name}" in statement}
 
 
 def _text(value: object) -> str | None:
