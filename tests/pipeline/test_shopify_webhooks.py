@@ -268,7 +268,9 @@ def _shop_rows(
     params = {"c": connection_id, "shop": merchant.shop_domain, "w": workspace_id}
     counts = {
         table: read_warehouse(
-            settings.warehouse_url, f"SELECT count(*) AS n FROM {table} WHERE {condition}", params
+            settings.warehouse_url,
+            f"SELECT count(*) AS n FROM {table} WHERE {condition}",
+            {name: value for name, value in params.items() if f":{name}" in condition},
         )[0]["n"]
         for table, condition in (
             ("raw.shopify_orders", "connection_id = :c"),
