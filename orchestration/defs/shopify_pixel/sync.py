@@ -47,10 +47,7 @@ def land_pixel_events(
         for payload, received_at in received:
             window = windows[bisect.bisect_right(starts, received_at) - 1]
             row = pixel_row(
-                payload,
-                shop_domain=target.external_account_id,
-                received_at=received_at,
-                redactions=target.redactions,
+                payload, shop_domain=target.external_account_id, received_at=received_at
             )
             if isinstance(row, MalformedRow):
                 quarantined[window].append((row.reason, row.payload))
