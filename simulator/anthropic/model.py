@@ -61,6 +61,11 @@ UNDERSTOOD: dict[str, dict[str, Any]] = {
         "group_by": ["day"],
     },
     "spend from {d0} to {d1}": {"metrics": ["spend"], "time_range": _EXPLICIT_DAYS},
+    "spend on google from {d0} to {d1}": {
+        "metrics": ["spend"],
+        "time_range": _EXPLICIT_DAYS,
+        "filters": {"provider": "google_ads"},
+    },
     # Claude reads the workspace, the "admin" and the quote as noise: the spend is all it can ask.
     "spend from {d0} to {d1} for workspace {id}": {
         "metrics": ["spend"],
