@@ -77,11 +77,8 @@ def _signed_in_url(request: Request, merchant: Merchant) -> str:
     return f"{request.url.path}?{urlencode(params)}"
 
 
-_SIGN_IN_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in to {platform} (simulated)</title>
-<style>
+# The simulated sign-in pages' look (Clerk's and the ad platforms'), as `str.format` text.
+SIGN_IN_STYLE = """<style>
 body {{ font-family: system-ui, sans-serif; background: #f1f5f9; color: #0f172a; margin: 0; }}
 main {{ max-width: 26rem; margin: 10vh auto; background: #fff; padding: 2rem;
   border-radius: .75rem; box-shadow: 0 1px 3px #0002; }}
@@ -91,9 +88,19 @@ a {{ display: flex; flex-direction: column; padding: .75rem 1rem; border: 1px so
   border-radius: .5rem; color: #0f172a; text-decoration: none; font-weight: 600; }}
 a:hover, a:focus-visible {{ border-color: #4338ca; outline: 2px solid #4338ca; }}
 a span {{ font-weight: 400; color: #475569; font-size: .875rem; }}
-</style></head>
+</style></head>"""
+
+_SIGN_IN_PAGE = (
+    """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in to {platform} (simulated)</title>
+"""
+    + SIGN_IN_STYLE
+    + """
 <body><main><h1>Sign in to {platform}</h1>
 <p>Simulated consent: metricx asks to read your ads and their results. Choose who you are to
 allow it.</p>
 <ul>{choices}</ul></main></body></html>
 """
+)

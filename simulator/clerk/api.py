@@ -23,6 +23,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from simulator.clerk.faults import ClerkFaults
 from simulator.clerk.users import SIMULATED_SECRET_KEY, ClerkUsers
+from simulator.consent import SIGN_IN_STYLE
 from simulator.world import World
 
 # What a Clerk frontend running on the dashboard's dev server would put in `azp`.
@@ -163,21 +164,15 @@ def _clerk_error(status: int, long_message: str, code: str) -> JSONResponse:
     )
 
 
-_SIGN_IN_PAGE = """<!doctype html>
+_SIGN_IN_PAGE = (
+    """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign in to metricx (simulated Clerk)</title>
-<style>
-body {{ font-family: system-ui, sans-serif; background: #f1f5f9; color: #0f172a; margin: 0; }}
-main {{ max-width: 26rem; margin: 10vh auto; background: #fff; padding: 2rem;
-  border-radius: .75rem; box-shadow: 0 1px 3px #0002; }}
-h1 {{ font-size: 1.25rem; margin: 0 0 .25rem; }} p {{ color: #475569; margin: 0 0 1.5rem; }}
-ul {{ list-style: none; padding: 0; margin: 0; display: grid; gap: .5rem; }}
-a {{ display: flex; flex-direction: column; padding: .75rem 1rem; border: 1px solid #cbd5e1;
-  border-radius: .5rem; color: #0f172a; text-decoration: none; font-weight: 600; }}
-a:hover, a:focus-visible {{ border-color: #4338ca; outline: 2px solid #4338ca; }}
-a span {{ font-weight: 400; color: #475569; font-size: .875rem; }}
-</style></head>
+"""
+    + SIGN_IN_STYLE
+    + """
 <body><main><h1>Sign in to metricx</h1><p>Simulated Clerk: choose a demo user.</p>
 <ul>{choices}</ul></main></body></html>
 """
+)
