@@ -86,7 +86,14 @@ class Settings(BaseSettings):
     shopify_api_version: str = "2025-01"
     shopify_api_key: str = Field(default="", description="The Shopify app's client id.")
     shopify_api_secret: str = Field(
-        default="", description="The Shopify app's client secret: signs install callbacks."
+        default="",
+        description="The Shopify app's client secret: signs install callbacks and webhooks.",
+    )
+    shopify_previous_api_secrets: str = Field(
+        default="",
+        description="Client secrets the Shopify app had before a rotation, separated by spaces "
+        "or commas: webhooks signed with them are still accepted (Shopify retries a delivery for "
+        "4 hours with its original payload). Empty once the rotation is over.",
     )
     clerk_issuer: str = Field(default="", description="Expected `iss` of Clerk session tokens.")
     clerk_jwks_url: str = Field(default="", description="JWKS endpoint of the Clerk instance.")

@@ -20,12 +20,14 @@ from orchestration.defs.dbt import definitions as dbt
 from orchestration.defs.google_ads import definitions as google_ads
 from orchestration.defs.meta_ads import definitions as meta_ads
 from orchestration.defs.shopify import definitions as shopify
+from orchestration.defs.shopify.sensors import build_early_landing_sensor
 from orchestration.defs.shopify_pixel import definitions as shopify_pixel
 from orchestration.jobs import INGEST_JOB_NAME, WAREHOUSE_JOB_NAME, build_job
 from orchestration.lib.loggers import RUN_LOGGERS
 from orchestration.lib.resources import shared_resources
 from orchestration.schedules import build_schedules
 from orchestration.sensors import build_sentry_failure_sensor
+from warehouse.raw_tables import SHOPIFY_ORDERS
 
 BuildDefs = Callable[[Settings], Definitions]
 
@@ -50,7 +52,10 @@ def build_definitions(settings: Settings) -> Definitions:
     operations = [build(settings) for build in OPERATIONS]
     ingest_job = build_job(INGEST_JOB_NAME, _assets_of(landing))
     warehouse_job = build_job(WAREHOUSE_JOB_NAME, _assets_of(warehouse))
-    sensors = [build_reconnect_backfill_sensor(ingest_job, _landing_assets_by_group(landing))]
+    sensors = [
+        build_reconnect_backfill_sensor(ingest_job, _landing_assets_by_group(landing)),
+        build_early_landing_sensor(ingest_job, AssetKey(["raw", SHOPIFY_ORDERS.name])),
+    ]
     if settings.sentry_dsn:
         sensors.append(build_sentry_failure_sensor(settings.sentry_dsn))
     spanning = Definitions(

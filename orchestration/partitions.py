@@ -31,12 +31,18 @@ def window_start(key: str) -> datetime:
 
 @cache
 def fifteen_minute_partitions(partitions_start: str) -> TimeWindowPartitionsDefinition:
-    """Windows from `partitions_start` (an ISO date, `Settings.partitions_start`)."""
+    """Windows from `partitions_start` (an ISO date, `Settings.partitions_start`).
+
+    `end_offset=1` makes the running window a partition, so a Shopify order webhook can land it
+    before it ends (orchestration/defs/shopify/sensors.py); the schedule still lands each window
+    once complete (`latest_complete_window_key`), replacing what an early run landed of it.
+    """
     return TimeWindowPartitionsDefinition(
         cron_schedule=WINDOW_CRON,
         start=datetime.fromisoformat(partitions_start).replace(tzinfo=UTC),
         fmt=WINDOW_KEY_FORMAT,
         timezone="UTC",
+        end_offset=1,
     )
 
 

@@ -1,1 +1,1 @@
-"""Webhooks metricx receives: Clerk's user events (through Svix)."""
+"""Webhooks metricx receives: Clerk's user events (through Svix) and Shopify's shop events."""

@@ -1,15 +1,19 @@
-"""`VerifiedClerkDelivery`: the event of a delivery whose Svix signature checks out."""
+"""`VerifiedClerkDelivery` and `VerifiedShopifyDelivery`: deliveries whose signature checks out."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
 from api.kit.dependencies import AppResources
 from api.webhooks.service import InvalidDelivery, verify_clerk_delivery
+from api.webhooks.shopify import ShopifyDelivery, verify_shopify_delivery
 from metricx.settings import split_list
+from warehouse.appdb.models import utc_now
 
 
 @dataclass(frozen=True)
@@ -30,3 +34,36 @@ async def verified_clerk_delivery(request: Request, resources: AppResources) -> 
 
 
 VerifiedClerkDelivery = Annotated[ClerkDelivery, Depends(verified_clerk_delivery)]
+
+
+def webhook_clock() -> Callable[[], datetime]:
+    """When a delivery is received (its age is judged by it, and the landing it asks for starts
+    from it); a test of a past order overrides it (`app.dependency_overrides`)."""
+    return utc_now
+
+
+WebhookClock = Annotated[Callable[[], datetime], Depends(webhook_clock)]
+
+
+async def verified_shopify_delivery(
+    request: Request, resources: AppResources, clock: WebhookClock
+) -> ShopifyDelivery:
+    # Signed over the raw body, like Clerk's; the app's current secret first, then the previous
+    # ones of a rotation.
+    body = await request.body()
+    settings = resources.settings
+    secrets = [
+        secret
+        for secret in (
+            settings.shopify_api_secret,
+            *split_list(settings.shopify_previous_api_secrets),
+        )
+        if secret
+    ]
+    try:
+        return verify_shopify_delivery(body, request.headers, secrets, clock())
+    except InvalidDelivery as exc:
+        raise HTTPException(400, f"The delivery is not verified: {exc}.") from exc
+
+
+VerifiedShopifyDelivery = Annotated[ShopifyDelivery, Depends(verified_shopify_delivery)]

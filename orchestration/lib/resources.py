@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -13,10 +13,19 @@ from dagster import ConfigurableResource, EnvVar
 
 from metricx.settings import Settings, get_settings
 from warehouse.appdb.credentials import CredentialCipher, load_cipher
+from warehouse.appdb.models import Connection, utc_now
 from warehouse.appdb.queries import active_connections, connections_meant_to_land
 from warehouse.appdb.reconnects import clear_backfill, mark_needs_reconnect, pending_backfills
 from warehouse.appdb.session import make_engine, make_session_factory, open_session
+from warehouse.appdb.shopify_webhooks import (
+    clear_landing_request,
+    landing_redactions,
+    landing_requests,
+    mark_erased,
+    pending_redactions,
+)
 from warehouse.connection import Warehouse, open_warehouse
+from warehouse.redaction import LandingRedactions
 from warehouse.url import parse_warehouse_url
 
 
@@ -61,6 +70,8 @@ class SyncTarget:
     display_name: str
     credentials: dict[str, Any]
     settings: dict[str, Any]
+    # The shop's redacted customers, anonymised in every row landed (Shopify connections).
+    redactions: LandingRedactions = field(default_factory=LandingRedactions)
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,19 @@ class Backfill:
     provider: str
     start: datetime
     end: datetime
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """A customer's or a shop's personal data still to erase from the warehouse."""
+
+    redaction_id: str
+    connection_id: str
+    workspace_id: str
+    scope: str  # RedactionScope
+    customer_id: str | None
+    order_ids: tuple[str, ...]
+    visitor_token: str
 
 
 class AppDatabaseResource(ConfigurableResource):
@@ -95,6 +119,7 @@ class AppDatabaseResource(ConfigurableResource):
                         display_name=connection.display_name,
                         credentials=cipher.decrypt(connection.credentials_encrypted),
                         settings=dict(connection.settings or {}),
+                        redactions=landing_redactions(session, connection),
                     )
                     for connection in active_connections(session, provider)
                 ]
@@ -122,6 +147,37 @@ class AppDatabaseResource(ConfigurableResource):
     def clear_backfill(self, backfill: Backfill) -> None:
         with open_session(self.url) as session, session.begin():
             clear_backfill(session, backfill.connection_id, backfill.end)
+
+    def pending_redactions(self) -> list[Redaction]:
+        with open_session(self.url) as session:
+            return [
+                Redaction(
+                    redaction_id=r.id,
+                    connection_id=r.connection_id,
+                    workspace_id=connection.workspace_id,
+                    scope=r.scope,
+                    customer_id=r.customer_id,
+                    order_ids=tuple(r.order_ids),
+                    visitor_token=r.visitor_token,
+                )
+                for r in pending_redactions(session)
+                if (connection := session.get(Connection, r.connection_id)) is not None
+            ]
+
+    def mark_redaction_erased(
+        self, redaction_id: str, order_ids: Sequence[str], client_ids: Sequence[str]
+    ) -> None:
+        with open_session(self.url) as session, session.begin():
+            mark_erased(session, redaction_id, order_ids, client_ids, utc_now())
+
+    def shopify_landing_requests(self) -> list[tuple[str, datetime]]:
+        """(connection id, latest request) of the shops whose order webhooks ask for a landing."""
+        with open_session(self.url) as session:
+            return [(r.connection_id, r.requested_at) for r in landing_requests(session)]
+
+    def clear_shopify_landing_request(self, connection_id: str, requested_at: datetime) -> None:
+        with open_session(self.url) as session, session.begin():
+            clear_landing_request(session, connection_id, requested_at)
 
 
 def from_environment(value: str, variable: str) -> str | EnvVar:

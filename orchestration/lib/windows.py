@@ -24,6 +24,13 @@ class Window:
         return local.date(), local.hour
 
 
+def window_containing(moment: datetime) -> Window:
+    at = moment.astimezone(UTC)
+    minutes = WINDOW // timedelta(minutes=1)
+    start = at.replace(minute=at.minute - at.minute % minutes, second=0, microsecond=0)
+    return Window(start, start + WINDOW)
+
+
 def windows_between(start: datetime, end: datetime) -> Iterator[Window]:
     cursor = start.astimezone(UTC)
     end = end.astimezone(UTC)

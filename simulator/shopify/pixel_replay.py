@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from simulator.shopify.records import PixelEvent, PixelEventName, ShopOrder
+from simulator.shopify.webhooks import customer_contact
 from simulator.shopify.world import ShopWorld
 from simulator.world import World
 
@@ -121,6 +122,7 @@ def _wire(event: PixelEvent, orders: dict[str, ShopOrder], referrer: str) -> dic
                 },
                 "totalPrice": total,
                 "currencyCode": order.currency,
+                **_checkout_contact(order),
             }
         }
     return {
@@ -131,4 +133,27 @@ def _wire(event: PixelEvent, orders: dict[str, ShopOrder], referrer: str) -> dic
         "timestamp": event.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "context": {"document": {"location": {"href": event.url}, "referrer": referrer}},
         "data": data,
+    }
+
+
+def _checkout_contact(order: ShopOrder) -> dict[str, Any]:
+    """The buyer's contact, which Shopify's checkout carries: the intake keeps the event as sent,
+    so the inbox holds personal data that a redaction must erase."""
+    if order.customer_id is None:
+        return {}
+    contact = customer_contact(order.customer_id)
+    address = {
+        "firstName": contact.first_name,
+        "lastName": contact.last_name,
+        "address1": contact.address1,
+        "city": contact.city,
+        "zip": contact.zip,
+        "countryCode": "US",
+        "phone": contact.phone,
+    }
+    return {
+        "email": contact.email,
+        "phone": contact.phone,
+        "shippingAddress": address,
+        "billingAddress": address,
     }

@@ -40,6 +40,10 @@ def test_upgrade_reaches_head_and_matches_the_models(
                 "pending_selections",
                 "copilot_conversations",
                 "copilot_turns",
+                "shopify_webhook_deliveries",
+                "shopify_landing_requests",
+                "shopify_redactions",
+                "shopify_data_requests",
             }
             # Autogenerate finds no difference: the migration creates exactly the models.
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []

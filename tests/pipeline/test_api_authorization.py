@@ -63,6 +63,9 @@ PUBLIC_ROUTES = {
     ("GET", "/v1/web/config"),
     # Clerk's deliveries, authenticated by their Svix signature (tests/api/test_clerk_webhooks.py).
     ("POST", "/v1/webhooks/clerk"),
+    # Shopify's deliveries, authenticated by their X-Shopify-Hmac-Sha256 over the body with the
+    # app's client secret (tests/api/test_shopify_webhooks.py).
+    ("POST", "/v1/webhooks/shopify"),
     # Where the platforms send the merchant's browser back, authenticated by the signed,
     # single-use OAuth state (and Shopify's hmac): tests/api/test_connections.py.
     ("GET", "/v1/connections/oauth/{provider}/callback"),

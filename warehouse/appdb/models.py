@@ -288,3 +288,88 @@ class CopilotTurn(Base):
     intent: Mapped[dict[str, Any]] = mapped_column(JSON)
     answer: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class RedactionScope(StrEnum):
+    CUSTOMER = "customer"
+    SHOP = "shop"
+
+
+class ShopifyWebhookDelivery(Base):
+    """A Shopify webhook delivery already applied, by its `X-Shopify-Webhook-Id`: Shopify retries
+    a delivery for 48 hours with the same id, and a second one must change nothing. Kept at least
+    as long as a delivery is accepted (api/webhooks/shopify.py, `MAX_DELIVERY_AGE`)."""
+
+    __tablename__ = "shopify_webhook_deliveries"
+
+    webhook_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    shop_domain: Mapped[str] = mapped_column(String(255))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class ShopifyLandingRequest(Base):
+    """A shop's orders changed (an order webhook): land its current window now rather than at the
+    next tick. One row per connection, however many orders arrive before the sensor's next look
+    (orchestration/defs/shopify/sensors.py); the sensor deletes what it launched."""
+
+    __tablename__ = "shopify_landing_requests"
+
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ShopifyRedaction(Base):
+    """A customer's (`customers/redact`) or a whole shop's (`shop/redact`) personal data to erase.
+
+    The API erases the app database's copy when the webhook arrives; the warehouse's is erased by
+    the pipeline (its only writer), which then clears the identifiers and keeps only their
+    digests (warehouse/redaction.py): those stay, so every later landing of the shop leaves the
+    same rows out or anonymised, and a re-run of an old window cannot bring the data back.
+    """
+
+    __tablename__ = "shopify_redactions"
+    __table_args__ = (
+        CheckConstraint(_one_of("scope", RedactionScope), name="scope"),
+        Index("ix_shopify_redactions_connection", "connection_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(16))
+    # The customer's and orders' Shopify ids (gid form) until the warehouse is erased, then None
+    # and [] (only the digests remain).
+    customer_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    order_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # SHA-256 digests (shop-scoped) of the customer, their orders and their browsers' pixel
+    # client ids, each with the anonymous id it lands as: what the landings check every row
+    # against.
+    digests: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # Random; each of the customer's browsers becomes an anonymous visitor derived from it
+    # (warehouse/redaction.py, `anonymous_client`), so the sessions of their orders are as before
+    # (attribution unchanged) without naming anyone.
+    visitor_token: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class ShopifyDataRequest(Base):
+    """A customer asked the merchant for their data (`customers/data_request`): recorded with what
+    metricx holds about them, for the merchant to fulfil (Shopify expects the app to answer the
+    merchant, not the customer, within 30 days). Erased by a later redaction of the customer."""
+
+    __tablename__ = "shopify_data_requests"
+    __table_args__ = (Index("ix_shopify_data_requests_connection", "connection_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    data_request_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(128))
+    email: Mapped[str | None] = mapped_column(String(320), default=None)
+    phone: Mapped[str | None] = mapped_column(String(64), default=None)
+    order_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # {"pixel_events": n, "orders": [...]}: what metricx holds about the customer when asked.
+    data_held: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)

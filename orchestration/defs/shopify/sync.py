@@ -17,6 +17,7 @@ from orchestration.lib.slices import land_window_slices
 from orchestration.lib.windows import Window
 from warehouse.connection import Warehouse
 from warehouse.raw_tables import SHOPIFY_ORDERS
+from warehouse.redaction import LandingRedactions
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def sync_orders(
                     f"{item.updated_at.isoformat()}, outside [{since.isoformat()}, "
                     f"{until.isoformat()})"
                 )
-            rows[window].append(_raw_row(item, target.external_account_id))
+            rows[window].append(_raw_row(item, target.external_account_id, target.redactions))
         for deletion in deletions:
             window = _window_of(windows, deletion.deleted_at)
             if window is None:
@@ -128,7 +129,9 @@ def _refund_json(refund: ShopifyRefund) -> dict[str, object]:
     }
 
 
-def _raw_row(order: ShopifyOrder, shop_domain: str) -> tuple[object, ...]:
+def _raw_row(
+    order: ShopifyOrder, shop_domain: str, redactions: LandingRedactions
+) -> tuple[object, ...]:
     values: dict[str, object] = {
         "shop_domain": shop_domain,
         "order_id": order.order_id,
@@ -172,7 +175,7 @@ def _raw_row(order: ShopifyOrder, shop_domain: str) -> tuple[object, ...]:
     }
     for prefix, visit in (("first_visit", order.first_visit), ("last_visit", order.last_visit)):
         values.update(_visit_columns(prefix, visit))
-    return SHOPIFY_ORDERS.row_values(values)
+    return SHOPIFY_ORDERS.row_values(redactions.order_values(values))
 
 
 def _tombstone_row(deletion: OrderDeletion, shop_domain: str) -> tuple[object, ...]:

@@ -14,17 +14,27 @@ from urllib.parse import parse_qs, urlsplit
 
 from orchestration.connectors.quarantine import MalformedRow
 from warehouse.raw_tables import SHOPIFY_PIXEL_EVENTS
+from warehouse.redaction import LandingRedactions
 
 _CHECKOUT_COMPLETED = "checkout_completed"
 _URL_PARAMETERS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
 
 
 def pixel_row(
-    payload: str, *, shop_domain: str, received_at: datetime
+    payload: str,
+    *,
+    shop_domain: str,
+    received_at: datetime,
+    redactions: LandingRedactions | None = None,
 ) -> tuple[object, ...] | MalformedRow:
+    """The event's row; anonymised when its browser, customer or order was redacted (the inbox
+    was anonymised too, but events a redacted browser sent later arrive in clear)."""
     try:
         event = json.loads(payload)
-        return SHOPIFY_PIXEL_EVENTS.row_values(_values(event, shop_domain, received_at))
+        values = _values(event, shop_domain, received_at)
+        if redactions is not None:
+            values = redactions.pixel_values(values)
+        return SHOPIFY_PIXEL_EVENTS.row_values(values)
     except (ValueError, KeyError, TypeError, AttributeError, InvalidOperation) as exc:
         return MalformedRow(
             reason=f"unreadable pixel event: {type(exc).__name__}: {exc}", payload=payload

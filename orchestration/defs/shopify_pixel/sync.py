@@ -47,7 +47,10 @@ def land_pixel_events(
         for payload, received_at in received:
             window = windows[bisect.bisect_right(starts, received_at) - 1]
             row = pixel_row(
-                payload, shop_domain=target.external_account_id, received_at=received_at
+                payload,
+                shop_domain=target.external_account_id,
+                received_at=received_at,
+                redactions=target.redactions,
             )
             if isinstance(row, MalformedRow):
                 quarantined[window].append((row.reason, row.payload))

@@ -179,6 +179,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/shopify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Shopify Webhook
+         * @description The Shopify app's webhooks, one address for every topic (`X-Shopify-Topic`):
+         *     `orders/create`, `orders/updated` and `refunds/create` land the shop's current window within
+         *     a minute; `app/uninstalled` disconnects the shop (its history stays); `customers/redact` and
+         *     `shop/redact` erase the customer's or the shop's personal data; `customers/data_request` is
+         *     recorded for the merchant. A delivery is applied once, by its `X-Shopify-Webhook-Id`.
+         */
+        post: operations["shopify_webhook_v1_webhooks_shopify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workspaces": {
         parameters: {
             query?: never;
@@ -1497,6 +1521,14 @@ export interface components {
              * @description The accounts of the selection to connect.
              */
             external_account_ids: string[];
+        };
+        /** ShopifyDeliveryReceipt */
+        ShopifyDeliveryReceipt: {
+            /**
+             * Applied
+             * @description False for a delivery applied before (a retry or a replay), a topic metricx does not follow, or a shop no workspace connects; either way Shopify need not retry it.
+             */
+            applied: boolean;
         };
         /**
          * Sort
@@ -2948,6 +2980,115 @@ export interface operations {
                 };
             };
             /** @description Not signed with the endpoint's secret, tampered with, or its timestamp is more than five minutes away. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         */
+                        detail?: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         */
+                        errors?: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The server failed; the body's `request_id` (also in `X-Request-ID`) finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Detail
+                         * @description What happened, and what to do.
+                         * @default null
+                         */
+                        detail: string | null;
+                        /**
+                         * Errors
+                         * @description Request validation (422) only: each invalid part, as `loc`, `msg`, `type`.
+                         * @default null
+                         */
+                        errors: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Request Id
+                         * @description The request's `X-Request-ID`, as the logs hold it.
+                         */
+                        request_id: string;
+                        /** Status */
+                        status: number;
+                        /**
+                         * Title
+                         * @description The status's phrase.
+                         */
+                        title: string;
+                        /**
+                         * Type
+                         * @description `about:blank`: the status says what went wrong.
+                         * @default about:blank
+                         */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    shopify_webhook_v1_webhooks_shopify_post: {
+        parameters: {
+            query?: never;
+            header: {
+                "X-Shopify-Hmac-Sha256": string;
+                "X-Shopify-Topic": string;
+                "X-Shopify-Shop-Domain": string;
+                "X-Shopify-Webhook-Id": string;
+                "X-Shopify-Triggered-At": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShopifyDeliveryReceipt"];
+                };
+            };
+            /** @description Not signed with the app's client secret (nor a previous one during a rotation), tampered with, missing a Shopify header, or triggered more than six hours ago. */
             400: {
                 headers: {
                     [name: string]: unknown;
