@@ -33,16 +33,16 @@ def window_start(key: str) -> datetime:
 def fifteen_minute_partitions(partitions_start: str) -> TimeWindowPartitionsDefinition:
     """Windows from `partitions_start` (an ISO date, `Settings.partitions_start`).
 
-    `end_offset=1` makes the running window a partition, so a Shopify order webhook can land it
-    before it ends (orchestration/defs/shopify/sensors.py); the schedule still lands each window
-    once complete (`latest_complete_window_key`), replacing what an early run landed of it.
+    Complete windows only: the running window is no partition, or automation would hold today's
+    models until it ended (a day depends on every window of it that exists). A Shopify order
+    webhook lands the running window anyway, within the run of the window before it
+    (orchestration/defs/shopify/sensors.py).
     """
     return TimeWindowPartitionsDefinition(
         cron_schedule=WINDOW_CRON,
         start=datetime.fromisoformat(partitions_start).replace(tzinfo=UTC),
         fmt=WINDOW_KEY_FORMAT,
         timezone="UTC",
-        end_offset=1,
     )
 
 

@@ -108,7 +108,8 @@ async def test_an_order_webhook_lands_the_shops_running_window_within_a_sensor_t
             instance=instance, resources={"app_database": build_resources(settings)["app_database"]}
         )
         [request] = list(sensor(context) or [])  # type: ignore[arg-type]
-        assert request.partition_key == window_key(running.start)
+        # The running window is no partition: the run is the window's before, through the order.
+        assert request.partition_key == window_key(running.start - WINDOW)
         assert request.tags[CONNECTION_TAG] == _shop_connection_id(settings, merchant)
         assert list(sensor(context) or []) == []  # type: ignore[arg-type]  # asked once, launched once
         run = definitions.resolve_job_def(INGEST_JOB_NAME).execute_in_process(
@@ -125,7 +126,9 @@ async def test_an_order_webhook_lands_the_shops_running_window_within_a_sensor_t
         "SELECT connection_id, order_id, window_start FROM raw.shopify_orders",
     )
     assert {row["connection_id"] for row in landed} == {_shop_connection_id(settings, merchant)}
-    assert order.order_id in {row["order_id"] for row in landed}
+    assert (order.order_id, window_containing(order.updated_at).start) in {
+        (row["order_id"], row["window_start"]) for row in landed
+    }
     assert _shop_connection_id(settings, other) not in {row["connection_id"] for row in landed}
 
 

@@ -1,9 +1,9 @@
 """Landing a shop's orders early: its order webhooks (`orders/create`, `orders/updated`,
 `refunds/create`) ask for it in the app database (warehouse/appdb/shopify_webhooks.py), and this
-sensor launches a run of the orders landing for that shop alone, over the window the request
-came in (the asset reads the window before it again too). The models follow the landing by
-automation, so a new order is on the dashboard minutes after it was placed rather than after
-the window's scheduled landing (up to 17 minutes later)."""
+sensor launches a run of the orders landing for that shop alone: the window before the one the
+request came in, through the request (LAND_THROUGH_TAG, which lands the running window so far).
+The models follow the landing by automation, so a new order is on the dashboard minutes after
+it was placed rather than after the window's scheduled landing (up to 17 minutes later)."""
 
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ from dagster._core.definitions.unresolved_asset_job_definition import (
     UnresolvedAssetJobDefinition,
 )
 
+from orchestration.defs.shopify.assets import LAND_THROUGH_TAG
 from orchestration.lib.connections import CONNECTION_TAG
 from orchestration.lib.resources import AppDatabaseResource
-from orchestration.lib.windows import window_containing
+from orchestration.lib.windows import WINDOW, window_containing
 from orchestration.partitions import window_key
 
 SENSOR_NAME = "land_shopify_orders_early"
@@ -35,16 +36,18 @@ SENSOR_INTERVAL_SECONDS = 30
 def early_landing_run_requests(
     app_database: AppDatabaseResource, orders_key: AssetKey
 ) -> Iterator[RunRequest]:
-    """One run per shop that asked, for the window of its latest request, the request then
-    forgotten (a later order renews it). The run key names the request: requested twice, the
-    same run is launched once."""
+    """One run per shop that asked, through its latest request, the request then forgotten (a
+    later order renews it). The run key names the request: requested twice, the same run is
+    launched once."""
     for connection_id, requested_at in app_database.shopify_landing_requests():
-        window = window_key(window_containing(requested_at).start)
+        # The running window is no partition (orchestration/partitions.py): the run is the
+        # window's before it, which the asset extends through the request.
+        before = window_containing(requested_at).start - WINDOW
         yield RunRequest(
             run_key=f"early-{connection_id}-{requested_at.isoformat()}",
-            partition_key=window,
+            partition_key=window_key(before),
             asset_selection=[orders_key],
-            tags={CONNECTION_TAG: connection_id},
+            tags={CONNECTION_TAG: connection_id, LAND_THROUGH_TAG: requested_at.isoformat()},
         )
         app_database.clear_shopify_landing_request(connection_id, requested_at)
 
