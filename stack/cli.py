@@ -9,7 +9,6 @@ import os
 import shutil
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 from metricx.logs import configure_logging
@@ -149,14 +148,6 @@ def _demo(args: argparse.Namespace) -> int:
     # The code location's dbt assets read the manifest, here and in the `dagster dev` started
     # below: a fresh clone has none.
     prepare_dbt_manifest()
-    from dagster import BetaWarning
-
-    # Every landing asset passes `backfill_policy` (one run per backfill range), which Dagster
-    # flags as beta on `@asset` each time one is defined: five identical warnings a newcomer
-    # would read before the demo's first line, about a choice made on purpose.
-    warnings.filterwarnings(
-        "ignore", message="Parameter `backfill_policy` of function `asset`", category=BetaWarning
-    )
     world = World(merchants=args.merchants)
     port = 0 if args.once else args.simulator_port
     with SimulatorServer(world, port=port) as simulator:

@@ -4,6 +4,7 @@ No `from __future__ import annotations` here: `landing_asset` compares the body'
 annotation, which Dagster also reads at definition time, with the class it was given.
 """
 
+import warnings
 from collections.abc import Callable
 from functools import cache
 
@@ -12,6 +13,7 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     BackfillPolicy,
+    BetaWarning,
     Config,
     MaterializeResult,
     asset,
@@ -26,6 +28,13 @@ from warehouse.raw_tables import RawTable
 # A landing asset for the windows starting at a date (`Settings.partitions_start`); the same
 # date always gives the same asset, so jobs and schedules built apart refer to one object.
 LandingAssetFactory = Callable[[str], AssetsDefinition]
+
+# Every landing asset passes `backfill_policy` (one run per backfill range), which Dagster flags
+# as beta each time one is defined, in every process that loads the code location (`metricx
+# demo`, `dagster dev`'s code server, the runs): identical warnings about a choice made on purpose.
+warnings.filterwarnings(
+    "ignore", message="Parameter `backfill_policy` of function `asset`", category=BetaWarning
+)
 
 
 def landing_asset(
