@@ -2,7 +2,8 @@
 // answer (fetch), and for Clerk the script its SDK downloads from the instance's Frontend API
 // (the test plays that script: it defines `window.Clerk` and Clerk's UI, as clerk.browser.js
 // and ui.browser.js do). Our code and Clerk's React SDK run as shipped.
-import { render, screen, waitFor } from "@testing-library/react";
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
 
@@ -96,5 +97,37 @@ describe("sign-in", () => {
     } finally {
       scripts.stop();
     }
+  });
+});
+
+describe("signed in", () => {
+  it("shows a workspace renamed in Settings in the header at once", async () => {
+    const claims = btoa(JSON.stringify({ sub: "user_1", exp: Math.floor(Date.now() / 1000) + 3600 }));
+    sessionStorage.setItem("metricx.session_token", `e30.${claims}.signature`);
+    history.replaceState(null, "", "/workspaces/w1/settings");
+    let workspace = { id: "w1", slug: "shop", name: "Shop", currency: "EUR", timezone: "Europe/Berlin" };
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+        const path = String(input);
+        if (path === "/v1/workspaces") return Response.json({ workspaces: [workspace] });
+        if (path === "/v1/me")
+          return Response.json({ id: "u1", clerk_user_id: "user_1", email: "owner@shop.example.com", memberships: [{ workspace_id: "w1", workspace_name: workspace.name, role: "owner" }] });
+        if (path === "/v1/workspaces/w1/members") return Response.json({ members: [], invitations: [] });
+        if (path === "/v1/workspaces/w1" && init?.method === "PATCH") {
+          workspace = { ...workspace, ...JSON.parse(String(init.body)) };
+          return Response.json(workspace);
+        }
+        return Response.json({ title: "Not Found" }, { status: 404 });
+      }),
+    );
+    render(<App />);
+    const header = await screen.findByRole("banner");
+    expect(within(header).getByText("Shop")).toBeInTheDocument();
+    const name = await screen.findByLabelText("Name");
+    await userEvent.clear(name);
+    await userEvent.type(name, "Shop Europe");
+    await userEvent.click(screen.getByRole("button", { name: "Save workspace" }));
+    expect(await within(header).findByText("Shop Europe")).toBeInTheDocument();
   });
 });

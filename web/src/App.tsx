@@ -76,6 +76,9 @@ function SignedIn({ send, route, signOut, search }: { send: Send; route: Route; 
   const client = useMemo(() => createClient(send), [send]);
   const copilot = useMemo(() => createCopilotClient(send), [send]);
   const workspaces = useAsync(() => client.workspaces(), "workspaces");
+  // Saved in Settings since the list loaded: the header and every page show them at once.
+  const [saved, setSaved] = useState<Record<string, Workspace>>({});
+  const onSaved = useCallback((workspace: Workspace) => setSaved((before) => ({ ...before, [workspace.id]: workspace })), []);
   if (workspaces.status === "loading") return <Loading label="Loading your workspaces…" />;
   if (workspaces.status === "error")
     return (
@@ -83,7 +86,7 @@ function SignedIn({ send, route, signOut, search }: { send: Send; route: Route; 
         <ErrorState title="Could not load your workspaces" detail={workspaces.error.message} onRetry={workspaces.retry} />
       </main>
     );
-  const list: Workspace[] = workspaces.value;
+  const list: Workspace[] = workspaces.value.map((workspace) => saved[workspace.id] ?? workspace);
   if (list.length === 0)
     return (
       <Shell workspaces={list} signOut={signOut}>
@@ -114,7 +117,7 @@ function SignedIn({ send, route, signOut, search }: { send: Send; route: Route; 
       ) : route.page === "connections" ? (
         <ConnectionsPage client={client} workspace={workspace} search={search} />
       ) : route.page === "settings" ? (
-        <SettingsPage key={workspace.id} client={client} workspace={workspace} />
+        <SettingsPage key={workspace.id} client={client} workspace={workspace} onSaved={onSaved} />
       ) : (
         <DashboardPage client={client} workspace={workspace} search={search} />
       )}

@@ -21,7 +21,15 @@ const FIELD = "h-9 w-full rounded-md border border-slate-400 bg-white px-2 text-
 const PRIMARY = "rounded-md bg-indigo-700 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-800 disabled:bg-slate-500";
 const SECONDARY = "rounded-md border border-slate-400 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100";
 
-export function SettingsPage({ client, workspace }: { client: Client; workspace: Workspace }) {
+export function SettingsPage({
+  client,
+  workspace,
+  onSaved,
+}: {
+  client: Client;
+  workspace: Workspace;
+  onSaved?: (workspace: Workspace) => void;
+}) {
   const role = useRole(client, workspace.id);
   const editable = canManage(role);
   return (
@@ -32,7 +40,7 @@ export function SettingsPage({ client, workspace }: { client: Client; workspace:
       </div>
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Panel title="Workspace">
-          <WorkspaceSettings client={client} workspace={workspace} editable={editable} />
+          <WorkspaceSettings client={client} workspace={workspace} editable={editable} onSaved={onSaved} />
         </Panel>
         <Panel title="Members">
           <MembersSettings client={client} workspace={workspace} editable={editable} callerIsOwner={role === "owner"} />
@@ -47,7 +55,17 @@ function timezones(current: string): string[] {
   return known.includes(current) ? known : [current, ...known];
 }
 
-function WorkspaceSettings({ client, workspace, editable }: { client: Client; workspace: Workspace; editable: boolean }) {
+function WorkspaceSettings({
+  client,
+  workspace,
+  editable,
+  onSaved,
+}: {
+  client: Client;
+  workspace: Workspace;
+  editable: boolean;
+  onSaved?: (workspace: Workspace) => void;
+}) {
   const [saved, setSaved] = useState(workspace);
   const [name, setName] = useState(workspace.name);
   const [currency, setCurrency] = useState(workspace.currency);
@@ -81,6 +99,7 @@ function WorkspaceSettings({ client, workspace, editable }: { client: Client; wo
     try {
       const updated = await client.updateWorkspace(workspace.id, change);
       setSaved(updated);
+      onSaved?.(updated);
       setOutcome({
         tone: "success",
         title: "Saved",
