@@ -19,13 +19,18 @@ class ConnectionOut(BaseModel):
     )
     display_name: str
     status: ConnectionStatus = Field(
-        description="`active` is synced; `needs_reconnect`: the platform refused its "
+        description="`active` is synced; `error`: its last sync failed in a way a retry can "
+        "fix (the platform unavailable, an unreadable answer): still synced, `active` again "
+        "with its next successful sync; `needs_reconnect`: the platform refused its "
         "credentials (expired, revoked) and it is not synced until a member reconnects it "
         "through the same OAuth flow, which also lands the windows missed meanwhile; "
         "`disconnected`: stopped by a member, its history kept."
     )
     needs_reconnect_since: datetime | None = Field(
         description="Start of the first 15-minute window its credentials were refused for."
+    )
+    error_since: datetime | None = Field(
+        description="When the failing syncs of a connection in `error` began."
     )
     created_at: datetime
     updated_at: datetime

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from api.connections.service import disconnect
 from api.webhooks.service import InvalidDelivery
 from warehouse.appdb.credentials import CredentialCipher
-from warehouse.appdb.models import ConnectionStatus
+from warehouse.appdb.models import SYNCED_STATUSES, ConnectionStatus
 from warehouse.appdb.shopify_webhooks import (
     first_delivery,
     forget_deliveries_before,
@@ -131,7 +131,7 @@ def apply_delivery(
     payload = delivery.payload
     for connection in connections:
         if delivery.topic in ORDER_TOPICS:
-            if connection.status == ConnectionStatus.ACTIVE:
+            if connection.status in SYNCED_STATUSES:
                 request_landing(session, connection.id, now)
         elif delivery.topic == "app/uninstalled":
             if connection.status != ConnectionStatus.DISCONNECTED:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 from dagster import AssetExecutionContext, MaterializeResult
 
@@ -64,5 +65,11 @@ def land_every_connection(
     app_database.mark_needs_reconnect(
         [outcome.connection_id for outcome in outcomes if outcome.needs_reconnect],
         since=min(window.start for window in windows),
+    )
+    # The others the run retries; the merchant sees them in error meanwhile.
+    app_database.record_sync_results(
+        failed=[o.connection_id for o in outcomes if o.error and not o.needs_reconnect],
+        succeeded=[o.connection_id for o in outcomes if not o.error],
+        at=datetime.now(UTC),
     )
     return landing_result(context, source_label, windows, outcomes, **run_metadata)

@@ -24,6 +24,7 @@ from warehouse.appdb.shopify_webhooks import (
     mark_erased,
     pending_redactions,
 )
+from warehouse.appdb.sync_errors import record_sync_results
 from warehouse.connection import Warehouse, open_warehouse
 from warehouse.redaction import LandingRedactions
 from warehouse.url import parse_warehouse_url
@@ -136,6 +137,12 @@ class AppDatabaseResource(ConfigurableResource):
             return
         with open_session(self.url) as session, session.begin():
             mark_needs_reconnect(session, connection_ids, since)
+
+    def record_sync_results(self, failed: list[str], succeeded: list[str], at: datetime) -> None:
+        """Connections whose sync failed in a way a retry can fix are in error until one
+        succeeds."""
+        with open_session(self.url) as session, session.begin():
+            record_sync_results(session, failed, succeeded, at)
 
     def pending_backfills(self) -> list[Backfill]:
         with open_session(self.url) as session:

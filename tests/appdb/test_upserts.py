@@ -110,8 +110,9 @@ def test_active_connections_filters_by_provider_and_status(
         )
     session.commit()
 
+    # A connection in error is still synced: the next run may succeed. A paused one is not.
     meta = active_connections(session, Provider.META_ADS)
-    assert [c.external_account_id for c in meta] == ["0002", "1000000001"]
+    assert [c.external_account_id for c in meta] == ["0002", "0004", "1000000001"]
     assert [c.external_account_id for c in active_connections(session, "shopify")] == [
         "shop.example"
     ]

@@ -186,7 +186,8 @@ def test_a_platform_failing_for_one_merchant_fails_the_run_but_not_the_others(
     landing_simulator: SimulatorServer,
 ) -> None:
     """Meta answers 500 to one account, past every retry: the run fails so the window is retried,
-    the two other merchants' slices are complete, and the retry fills the gap exactly."""
+    the two other merchants' slices are complete, the failing connection shows `error` until the
+    retry fills the gap exactly."""
     world = landing_world
     settings = make_settings(
         warehouse_url=warehouse_url_for(backend),
@@ -223,6 +224,15 @@ def test_a_platform_failing_for_one_merchant_fails_the_run_but_not_the_others(
     def window_rows(merchant: Merchant) -> list[tuple]:
         return landed_rows(settings, connections[merchant.meta_account_id], WINDOW)
 
+    def statuses() -> dict[str, tuple[str, bool]]:
+        """Per merchant, the connection's status and whether it says since when it errs."""
+        with open_session(settings.app_database_url) as session:
+            return {
+                merchant.meta_account_id: (connection.status, connection.error_since is not None)
+                for merchant in world.merchants
+                if (connection := session.get(Connection, connections[merchant.meta_account_id]))
+            }
+
     world.faults.fail_meta(100, MetaFault.SERVER_ERROR, account_id=failing.meta_account_id)
     try:
         first = run()
@@ -237,8 +247,18 @@ def test_a_platform_failing_for_one_merchant_fails_the_run_but_not_the_others(
     for merchant in healthy:
         assert window_rows(merchant) == capture(world, merchant, WINDOW)
     assert window_rows(failing) == []
+    # Still synced (a retry fixes it), and the merchant sees it.
+    assert statuses() == {
+        merchant.meta_account_id: (ConnectionStatus.ERROR, True)
+        if merchant is failing
+        else (ConnectionStatus.ACTIVE, False)
+        for merchant in world.merchants
+    }
 
     for _ in range(2):
         assert run().success
         for merchant in world.merchants:
             assert window_rows(merchant) == capture(world, merchant, WINDOW)
+        assert statuses() == {
+            m.meta_account_id: (ConnectionStatus.ACTIVE, False) for m in world.merchants
+        }

@@ -52,12 +52,18 @@ class Provider(StrEnum):
 class ConnectionStatus(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
+    # Its last sync failed in a way a retry can fix (the platform down, an unreadable answer):
+    # still synced, back to active with its next successful sync.
     ERROR = "error"
     # The platform refused the stored credentials (expired, revoked): not synced until the
     # merchant reconnects through the same OAuth flow.
     NEEDS_RECONNECT = "needs_reconnect"
     # Disconnected by the merchant: not synced, its landed history kept.
     DISCONNECTED = "disconnected"
+
+
+# The statuses whose connections are synced every window.
+SYNCED_STATUSES = (ConnectionStatus.ACTIVE, ConnectionStatus.ERROR)
 
 
 def new_id() -> str:
@@ -189,6 +195,8 @@ class Connection(Base):
     pixel_key: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     # Start of the first window a sync failed for want of a reconnect; cleared by the reconnect.
     needs_reconnect_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # When the failed syncs of status `error` began; cleared by the next successful sync.
+    error_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # The windows missed while it needed reconnecting, [from, until), set by the reconnect and
     # cleared once the orchestration has launched their landing (orchestration/backfills.py).
     backfill_from: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

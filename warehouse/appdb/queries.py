@@ -5,14 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from warehouse.appdb.models import Connection, ConnectionStatus
+from warehouse.appdb.models import SYNCED_STATUSES, Connection, ConnectionStatus
 
 
 def active_connections(session: Session, provider: str) -> list[Connection]:
     """The connections of `provider` to sync, in a stable order."""
     statement = (
         select(Connection)
-        .where(Connection.provider == provider, Connection.status == ConnectionStatus.ACTIVE)
+        .where(Connection.provider == provider, Connection.status.in_(SYNCED_STATUSES))
         .order_by(Connection.workspace_id, Connection.external_account_id)
     )
     return list(session.scalars(statement))
@@ -25,7 +25,7 @@ def connections_meant_to_land(session: Session, provider: str) -> list[str]:
         select(Connection.id)
         .where(
             Connection.provider == provider,
-            Connection.status.in_((ConnectionStatus.ACTIVE, ConnectionStatus.NEEDS_RECONNECT)),
+            Connection.status.in_((*SYNCED_STATUSES, ConnectionStatus.NEEDS_RECONNECT)),
         )
         .order_by(Connection.id)
     )

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from warehouse.appdb.models import Connection, ConnectionStatus
+from warehouse.appdb.models import SYNCED_STATUSES, Connection, ConnectionStatus
 
 
 def mark_needs_reconnect(
@@ -22,11 +22,12 @@ def mark_needs_reconnect(
         return
     for connection in session.scalars(
         select(Connection).where(
-            Connection.id.in_(connection_ids), Connection.status == ConnectionStatus.ACTIVE
+            Connection.id.in_(connection_ids), Connection.status.in_(SYNCED_STATUSES)
         )
     ):
         connection.status = ConnectionStatus.NEEDS_RECONNECT
         connection.needs_reconnect_since = connection.needs_reconnect_since or since
+        connection.error_since = None
     session.flush()
 
 
@@ -40,15 +41,16 @@ def resume(connection: Connection, now: datetime) -> None:
             start = min(start, connection.backfill_from)
         connection.backfill_from, connection.backfill_until = start, now
     connection.needs_reconnect_since = None
+    connection.error_since = None
     connection.status = ConnectionStatus.ACTIVE
 
 
 def pending_backfills(session: Session) -> list[Connection]:
-    """Active connections whose missed windows are still to be launched."""
+    """Synced connections whose missed windows are still to be launched."""
     statement = (
         select(Connection)
         .where(
-            Connection.status == ConnectionStatus.ACTIVE,
+            Connection.status.in_(SYNCED_STATUSES),
             Connection.backfill_from.is_not(None),
             Connection.backfill_until.is_not(None),
         )

@@ -846,6 +846,11 @@ export interface components {
             /** Display Name */
             display_name: string;
             /**
+             * Error Since
+             * @description When the failing syncs of a connection in `error` began.
+             */
+            error_since: string | null;
+            /**
              * External Account Id
              * @description The Meta ad account id, Google Ads customer id or shop domain.
              */
@@ -858,7 +863,7 @@ export interface components {
              */
             needs_reconnect_since: string | null;
             provider: components["schemas"]["warehouse__appdb__models__Provider"];
-            /** @description `active` is synced; `needs_reconnect`: the platform refused its credentials (expired, revoked) and it is not synced until a member reconnects it through the same OAuth flow, which also lands the windows missed meanwhile; `disconnected`: stopped by a member, its history kept. */
+            /** @description `active` is synced; `error`: its last sync failed in a way a retry can fix (the platform unavailable, an unreadable answer): still synced, `active` again with its next successful sync; `needs_reconnect`: the platform refused its credentials (expired, revoked) and it is not synced until a member reconnects it through the same OAuth flow, which also lands the windows missed meanwhile; `disconnected`: stopped by a member, its history kept. */
             status: components["schemas"]["ConnectionStatus"];
             /**
              * Updated At

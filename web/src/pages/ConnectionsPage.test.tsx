@@ -15,6 +15,7 @@ function connection(overrides: Partial<Connection>): Connection {
     display_name: "Shop — Meta Ads",
     status: "active",
     needs_reconnect_since: null,
+    error_since: null,
     created_at: "2026-11-01T00:00:00Z",
     updated_at: "2026-11-01T00:00:00Z",
     ...overrides,
@@ -87,6 +88,15 @@ describe("ConnectionsPage", () => {
     await userEvent.click(await screen.findByRole("button", { name: "Reconnect Shop — Meta Ads" }));
     expect(client.startConnecting).toHaveBeenCalledWith("w1", "meta_ads", undefined);
     await waitFor(() => expect(goTo).toHaveBeenCalledWith("https://consent.example/meta_ads"));
+  });
+
+  it("says since when a connection in error has failed, in the workspace's timezone", async () => {
+    const client = api("owner", [connection({ status: "error", error_since: "2026-11-20T12:02:00Z" })]);
+    render(<ConnectionsPage client={client} workspace={workspace} search={new URLSearchParams()} />);
+    const item = await screen.findByTestId("connection");
+    expect(within(item).getByTestId("connection-status")).toHaveTextContent("Error");
+    // 12:02 UTC is 13:02 in Berlin.
+    expect(within(item).getByText(/Its syncs have been failing since Nov 20, 13:02/)).toBeInTheDocument();
   });
 
   it("shows a viewer no edit controls", async () => {

@@ -291,6 +291,13 @@ function ConnectionItem({
           reconnect it. Reconnecting also lands the windows missed meanwhile.
         </p>
       )}
+      {connection.status === "error" && (
+        <p className="mt-2 text-sm text-red-900">
+          Its syncs have been failing
+          {connection.error_since && ` since ${formatInstant(connection.error_since, timeZone)}`}: metricx keeps trying every 15
+          minutes, and its figures may be incomplete until a sync succeeds. Nothing is needed from you.
+        </p>
+      )}
       {connection.status === "disconnected" && (
         <p className="mt-2 text-sm text-slate-700">Not synced. Its history is kept; connecting it again resumes it.</p>
       )}
