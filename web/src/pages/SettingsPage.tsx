@@ -4,7 +4,7 @@ import { Notice } from "../components/Notice";
 import { Panel } from "../components/Panel";
 import { ErrorState, Loading } from "../components/States";
 import { useAsync } from "../useAsync";
-import { canManage, useRole } from "../useRole";
+import { canManage, useCaller } from "../useRole";
 
 const ROLES: { role: Role; label: string }[] = [
   { role: "owner", label: "Owner" },
@@ -30,7 +30,7 @@ export function SettingsPage({
   workspace: Workspace;
   onSaved?: (workspace: Workspace) => void;
 }) {
-  const role = useRole(client, workspace.id);
+  const { userId, role } = useCaller(client, workspace.id);
   const editable = canManage(role);
   return (
     <div className="space-y-6">
@@ -43,7 +43,7 @@ export function SettingsPage({
           <WorkspaceSettings client={client} workspace={workspace} editable={editable} onSaved={onSaved} />
         </Panel>
         <Panel title="Members">
-          <MembersSettings client={client} workspace={workspace} editable={editable} callerIsOwner={role === "owner"} />
+          <MembersSettings client={client} workspace={workspace} editable={editable} callerId={userId} callerIsOwner={role === "owner"} />
         </Panel>
       </div>
     </div>
@@ -173,11 +173,13 @@ function MembersSettings({
   client,
   workspace,
   editable,
+  callerId,
   callerIsOwner,
 }: {
   client: Client;
   workspace: Workspace;
   editable: boolean;
+  callerId: string | null;
   callerIsOwner: boolean;
 }) {
   const [version, setVersion] = useState(0);
@@ -215,7 +217,10 @@ function MembersSettings({
         {members.value.members.map((member: Member) => (
           <li key={member.user_id} className="py-3" data-testid="member" data-email={member.email}>
             <div className="flex flex-wrap items-center justify-between gap-2">
-              <span className="min-w-0 font-medium break-all text-slate-900">{member.email}</span>
+              <span className="min-w-0 font-medium break-all text-slate-900">
+                {member.email}
+                {member.user_id === callerId && <span className="ml-1 font-normal text-slate-700">(you)</span>}
+              </span>
               {editable ? (
                 <div className="flex flex-wrap items-center gap-2">
                   <label className="sr-only" htmlFor={`role-${member.user_id}`}>
