@@ -15,11 +15,9 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sentry_sdk
-from anthropic import AsyncAnthropic
-from anthropic.types import Message, ToolParam
 from pydantic import ValidationError
 
 from api.copilot.query import (
@@ -33,6 +31,12 @@ from api.copilot.query import (
 )
 from metricx.logs import log_context
 from metricx.settings import Settings
+
+if TYPE_CHECKING:
+    # Types only: the SDK (~80 MB resident) is imported by the app's resources when Claude has
+    # a key (api/kit/resources.py).
+    from anthropic import AsyncAnthropic
+    from anthropic.types import Message, ToolParam
 
 logger = logging.getLogger(__name__)
 

@@ -66,36 +66,54 @@ KPIS = (
 _PROVIDER_DIMENSION = {Scope.ADS: ADS_PROVIDER, Scope.ATTRIBUTION: ATTRIBUTION_PROVIDER}
 
 
-def kpi_values(
+@dataclass(frozen=True)
+class KpiGroup:
+    """The KPIs fetched in one query: their metrics by KPI key, and the query."""
+
+    metrics: dict[str, str]
+    query: MetricQuery
+
+
+def kpi_groups(model: AttributionModel, provider: str | None) -> list[KpiGroup]:
+    """The queries of the KPIs, a group each; with a provider, ad scopes filter on their own
+    dimension."""
+    groups: dict[str, list[Kpi]] = defaultdict(list)
+    for kpi in KPIS:
+        groups[kpi.group].append(kpi)
+    queries = []
+    for kpis in groups.values():
+        metrics = {kpi.key: kpi.metric_for(model) for kpi in kpis}
+        # A group is of one scope.
+        dimension = _PROVIDER_DIMENSION.get(kpis[0].scope) if provider else None
+        queries.append(
+            KpiGroup(
+                metrics, MetricQuery(tuple(metrics.values()), (), (dimension,) if dimension else ())
+            )
+        )
+    return queries
+
+
+def group_values(
     semantic_layer: SemanticLayer,
     warehouse: WarehouseReader,
     workspace_id: str,
     period: Period,
-    model: AttributionModel,
+    group: KpiGroup,
     provider: str | None,
 ) -> dict[str, Any]:
-    """Each KPI's value over the period, by KPI key (None when there is nothing to compute it
-    from, such as a ratio over zero spend)."""
-    values: dict[str, Any] = {}
-    groups: dict[str, list[Kpi]] = defaultdict(list)
-    for kpi in KPIS:
-        groups[kpi.group].append(kpi)
-    for kpis in groups.values():
-        metrics = {kpi.key: kpi.metric_for(model) for kpi in kpis}
-        # A group is of one scope; with a provider, ad scopes filter on their own dimension.
-        dimension = _PROVIDER_DIMENSION.get(kpis[0].scope) if provider else None
-        rows = semantic_layer.query(
-            warehouse,
-            MetricQuery(tuple(metrics.values()), (), (dimension,) if dimension else ()),
-            workspace_id=workspace_id,
-            start=period.start,
-            end=period.end,
-            filter_values=(provider,) if dimension else (),
-        )
-        # No group-by: one row, or none when the model has no row for the workspace and days.
-        row = rows[0] if rows else {}
-        values.update({key: row.get(metric) for key, metric in metrics.items()})
-    return values
+    """Each KPI of the group's value over the period, by KPI key (None when there is nothing
+    to compute it from, such as a ratio over zero spend)."""
+    rows = semantic_layer.query(
+        warehouse,
+        group.query,
+        workspace_id=workspace_id,
+        start=period.start,
+        end=period.end,
+        filter_values=(provider,) if group.query.filtered_dimensions else (),
+    )
+    # No group-by: one row, or none when the model has no row for the workspace and days.
+    row = rows[0] if rows else {}
+    return {key: row.get(metric) for key, metric in group.metrics.items()}
 
 
 def delta_pct(value: Decimal | None, previous: Decimal | None) -> Decimal | None:

@@ -9,7 +9,6 @@ spans without their prompts.
 from __future__ import annotations
 
 import sentry_sdk
-from sentry_sdk.integrations.anthropic import AnthropicIntegration
 from sentry_sdk.transport import Transport
 
 from metricx.settings import Settings
@@ -17,6 +16,10 @@ from metricx.settings import Settings
 
 def init_sentry(settings: Settings, transport: Transport | None = None) -> None:
     """`transport` replaces HTTP delivery (a test's capturing one)."""
+    # Here, not at the top: the integration imports the Anthropic SDK (~80 MB resident), which
+    # an API without Sentry, or without Claude, has no use for.
+    from sentry_sdk.integrations.anthropic import AnthropicIntegration
+
     sentry_sdk.init(
         dsn=settings.sentry_dsn,
         traces_sample_rate=settings.sentry_traces_sample_rate,

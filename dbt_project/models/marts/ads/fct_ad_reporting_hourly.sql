@@ -9,7 +9,11 @@
                 ad_reporting_days_to_build(ref('int_ad_hourly'), 'report_date'), 'date_day'
             ) }}{% endif %}",
         ],
-        post_hook=["{{ index_by_workspace_and_date('workspace_date_day') }}"],
+        post_hook=["{{ index_by_workspace_and_date(
+                'workspace_date_day',
+                ['platform', 'campaign_id', 'spend_workspace_currency', 'conversions',
+                 'conversion_value_workspace_currency'],
+            ) }}"],
     )
 }}
 -- depends_on: {{ ref('int_ad_empty_captures') }}

@@ -8,7 +8,11 @@
             "{% if is_incremental() %}delete from {{ this }}
             where {{ connection_days_to_rebuild(metric_snapshot_days_to_build()) }}{% endif %}",
         ],
-        post_hook=["{{ index_by_workspace_and_date('window_start') }}"],
+        post_hook=["{{ index_by_workspace_and_date(
+                'window_start',
+                ['window_end', 'report_date', 'provider', 'connection_id',
+                 'spend_day_to_date_workspace_currency'],
+            ) }}"],
     )
 }}
 -- depends_on: {{ ref('int_ad_empty_captures') }}

@@ -8,7 +8,11 @@
     every build (an aggregate of two marts): a workspace day's ad hours come from two account
     days, each restated on its own (Meta re-lands 28 days), so there is no cheaper sound set of
     days to replace. -#}
-{{ config(post_hook=["{{ index_by_workspace_and_date('date_day') }}"]) }}
+{{ config(post_hook=["{{ index_by_workspace_and_date(
+    'date_day',
+    ['attribution_model', 'channel', 'provider', 'is_attributed', 'campaign_id',
+     'attributed_revenue_workspace_currency', 'attributed_orders', 'spend_workspace_currency'],
+) }}"]) }}
 
 with credits as (
 
