@@ -90,11 +90,12 @@ def _made_from(
 
 
 def units_of(items: Sequence[pytest.Item]) -> dict[str, str]:
-    """The unit of each test that reads a shared run: the run, or for a copied run the run and
-    the test's module, modules that read a session fixture made from the run being one unit
-    (named after the first of them)."""
+    """The unit of each test that reads a shared run: the run; or for a copied run the run and
+    the test's part of its module (`module_part`), the parts that read a session fixture made
+    from the run being one unit (named after the first of them)."""
     run_of: dict[str, str] = {}
-    # Modules and the session fixtures their tests read, joined into groups (a union-find).
+    part_of: dict[str, str] = {}
+    # Module parts and the session fixtures their tests read, joined into groups (a union-find).
     parent: dict[str, str] = {}
 
     def root(node: str) -> str:
@@ -109,16 +110,30 @@ def units_of(items: Sequence[pytest.Item]) -> dict[str, str]:
         run_of[item.nodeid] = run
         if run not in COPIED_RUNS:
             continue
-        module = f"{run} {item.nodeid.partition('::')[0]}"
         assert isinstance(item, pytest.Function)
+        part = part_of[item.nodeid] = f"{run} {module_part(item)}"
         for fixture in fixtures_made_from(item, run.partition("[")[0]):
             # Fixture nodes sort after module nodes ("~" > "t"), so a group is named by a module.
-            joined = sorted((root(module), root(f"{run} ~{fixture}")))
+            joined = sorted((root(part), root(f"{run} ~{fixture}")))
             parent[joined[1]] = joined[0]
     return {
-        nodeid: root(f"{run} {nodeid.partition('::')[0]}") if run in COPIED_RUNS else run
+        nodeid: root(part_of[nodeid]) if run in COPIED_RUNS else run
         for nodeid, run in run_of.items()
     }
+
+
+def module_part(item: pytest.Function) -> str:
+    """The test's module, and the parameters of the module-scoped fixtures it reads: tests with
+    other parameters have fixtures of their own, so they may run on another worker (as the
+    OpenAPI conformance tests on each app-database backend, minutes each)."""
+    callspec = getattr(item, "callspec", None)
+    definitions = item._fixtureinfo.name2fixturedefs
+    parameters = (
+        f"[{name}={callspec.params[name]}]"
+        for name in sorted(callspec.params if callspec else ())
+        if name in definitions and definitions[name][-1].scope == "module"
+    )
+    return item.nodeid.partition("::")[0] + "".join(parameters)
 
 
 def write_units(path: Path, items: list[pytest.Item]) -> None:

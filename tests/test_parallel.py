@@ -97,6 +97,25 @@ def test_beside_it(pipeline_run):
     log("test", pipeline_run, __name__)
 """
 
+# On the copied run: a module whose module-scoped fixture has a parameter per app backend.
+PARTS = """
+import pytest
+from conftest import log
+
+pytestmark = pytest.mark.parametrize("pipeline_run", ["duckdb"], indirect=True, scope="session")
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def served(request, pipeline_run):
+    log("served", request.param)
+    return request.param
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_part(served, case):
+    log("test", "duckdb", f"{__name__}[{served}]")
+"""
+
 CHEAP = """
 import pytest
 from conftest import log
@@ -118,6 +137,7 @@ def test_each_run_is_built_once_and_only_the_copied_one_spreads(
         test_postgres_only=ONE_BACKEND.format(backend="postgres"),
         test_derived_a=DERIVED,
         test_derived_b=DERIVED,
+        test_parts=PARTS,
         **{f"test_cheap_{n}": CHEAP for n in range(4)},
     )
     run_log = pytester.path / "run.log"
@@ -127,7 +147,7 @@ def test_each_run_is_built_once_and_only_the_copied_one_spreads(
         "-n", "2", "--dist", "loadscope", "-p", "no:cacheprovider"
     )
 
-    result.assert_outcomes(passed=2 * 12 + 4 * 3 + 3 + 2 * 2 * 3 + 4 * 3)
+    result.assert_outcomes(passed=2 * 12 + 4 * 3 + 3 + 2 * 2 * 3 + 2 * 3 + 4 * 3)
     events: Counter[tuple[str, str, str]] = Counter()
     read_on: dict[str, set[str]] = defaultdict(set)
     modules_on: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -151,11 +171,13 @@ def test_each_run_is_built_once_and_only_the_copied_one_spreads(
         "gw1",
     }
     assert all(count == 1 for count in events.values()), events
-    # A module stays on one worker, and so do the modules reading a fixture made from the run,
-    # which is made once per run.
+    # A module stays on one worker (a copied run's module with a module-scoped fixture's
+    # parameters, one worker per parameter: each makes its fixture once), and so do the modules
+    # reading a fixture made from the run, which is made once per run.
     assert all(len(workers) == 1 for workers in modules_on.values()), modules_on
     assert modules_on["duckdb", "test_derived_a"] == modules_on["duckdb", "test_derived_b"]
     assert sorted(what for event, what, _ in events if event == "derived") == [
         "duckdb",
         "postgres",
     ]
+    assert sorted(what for event, what, _ in events if event == "served") == ["postgres", "sqlite"]
