@@ -9,7 +9,7 @@ otherwise xdist's scope, the test's module or class:
 - a run whose built files a worker can copy in a second (`COPIED_RUNS`: DuckDB's warehouse file,
   its serving copy and the SQLite app database) is built once by whichever worker asks first,
   and every worker reading it copies the files (`built_once`). Its tests spread over the workers
-  a module at a time: over 500 tests read the DuckDB run, most of the suite's time;
+  a module at a time (`units_of`): over 500 tests read the DuckDB run, most of the suite's time;
 - any other run (PostgreSQL's: its database is its builder's, dropped when that worker's session
   ends) is one unit, whatever the modules of its tests.
 
