@@ -11,8 +11,8 @@ VENV := .venv
 demo: $(VENV)/.synced
 	$(VENV)/bin/metricx demo $(ARGS)
 
-# Two workers, one per backend's pipeline run (tests/parallel.py); PYTEST_WORKERS=0 runs the suite
-# in this process.
+# Two workers, each building one backend's pipeline run; the DuckDB run's tests then spread over
+# both (tests/parallel.py). PYTEST_WORKERS=0 runs the suite in this process.
 PYTEST_WORKERS ?= 2
 
 test: $(VENV)/.synced lint

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
@@ -29,6 +30,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # fresh clone has none.
     prepare_dbt_manifest()
 
+
+# Connections the end of a session drops its databases on (PostgreSQL allows 100 by default).
+CONCURRENT_DROPS = 8
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "METRICX_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -66,11 +70,18 @@ def create_postgres_database(postgres_admin_url: str) -> Iterator[Callable[[str]
         return f"{base}/{name}"
 
     yield create
-    with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
-        for name in created:
+
+    def drop(name: str) -> None:
+        with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
             admin.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+    # On PostgreSQL 15 every DROP DATABASE waits for a checkpoint of its own, seconds while the
+    # other worker writes; drops waiting at once share one. Measured: 20 drops under a writing
+    # session took 25 s one after another, 0.7 s eight at a time.
+    with ThreadPoolExecutor(max_workers=CONCURRENT_DROPS) as pool:
+        list(pool.map(drop, created))
 
 
 @pytest.fixture(scope="session")

@@ -67,13 +67,19 @@ def closing_window(day: date, timezone: str) -> Window:
 
 
 def make_settings(
-    *, warehouse_url: str, app_database_url: str, simulator_url: str, **overrides: object
+    *,
+    warehouse_url: str,
+    app_database_url: str,
+    simulator_url: str,
+    secret_key: str | None = None,
+    **overrides: object,
 ) -> Settings:
-    """Settings pointing every platform at the simulator, with a throwaway credentials key."""
+    """Settings pointing every platform at the simulator, with the credentials key of an app
+    database made before or else a throwaway one."""
     return Settings(
         warehouse_url=warehouse_url,
         app_database_url=app_database_url,
-        secret_key=Fernet.generate_key().decode(),
+        secret_key=secret_key or Fernet.generate_key().decode(),
         **simulated_platform_settings(simulator_url),
         **overrides,
     )

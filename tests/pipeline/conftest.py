@@ -6,6 +6,8 @@ dbt costs seconds per invocation whatever the model count, so the runs are sessi
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +34,7 @@ from tests.helpers import (
     read_warehouse,
     with_app_database_copy,
 )
+from tests.parallel import COPIED_RUNS, built_once
 from tests.pipeline.workspace_days import (
     ShiftedWorkspace,
     set_timezone_through_the_api,
@@ -119,16 +122,72 @@ def pipeline_run(
     warehouse_url_for: Callable[[str], str],
 ) -> Iterator[PipelineRun]:
     backend = request.param
-    app_db_path: Path = tmp_path_factory.mktemp("appdb") / "app.db"
-    settings = make_settings(
-        warehouse_url=warehouse_url_for(backend),
-        app_database_url=f"sqlite:///{app_db_path}",
+    if f"pipeline_run[{backend}]" in COPIED_RUNS:
+        # Files only: built by the session's first worker to ask, copied by each (its tests run
+        # on either worker, tests.parallel), on this worker's simulator of the same world.
+        def build(directory: Path) -> None:
+            settings = _run_settings(directory, simulator)
+            built = _run_pipeline(settings, build_definitions(settings), world)
+            (directory / BUILT_RUN).write_text(json.dumps(dataclasses.asdict(built)))
+
+        directory = built_once(tmp_path_factory, f"pipeline_run-{backend}", build)
+        built = BuiltRun(**json.loads((directory / BUILT_RUN).read_text()))
+        settings = _run_settings(directory, simulator, secret_key=built.secret_key)
+        definitions = build_definitions(settings)
+    else:
+        settings = make_settings(
+            warehouse_url=warehouse_url_for(backend),
+            app_database_url=f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'app.db'}",
+            simulator_url=simulator.base_url,
+        )
+        definitions = build_definitions(settings)
+        built = _run_pipeline(settings, definitions, world)
+    # The pipeline reads nothing back from the Dagster instance it ran in: the runs a test
+    # starts (tests/pipeline/test_next_tick.py) go to a fresh one.
+    with DagsterInstance.ephemeral() as instance:
+        yield PipelineRun(
+            backend=backend,
+            settings=settings,
+            definitions=definitions,
+            instance=instance,
+            workspace_ids=built.workspace_ids,
+            world=world,
+            simulator_url=simulator.base_url,
+            succeeded=built.succeeded,
+        )
+
+
+# The file of a copied run's directory recording what `BuiltRun` holds.
+BUILT_RUN = "built_run.json"
+
+
+@dataclass(frozen=True)
+class BuiltRun:
+    """What a pipeline run's tests need beside its databases."""
+
+    # The app database's credentials are sealed with it.
+    secret_key: str
+    workspace_ids: dict[str, str]
+    succeeded: bool
+
+
+def _run_settings(
+    directory: Path, simulator: SimulatorServer, secret_key: str | None = None
+) -> Settings:
+    """Settings on a DuckDB warehouse and a SQLite app database in `directory`."""
+    return make_settings(
+        warehouse_url=f"duckdb:///{directory / 'warehouse.duckdb'}",
+        app_database_url=f"sqlite:///{directory / 'app.db'}",
         simulator_url=simulator.base_url,
+        secret_key=secret_key,
     )
+
+
+def _run_pipeline(settings: Settings, definitions: Definitions, world: World) -> BuiltRun:
+    """The demo's workspaces and their pixel traffic, and the pipeline run over RUN_RANGE."""
     workspace_ids = seed_demo_workspaces(settings, world)
     # The storefronts' pixel traffic of the range, in the API's inbox as it would have arrived.
     replay_pixel_traffic(settings, world, RUN_RANGE)
-    definitions = build_definitions(settings)
     with DagsterInstance.ephemeral() as instance:
         # Two runs, the second landing on top of the first: the models' second build is
         # incremental, so every test reads marts built the way the 15-minute schedule builds them.
@@ -139,16 +198,7 @@ def pipeline_run(
                 DemoRange(RUN_RANGE_MIDPOINT, RUN_RANGE.end),
             )
         )
-        yield PipelineRun(
-            backend=backend,
-            settings=settings,
-            definitions=definitions,
-            instance=instance,
-            workspace_ids=workspace_ids,
-            world=world,
-            simulator_url=simulator.base_url,
-            succeeded=succeeded,
-        )
+    return BuiltRun(settings.secret_key, workspace_ids, succeeded)
 
 
 @pytest.fixture
