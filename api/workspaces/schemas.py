@@ -26,7 +26,11 @@ Timezone = Annotated[
     Field(examples=["Europe/Berlin"], description="IANA timezone of the workspace's days."),
     AfterValidator(_check_timezone),
 ]
-Name = Annotated[str, Field(min_length=1, max_length=200, examples=["Acme Store"])]
+# No control characters: a name is shown on one line, and PostgreSQL's text refuses NUL.
+Name = Annotated[
+    str,
+    Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$", examples=["Acme Store"]),
+]
 
 
 class WorkspaceOut(BaseModel):

@@ -209,7 +209,7 @@ async def test_invitations_are_listed_and_revoked(
     assert revoked.status_code == 204 and listed["invitations"] == []
 
 
-async def test_currency_and_timezone_are_validated_and_kept(
+async def test_name_currency_and_timezone_are_validated_and_kept(
     accounts_client: httpx.AsyncClient, team: Team
 ) -> None:
     headers = team.owner.headers
@@ -219,11 +219,17 @@ async def test_currency_and_timezone_are_validated_and_kept(
     bad_currency = await accounts_client.patch(
         team.path(), json={"currency": "usd"}, headers=headers
     )
+    # A name is one line of text (and PostgreSQL's text refuses NUL): no control characters.
+    bad_names = [
+        await accounts_client.patch(team.path(), json={"name": name}, headers=headers)
+        for name in ("Team\x00shop", "Team\nshop", "Team\x7fshop")
+    ]
     changed = await accounts_client.patch(
         team.path(), json={"currency": "USD", "timezone": "America/New_York"}, headers=headers
     )
 
     assert (bad_zone.status_code, bad_currency.status_code) == (422, 422)
+    assert [response.status_code for response in bad_names] == [422, 422, 422]
     assert changed.status_code == 200
     workspace = (await accounts_client.get(team.path(), headers=team.viewer.headers)).json()
     assert (workspace["name"], workspace["currency"], workspace["timezone"]) == (
