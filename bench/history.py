@@ -47,6 +47,7 @@ from simulator.server import SimulatorServer
 from simulator.world import World
 from stack.demo import DemoRange, seed_demo_workspaces
 from stack.simulated import simulated_platform_settings
+from warehouse.appdb.migrate import upgrade as upgrade_app_database
 from warehouse.connection import open_warehouse
 from warehouse.raw_tables import RAW_SCHEMA, RAW_TABLES
 from warehouse.url import parse_warehouse_url
@@ -126,6 +127,9 @@ def landed_history(backend: str) -> LandedHistory:
     started = time.perf_counter()
     if fresh:
         seed_demo_workspaces(template, world)
+    else:
+        # A history kept by an earlier checkout has that checkout's app schema.
+        upgrade_app_database(template.app_database_url)
     landing = history_range if fresh or kept_end is None else DemoRange(kept_end, end)
     definitions = build_definitions(template)
     ingest_work = land_windows(definitions, landing) if landing.windows else 0.0
