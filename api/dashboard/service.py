@@ -55,6 +55,8 @@ def build_dashboard(
         semantic_layer, warehouse, request.workspace_id, periods.current, model, request.provider
     )
 
+    groups = kpi_groups(model, request.provider)
+
     def values(period: Period) -> list[Future[dict[str, Any]]]:
         return [
             _sections.submit(
@@ -66,7 +68,7 @@ def build_dashboard(
                 group,
                 request.provider,
             )
-            for group in kpi_groups(model, request.provider)
+            for group in groups
         ]
 
     # The sections of several queries in a row first, so the last tasks queued are single
