@@ -60,6 +60,9 @@ def app_url(pipeline_run: PipelineRun) -> Iterator[str]:
         update={
             "anthropic_api_key": "sk-sim",
             "anthropic_base_url": f"{pipeline_run.simulator_url}/anthropic",
+            # Pieces a quarter second apart, as a long answer's: at full speed a busy browser may
+            # draw the whole answer in one frame, and the page's streaming could not be seen.
+            "copilot_model": "claude-slow-answers",
         }
     )
     with serve_web_app(settings) as url:
