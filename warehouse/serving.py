@@ -137,6 +137,11 @@ class DuckDBServingReader:
                     self._connection.close()
                 self._connection = duckdb.connect(str(self._path), read_only=True)
                 self._connection.execute("SET TimeZone = 'UTC'")
+                # MetricFlow answers several metrics with one statement that cross-joins their
+                # single-row aggregates (or full-joins them on the group-by keys, as written):
+                # there is no order to choose, and DuckDB's join-order search cost four times the
+                # rest of planning such a statement (11 KPIs: 29 ms → 7 ms, measured).
+                self._connection.execute("SET disabled_optimizers = 'join_order'")
                 self._inode = inode
                 self._version = _version_in(self._connection)
             yield self._connection

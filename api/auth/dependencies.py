@@ -36,12 +36,15 @@ def current_user(
         raise HTTPException(401, "A bearer token is required.", {"WWW-Authenticate": "Bearer"})
     settings = resources.settings
     try:
-        claims = verify_session_token(
+        claims = resources.verified_tokens.claims(
             credentials.credentials,
-            signing_keys=resources.signing_keys,
-            issuer=settings.clerk_issuer,
-            authorized_parties=settings.clerk_authorized_parties,
-            max_lifetime_seconds=settings.clerk_max_token_lifetime_seconds,
+            lambda token: verify_session_token(
+                token,
+                signing_keys=resources.signing_keys,
+                issuer=settings.clerk_issuer,
+                authorized_parties=settings.clerk_authorized_parties,
+                max_lifetime_seconds=settings.clerk_max_token_lifetime_seconds,
+            ),
         )
     except InvalidSessionToken as exc:
         raise HTTPException(

@@ -3,8 +3,10 @@ attributed revenue came from."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
 from api.dashboard.kpis import ADS_PROVIDER, ATTRIBUTION_PROVIDER
@@ -84,29 +86,26 @@ class Breakdowns:
             self._model.metric("attributed_revenue"),
             self._model.metric("attributed_roas"),
         )
-        delivery = self._query(
-            ("spend", "platform_conversions", "platform_roas"), (_CAMPAIGN,), ADS_PROVIDER
+        by_campaign = self._by_campaign(
+            {
+                ADS_PROVIDER: ("spend", "platform_conversions", "platform_roas"),
+                ATTRIBUTION_PROVIDER: (attributed, attributed_roas),
+            }
         )
-        credit = {
-            row[_CAMPAIGN]: row
-            for row in self._query(
-                (attributed, attributed_roas), (_CAMPAIGN,), ATTRIBUTION_PROVIDER
-            )
-        }
         entities = {
             row["campaign_id"]: row
             for row in self._warehouse.fetch_all(
                 _CAMPAIGNS_SQL, {"workspace_id": self._workspace_id}
             )
         }
+        # A campaign with credit but no delivery in the period has no spend to rank by.
         top = sorted(
-            (row for row in delivery if row[_CAMPAIGN] is not None),
-            key=lambda row: (-(row["spend"] or 0), row[_CAMPAIGN]),
+            (row for row in by_campaign.values() if row.get("spend") is not None),
+            key=lambda row: (-row["spend"], row[_CAMPAIGN]),
         )[:TOP_CAMPAIGNS]
         campaigns = []
         for row in top:
             entity = entities.get(row[_CAMPAIGN], {})
-            campaign_credit = credit.get(row[_CAMPAIGN], {})
             campaigns.append(
                 CampaignRow(
                     campaign_id=row[_CAMPAIGN],
@@ -116,8 +115,8 @@ class Breakdowns:
                     spend=row["spend"],
                     platform_conversions=row["platform_conversions"],
                     platform_roas=row["platform_roas"],
-                    attributed_revenue=campaign_credit.get(attributed),
-                    attributed_roas=campaign_credit.get(attributed_roas),
+                    attributed_revenue=row.get(attributed),
+                    attributed_roas=row.get(attributed_roas),
                 )
             )
         return campaigns
@@ -153,6 +152,23 @@ class Breakdowns:
             unattributed,
             _share(credited, total),
         )
+
+    def _by_campaign(
+        self, metrics_by_provider_dimension: dict[str, tuple[str, ...]]
+    ) -> dict[str, dict[str, Any]]:
+        """The metrics per campaign, in one query; with a provider, one per dimension it filters
+        on (a filter applies to every metric of a query)."""
+        groups: list[tuple[str | None, tuple[str, ...]]] = (
+            list(metrics_by_provider_dimension.items())
+            if self._provider
+            else [(None, tuple(chain(*metrics_by_provider_dimension.values())))]
+        )
+        campaigns: dict[str, dict[str, Any]] = defaultdict(dict)
+        for dimension, metrics in groups:
+            for row in self._query(metrics, (_CAMPAIGN,), dimension):
+                if row[_CAMPAIGN] is not None:
+                    campaigns[row[_CAMPAIGN]].update(row)
+        return campaigns
 
     def _query(
         self, metrics: tuple[str, ...], group_by: tuple[str, ...], provider_dimension: str | None

@@ -99,13 +99,9 @@ def _daily(
         # The total of one provider is that provider's series.
         return series
     total = {day: Point(day) for day in period.days()}
-    # One query per semantic model: DuckDB plans the join of two far slower than both apart.
-    for row in query(("spend",), (_DAY,)):
+    for row in query(("spend", "revenue"), (_DAY,)):
         if (point := total.get(as_day(row[_DAY]))) is not None:
-            point.spend = row["spend"]
-    for row in query(("revenue",), (_DAY,)):
-        if (point := total.get(as_day(row[_DAY]))) is not None:
-            point.revenue = row["revenue"]
+            point.spend, point.revenue = row["spend"], row["revenue"]
     return [*series, Series(TOTAL, list(total.values()))]
 
 

@@ -41,27 +41,23 @@ class Kpi:
     metric: str  # the semantic-layer metric; `{model}` is the attribution model
     scope: Scope
     kind: Kind
-    # KPIs of one group are fetched in one query. A group reads one semantic model, or is one
-    # metric joining several: MetricFlow joins every model of a query, and DuckDB plans a
-    # dozen-way join ten times slower than the seven small queries (measured).
-    group: str
 
     def metric_for(self, model: AttributionModel) -> str:
         return self.metric.format(model=model.value)
 
 
 KPIS = (
-    Kpi("net_revenue", "revenue", Scope.SHOP, Kind.MONEY, "sales"),
-    Kpi("spend", "spend", Scope.ADS, Kind.MONEY, "ads"),
-    Kpi("platform_roas", "platform_roas", Scope.ADS, Kind.RATIO, "ads"),
-    Kpi("mer", "mer", Scope.SHOP, Kind.RATIO, "mer"),
-    Kpi("attributed_roas", "attributed_roas_{model}", Scope.ATTRIBUTION, Kind.RATIO, "credit"),
-    Kpi("attributed_cpa", "attributed_cpa_{model}", Scope.ATTRIBUTION, Kind.MONEY, "credit"),
-    Kpi("platform_conversions", "platform_conversions", Scope.ADS, Kind.QUANTITY, "ads"),
-    Kpi("orders", "orders", Scope.SHOP, Kind.COUNT, "orders"),
-    Kpi("aov", "average_order_value", Scope.SHOP, Kind.MONEY, "aov"),
-    Kpi("new_customers", "new_customers", Scope.SHOP, Kind.COUNT, "orders"),
-    Kpi("new_customer_cac", "new_customer_cac", Scope.SHOP, Kind.MONEY, "cac"),
+    Kpi("net_revenue", "revenue", Scope.SHOP, Kind.MONEY),
+    Kpi("spend", "spend", Scope.ADS, Kind.MONEY),
+    Kpi("platform_roas", "platform_roas", Scope.ADS, Kind.RATIO),
+    Kpi("mer", "mer", Scope.SHOP, Kind.RATIO),
+    Kpi("attributed_roas", "attributed_roas_{model}", Scope.ATTRIBUTION, Kind.RATIO),
+    Kpi("attributed_cpa", "attributed_cpa_{model}", Scope.ATTRIBUTION, Kind.MONEY),
+    Kpi("platform_conversions", "platform_conversions", Scope.ADS, Kind.QUANTITY),
+    Kpi("orders", "orders", Scope.SHOP, Kind.COUNT),
+    Kpi("aov", "average_order_value", Scope.SHOP, Kind.MONEY),
+    Kpi("new_customers", "new_customers", Scope.SHOP, Kind.COUNT),
+    Kpi("new_customer_cac", "new_customer_cac", Scope.SHOP, Kind.MONEY),
 )
 _PROVIDER_DIMENSION = {Scope.ADS: ADS_PROVIDER, Scope.ATTRIBUTION: ATTRIBUTION_PROVIDER}
 
@@ -75,22 +71,19 @@ class KpiGroup:
 
 
 def kpi_groups(model: AttributionModel, provider: str | None) -> list[KpiGroup]:
-    """The queries of the KPIs, a group each; with a provider, ad scopes filter on their own
-    dimension."""
-    groups: dict[str, list[Kpi]] = defaultdict(list)
+    """The queries of the KPIs: one for all of them, or with a provider one per dimension the
+    provider filters on (a filter applies to every metric of a query, and each scope names the
+    provider its own way)."""
+    groups: dict[str | None, dict[str, str]] = defaultdict(dict)
     for kpi in KPIS:
-        groups[kpi.group].append(kpi)
-    queries = []
-    for kpis in groups.values():
-        metrics = {kpi.key: kpi.metric_for(model) for kpi in kpis}
-        # A group is of one scope.
-        dimension = _PROVIDER_DIMENSION.get(kpis[0].scope) if provider else None
-        queries.append(
-            KpiGroup(
-                metrics, MetricQuery(tuple(metrics.values()), (), (dimension,) if dimension else ())
-            )
+        dimension = _PROVIDER_DIMENSION.get(kpi.scope) if provider else None
+        groups[dimension][kpi.key] = kpi.metric_for(model)
+    return [
+        KpiGroup(
+            metrics, MetricQuery(tuple(metrics.values()), (), (dimension,) if dimension else ())
         )
-    return queries
+        for dimension, metrics in groups.items()
+    ]
 
 
 def group_values(

@@ -22,10 +22,10 @@ from warehouse.semantic.compiler import SemanticLayer
 
 CENT = Decimal("0.01")
 # The sections' queries are independent, and a page waited for their sum when they ran one after
-# another (~23 statements; on DuckDB half of each is binding and optimizing MetricFlow's SQL,
-# which it redoes on every execution, prepared or not): they run at once, each on its own cursor
-# (DuckDB) or pooled connection (PostgreSQL). Shared by the process's requests; a few more
-# threads than the two cores keep both busy while one waits on a result.
+# another (about ten statements; on DuckDB most of each is binding and optimizing MetricFlow's
+# SQL, which it redoes on every execution, prepared or not): they run at once, each on its own
+# cursor (DuckDB) or pooled connection (PostgreSQL). Shared by the process's requests; a few
+# more threads than the two cores keep both busy while one waits on a result.
 SECTION_THREADS = 4
 _sections = ThreadPoolExecutor(SECTION_THREADS, thread_name_prefix="dashboard-section")
 
@@ -72,8 +72,7 @@ def build_dashboard(
         ]
 
     # The sections of several queries in a row first, so the last tasks queued are single
-    # queries; the KPIs are a task per query, so no thread works through a section's dozen
-    # while the others are idle.
+    # queries and no thread is left working through a long section while the others are idle.
     drawn = _sections.submit(
         chart,
         semantic_layer,

@@ -7,11 +7,12 @@ dashboard answered from its ETag went through a dozen of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.kit.resources import Resources
 from warehouse.connection import WarehouseReader
@@ -25,9 +26,14 @@ async def _resources(request: Request) -> Resources:
 AppResources = Annotated[Resources, Depends(_resources)]
 
 
-def _app_db_session(resources: AppResources) -> Iterator[Session]:
-    with resources.app_db_sessions() as session:
+async def _app_db_session(resources: AppResources) -> AsyncIterator[Session]:
+    # A session connects at its first query, so making one is no I/O and needs no worker
+    # thread; closing it hands its connection back to the pool (a rollback), so that does.
+    session = resources.app_db_sessions()
+    try:
         yield session
+    finally:
+        await run_in_threadpool(session.close)
 
 
 AppDbSession = Annotated[Session, Depends(_app_db_session)]

@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.auth.service import VerifiedTokens
 from api.auth.signing_keys import SigningKeys
 from api.kit.rate_limit import KeyRateLimiter
 from api.kit.response_cache import ResponseCache
@@ -35,6 +36,7 @@ class Resources:
     app_db_engine: Engine
     app_db_sessions: sessionmaker[Session]
     signing_keys: SigningKeys
+    verified_tokens: VerifiedTokens
     clerk: ClerkBackend
     warehouse: WarehouseReader
     semantic_layer: SemanticLayer
@@ -78,6 +80,7 @@ def open_resources(settings: Settings) -> Resources:
         app_db_engine=engine,
         app_db_sessions=make_session_factory(engine),
         signing_keys=SigningKeys(jwks_url),
+        verified_tokens=VerifiedTokens(),
         clerk=ClerkBackend(settings.clerk_api_url, settings.clerk_secret_key),
         warehouse=warehouse,
         semantic_layer=semantic_layer,

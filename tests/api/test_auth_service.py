@@ -3,7 +3,7 @@ from __future__ import annotations
 import jwt
 import pytest
 
-from api.auth.service import InvalidSessionToken, verify_session_token
+from api.auth.service import InvalidSessionToken, VerifiedTokens, verify_session_token
 from api.auth.signing_keys import SigningKeys
 from api.main import create_app
 from metricx.settings import Settings
@@ -63,6 +63,47 @@ def test_token_without_kid_is_invalid(simulator: SimulatorServer) -> None:
     unsigned = jwt.encode({"sub": "user_x"}, "a-shared-secret-of-32-bytes-or-more", "HS256")
     with pytest.raises(InvalidSessionToken, match="kid"):
         _verify(simulator, unsigned, authorized_parties=[AUTHORIZED_PARTY])
+
+
+def test_a_verified_token_is_verified_once_until_it_expires(
+    simulator: SimulatorServer, merchants: list[Merchant]
+) -> None:
+    token = mint_token(simulator, merchants[0], expires_in_seconds=60)
+    other = mint_token(simulator, merchants[1], expires_in_seconds=60)
+    exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+    now = [float(exp - 30)]
+    verified: list[str] = []
+
+    def verify(checked: str) -> dict[str, object]:
+        verified.append(checked)
+        return _verify(simulator, checked, authorized_parties=[AUTHORIZED_PARTY])
+
+    tokens = VerifiedTokens(max_tokens=1, clock=lambda: now[0])
+    assert tokens.claims(token, verify)["sub"] == merchants[0].clerk_user_id
+    assert tokens.claims(token, verify)["sub"] == merchants[0].clerk_user_id
+    assert verified == [token]
+
+    # A token a byte away from a verified one is verified on its own, and refused.
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    with pytest.raises(InvalidSessionToken):
+        tokens.claims(forged, verify)
+    assert tokens.claims(token, verify)["sub"] == merchants[0].clerk_user_id
+    assert verified == [token, forged]
+
+    # Past its expiry and the leeway it is verified again (by PyJWT, on the real clock).
+    now[0] = exp + 4.0
+    tokens.claims(token, verify)
+    assert verified == [token, forged]
+    now[0] = exp + 6.0
+    tokens.claims(token, verify)
+    assert verified == [token, forged, token]
+
+    # Kept tokens are bounded: the least recently used one is verified again.
+    now[0] = exp - 30.0
+    tokens.claims(token, verify)
+    tokens.claims(other, verify)
+    tokens.claims(token, verify)
+    assert verified[-3:] == [token, other, token]
 
 
 async def test_api_refuses_to_start_without_authorized_parties(settings: Settings) -> None:
