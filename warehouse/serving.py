@@ -142,6 +142,10 @@ class DuckDBServingReader:
                 # there is no order to choose, and DuckDB's join-order search cost four times the
                 # rest of planning such a statement (11 KPIs: 29 ms → 7 ms, measured).
                 self._connection.execute("SET disabled_optimizers = 'join_order'")
+                # The API runs a request's queries at once, each on a thread of its own; DuckDB's
+                # worker threads on top only hand the small scans back and forth (at 50
+                # merchants: p50 −1 to −4 ms, resident memory −20 MB, measured).
+                self._connection.execute("SET threads = 1")
                 self._inode = inode
                 self._version = _version_in(self._connection)
             yield self._connection

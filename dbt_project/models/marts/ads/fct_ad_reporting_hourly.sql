@@ -11,6 +11,7 @@
         ],
         post_hook=["{{ index_by_workspace_and_date(
                 'workspace_date_day',
+                'workspace_date_day',
                 ['platform', 'campaign_id', 'spend_workspace_currency', 'conversions',
                  'conversion_value_workspace_currency'],
             ) }}"],

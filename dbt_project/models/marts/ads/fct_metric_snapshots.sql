@@ -10,6 +10,7 @@
         ],
         post_hook=["{{ index_by_workspace_and_date(
                 'window_start',
+                'report_date',
                 ['window_end', 'report_date', 'provider', 'connection_id',
                  'spend_day_to_date_workspace_currency'],
             ) }}"],

@@ -10,6 +10,7 @@
     days to replace. -#}
 {{ config(post_hook=["{{ index_by_workspace_and_date(
     'date_day',
+    'date_day',
     ['attribution_model', 'channel', 'provider', 'is_attributed', 'campaign_id',
      'attributed_revenue_workspace_currency', 'attributed_orders', 'spend_workspace_currency'],
 ) }}"]) }}

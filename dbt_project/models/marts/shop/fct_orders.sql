@@ -7,7 +7,7 @@
         pre_hook=[
             "{% if is_incremental() %}delete from {{ this }} where {{ orders_to_rebuild() }}{% endif %}",
         ],
-        post_hook=["{{ index_by_workspace_and_date('order_date', ['counts_as_revenue', 'is_new_customer']) }}"],
+        post_hook=["{{ index_by_workspace_and_date('order_date', 'order_date', ['counts_as_revenue', 'is_new_customer']) }}"],
     )
 }}
 

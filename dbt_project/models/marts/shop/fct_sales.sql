@@ -8,7 +8,7 @@
             "{% if is_incremental() %}delete from {{ this }}
             where {{ shop_rows_to_rebuild('order_id') }}{% endif %}",
         ],
-        post_hook=["{{ index_by_workspace_and_date('sales_date', ['net_sales_workspace_currency', 'occurred_at']) }}"],
+        post_hook=["{{ index_by_workspace_and_date('sales_date', 'sales_date', ['net_sales_workspace_currency', 'occurred_at']) }}"],
     )
 }}
 
