@@ -207,8 +207,9 @@ class SemanticLayer:
 
 
 def as_day(value: date | datetime) -> date:
-    """A `metric_time__day` value as a date: MetricFlow truncates days to a date on DuckDB and
-    to a timestamp on PostgreSQL."""
+    """A `metric_time__day` value as a date: MetricFlow truncates a day to a timestamp (the
+    semantic models' days are timestamps, for PostgreSQL's indexes), or to a date on DuckDB
+    where a model's day is a date."""
     return value.date() if isinstance(value, datetime) else value
 
 
