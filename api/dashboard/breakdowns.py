@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import chain
 from typing import Any
 
-from api.dashboard.kpis import ADS_PROVIDER, ATTRIBUTION_PROVIDER
+from api.dashboard.kpis import ADS_PROVIDER, ATTRIBUTION_PROVIDER, by_provider_filter
 from api.reporting.attribution import AttributionModel
 from api.reporting.periods import Period
 from warehouse.connection import WarehouseReader
@@ -156,16 +155,16 @@ class Breakdowns:
     def _by_campaign(
         self, metrics_by_provider_dimension: dict[str, tuple[str, ...]]
     ) -> dict[str, dict[str, Any]]:
-        """The metrics per campaign, in one query; with a provider, one per dimension it filters
-        on (a filter applies to every metric of a query)."""
-        groups: list[tuple[str | None, tuple[str, ...]]] = (
-            list(metrics_by_provider_dimension.items())
-            if self._provider
-            else [(None, tuple(chain(*metrics_by_provider_dimension.values())))]
+        """The metrics per campaign, in one query or one per provider dimension (see
+        `by_provider_filter`)."""
+        metrics = (
+            (dimension, metric)
+            for dimension, names in metrics_by_provider_dimension.items()
+            for metric in names
         )
         campaigns: dict[str, dict[str, Any]] = defaultdict(dict)
-        for dimension, metrics in groups:
-            for row in self._query(metrics, (_CAMPAIGN,), dimension):
+        for dimension, names in by_provider_filter(metrics, self._provider).items():
+            for row in self._query(tuple(names), (_CAMPAIGN,), dimension):
                 if row[_CAMPAIGN] is not None:
                     campaigns[row[_CAMPAIGN]].update(row)
         return campaigns

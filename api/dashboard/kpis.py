@@ -7,10 +7,11 @@ CAC) are the whole shop's; the ad metrics narrow to one provider when the reques
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from api.reporting.attribution import AttributionModel
 from api.reporting.periods import Period
@@ -70,20 +71,33 @@ class KpiGroup:
     query: MetricQuery
 
 
+_Item = TypeVar("_Item")
+
+
+def by_provider_filter(
+    items: Iterable[tuple[str | None, _Item]], provider: str | None
+) -> dict[str | None, list[_Item]]:
+    """`(provider dimension, item)` pairs grouped by the dimension their query filters on: all in
+    one group without a provider (None: no filter), else one per dimension, as a filter applies
+    to every metric of a query and each scope names the provider its own way."""
+    groups: dict[str | None, list[_Item]] = defaultdict(list)
+    for dimension, item in items:
+        groups[dimension if provider else None].append(item)
+    return groups
+
+
 def kpi_groups(model: AttributionModel, provider: str | None) -> list[KpiGroup]:
     """The queries of the KPIs: one for all of them, or with a provider one per dimension the
-    provider filters on (a filter applies to every metric of a query, and each scope names the
-    provider its own way)."""
-    groups: dict[str | None, dict[str, str]] = defaultdict(dict)
-    for kpi in KPIS:
-        dimension = _PROVIDER_DIMENSION.get(kpi.scope) if provider else None
-        groups[dimension][kpi.key] = kpi.metric_for(model)
-    return [
-        KpiGroup(
-            metrics, MetricQuery(tuple(metrics.values()), (), (dimension,) if dimension else ())
-        )
-        for dimension, metrics in groups.items()
-    ]
+    provider filters on."""
+    groups = by_provider_filter(
+        ((_PROVIDER_DIMENSION.get(kpi.scope), kpi) for kpi in KPIS), provider
+    )
+    queries = []
+    for dimension, kpis in groups.items():
+        metrics = {kpi.key: kpi.metric_for(model) for kpi in kpis}
+        filtered = (dimension,) if dimension else ()
+        queries.append(KpiGroup(metrics, MetricQuery(tuple(metrics.values()), (), filtered)))
+    return queries
 
 
 def group_values(
