@@ -19,6 +19,7 @@ from api.freshness.router import router as freshness_router
 from api.health.router import router as health_router
 from api.kit.cors import PathScopedCORS
 from api.kit.errors import install_problem_handlers
+from api.kit.nul_characters import RefuseNulCharacters
 from api.kit.openapi import problem_openapi
 from api.kit.request_id import RequestIdMiddleware
 from api.kit.resources import open_resources
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, web_dist: Path | None = WEB_DIS
         expose_headers=["Retry-After"],
         max_age=86_400,
     )
+    app.add_middleware(RefuseNulCharacters)
     # Added last, so outermost: the 500 that RequestIdMiddleware answers gets the headers too.
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)

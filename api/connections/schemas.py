@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -61,7 +62,7 @@ class PendingSelectionOut(BaseModel):
 
 
 class SelectionIn(BaseModel):
-    external_account_ids: list[str] = Field(
+    external_account_ids: list[Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f]+$")]] = Field(
         min_length=1, description="The accounts of the selection to connect."
     )
 

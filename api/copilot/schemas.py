@@ -9,9 +9,12 @@ from api.copilot.query import Refusal, StructuredQuery
 
 
 class AskIn(BaseModel):
-    question: str = Field(min_length=1, max_length=2000)
+    # Kept in the conversation: PostgreSQL's text refuses NUL.
+    question: str = Field(min_length=1, max_length=2000, pattern=r"^[^\x00]+$")
     conversation_id: str | None = Field(
-        None, description="A conversation of yours: the question may follow up on its last query."
+        None,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
+        description="A conversation of yours: the question may follow up on its last query.",
     )
 
 

@@ -30,9 +30,12 @@ class MemberList(BaseModel):
 class InvitationCreate(BaseModel):
     """Accepted when someone signs in with this email (`GET /v1/me`)."""
 
-    # Only its shape is checked: Clerk verifies the address when its owner signs up.
+    # Only its shape is checked: Clerk verifies the address when its owner signs up. No control
+    # characters: no address has them, and PostgreSQL's text refuses NUL.
     email: str = Field(
-        pattern=r"^[^@\s]+@[^@\s]+$", max_length=320, examples=["teammate@example.com"]
+        pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+$",
+        max_length=320,
+        examples=["teammate@example.com"],
     )
     role: Role = Field(default=Role.VIEWER)
 

@@ -197,8 +197,16 @@ async def test_invitations_are_listed_and_revoked(
     member_again = await accounts_client.post(
         team.path("/invitations"), json={"email": team.viewer.email}, headers=headers
     )
+    # No address holds a control character (and PostgreSQL's text refuses NUL).
+    malformed = [
+        await accounts_client.post(
+            team.path("/invitations"), json={"email": email}, headers=headers
+        )
+        for email in ("later\x00@example.com", "later@exa\x1fmple.com", "later@example.com\x7f")
+    ]
     assert invited.json()["role"] == "viewer"
     assert member_again.status_code == 409
+    assert [response.status_code for response in malformed] == [422, 422, 422]
     listed = (await accounts_client.get(team.path("/members"), headers=headers)).json()
     assert [i["email"] for i in listed["invitations"]] == ["later@example.com"]
 
@@ -236,4 +244,35 @@ async def test_name_currency_and_timezone_are_validated_and_kept(
         "Team shop",
         "USD",
         "America/New_York",
+    )
+
+
+async def test_a_nul_character_is_refused_before_it_reaches_the_app_database(
+    accounts_client: httpx.AsyncClient, team: Team
+) -> None:
+    # No id, name or filter holds one, and PostgreSQL's text cannot: a lookup with one failed
+    # there (a 500) instead of finding nothing.
+    headers = team.owner.headers
+    in_path = [
+        await accounts_client.get(path, headers=headers)
+        for path in ("/v1/workspaces/ws%00", team.path("/copilot/conversations/c%00"))
+    ]
+    in_query = await accounts_client.get(
+        team.path("/dashboard"), params={"range": "today\x00"}, headers=headers
+    )
+    in_body = [
+        await accounts_client.post(team.path(path), json=body, headers=headers)
+        for path, body in (
+            ("/copilot/ask", {"question": "spend\x00yesterday"}),
+            ("/copilot/ask", {"question": "spend", "conversation_id": "c\x00"}),
+            ("/connections/selections/s1", {"external_account_ids": ["act_1\x00"]}),
+        )
+    ]
+
+    assert [response.status_code for response in in_path] == [422, 422]
+    assert in_query.status_code == 422
+    assert [response.status_code for response in in_body] == [422, 422, 422]
+    assert all(
+        response.headers["content-type"] == "application/problem+json"
+        for response in [*in_path, in_query, *in_body]
     )

@@ -18,6 +18,10 @@ def _app_with(dist: Path) -> TestClient:
     def ping() -> dict[str, str]:
         return {"pong": "yes"}
 
+    @app.post("/v1/invitations")
+    def invite() -> dict[str, str]:
+        return {"invited": "yes"}
+
     mount_web_app(app, dist)
     return TestClient(app)
 
@@ -48,6 +52,13 @@ def test_api_paths_stay_the_apis(tmp_path: Path) -> None:
 
     assert client.get("/v1/ping").json() == {"pong": "yes"}
     assert client.get("/v1/nothing-here").status_code == 404
+    # A method an API path does not take is refused as the API's, listing only the API's
+    # methods: the app's page (a GET of any path) is no method of it.
+    for method in ("GET", "OPTIONS", "DELETE"):
+        refused = client.request(method, "/v1/invitations")
+        assert refused.status_code == 405, method
+        assert refused.headers["allow"] == "POST"
+    assert client.post("/v1/invitations").json() == {"invited": "yes"}
     assert client.get("/assets/missing.js").status_code == 404
     # A path out of dist gets the app's page, never the file.
     (tmp_path / "secret.txt").write_text("not for the web")
