@@ -269,7 +269,7 @@ async def test_a_nul_character_is_refused_before_it_reaches_the_app_database(
         )
     ]
 
-    assert [response.status_code for response in in_path] == [422, 422]
+    assert [response.status_code for response in in_path] == [404, 404]
     assert in_query.status_code == 422
     assert [response.status_code for response in in_body] == [422, 422, 422]
     assert all(
