@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import threading
 from abc import ABC, abstractmethod
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any, Protocol
 import duckdb
 import psycopg
 
+from metricx.lru import Lru
 from warehouse.publication import PUBLISHED_VERSION_SQL
 from warehouse.raw_tables import (
     CAPTURE_LOG_COLUMNS,
@@ -403,25 +403,17 @@ class ParsedStatements:
     """
 
     def __init__(self, size: int) -> None:
-        self._size = size
-        self._lock = threading.Lock()
-        self._statements: OrderedDict[str, duckdb.Statement] = OrderedDict()
+        self._statements: Lru[str, duckdb.Statement] = Lru(size)
 
     def get(self, cursor: duckdb.DuckDBPyConnection, sql: str) -> duckdb.Statement:
         """`sql` (one statement, `:name` parameters) parsed, by `cursor` if not parsed yet."""
-        with self._lock:
-            statement = self._statements.get(sql)
-            if statement is not None:
-                self._statements.move_to_end(sql)
-                return statement
-        statements = cursor.extract_statements(to_duckdb_sql(sql))
-        if len(statements) != 1:
-            raise ValueError(f"one statement at a time, not {len(statements)}: {sql[:200]}")
-        [statement] = statements
-        with self._lock:
-            self._statements[sql] = statement
-            if len(self._statements) > self._size:
-                self._statements.popitem(last=False)
+        statement = self._statements.get(sql)
+        if statement is None:
+            statements = cursor.extract_statements(to_duckdb_sql(sql))
+            if len(statements) != 1:
+                raise ValueError(f"one statement at a time, not {len(statements)}: {sql[:200]}")
+            [statement] = statements
+            self._statements.put(sql, statement)
         return statement
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -13,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth.signing_keys import SigningKeys, UnknownSigningKey
+from metricx.lru import Lru
 from warehouse.appdb.models import User
 
 # Tolerated clock skew between Clerk and this server.
@@ -76,26 +75,19 @@ class VerifiedTokens:
     """
 
     def __init__(self, max_tokens: int = 1024, clock: Callable[[], float] = time.time) -> None:
-        self._max_tokens = max_tokens
         self._clock = clock
-        self._lock = threading.Lock()
-        self._claims: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._claims: Lru[str, dict[str, Any]] = Lru(max_tokens)
 
     def claims(self, token: str, verify: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
         """The token's claims, from `verify(token)` unless it passed it before and has not
         expired since."""
-        with self._lock:
-            claims = self._claims.get(token)
-            if claims is not None:
-                if claims["exp"] + LEEWAY_SECONDS > self._clock():
-                    self._claims.move_to_end(token)
-                    return claims
-                del self._claims[token]
+        claims = self._claims.get(token)
+        if claims is not None:
+            if claims["exp"] + LEEWAY_SECONDS > self._clock():
+                return claims
+            self._claims.pop(token)
         claims = verify(token)
-        with self._lock:
-            self._claims[token] = claims
-            if len(self._claims) > self._max_tokens:
-                self._claims.popitem(last=False)
+        self._claims.put(token, claims)
         return claims
 
 
