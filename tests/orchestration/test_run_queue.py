@@ -1,5 +1,6 @@
-"""Run limits: both shipped instance files load and carry the queue limits, and automation
-switched on after a long pause asks for one day's build, not one per day missed."""
+"""Run limits: both shipped instance files load and carry the queue limits (and open the UI
+without its first-visit dialog), and automation switched on after a long pause asks for one
+day's build, not one per day missed."""
 
 from __future__ import annotations
 
@@ -53,6 +54,8 @@ def assert_limits(instance: DagsterInstance, max_concurrent_runs: int) -> None:
     assert isinstance(instance.scheduler, DagsterDaemonScheduler)
     assert instance.scheduler.max_catchup_runs == 4
     assert instance.freshness_enabled
+    # No first-visit dialog over the asset groups in the UI.
+    assert not instance.nux_enabled
 
 
 def test_the_duckdb_instance_queues_runs_and_serializes_writers(tmp_path: Path) -> None:
