@@ -43,6 +43,7 @@ class Merchant:
     timezone: str
     meta_account_id: str
     meta_access_token: str
+    meta_user_id: str  # the app-scoped id Graph's /me answers for the merchant's Facebook user
     clerk_user_id: str
     clerk_session_id: str
     email: str
@@ -72,6 +73,7 @@ def make_merchant(seed: int, n: int) -> Merchant:
         meta_account_id=str(1_000_000_000 + n),
         # Meta user tokens start with "EAA"; the rest only has to be opaque and stable.
         meta_access_token=f"EAASim{token_digest[:48]}",
+        meta_user_id=str(10_000_000_000_000 + n),
         clerk_user_id=f"user_demo_{n}",
         clerk_session_id=f"sess_demo_{n}",
         email=f"owner@{slug}.example.com",

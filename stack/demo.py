@@ -97,7 +97,10 @@ def seed_demo_workspaces(
                 provider=Provider.META_ADS,
                 external_account_id=merchant.meta_account_id,
                 display_name=f"{merchant.name} — Meta Ads",
-                credentials={"access_token": merchant.meta_access_token},
+                credentials={
+                    "access_token": merchant.meta_access_token,
+                    "user_id": merchant.meta_user_id,
+                },
                 cipher=cipher,
             )
             upsert_connection(

@@ -1,5 +1,6 @@
 """Facebook Login for Meta Ads: the dialog, code → short-lived token → long-lived token
-(`fb_exchange_token`), then the ad accounts the merchant's user reaches (`/me/adaccounts`)."""
+(`fb_exchange_token`), then the token's user (`/me`) and the ad accounts they reach
+(`/me/adaccounts`)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,24 @@ def exchange(settings: Settings, http: httpx.Client, code: str, redirect_uri: st
         ),
         "Exchanging Meta's token for a long-lived one",
     )["access_token"]
-    return Grant({"access_token": long_lived}, _ad_accounts(settings, http, long_lived))
+    return Grant(
+        {"access_token": long_lived, "user_id": _user_id(settings, http, long_lived)},
+        _ad_accounts(settings, http, long_lived),
+    )
+
+
+def _user_id(settings: Settings, http: httpx.Client, token: str) -> str:
+    """The app-scoped id of the token's user: what tells whose app permissions a disconnect
+    would revoke (`revoke`), whichever workspace a token was granted in."""
+    me = json_of(
+        http.get(
+            f"{settings.meta_api_base_url}/{settings.meta_api_version}/me",
+            params={"fields": "id"},
+            headers={"Authorization": f"Bearer {token}"},
+        ),
+        "Reading the Meta user",
+    )
+    return str(me["id"])
 
 
 def _ad_accounts(settings: Settings, http: httpx.Client, token: str) -> list[Account]:

@@ -112,8 +112,9 @@ def delete_connection(
 ) -> Response:
     """Disconnect: syncing stops, the credentials are forgotten and the platform grant revoked
     (Meta's app permissions, Google's grant, the Shopify app uninstalled) unless another
-    connection of the workspace still uses it; what was landed stays, and connecting the same
-    account again resumes it."""
+    connection still uses it (of the workspace; for Meta, of the same Facebook user in any
+    workspace, since Meta revokes all of a user's tokens at once); what was landed stays, and
+    connecting the same account again resumes it."""
     revocation = disconnect(session, connection, resources.credentials_cipher)
     session.commit()
     # After the commit: a platform failing to revoke is logged, it never undoes the disconnect.

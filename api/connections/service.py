@@ -60,7 +60,8 @@ def disconnect(
     """Stop syncing it and forget its credentials; what it landed stays in the warehouse, and
     connecting the same account again brings it back (same id, same history). Returns the grant
     to revoke at the platform, unless no credentials were left or another connection still
-    syncs with the same grant (accounts chosen from one consent share it)."""
+    syncs with the same grant (accounts chosen from one consent share it; a Meta user's grants
+    in every workspace are one, as Meta revokes per user)."""
     credentials = cipher.decrypt(connection.credentials_encrypted)
     connection.status = ConnectionStatus.DISCONNECTED
     connection.credentials_encrypted = cipher.encrypt({})
@@ -86,8 +87,16 @@ def _grant_in_use(
         # Revoking uninstalls the app from the shop, whichever workspace installed it.
         others = others.where(Connection.external_account_id == connection.external_account_id)
         return session.scalar(others.limit(1)) is not None
-    # A Meta or Google grant comes from one consent, whose accounts all went to the workspace
-    # it was made in.
+    if connection.provider == Provider.META_ADS and credentials.get("user_id"):
+        # Meta revokes the app for the user, not one token: an agency's user who connected
+        # accounts in several workspaces, each with a consent (a token) of its own, would
+        # break every other workspace's connections.
+        return any(
+            cipher.decrypt(other.credentials_encrypted).get("user_id") == credentials["user_id"]
+            for other in session.scalars(others)
+        )
+    # A Google grant (or a Meta one stored before its user was) comes from one consent, whose
+    # accounts all went to the workspace it was made in.
     others = others.where(Connection.workspace_id == connection.workspace_id)
     return any(
         cipher.decrypt(other.credentials_encrypted) == credentials

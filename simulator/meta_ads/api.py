@@ -111,6 +111,18 @@ def build_meta_router(meta: MetaAdsWorld) -> APIRouter:
         except GraphError as error:
             return error.response()
 
+    @router.get("/{version}/me")
+    def me(version: str, request: Request) -> JSONResponse:
+        """The token's user: their app-scoped id (and name when asked, as Graph's default)."""
+        try:
+            _check_version(version)
+            merchant = _token_holder(meta, request, request.query_params)
+            fields = request.query_params.get("fields", "id,name").split(",")
+            user = {"id": merchant.meta_user_id, "name": f"{merchant.name} owner"}
+            return JSONResponse({name: user[name] for name in fields if name in user})
+        except GraphError as error:
+            return error.response()
+
     @router.get("/{version}/act_{account_id}")
     def ad_account(version: str, account_id: str, request: Request) -> JSONResponse:
         try:

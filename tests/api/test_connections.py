@@ -723,6 +723,56 @@ async def test_a_grant_another_connection_still_uses_is_not_revoked(
     assert platform_accepts("google_ads", settings, merchant, credentials)
 
 
+async def test_a_meta_user_connected_in_two_workspaces_keeps_the_other_after_a_disconnect(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+    world: World,
+) -> None:
+    """Meta revokes per user: an agency's Facebook user who connected the same ad account in
+    two workspaces (a consent, a token, in each) disconnects one, and the other keeps syncing;
+    the last disconnect revokes the app."""
+    merchant = merchants[0]
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+    first = workspace_id(settings, merchant.slug)
+    created = await client.post(
+        "/v1/workspaces",
+        json={"name": "Client B", "currency": merchant.currency, "timezone": merchant.timezone},
+        headers=browser.headers,
+    )
+    assert created.status_code == 201, created.text
+    second = created.json()["id"]
+    first_connection = await connect_one(browser, first, "meta_ads", merchant.meta_account_id)
+    second_connection = await connect_one(browser, second, "meta_ads", merchant.meta_account_id)
+    cipher = CredentialCipher(settings.secret_key)
+    grants = {
+        row.id: cipher.decrypt(row.credentials_encrypted) for row in stored_connections(settings)
+    }
+    # Two consents, two tokens, one user: the id Graph's /me answers for it.
+    assert grants[first_connection]["access_token"] != grants[second_connection]["access_token"]
+    assert {grant["user_id"] for grant in grants.values()} == {merchant.meta_user_id}
+    revoked_before = revocations(world, "meta_ads")
+
+    deleted = await client.delete(
+        f"/v1/workspaces/{first}/connections/{first_connection}", headers=browser.headers
+    )
+
+    assert deleted.status_code == 204
+    assert revocations(world, "meta_ads") == revoked_before
+    assert platform_accepts("meta_ads", settings, merchant, grants[second_connection])
+    statuses = {row.id: row.status for row in stored_connections(settings)}
+    assert statuses == {first_connection: "disconnected", second_connection: "active"}
+
+    deleted = await client.delete(
+        f"/v1/workspaces/{second}/connections/{second_connection}", headers=browser.headers
+    )
+
+    assert deleted.status_code == 204
+    assert revocations(world, "meta_ads") == revoked_before + 1
+    assert not platform_accepts("meta_ads", settings, merchant, grants[second_connection])
+
+
 async def test_a_failed_revoke_does_not_block_the_disconnect(
     client: httpx.AsyncClient,
     simulator: SimulatorServer,
