@@ -386,8 +386,9 @@ export interface paths {
          * Delete Connection
          * @description Disconnect: syncing stops, the credentials are forgotten and the platform grant revoked
          *     (Meta's app permissions, Google's grant, the Shopify app uninstalled) unless another
-         *     connection of the workspace still uses it; what was landed stays, and connecting the same
-         *     account again resumes it.
+         *     connection still uses it (of the workspace; for Meta, of the same Facebook user in any
+         *     workspace, since Meta revokes all of a user's tokens at once); what was landed stays, and
+         *     connecting the same account again resumes it.
          */
         delete: operations["delete_connection_v1_workspaces__workspace_id__connections__connection_id__delete"];
         options?: never;
