@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.kit.text import ONE_LINE
 from warehouse.appdb.models import ConnectionStatus, Provider
 
 
@@ -62,7 +63,7 @@ class PendingSelectionOut(BaseModel):
 
 
 class SelectionIn(BaseModel):
-    external_account_ids: list[Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f]+$")]] = Field(
+    external_account_ids: list[Annotated[str, Field(pattern=ONE_LINE)]] = Field(
         min_length=1, description="The accounts of the selection to connect."
     )
 

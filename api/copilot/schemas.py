@@ -6,6 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from api.copilot.query import Refusal, StructuredQuery
+from api.kit.text import ONE_LINE
 
 
 class AskIn(BaseModel):
@@ -13,7 +14,7 @@ class AskIn(BaseModel):
     question: str = Field(min_length=1, max_length=2000, pattern=r"^[^\x00]+$")
     conversation_id: str | None = Field(
         None,
-        pattern=r"^[^\x00-\x1f\x7f]+$",
+        pattern=ONE_LINE,
         description="A conversation of yours: the question may follow up on its last query.",
     )
 

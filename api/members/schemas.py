@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.kit.text import CONTROL_CHARACTERS
 from warehouse.appdb.models import Role
 
 
@@ -33,7 +34,7 @@ class InvitationCreate(BaseModel):
     # Only its shape is checked: Clerk verifies the address when its owner signs up. No control
     # characters: no address has them, and PostgreSQL's text refuses NUL.
     email: str = Field(
-        pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+$",
+        pattern=rf"^[^@\s{CONTROL_CHARACTERS}]+@[^@\s{CONTROL_CHARACTERS}]+$",
         max_length=320,
         examples=["teammate@example.com"],
     )

@@ -63,7 +63,4 @@ def _filter(condition: str) -> DimensionFilter:
     dimension, separator, value = condition.partition(FILTER_SEPARATOR)
     if not separator or not dimension.strip():
         raise HTTPException(422, f"a filter is `dimension:value`, not {condition!r}")
-    if "\x00" in value:
-        # PostgreSQL text cannot hold NUL: no dimension value has one.
-        raise HTTPException(422, "a filter value cannot hold a NUL character")
     return DimensionFilter(dimension.strip(), value)

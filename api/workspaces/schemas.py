@@ -5,6 +5,8 @@ from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from api.kit.text import ONE_LINE
+
 
 def _check_timezone(name: str) -> str:
     # The IANA names; the warehouses (DuckDB's ICU, PostgreSQL) know each of them.
@@ -29,7 +31,7 @@ Timezone = Annotated[
 # No control characters: a name is shown on one line, and PostgreSQL's text refuses NUL.
 Name = Annotated[
     str,
-    Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$", examples=["Acme Store"]),
+    Field(min_length=1, max_length=200, pattern=ONE_LINE, examples=["Acme Store"]),
 ]
 
 
