@@ -15,10 +15,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import psycopg
 
 from warehouse.connection import (
     DuckDBWarehouse,
@@ -31,6 +30,9 @@ from warehouse.connection import (
 )
 from warehouse.publication import PUBLISHED_VERSION_SQL, Publication, record_publication
 from warehouse.url import WarehouseUrl, parse_warehouse_url
+
+if TYPE_CHECKING:
+    import psycopg
 
 SERVED_SCHEMAS = ("marts",)
 # PostgreSQL connections a serving reader keeps: the dashboard's concurrent sections
@@ -175,6 +177,10 @@ class PostgresServingReader:
     backend = "postgres"
 
     def __init__(self, url: WarehouseUrl, connections: int = SERVING_CONNECTIONS) -> None:
+        # Imported here, as the warehouse's own connection does (warehouse/connection.py).
+        import psycopg
+
+        self._undefined_table = psycopg.errors.UndefinedTable
         self.url = url
         self._idle: queue.LifoQueue[psycopg.Connection[Any]] = queue.LifoQueue()
         for _ in range(connections):
@@ -190,7 +196,7 @@ class PostgresServingReader:
     def published_version(self) -> str | None:
         try:
             rows = self.fetch_all(PUBLISHED_VERSION_SQL)
-        except psycopg.errors.UndefinedTable:
+        except self._undefined_table:
             return None
         return rows[0]["version"] if rows else None
 

@@ -6,8 +6,6 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from svix.webhooks import Webhook, WebhookVerificationError
-
 
 class InvalidDelivery(Exception):
     """Not signed by any of the endpoint's secrets, tampered with, or outside the tolerance."""
@@ -24,6 +22,10 @@ def verify_clerk_delivery(
     """
     if not secrets:
         raise InvalidDelivery("no webhook secret is configured (METRICX_CLERK_WEBHOOK_SECRET)")
+    # Imported at the first delivery, not with the API: the `svix` package loads its whole API
+    # client (some 340 modules, 8 MB of the API's resident memory) to verify a signature.
+    from svix.webhooks import Webhook, WebhookVerificationError
+
     svix_headers = {
         name: headers.get(name, "") for name in ("svix-id", "svix-timestamp", "svix-signature")
     }

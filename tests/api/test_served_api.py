@@ -1,5 +1,6 @@
 """The API as `metricx api` and the demo serve it behind uvicorn (stack/api_server.py): no server
-banner. (Its refusal to start without authorized parties: tests/api/test_auth_service.py.)"""
+banner, and no package loaded that its backends do not use. (Its refusal to start without
+authorized parties: tests/api/test_auth_service.py.)"""
 
 from __future__ import annotations
 
@@ -65,3 +66,41 @@ def test_served_api_sends_no_server_banner(settings: Settings) -> None:
     assert response.status_code == 200
     assert "server" not in response.headers
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+# Packages the API on the embedded default (DuckDB, SQLite) has no use for, each several MB of
+# its resident memory (budget: 300 MB at 50 merchants, bench/dashboard.py): pyarrow lands rows,
+# psycopg talks to PostgreSQL, svix is loaded at the first Clerk delivery, anthropic only with a
+# Claude key.
+UNUSED_ON_THE_EMBEDDED_DEFAULT = {"pyarrow", "psycopg", "svix", "anthropic"}
+_STARTED_APP_MODULES = """
+import asyncio, sys
+from api.main import create_app
+
+async def started() -> None:
+    app = create_app(web_dist=None)
+    async with app.router.lifespan_context(app):
+        pass
+
+asyncio.run(started())
+print(" ".join(sorted({name.split(".")[0] for name in sys.modules})))
+"""
+
+
+def test_the_api_on_the_embedded_default_loads_no_package_it_does_not_use(
+    settings: Settings,
+) -> None:
+    assert settings.warehouse_url.startswith("duckdb:")
+    assert settings.app_database_url.startswith("sqlite:")
+    started = subprocess.run(
+        [sys.executable, "-c", _STARTED_APP_MODULES],
+        env=_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT_SECONDS,
+    )
+    assert started.returncode == 0, started.stderr
+    loaded = set(started.stdout.split())
+
+    assert {"api", "duckdb", "sqlalchemy"} <= loaded
+    assert not loaded & UNUSED_ON_THE_EMBEDDED_DEFAULT
