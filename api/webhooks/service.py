@@ -23,7 +23,7 @@ def verify_clerk_delivery(
     if not secrets:
         raise InvalidDelivery("no webhook secret is configured (METRICX_CLERK_WEBHOOK_SECRET)")
     # Imported at the first delivery, not with the API: the `svix` package loads its whole API
-    # client (some 340 modules, 8 MB of the API's resident memory) to verify a signature.
+    # client (some 340 modules, 5 MB of the API's resident memory) to verify a signature.
     from svix.webhooks import Webhook, WebhookVerificationError
 
     svix_headers = {
