@@ -6,6 +6,7 @@ windows are landed again."""
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -344,12 +345,21 @@ class Personal:
             "WHERE table_schema NOT IN ('information_schema', 'pg_catalog') "
             "AND data_type IN ('VARCHAR', 'TEXT', 'text', 'character varying', 'JSON')"
         )
-        found = []
+        by_table: dict[str, list[str]] = defaultdict(list)
         for column in columns:
-            name = f"{column['table_schema']}.{column['table_name']}"
-            values = fetch(f'SELECT DISTINCT "{column["column_name"]}" AS v FROM {name}')
-            if any(self.names(row["v"]) for row in values):
-                found.append(f"{label}{name}.{column['column_name']}")
+            by_table[f"{column['table_schema']}.{column['table_name']}"].append(
+                column["column_name"]
+            )
+        found = []
+        # One read per table: most relations are dbt's views, which a read computes again.
+        for name, names in by_table.items():
+            selected = ", ".join(f'"{column}"' for column in names)
+            rows = fetch(f"SELECT {selected} FROM {name}")
+            found += [
+                f"{label}{name}.{column}"
+                for column in names
+                if any(self.names(row[column]) for row in rows)
+            ]
         return found
 
     def found_in_app_database(self, url: str) -> list[str]:
