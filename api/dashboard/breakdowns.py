@@ -9,15 +9,17 @@ from decimal import Decimal
 from typing import Any
 
 from api.dashboard.kpis import ADS_PROVIDER, ATTRIBUTION_PROVIDER, by_provider_filter
+from api.dashboard.rollup import rolled_up
 from api.reporting.attribution import AttributionModel
 from api.reporting.periods import Period
 from warehouse.connection import WarehouseReader
 from warehouse.semantic.compiler import MetricQuery, SemanticLayer
 
 TOP_CAMPAIGNS = 10
+DAY = "metric_time__day"
+CHANNEL = "attributed_performance_day__channel"
+IS_ATTRIBUTED = "attributed_performance_day__is_attributed"
 _CAMPAIGN = "campaign"
-_CHANNEL = "attributed_performance_day__channel"
-_IS_ATTRIBUTED = "attributed_performance_day__is_attributed"
 # Names and statuses are the entities' own, not metrics: read as they are.
 _CAMPAIGNS_SQL = """
 SELECT entity_id AS campaign_id, platform, entity_name, status, effective_status
@@ -61,7 +63,13 @@ class AttributionBreakdown:
 
 
 class Breakdowns:
-    """The breakdown queries of one workspace's period, bound once."""
+    """The breakdown queries of one workspace's period, bound once.
+
+    Spend and attributed revenue are fetched per day (`spend_by_day`, `attributed_by_day`) and
+    each serves two sections, the daily chart and a breakdown (api/dashboard/rollup.py). They
+    are fetched for every provider: with a provider, its rows are picked from them, which is
+    what filtering the query on it would return, as the provider is one of the groups.
+    """
 
     def __init__(
         self,
@@ -79,27 +87,52 @@ class Breakdowns:
         self._model = model
         self._provider = provider
 
-    def top_campaigns(self) -> list[CampaignRow]:
-        """The ten campaigns that spent most, with what the platform and the model credit."""
-        attributed, attributed_roas = (
-            self._model.metric("attributed_revenue"),
-            self._model.metric("attributed_roas"),
+    def spend_by_day(self) -> list[dict[str, Any]]:
+        """Spend per day and ad provider."""
+        return self._query(("spend",), (DAY, ADS_PROVIDER), None)
+
+    def attributed_by_day(self) -> list[dict[str, Any]]:
+        """The model's attributed revenue per day, channel and provider, credited or not."""
+        return self._query(
+            (self._model.metric("attributed_revenue"),),
+            (DAY, CHANNEL, ATTRIBUTION_PROVIDER, IS_ATTRIBUTED),
+            None,
         )
-        by_campaign = self._by_campaign(
-            {
-                ADS_PROVIDER: ("spend", "platform_conversions", "platform_roas"),
-                ATTRIBUTION_PROVIDER: (attributed, attributed_roas),
-            }
-        )
-        entities = {
+
+    def campaign_entities(self) -> dict[str, dict[str, Any]]:
+        """The workspace's campaigns' names and statuses, by campaign id."""
+        return {
             row["campaign_id"]: row
             for row in self._warehouse.fetch_all(
                 _CAMPAIGNS_SQL, {"workspace_id": self._workspace_id}
             )
         }
+
+    def campaign_delivery(self) -> dict[str, dict[str, Any]]:
+        """What each campaign spent and what the platform and the model credit it, by campaign
+        id."""
+        return self._by_campaign(
+            {
+                ADS_PROVIDER: ("spend", "platform_conversions", "platform_roas"),
+                ATTRIBUTION_PROVIDER: (
+                    self._model.metric("attributed_revenue"),
+                    self._model.metric("attributed_roas"),
+                ),
+            }
+        )
+
+    def top_campaigns(
+        self, delivery: dict[str, dict[str, Any]], entities: dict[str, dict[str, Any]]
+    ) -> list[CampaignRow]:
+        """The ten campaigns that spent most (`campaign_delivery`), with their names and
+        statuses (`campaign_entities`)."""
+        attributed, attributed_roas = (
+            self._model.metric("attributed_revenue"),
+            self._model.metric("attributed_roas"),
+        )
         # A campaign with credit but no delivery in the period has no spend to rank by.
         top = sorted(
-            (row for row in by_campaign.values() if row.get("spend") is not None),
+            (row for row in delivery.values() if row.get("spend") is not None),
             key=lambda row: (-row["spend"], row[_CAMPAIGN]),
         )[:TOP_CAMPAIGNS]
         campaigns = []
@@ -120,9 +153,14 @@ class Breakdowns:
             )
         return campaigns
 
-    def spend_mix(self) -> list[ProviderSpend]:
-        rows = self._query(("spend",), (ADS_PROVIDER,), ADS_PROVIDER)
-        spend = {row[ADS_PROVIDER]: row["spend"] or Decimal(0) for row in rows}
+    def spend_mix(self, spend_by_day: list[dict[str, Any]]) -> list[ProviderSpend]:
+        rows = (row for row in spend_by_day if self._provider in (None, row[ADS_PROVIDER]))
+        spend = {
+            name: amount or Decimal(0)
+            for (name,), amount in rolled_up(
+                self._semantic_layer, "spend", rows, (ADS_PROVIDER,)
+            ).items()
+        }
         total = sum(spend.values(), Decimal(0))
         return [
             ProviderSpend(
@@ -131,18 +169,27 @@ class Breakdowns:
             for name, amount in sorted(spend.items())
         ]
 
-    def attribution(self) -> AttributionBreakdown:
+    def attribution(self, attributed_by_day: list[dict[str, Any]]) -> AttributionBreakdown:
         """Attributed revenue per channel and provider; revenue no touchpoint explains; and
         the share of revenue with a touchpoint."""
-        attributed = self._model.metric("attributed_revenue")
-        rows = self._query((attributed,), (_CHANNEL, ATTRIBUTION_PROVIDER, _IS_ATTRIBUTED), None)
+        groups = rolled_up(
+            self._semantic_layer,
+            self._model.metric("attributed_revenue"),
+            attributed_by_day,
+            (CHANNEL, ATTRIBUTION_PROVIDER, IS_ATTRIBUTED),
+        )
         channels = [
-            ChannelRevenue(row[_CHANNEL], row[ATTRIBUTION_PROVIDER], row[attributed])
-            for row in rows
-            if row[_IS_ATTRIBUTED] and row[attributed] is not None
+            ChannelRevenue(channel, provider, revenue)
+            for (channel, provider, is_attributed), revenue in groups.items()
+            if is_attributed and revenue is not None
         ]
         unattributed = sum(
-            (row[attributed] or Decimal(0) for row in rows if not row[_IS_ATTRIBUTED]), Decimal(0)
+            (
+                revenue or Decimal(0)
+                for (_, _, is_attributed), revenue in groups.items()
+                if not is_attributed
+            ),
+            Decimal(0),
         )
         credited = sum((channel.attributed_revenue for channel in channels), Decimal(0))
         total = credited + unattributed

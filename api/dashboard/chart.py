@@ -16,7 +16,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from api.dashboard.breakdowns import DAY
 from api.dashboard.kpis import ADS_PROVIDER, ATTRIBUTION_PROVIDER
+from api.dashboard.rollup import rolled_up
 from api.reporting.attribution import AttributionModel
 from api.reporting.periods import Period
 from warehouse.connection import WarehouseReader
@@ -24,7 +26,6 @@ from warehouse.semantic.compiler import MetricQuery, SemanticLayer, as_day
 
 WINDOW = timedelta(minutes=15)
 TOTAL = "total"
-_DAY = "metric_time__day"
 _CAPTURED_AT = "metric_snapshot__captured_at__minute"
 _SNAPSHOT_CONNECTION = "metric_snapshot__connection_id"
 _SNAPSHOT_PROVIDER = "metric_snapshot__provider"
@@ -44,68 +45,62 @@ class Series:
     points: list[Point] = field(default_factory=list)
 
 
-def chart(
-    semantic_layer: SemanticLayer,
-    warehouse: WarehouseReader,
-    workspace_id: str,
-    period: Period,
-    timezone: str,
-    model: AttributionModel,
-    provider: str | None,
-    now: datetime,
-) -> tuple[str, list[Series]]:
-    """The chart's granularity (`15m` or `day`) and its series, the total last."""
-    if period.length == 1:
-        return "15m", _intraday(
-            semantic_layer, warehouse, workspace_id, period.start, timezone, provider, now
-        )
-    return "day", _daily(semantic_layer, warehouse, workspace_id, period, model, provider)
+def daily_revenue(
+    semantic_layer: SemanticLayer, warehouse: WarehouseReader, workspace_id: str, period: Period
+) -> list[dict[str, Any]]:
+    """Net revenue per day: the total series' revenue."""
+    return semantic_layer.query(
+        warehouse,
+        MetricQuery(("revenue",), (DAY,)),
+        workspace_id=workspace_id,
+        start=period.start,
+        end=period.end,
+    )
 
 
-def _daily(
+def daily(
     semantic_layer: SemanticLayer,
-    warehouse: WarehouseReader,
-    workspace_id: str,
     period: Period,
     model: AttributionModel,
     provider: str | None,
+    *,
+    spend_by_day: list[dict[str, Any]],
+    attributed_by_day: list[dict[str, Any]],
+    revenue_by_day: list[dict[str, Any]] | None,
 ) -> list[Series]:
-    def query(metrics: tuple[str, ...], group_by: tuple[str, ...]) -> list[dict[str, Any]]:
-        filtered = (group_by[-1],) if provider and len(group_by) > 1 else ()
-        return semantic_layer.query(
-            warehouse,
-            MetricQuery(metrics, group_by, filtered),
-            workspace_id=workspace_id,
-            start=period.start,
-            end=period.end,
-            filter_values=(provider,) if filtered else (),
-        )
-
+    """A point per day: the providers' spend and attributed revenue, and the total, from the
+    breakdowns' daily rows (api/dashboard/breakdowns.py) and `daily_revenue`'s; with a provider
+    (no `revenue_by_day`), its series alone, which is its total."""
     attributed = model.metric("attributed_revenue")
     by_provider: dict[str, dict[date, Point]] = defaultdict(dict)
-    for row in query(("spend",), (_DAY, ADS_PROVIDER)):
-        day = as_day(row[_DAY])
-        by_provider[row[ADS_PROVIDER]].setdefault(day, Point(day)).spend = row["spend"]
-    for row in query((attributed,), (_DAY, ATTRIBUTION_PROVIDER)):
-        if row[ATTRIBUTION_PROVIDER] is None:  # the shop's own channels
-            continue
-        day = as_day(row[_DAY])
-        by_provider[row[ATTRIBUTION_PROVIDER]].setdefault(day, Point(day)).revenue = row[attributed]
+    for (day, name), spend in rolled_up(
+        semantic_layer, "spend", spend_by_day, (DAY, ADS_PROVIDER)
+    ).items():
+        if provider in (None, name):
+            by_provider[name].setdefault(as_day(day), Point(as_day(day))).spend = spend
+    for (day, name), revenue in rolled_up(
+        semantic_layer, attributed, attributed_by_day, (DAY, ATTRIBUTION_PROVIDER)
+    ).items():
+        # Without a provider: the shop's own channels (organic, email, …), not in a series.
+        if name is not None and provider in (None, name):
+            by_provider[name].setdefault(as_day(day), Point(as_day(day))).revenue = revenue
     series = [
         Series(name, [points.get(day, Point(day)) for day in period.days()])
         for name, points in sorted(by_provider.items())
     ]
-    if provider:
-        # The total of one provider is that provider's series.
+    if revenue_by_day is None:
         return series
     total = {day: Point(day) for day in period.days()}
-    for row in query(("spend", "revenue"), (_DAY,)):
-        if (point := total.get(as_day(row[_DAY]))) is not None:
-            point.spend, point.revenue = row["spend"], row["revenue"]
+    for (day,), spend in rolled_up(semantic_layer, "spend", spend_by_day, (DAY,)).items():
+        if (point := total.get(as_day(day))) is not None:
+            point.spend = spend
+    for row in revenue_by_day:
+        if (point := total.get(as_day(row[DAY]))) is not None:
+            point.revenue = row["revenue"]
     return [*series, Series(TOTAL, list(total.values()))]
 
 
-def _intraday(
+def intraday(
     semantic_layer: SemanticLayer,
     warehouse: WarehouseReader,
     workspace_id: str,

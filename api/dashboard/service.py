@@ -11,7 +11,7 @@ from typing import Any
 
 from api.dashboard import schemas
 from api.dashboard.breakdowns import AttributionBreakdown, Breakdowns, CampaignRow, ProviderSpend
-from api.dashboard.chart import Series, chart
+from api.dashboard.chart import Series, daily, daily_revenue, intraday
 from api.dashboard.kpis import KPIS, Kind, delta_pct, group_values, kpi_groups
 from api.freshness.service import WorkspaceFreshness
 from api.reporting.attribution import AttributionModel, attribution_settings
@@ -22,7 +22,7 @@ from warehouse.semantic.compiler import SemanticLayer
 
 CENT = Decimal("0.01")
 # The sections' queries are independent, and a page waited for their sum when they ran one after
-# another (about ten statements; on DuckDB most of each is binding and optimizing MetricFlow's
+# another (about eight statements; on DuckDB most of each is binding and optimizing MetricFlow's
 # SQL, which it redoes on every execution, prepared or not): they run at once, each on its own
 # cursor (DuckDB) or pooled connection (PostgreSQL). Shared by the process's requests; a few
 # more threads than the two cores keep both busy while one waits on a result.
@@ -50,12 +50,12 @@ def build_dashboard(
 ) -> schemas.Dashboard:
     """The dashboard; `freshness` is called on the request's thread (it reads the app database
     through the request's session, which is not to be shared across threads)."""
-    periods, model = request.periods, request.attribution_model
+    periods, model, provider = request.periods, request.attribution_model, request.provider
+    period = periods.current
     breakdowns = Breakdowns(
-        semantic_layer, warehouse, request.workspace_id, periods.current, model, request.provider
+        semantic_layer, warehouse, request.workspace_id, period, model, provider
     )
-
-    groups = kpi_groups(model, request.provider)
+    groups = kpi_groups(model, provider)
 
     def values(period: Period) -> list[Future[dict[str, Any]]]:
         return [
@@ -66,40 +66,70 @@ def build_dashboard(
                 request.workspace_id,
                 period,
                 group,
-                request.provider,
+                provider,
             )
             for group in groups
         ]
 
-    # The sections of several queries in a row first, so the last tasks queued are single
-    # queries and no thread is left working through a long section while the others are idle.
-    drawn = _sections.submit(
-        chart,
-        semantic_layer,
-        warehouse,
-        request.workspace_id,
-        periods.current,
-        request.timezone,
-        model,
-        request.provider,
-        request.now,
+    # The longest tasks first (a day's chart is two statements; the KPIs and the campaigns'
+    # delivery are the largest), so no thread is left with a long one while the others idle.
+    single_day = period.length == 1
+    drawn = (
+        _sections.submit(
+            intraday,
+            semantic_layer,
+            warehouse,
+            request.workspace_id,
+            period.start,
+            request.timezone,
+            provider,
+            request.now,
+        )
+        if single_day
+        else None
     )
-    campaigns = _sections.submit(breakdowns.top_campaigns)
-    current = values(periods.current)
+    current = values(period)
     previous = values(periods.previous) if periods.previous else []
-    mix = _sections.submit(breakdowns.spend_mix)
-    attributed = _sections.submit(breakdowns.attribution) if request.shop_connected else None
+    delivery = _sections.submit(breakdowns.campaign_delivery)
+    spend = _sections.submit(breakdowns.spend_by_day)
+    # Attributed revenue draws the daily chart's provider series and the attribution section.
+    attributed = (
+        _sections.submit(breakdowns.attributed_by_day)
+        if request.shop_connected or not single_day
+        else None
+    )
+    revenue = (
+        _sections.submit(daily_revenue, semantic_layer, warehouse, request.workspace_id, period)
+        if not single_day and provider is None
+        else None
+    )
+    entities = _sections.submit(breakdowns.campaign_entities)
     sources = freshness()
+    spend_by_day = spend.result()
+    attributed_by_day = attributed.result() if attributed else []
+    series = (
+        drawn.result()
+        if drawn
+        else daily(
+            semantic_layer,
+            period,
+            model,
+            provider,
+            spend_by_day=spend_by_day,
+            attributed_by_day=attributed_by_day,
+            revenue_by_day=revenue.result() if revenue else None,
+        )
+    )
     return _dashboard(
         semantic_layer,
         request,
         sources,
         current=_merged(current),
         previous=_merged(previous),
-        drawn=drawn.result(),
-        top_campaigns=campaigns.result(),
-        spend_mix=mix.result(),
-        attribution=attributed.result() if attributed else None,
+        drawn=("15m" if single_day else "day", series),
+        top_campaigns=breakdowns.top_campaigns(delivery.result(), entities.result()),
+        spend_mix=breakdowns.spend_mix(spend_by_day),
+        attribution=breakdowns.attribution(attributed_by_day) if request.shop_connected else None,
     )
 
 

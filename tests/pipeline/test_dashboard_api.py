@@ -25,6 +25,15 @@ from tests.pipeline.metricflow import query_metricflow
 TOLERANCE = Decimal("0.000001")
 
 
+def _cents(value: str) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
+def _true(value: str) -> bool:
+    """A boolean as MetricFlow's CSV writes it."""
+    return value.strip().lower() in ("true", "t", "1")
+
+
 def _token(run: PipelineRun, slug: str) -> str:
     merchant = next(m for m in run.world.merchants if m.slug == slug)
     response = httpx.post(
@@ -137,6 +146,108 @@ def test_top_campaigns_and_spend_mix_add_up_to_the_marts(
         assert total["provider"] == "total"
         assert dashboard["chart"]["granularity"] == "day"
         assert sum(Decimal(point["spend"] or 0) for point in total["points"]) == sum(mix.values())
+
+
+def test_attribution_and_the_providers_revenue_are_metricflows_answers(
+    pipeline_run: PipelineRun,
+    period_dashboards: dict[str, dict[str, Any]],
+    tmp_path: Path,
+) -> None:
+    """The attribution section and each provider's daily revenue in the chart are what
+    MetricFlow answers for those groups (the dashboard adds them up from one finer query)."""
+    first, last = _run_days(pipeline_run)
+    metric = DEFAULT_ATTRIBUTION_MODEL.metric("attributed_revenue")
+    dimension = "attributed_performance_day__{}".format
+    days = f"{{{{ TimeDimension('metric_time', 'day') }}}} between '{first}' and '{last}'"
+    by_channel = query_metricflow(
+        pipeline_run.settings.warehouse_url,
+        tmp_path,
+        (metric,),
+        group_by=",".join(
+            ["workspace", dimension("channel"), dimension("provider"), dimension("is_attributed")]
+        ),
+        where=days,
+    )
+    by_day = query_metricflow(
+        pipeline_run.settings.warehouse_url,
+        tmp_path,
+        (metric,),
+        group_by=f"workspace,metric_time__day,{dimension('provider')}",
+        where=days,
+    )
+    compared = 0
+    for workspace_id, dashboard in period_dashboards.items():
+        rows = [row for row in by_channel if row["workspace"] == workspace_id]
+        attribution = dashboard["attribution"]
+        credited = {
+            (row[dimension("channel")], row[dimension("provider")] or None): _cents(row[metric])
+            for row in rows
+            if _true(row[dimension("is_attributed")]) and row[metric]
+        }
+        served = {
+            (channel["channel"], channel["provider"]): Decimal(channel["attributed_revenue"])
+            for channel in attribution["channels"]
+        }
+        assert served == credited, workspace_id
+        unattributed = sum(
+            (
+                Decimal(row[metric] or 0)
+                for row in rows
+                if row[dimension("is_attributed")] != "True"
+            ),
+            Decimal(0),
+        )
+        assert Decimal(attribution["unattributed_revenue"]) == unattributed.quantize(
+            Decimal("0.01")
+        )
+        expected_days = {
+            (row[dimension("provider")], row["metric_time__day"][:10]): _cents(row[metric])
+            for row in by_day
+            if row["workspace"] == workspace_id and row[dimension("provider")] and row[metric]
+        }
+        drawn = {
+            (series["provider"], point["at"]): Decimal(point["revenue"])
+            for series in dashboard["chart"]["series"][:-1]
+            for point in series["points"]
+            if point["revenue"] is not None
+        }
+        assert drawn == expected_days, workspace_id
+        compared += len(drawn) + len(served)
+    assert compared
+
+
+async def test_a_provider_narrows_the_chart_and_the_spend_mix_to_its_own(
+    pipeline_run: PipelineRun,
+) -> None:
+    first, last = _run_days(pipeline_run)
+    dashboards = await _dashboards(
+        pipeline_run, range="custom", provider="google_ads", **{"from": str(first), "to": str(last)}
+    )
+    for workspace_id, dashboard in dashboards.items():
+        spend = {
+            str(row["day"]): Decimal(row["spend"])
+            for row in pipeline_run.read(
+                "SELECT workspace_date_day AS day, sum(spend_workspace_currency) AS spend"
+                " FROM marts.fct_ad_reporting_hourly WHERE workspace_id = :workspace_id"
+                " AND platform = 'google_ads' AND workspace_date_day BETWEEN :first AND :last"
+                " GROUP BY workspace_date_day",
+                {"workspace_id": workspace_id, "first": first, "last": last},
+            )
+        }
+        assert spend, workspace_id
+        [series] = dashboard["chart"]["series"]
+        assert series["provider"] == "google_ads"
+        drawn = {
+            point["at"]: Decimal(point["spend"]) for point in series["points"] if point["spend"]
+        }
+        assert drawn == {day: amount.quantize(Decimal("0.01")) for day, amount in spend.items()}
+        [mix] = dashboard["spend_mix"]
+        total = sum(spend.values(), Decimal(0)).quantize(Decimal("0.01"))
+        assert (mix["provider"], Decimal(mix["spend"]), Decimal(mix["share"])) == (
+            "google_ads",
+            total,
+            1,
+        )
 
 
 async def test_a_single_day_is_drawn_from_the_15_minute_captures(

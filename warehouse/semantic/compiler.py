@@ -24,6 +24,7 @@ from metricflow.sql.render.duckdb_renderer import DuckDbSqlPlanRenderer
 from metricflow.sql.render.postgres import PostgresSQLSqlPlanRenderer
 from metricflow.sql.render.sql_plan_renderer import SqlPlanRenderer
 from metricflow_semantic_interfaces.protocols.semantic_manifest import SemanticManifest
+from metricflow_semantic_interfaces.type_enums.aggregation_type import AggregationType
 from metricflow_semantic_interfaces.type_enums.dimension_type import DimensionType
 from metricflow_semantic_interfaces.type_enums.metric_type import MetricType
 from metricflow_semantic_interfaces.type_enums.time_granularity import TimeGranularity
@@ -97,6 +98,10 @@ class MetricDefinition:
     description: str
     formula: str
     unit: MetricUnit
+    # A simple metric whose measure is a sum over every dimension: its value over a union of
+    # groups is the sum of the groups' values, so a reader may add up the rows of a finer
+    # query instead of asking again (api/dashboard). Nothing else may be re-aggregated.
+    additive: bool
 
 
 @dataclass(frozen=True)
@@ -247,6 +252,7 @@ def _definition(metric: Any, manifest: SemanticManifest) -> MetricDefinition:
         description=" ".join((metric.description or "").split()),
         formula=_formula(metric, manifest),
         unit=_unit(metric, manifest),
+        additive=_additive(metric, manifest),
     )
 
 
@@ -276,6 +282,17 @@ def _unit(metric: Any, manifest: SemanticManifest) -> MetricUnit:
     if found and (found[1].expr or found[1].name).strip().endswith(WORKSPACE_CURRENCY_SUFFIX):
         return "money"
     return "quantity"
+
+
+def _additive(metric: Any, manifest: SemanticManifest) -> bool:
+    if metric.type is not MetricType.SIMPLE:
+        return False
+    found = _measure(metric, manifest)
+    return (
+        found is not None
+        and found[1].agg is AggregationType.SUM
+        and found[1].non_additive_dimension is None
+    )
 
 
 def _measure(metric: Any, manifest: SemanticManifest) -> tuple[Any, Any] | None:
