@@ -66,9 +66,10 @@ class Breakdowns:
     """The breakdown queries of one workspace's period, bound once.
 
     Spend and attributed revenue are fetched per day (`spend_by_day`, `attributed_by_day`) and
-    each serves two sections, the daily chart and a breakdown (api/dashboard/rollup.py). They
-    are fetched for every provider: with a provider, its rows are picked from them, which is
-    what filtering the query on it would return, as the provider is one of the groups.
+    each serves two sections, the daily chart and a breakdown (api/dashboard/rollup.py). Their
+    queries are not filtered on the provider: spend keeps that provider's rows, which is what the
+    filter would return, as the provider is one of the groups; attributed revenue keeps every
+    provider's, for the attribution section is the whole shop's.
     """
 
     def __init__(
@@ -88,8 +89,9 @@ class Breakdowns:
         self._provider = provider
 
     def spend_by_day(self) -> list[dict[str, Any]]:
-        """Spend per day and ad provider."""
-        return self._query(("spend",), (DAY, ADS_PROVIDER), None)
+        """Spend per day and ad provider (the request's provider only, when it names one)."""
+        rows = self._query(("spend",), (DAY, ADS_PROVIDER), None)
+        return [row for row in rows if self._provider in (None, row[ADS_PROVIDER])]
 
     def attributed_by_day(self) -> list[dict[str, Any]]:
         """The model's attributed revenue per day, channel and provider, credited or not."""
@@ -154,11 +156,10 @@ class Breakdowns:
         return campaigns
 
     def spend_mix(self, spend_by_day: list[dict[str, Any]]) -> list[ProviderSpend]:
-        rows = (row for row in spend_by_day if self._provider in (None, row[ADS_PROVIDER]))
         spend = {
             name: amount or Decimal(0)
             for (name,), amount in rolled_up(
-                self._semantic_layer, "spend", rows, (ADS_PROVIDER,)
+                self._semantic_layer, "spend", spend_by_day, (ADS_PROVIDER,)
             ).items()
         }
         total = sum(spend.values(), Decimal(0))

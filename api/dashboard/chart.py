@@ -69,15 +69,15 @@ def daily(
     revenue_by_day: list[dict[str, Any]] | None,
 ) -> list[Series]:
     """A point per day: the providers' spend and attributed revenue, and the total, from the
-    breakdowns' daily rows (api/dashboard/breakdowns.py) and `daily_revenue`'s; with a provider
-    (no `revenue_by_day`), its series alone, which is its total."""
+    breakdowns' daily rows (api/dashboard/breakdowns.py: spend holds the request's provider
+    only) and `daily_revenue`'s; with a provider (no `revenue_by_day`), its series alone, which
+    is its total."""
     attributed = model.metric("attributed_revenue")
     by_provider: dict[str, dict[date, Point]] = defaultdict(dict)
     for (day, name), spend in rolled_up(
         semantic_layer, "spend", spend_by_day, (DAY, ADS_PROVIDER)
     ).items():
-        if provider in (None, name):
-            by_provider[name].setdefault(as_day(day), Point(as_day(day))).spend = spend
+        by_provider[name].setdefault(as_day(day), Point(as_day(day))).spend = spend
     for (day, name), revenue in rolled_up(
         semantic_layer, attributed, attributed_by_day, (DAY, ATTRIBUTION_PROVIDER)
     ).items():
