@@ -286,11 +286,13 @@ async def test_a_data_request_is_recorded_and_a_redaction_erases_the_app_databas
     with open_session(shop_settings.app_database_url) as session:
         payloads = list(session.scalars(select(PixelEvent.payload).order_by(PixelEvent.event_id)))
         (redaction,) = session.scalars(select(ShopifyRedaction))
-    text = "\n".join(payloads)
-    for personal in ("browser-of-4242", customer, "ada", "4242", contact["email"]):
-        assert personal not in text
     # The browsing event of the same browser is anonymised too, as the same anonymous visitor.
     (visitor,) = {json.loads(payload)["clientId"] for payload in payloads}
     assert visitor.startswith(redaction.visitor_token)
+    # Left out of the search: the visitor's new id is random hex, which spells "ada" or "4242"
+    # now and then.
+    text = "\n".join(payloads).replace(visitor, "")
+    for personal in ("browser-of-4242", customer, "ada", "4242", contact["email"]):
+        assert personal not in text
     assert json.loads(payloads[1])["data"]["checkout"]["order"]["id"] == order
     assert redaction.erased_at is None  # the warehouse's copy is the pipeline's to erase
