@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
 from api.connections.platforms import Account, Grant
 from warehouse.appdb.credentials import CredentialCipher
 from warehouse.appdb.models import Connection, ConnectionStatus, PendingSelection, Provider
 from warehouse.appdb.reconnects import resume
-from warehouse.appdb.upserts import ensure_pixel_key
+from warehouse.appdb.upserts import ensure_pixel_key, grant_user
 
 # Long enough to look through the accounts and choose.
 SELECTION_TTL = timedelta(minutes=30)
@@ -65,6 +65,7 @@ def disconnect(
     credentials = cipher.decrypt(connection.credentials_encrypted)
     connection.status = ConnectionStatus.DISCONNECTED
     connection.credentials_encrypted = cipher.encrypt({})
+    connection.grant_user_id = None
     connection.needs_reconnect_since = None
     connection.backfill_from = connection.backfill_until = None
     session.flush()
@@ -87,14 +88,14 @@ def _grant_in_use(
         # Revoking uninstalls the app from the shop, whichever workspace installed it.
         others = others.where(Connection.external_account_id == connection.external_account_id)
         return session.scalar(others.limit(1)) is not None
-    if connection.provider == Provider.META_ADS and credentials.get("user_id"):
+    user = grant_user(connection.provider, credentials)
+    if user:
         # Meta revokes the app for the user, not one token: an agency's user who connected
         # accounts in several workspaces, each with a consent (a token) of its own, would
         # break every other workspace's connections.
-        return any(
-            cipher.decrypt(other.credentials_encrypted).get("user_id") == credentials["user_id"]
-            for other in session.scalars(others)
-        )
+        if session.scalar(others.where(Connection.grant_user_id == user).limit(1)) is not None:
+            return True
+        return _unrecorded_grant_of(session, cipher, others, user)
     # A Google grant (or a Meta one stored before its user was) comes from one consent, whose
     # accounts all went to the workspace it was made in.
     others = others.where(Connection.workspace_id == connection.workspace_id)
@@ -102,6 +103,21 @@ def _grant_in_use(
         cipher.decrypt(other.credentials_encrypted) == credentials
         for other in session.scalars(others)
     )
+
+
+def _unrecorded_grant_of(
+    session: Session, cipher: CredentialCipher, others: Select[Connection], user: str
+) -> bool:
+    """Whether one of the connections sealed before their user was recorded is `user`'s: those
+    alone are opened, and the user each holds is recorded, so it is not opened again (a Meta
+    grant stored without a user is, until its account is reconnected)."""
+    in_use = False
+    for other in session.scalars(others.where(Connection.grant_user_id.is_(None))):
+        other.grant_user_id = grant_user(
+            other.provider, cipher.decrypt(other.credentials_encrypted)
+        )
+        in_use = in_use or other.grant_user_id == user
+    return in_use
 
 
 def open_selection(
@@ -224,12 +240,14 @@ def connect(
             display_name=account.display_name,
             status=ConnectionStatus.ACTIVE,
             credentials_encrypted=cipher.encrypt(credentials),
+            grant_user_id=grant_user(provider, credentials),
             settings=account.settings,
         )
         session.add(connection)
     else:
         connection.display_name = account.display_name
         connection.credentials_encrypted = cipher.encrypt(credentials)
+        connection.grant_user_id = grant_user(provider, credentials)
         connection.settings = account.settings
         resume(connection, now)
     session.flush()

@@ -773,6 +773,78 @@ async def test_a_meta_user_connected_in_two_workspaces_keeps_the_other_after_a_d
     assert not platform_accepts("meta_ads", settings, merchant, grants[second_connection])
 
 
+async def test_a_meta_disconnect_opens_no_other_users_credentials(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+    world: World,
+) -> None:
+    """Another user's Meta connection (here sealed under a key since replaced, which no one can
+    open) is neither opened nor in the way: the disconnect finds the user's own connections by
+    the user recorded with each."""
+    merchant = merchants[0]
+    workspace = workspace_id(settings, merchant.slug)
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+    connection_id = await connect_one(browser, workspace, "meta_ads", merchant.meta_account_id)
+    with open_session(settings.app_database_url) as session, session.begin():
+        upsert_connection(
+            session,
+            workspace_id=workspace_id(settings, merchants[1].slug),
+            provider="meta_ads",
+            external_account_id="act_999",
+            display_name="Another user's account",
+            credentials={"access_token": "EAAother", "user_id": "another-meta-user"},
+            cipher=CredentialCipher(Fernet.generate_key()),
+        )
+    revoked_before = revocations(world, "meta_ads")
+
+    deleted = await client.delete(
+        f"/v1/workspaces/{workspace}/connections/{connection_id}", headers=browser.headers
+    )
+
+    assert deleted.status_code == 204, deleted.text
+    assert revocations(world, "meta_ads") == revoked_before + 1
+    users = {row.external_account_id: row.grant_user_id for row in stored_connections(settings)}
+    assert users == {merchant.meta_account_id: None, "act_999": "another-meta-user"}
+
+
+async def test_a_meta_connection_stored_before_its_user_was_recorded_still_keeps_the_grant(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+    world: World,
+) -> None:
+    """A connection sealed before its user was kept in clear is opened to tell whose it is
+    (once: its user is recorded then)."""
+    merchant = merchants[0]
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+    first = workspace_id(settings, merchant.slug)
+    created = await client.post(
+        "/v1/workspaces",
+        json={"name": "Client B", "currency": merchant.currency, "timezone": merchant.timezone},
+        headers=browser.headers,
+    )
+    assert created.status_code == 201, created.text
+    first_connection = await connect_one(browser, first, "meta_ads", merchant.meta_account_id)
+    second_connection = await connect_one(
+        browser, created.json()["id"], "meta_ads", merchant.meta_account_id
+    )
+    with open_session(settings.app_database_url) as session, session.begin():
+        session.get_one(Connection, second_connection).grant_user_id = None
+    revoked_before = revocations(world, "meta_ads")
+
+    deleted = await client.delete(
+        f"/v1/workspaces/{first}/connections/{first_connection}", headers=browser.headers
+    )
+
+    assert deleted.status_code == 204
+    assert revocations(world, "meta_ads") == revoked_before
+    users = {row.id: row.grant_user_id for row in stored_connections(settings)}
+    assert users == {first_connection: None, second_connection: merchant.meta_user_id}
+
+
 async def test_a_failed_revoke_does_not_block_the_disconnect(
     client: httpx.AsyncClient,
     simulator: SimulatorServer,

@@ -178,6 +178,7 @@ class Connection(Base):
         ),
         CheckConstraint(_one_of("provider", Provider), name="provider"),
         CheckConstraint(_one_of("status", ConnectionStatus), name="status"),
+        Index("ix_connections_grant_user", "provider", "grant_user_id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -188,6 +189,11 @@ class Connection(Base):
     status: Mapped[str] = mapped_column(String(16), default=ConnectionStatus.ACTIVE.value)
     # Fernet token of the JSON credentials; see credentials.py. Never store them in clear.
     credentials_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    # The platform user whose consent the credentials hold, where the platform revokes per user
+    # (Meta; see upserts.grant_user). An id, no secret: kept in clear so a disconnect finds that
+    # user's other connections without opening anyone's credentials. None once disconnected,
+    # and on connections sealed before it was recorded.
+    grant_user_id: Mapped[str | None] = mapped_column(String(128), default=None)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Public key the shop's web pixel sends its events with (Shopify connections only). Public
     # because it ships in storefront JavaScript: it identifies the shop, it authorises nothing

@@ -13,7 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warehouse.appdb.credentials import CredentialCipher
-from warehouse.appdb.models import Connection, ConnectionStatus, Membership, User, Workspace
+from warehouse.appdb.models import (
+    Connection,
+    ConnectionStatus,
+    Membership,
+    Provider,
+    User,
+    Workspace,
+)
 
 
 def upsert_user(session: Session, *, clerk_user_id: str, email: str) -> User:
@@ -81,16 +88,29 @@ def upsert_connection(
             display_name=display_name,
             status=status,
             credentials_encrypted=cipher.encrypt(credentials),
+            grant_user_id=grant_user(provider, credentials),
             settings=settings,
         )
         session.add(connection)
     else:
-        _assign(connection, display_name=display_name, status=status, settings=settings)
+        _assign(
+            connection,
+            display_name=display_name,
+            status=status,
+            settings=settings,
+            grant_user_id=grant_user(provider, credentials),
+        )
         # Fernet output differs on every call, so re-encrypt only when the secrets changed.
         if _readable(cipher, connection.credentials_encrypted) != credentials:
             connection.credentials_encrypted = cipher.encrypt(credentials)
     session.flush()
     return connection
+
+
+def grant_user(provider: str, credentials: dict[str, Any]) -> str | None:
+    """The user whose consent `credentials` hold, where the platform revokes per user: Meta's
+    (its token's `/me`); None elsewhere, or for a Meta grant stored without it."""
+    return credentials.get("user_id") if provider == Provider.META_ADS else None
 
 
 def ensure_pixel_key(session: Session, connection: Connection) -> str:
