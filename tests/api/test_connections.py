@@ -723,6 +723,25 @@ async def test_a_grant_another_connection_still_uses_is_not_revoked(
     assert platform_accepts("google_ads", settings, merchant, credentials)
 
 
+async def _meta_in_two_workspaces(
+    client: httpx.AsyncClient, browser: MerchantBrowser, settings: Settings, merchant: Merchant
+) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The merchant's Meta account connected in their workspace and in a second one they create,
+    a consent each: (workspace id, connection id) of both."""
+    first = workspace_id(settings, merchant.slug)
+    created = await client.post(
+        "/v1/workspaces",
+        json={"name": "Client B", "currency": merchant.currency, "timezone": merchant.timezone},
+        headers=browser.headers,
+    )
+    assert created.status_code == 201, created.text
+    second = created.json()["id"]
+    return (
+        (first, await connect_one(browser, first, "meta_ads", merchant.meta_account_id)),
+        (second, await connect_one(browser, second, "meta_ads", merchant.meta_account_id)),
+    )
+
+
 async def test_a_meta_user_connected_in_two_workspaces_keeps_the_other_after_a_disconnect(
     client: httpx.AsyncClient,
     simulator: SimulatorServer,
@@ -735,16 +754,9 @@ async def test_a_meta_user_connected_in_two_workspaces_keeps_the_other_after_a_d
     the last disconnect revokes the app."""
     merchant = merchants[0]
     browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
-    first = workspace_id(settings, merchant.slug)
-    created = await client.post(
-        "/v1/workspaces",
-        json={"name": "Client B", "currency": merchant.currency, "timezone": merchant.timezone},
-        headers=browser.headers,
+    (first, first_connection), (second, second_connection) = await _meta_in_two_workspaces(
+        client, browser, settings, merchant
     )
-    assert created.status_code == 201, created.text
-    second = created.json()["id"]
-    first_connection = await connect_one(browser, first, "meta_ads", merchant.meta_account_id)
-    second_connection = await connect_one(browser, second, "meta_ads", merchant.meta_account_id)
     cipher = CredentialCipher(settings.secret_key)
     grants = {
         row.id: cipher.decrypt(row.credentials_encrypted) for row in stored_connections(settings)
@@ -820,16 +832,8 @@ async def test_a_meta_connection_stored_before_its_user_was_recorded_still_keeps
     (once: its user is recorded then)."""
     merchant = merchants[0]
     browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
-    first = workspace_id(settings, merchant.slug)
-    created = await client.post(
-        "/v1/workspaces",
-        json={"name": "Client B", "currency": merchant.currency, "timezone": merchant.timezone},
-        headers=browser.headers,
-    )
-    assert created.status_code == 201, created.text
-    first_connection = await connect_one(browser, first, "meta_ads", merchant.meta_account_id)
-    second_connection = await connect_one(
-        browser, created.json()["id"], "meta_ads", merchant.meta_account_id
+    (first, first_connection), (_, second_connection) = await _meta_in_two_workspaces(
+        client, browser, settings, merchant
     )
     with open_session(settings.app_database_url) as session, session.begin():
         session.get_one(Connection, second_connection).grant_user_id = None
