@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any, Literal
 
 from metricflow.dataflow.optimizer.dataflow_optimizer_factory import DataflowPlanOptimization
@@ -138,9 +139,14 @@ class SemanticLayer:
 
     def __init__(self, manifest: SemanticManifest, backend: str) -> None:
         self._manifest = manifest
-        self._backend = backend
         self._optimization_level = _OPTIMIZATION_LEVELS[backend]
-        self._day_rewrites = _day_rewrites(manifest) if backend == "duckdb" else {}
+        # What the backend's SQL needs besides MetricFlow's (see `_CAST_DAY` and
+        # `_OPTIMIZATION_LEVELS`).
+        self._adapted: Callable[[str], str] = (
+            partial(_with_dates_as_days, _day_rewrites(manifest))
+            if backend == "duckdb"
+            else _inline_unfiltered
+        )
         self._engine = MetricFlowEngine(
             SemanticManifestLookup(manifest), _CompileOnlySqlClient(backend)
         )
@@ -226,11 +232,7 @@ class SemanticLayer:
         )
         with self._lock:
             sql = self._engine.explain(request).sql_statement.sql
-        for truncated, day in self._day_rewrites.items():
-            sql = sql.replace(truncated, day)
-        if self._backend == "postgres":
-            sql = _inline_unfiltered(sql)
-        return CompiledQuery(sql=sql, filter_parameters=filter_parameters)
+        return CompiledQuery(sql=self._adapted(sql), filter_parameters=filter_parameters)
 
     def _check_metrics(self, metrics: Sequence[str]) -> None:
         unknown = [name for name in metrics if name not in self.metrics]
@@ -261,6 +263,12 @@ def _day_rewrites(manifest: SemanticManifest) -> dict[str, str]:
                     f"cast({cast.group(1)} as date) {alias}"
                 )
     return rewrites
+
+
+def _with_dates_as_days(rewrites: dict[str, str], sql: str) -> str:
+    for truncated, day in rewrites.items():
+        sql = sql.replace(truncated, day)
+    return sql
 
 
 def _inline_unfiltered(sql: str) -> str:
