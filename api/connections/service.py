@@ -61,8 +61,9 @@ def disconnect(
     connecting the same account again brings it back (same id, same history). Returns the grant
     to revoke at the platform, unless no credentials were left or another connection still
     syncs with the same grant (accounts chosen from one consent share it; a Meta user's grants
-    in every workspace are one, as Meta revokes per user)."""
-    credentials = cipher.decrypt(connection.credentials_encrypted)
+    in every workspace are one, as Meta revokes per user). Credentials sealed under a key
+    since replaced are forgotten all the same, with nothing to revoke: no one can read them."""
+    credentials = cipher.readable(connection.credentials_encrypted)
     connection.status = ConnectionStatus.DISCONNECTED
     connection.credentials_encrypted = cipher.encrypt({})
     connection.grant_user_id = None
@@ -100,7 +101,7 @@ def _grant_in_use(
     # accounts all went to the workspace it was made in.
     others = others.where(Connection.workspace_id == connection.workspace_id)
     return any(
-        cipher.decrypt(other.credentials_encrypted) == credentials
+        cipher.readable(other.credentials_encrypted) == credentials
         for other in session.scalars(others)
     )
 
@@ -110,11 +111,12 @@ def _unrecorded_grant_of(
 ) -> bool:
     """Whether one of the connections sealed before their user was recorded is `user`'s: those
     alone are opened, and the user each holds is recorded, so it is not opened again (a Meta
-    grant stored without a user is, until its account is reconnected)."""
+    grant stored without a user is, until its account is reconnected; so is one sealed under a
+    key since replaced, which holds no grant anyone can use)."""
     in_use = False
     for other in session.scalars(others.where(Connection.grant_user_id.is_(None))):
         other.grant_user_id = grant_user(
-            other.provider, cipher.decrypt(other.credentials_encrypted)
+            other.provider, cipher.readable(other.credentials_encrypted) or {}
         )
         in_use = in_use or other.grant_user_id == user
     return in_use

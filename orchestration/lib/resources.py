@@ -61,6 +61,10 @@ class WarehouseResource(ConfigurableResource):
                     os.environ[name] = value
 
 
+class UnreadableCredentials(Exception):
+    """A connection's stored credentials no longer decrypt: its sync fails alone, clearly."""
+
+
 @dataclass(frozen=True)
 class SyncTarget:
     """An active connection as a sync sees it: ids, decrypted credentials, settings."""
@@ -69,10 +73,25 @@ class SyncTarget:
     workspace_id: str
     external_account_id: str
     display_name: str
-    credentials: dict[str, Any]
+    # None: sealed under a key since replaced (see `credentials`).
+    decrypted_credentials: dict[str, Any] | None
     settings: dict[str, Any]
     # The shop's redacted customers, anonymised in every row landed (Shopify connections).
     redactions: LandingRedactions = field(default_factory=LandingRedactions)
+
+    @property
+    def credentials(self) -> dict[str, Any]:
+        """Raises `UnreadableCredentials` inside the connection's own sync, so one connection
+        sealed under another key fails alone instead of stopping every merchant's landing. Not
+        a reconnect: restoring the key (a deployment's wrong secret) makes it sync again as it
+        was, and the retries of the run fill what it missed."""
+        if self.decrypted_credentials is None:
+            raise UnreadableCredentials(
+                f"the stored credentials of connection {self.connection_id} do not decrypt "
+                "with the secret key (METRICX_SECRET_KEY, or secret.key in the data folder) "
+                "they were sealed under: restore that key, or reconnect the account"
+            )
+        return self.decrypted_credentials
 
 
 @dataclass(frozen=True)
@@ -118,7 +137,7 @@ class AppDatabaseResource(ConfigurableResource):
                         workspace_id=connection.workspace_id,
                         external_account_id=connection.external_account_id,
                         display_name=connection.display_name,
-                        credentials=cipher.decrypt(connection.credentials_encrypted),
+                        decrypted_credentials=cipher.readable(connection.credentials_encrypted),
                         settings=dict(connection.settings or {}),
                         redactions=landing_redactions(session, connection),
                     )

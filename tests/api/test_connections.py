@@ -785,22 +785,24 @@ async def test_a_meta_user_connected_in_two_workspaces_keeps_the_other_after_a_d
     assert not platform_accepts("meta_ads", settings, merchant, grants[second_connection])
 
 
-async def test_a_meta_disconnect_opens_no_other_users_credentials(
+@pytest.mark.parametrize("user_recorded", [True, False], ids=["user recorded", "stored before"])
+async def test_another_users_meta_connection_under_a_replaced_key_is_not_in_the_way(
     client: httpx.AsyncClient,
     simulator: SimulatorServer,
     merchants: list[Merchant],
     settings: Settings,
     world: World,
+    user_recorded: bool,
 ) -> None:
-    """Another user's Meta connection (here sealed under a key since replaced, which no one can
-    open) is neither opened nor in the way: the disconnect finds the user's own connections by
-    the user recorded with each."""
+    """Another user's Meta connection sealed under a key since replaced, which no one can open:
+    with its user recorded it is not opened (the disconnect finds the user's own connections by
+    that user); stored before users were recorded, it is tried and holds no grant."""
     merchant = merchants[0]
     workspace = workspace_id(settings, merchant.slug)
     browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
     connection_id = await connect_one(browser, workspace, "meta_ads", merchant.meta_account_id)
     with open_session(settings.app_database_url) as session, session.begin():
-        upsert_connection(
+        other = upsert_connection(
             session,
             workspace_id=workspace_id(settings, merchants[1].slug),
             provider="meta_ads",
@@ -809,6 +811,8 @@ async def test_a_meta_disconnect_opens_no_other_users_credentials(
             credentials={"access_token": "EAAother", "user_id": "another-meta-user"},
             cipher=CredentialCipher(Fernet.generate_key()),
         )
+        if not user_recorded:
+            other.grant_user_id = None
     revoked_before = revocations(world, "meta_ads")
 
     deleted = await client.delete(
@@ -818,7 +822,39 @@ async def test_a_meta_disconnect_opens_no_other_users_credentials(
     assert deleted.status_code == 204, deleted.text
     assert revocations(world, "meta_ads") == revoked_before + 1
     users = {row.external_account_id: row.grant_user_id for row in stored_connections(settings)}
-    assert users == {merchant.meta_account_id: None, "act_999": "another-meta-user"}
+    other_user = "another-meta-user" if user_recorded else None
+    assert users == {merchant.meta_account_id: None, "act_999": other_user}
+
+
+async def test_a_connection_sealed_under_a_replaced_key_can_still_be_disconnected(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+    world: World,
+) -> None:
+    """Its credentials are forgotten and its syncing stops; nothing can be revoked, as no one
+    can read the grant."""
+    merchant = merchants[0]
+    workspace = workspace_id(settings, merchant.slug)
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+    connection_id = await connect_one(browser, workspace, "meta_ads", merchant.meta_account_id)
+    with open_session(settings.app_database_url) as session, session.begin():
+        connection = session.get_one(Connection, connection_id)
+        connection.credentials_encrypted = CredentialCipher(Fernet.generate_key()).encrypt(
+            {"access_token": "EAAlost", "user_id": merchant.meta_user_id}
+        )
+    revoked_before = revocations(world, "meta_ads")
+
+    deleted = await client.delete(
+        f"/v1/workspaces/{workspace}/connections/{connection_id}", headers=browser.headers
+    )
+
+    assert deleted.status_code == 204, deleted.text
+    assert revocations(world, "meta_ads") == revoked_before
+    [row] = stored_connections(settings)
+    assert row.status == "disconnected"
+    assert CredentialCipher(settings.secret_key).decrypt(row.credentials_encrypted) == {}
 
 
 async def test_a_meta_connection_stored_before_its_user_was_recorded_still_keeps_the_grant(

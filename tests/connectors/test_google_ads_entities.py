@@ -113,7 +113,7 @@ def target(merchant: Merchant) -> SyncTarget:
         workspace_id=f"ws-{merchant.slug}",
         external_account_id=merchant.google_customer_id,
         display_name=merchant.name,
-        credentials={"refresh_token": merchant.google_refresh_token},
+        decrypted_credentials={"refresh_token": merchant.google_refresh_token},
         settings={},
     )
 

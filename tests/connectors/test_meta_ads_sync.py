@@ -56,7 +56,7 @@ def target(merchant: Merchant) -> SyncTarget:
         workspace_id=f"ws-{merchant.slug}",
         external_account_id=merchant.meta_account_id,
         display_name=merchant.name,
-        credentials={"access_token": merchant.meta_access_token},
+        decrypted_credentials={"access_token": merchant.meta_access_token},
         settings={},
     )
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 
 from metricx.settings import Settings
@@ -25,6 +26,7 @@ from simulator.server import SimulatorServer
 from simulator.world import World
 from stack.demo import seed_demo_workspaces
 from tests.helpers import make_settings, read_warehouse
+from warehouse.appdb.credentials import CredentialCipher
 from warehouse.appdb.models import Connection, ConnectionStatus
 from warehouse.appdb.reconnects import resume
 from warehouse.appdb.session import open_session
@@ -177,6 +179,86 @@ def test_an_expired_token_fails_its_connection_alone_and_a_rerun_fills_the_gap(
             assert after_rerun["insights"] == after_first["insights"] + len(landed(expired, WINDOW))
 
 
+class _Landing:
+    """Insights windows landed for the three merchants, and what each connection holds after."""
+
+    def __init__(self, settings: Settings, world: World) -> None:
+        seed_demo_workspaces(settings, world)
+        self.settings, self.world = settings, world
+        self.resources = build_resources(settings)
+        # One retry with no real waiting: a failure has to outlast the retries, not the test.
+        self.resources["meta_ads_api"] = MetaAdsApiResource(
+            base_url=settings.meta_api_base_url,
+            api_version=settings.meta_api_version,
+            max_retries=1,
+            max_backoff_seconds=0.01,
+        )
+        self.connections = {
+            target.external_account_id: target.connection_id
+            for target in AppDatabaseResource(
+                url=settings.app_database_url, secret_key=settings.secret_key
+            ).sync_targets("meta_ads")
+        }
+
+    def run(self) -> ExecuteInProcessResult:
+        with DagsterInstance.ephemeral() as instance:
+            return materialize(
+                [meta_ads_insights_hourly(self.settings.partitions_start)],
+                partition_key=PARTITION_KEY,
+                resources={
+                    k: self.resources[k] for k in ("warehouse", "app_database", "meta_ads_api")
+                },
+                instance=instance,
+                raise_on_error=False,
+            )
+
+    def window_rows(self, merchant: Merchant) -> list[tuple]:
+        return landed_rows(self.settings, self.connections[merchant.meta_account_id], WINDOW)
+
+    def statuses(self) -> dict[str, tuple[str, bool]]:
+        """Per merchant, the connection's status and whether it says since when it errs."""
+        with open_session(self.settings.app_database_url) as session:
+            return {
+                merchant.meta_account_id: (connection.status, connection.error_since is not None)
+                for merchant in self.world.merchants
+                if (
+                    connection := session.get(
+                        Connection, self.connections[merchant.meta_account_id]
+                    )
+                )
+            }
+
+    def assert_failed_alone(self, result: ExecuteInProcessResult, failing: Merchant) -> str:
+        """The run failed (so the window is retried) for `failing` only: the others' slices are
+        complete, the failing connection shows `error`. Returns its outcome's error."""
+        assert not result.success
+        (failure,) = result.get_step_failure_events()
+        recorded = failure.step_failure_data.user_failure_data.metadata
+        assert recorded["failed_connections"].value == 1
+        (failed_outcome,) = [o for o in recorded["outcomes"].value if o.get("error")]
+        assert failed_outcome["account_id"] == failing.meta_account_id
+        for merchant in self.world.merchants:
+            expected = [] if merchant is failing else capture(self.world, merchant, WINDOW)
+            assert self.window_rows(merchant) == expected
+        # Still synced (a retry fixes it), and the merchant sees it.
+        assert self.statuses() == {
+            merchant.meta_account_id: (ConnectionStatus.ERROR, True)
+            if merchant is failing
+            else (ConnectionStatus.ACTIVE, False)
+            for merchant in self.world.merchants
+        }
+        return failed_outcome["error"]
+
+    def assert_retries_fill_the_gap(self) -> None:
+        for _ in range(2):
+            assert self.run().success
+            for merchant in self.world.merchants:
+                assert self.window_rows(merchant) == capture(self.world, merchant, WINDOW)
+            assert self.statuses() == {
+                m.meta_account_id: (ConnectionStatus.ACTIVE, False) for m in self.world.merchants
+            }
+
+
 @pytest.mark.parametrize("backend", ["duckdb", "postgres"])
 def test_a_platform_failing_for_one_merchant_fails_the_run_but_not_the_others(
     backend: str,
@@ -188,77 +270,55 @@ def test_a_platform_failing_for_one_merchant_fails_the_run_but_not_the_others(
     """Meta answers 500 to one account, past every retry: the run fails so the window is retried,
     the two other merchants' slices are complete, the failing connection shows `error` until the
     retry fills the gap exactly."""
-    world = landing_world
+    landing = _Landing(
+        make_settings(
+            warehouse_url=warehouse_url_for(backend),
+            app_database_url=f"sqlite:///{tmp_path / 'app.db'}",
+            simulator_url=landing_simulator.base_url,
+        ),
+        landing_world,
+    )
+    failing = landing_world.merchants[0]
+
+    landing_world.faults.fail_meta(100, MetaFault.SERVER_ERROR, account_id=failing.meta_account_id)
+    try:
+        first = landing.run()
+    finally:
+        landing_world.faults.clear()
+
+    landing.assert_failed_alone(first, failing)
+    landing.assert_retries_fill_the_gap()
+
+
+def test_credentials_sealed_under_another_key_fail_their_connection_alone(
+    tmp_path: Path,
+    warehouse_url_for: Callable[[str], str],
+    landing_world: World,
+    landing_simulator: SimulatorServer,
+) -> None:
+    """A connection whose stored credentials no longer decrypt (a secret key replaced, a key
+    file lost) fails alone with an error that says so, instead of stopping every merchant's
+    landing; with the key restored, the retries fill its gap."""
     settings = make_settings(
-        warehouse_url=warehouse_url_for(backend),
+        warehouse_url=warehouse_url_for("duckdb"),
         app_database_url=f"sqlite:///{tmp_path / 'app.db'}",
         simulator_url=landing_simulator.base_url,
     )
-    seed_demo_workspaces(settings, world)
-    resources = build_resources(settings)
-    # One retry with no real waiting: the failure has to outlast the retries, not the test.
-    resources["meta_ads_api"] = MetaAdsApiResource(
-        base_url=settings.meta_api_base_url,
-        api_version=settings.meta_api_version,
-        max_retries=1,
-        max_backoff_seconds=0.01,
-    )
-    connections = {
-        target.external_account_id: target.connection_id
-        for target in AppDatabaseResource(
-            url=settings.app_database_url, secret_key=settings.secret_key
-        ).sync_targets("meta_ads")
-    }
-    failing, *healthy = world.merchants
+    landing = _Landing(settings, landing_world)
+    failing = landing_world.merchants[0]
+    connection_id = landing.connections[failing.meta_account_id]
+    with open_session(settings.app_database_url) as session, session.begin():
+        connection = session.get_one(Connection, connection_id)
+        sealed = connection.credentials_encrypted
+        credentials = CredentialCipher(settings.secret_key).decrypt(sealed)
+        connection.credentials_encrypted = CredentialCipher(Fernet.generate_key()).encrypt(
+            credentials
+        )
 
-    def run() -> ExecuteInProcessResult:
-        with DagsterInstance.ephemeral() as instance:
-            return materialize(
-                [meta_ads_insights_hourly(settings.partitions_start)],
-                partition_key=PARTITION_KEY,
-                resources={k: resources[k] for k in ("warehouse", "app_database", "meta_ads_api")},
-                instance=instance,
-                raise_on_error=False,
-            )
+    error = landing.assert_failed_alone(landing.run(), failing)
+    assert error.startswith("UnreadableCredentials: ")
+    assert connection_id in error and "secret key" in error
 
-    def window_rows(merchant: Merchant) -> list[tuple]:
-        return landed_rows(settings, connections[merchant.meta_account_id], WINDOW)
-
-    def statuses() -> dict[str, tuple[str, bool]]:
-        """Per merchant, the connection's status and whether it says since when it errs."""
-        with open_session(settings.app_database_url) as session:
-            return {
-                merchant.meta_account_id: (connection.status, connection.error_since is not None)
-                for merchant in world.merchants
-                if (connection := session.get(Connection, connections[merchant.meta_account_id]))
-            }
-
-    world.faults.fail_meta(100, MetaFault.SERVER_ERROR, account_id=failing.meta_account_id)
-    try:
-        first = run()
-    finally:
-        world.faults.clear()
-    assert not first.success
-    (failure,) = first.get_step_failure_events()
-    recorded = failure.step_failure_data.user_failure_data.metadata
-    assert recorded["failed_connections"].value == 1
-    (failed_outcome,) = [o for o in recorded["outcomes"].value if o.get("error")]
-    assert failed_outcome["account_id"] == failing.meta_account_id
-    for merchant in healthy:
-        assert window_rows(merchant) == capture(world, merchant, WINDOW)
-    assert window_rows(failing) == []
-    # Still synced (a retry fixes it), and the merchant sees it.
-    assert statuses() == {
-        merchant.meta_account_id: (ConnectionStatus.ERROR, True)
-        if merchant is failing
-        else (ConnectionStatus.ACTIVE, False)
-        for merchant in world.merchants
-    }
-
-    for _ in range(2):
-        assert run().success
-        for merchant in world.merchants:
-            assert window_rows(merchant) == capture(world, merchant, WINDOW)
-        assert statuses() == {
-            m.meta_account_id: (ConnectionStatus.ACTIVE, False) for m in world.merchants
-        }
+    with open_session(settings.app_database_url) as session, session.begin():
+        session.get_one(Connection, connection_id).credentials_encrypted = sealed
+    landing.assert_retries_fill_the_gap()

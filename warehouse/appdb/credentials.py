@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken
 
 from metricx.settings import DATA_DIR, Settings
 
@@ -29,6 +29,15 @@ class CredentialCipher:
     def decrypt(self, token: bytes, *, ttl_seconds: int | None = None) -> dict[str, Any]:
         """`ttl_seconds`: refuse (InvalidToken) what was sealed longer ago than that."""
         return json.loads(self._fernet.decrypt(token, ttl=ttl_seconds))
+
+    def readable(self, token: bytes) -> dict[str, Any] | None:
+        """The credentials, or None when they were sealed under a key since replaced (a secret
+        key changed, a key file lost): no one can use them, and only their owner reconnecting,
+        or the old key restored, makes them usable again."""
+        try:
+            return self.decrypt(token)
+        except InvalidToken:
+            return None
 
 
 def load_cipher(settings: Settings, data_dir: Path = DATA_DIR) -> CredentialCipher:

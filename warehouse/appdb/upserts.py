@@ -8,7 +8,6 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from cryptography.fernet import InvalidToken
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -101,7 +100,8 @@ def upsert_connection(
             grant_user_id=grant_user(provider, credentials),
         )
         # Fernet output differs on every call, so re-encrypt only when the secrets changed.
-        if _readable(cipher, connection.credentials_encrypted) != credentials:
+        # Sealed under a key since replaced: unreadable, so overwritten.
+        if cipher.readable(connection.credentials_encrypted) != credentials:
             connection.credentials_encrypted = cipher.encrypt(credentials)
     session.flush()
     return connection
@@ -120,14 +120,6 @@ def ensure_pixel_key(session: Session, connection: Connection) -> str:
         connection.pixel_key = f"pk_{secrets.token_urlsafe(24)}"
         session.flush()
     return connection.pixel_key
-
-
-def _readable(cipher: CredentialCipher, token: bytes) -> dict[str, Any] | None:
-    # Sealed under a key since replaced (e.g. a deleted key file): unreadable, so overwritten.
-    try:
-        return cipher.decrypt(token)
-    except InvalidToken:
-        return None
 
 
 def _assign(row: object, **values: Any) -> None:
