@@ -15,7 +15,7 @@ from api.connections.platforms import Account, Grant
 from warehouse.appdb.credentials import CredentialCipher
 from warehouse.appdb.models import Connection, ConnectionStatus, PendingSelection, Provider
 from warehouse.appdb.reconnects import resume
-from warehouse.appdb.upserts import ensure_pixel_key, grant_user
+from warehouse.appdb.upserts import ensure_pixel_key, grant_user, seal_connection
 
 # Long enough to look through the accounts and choose.
 SELECTION_TTL = timedelta(minutes=30)
@@ -227,31 +227,17 @@ def connect(
 ) -> Connection:
     """The account's connection, new or renewed with the fresh credentials: one that needed a
     reconnect resumes and asks for the windows it missed to be landed."""
-    connection = session.scalar(
-        select(Connection).where(
-            Connection.workspace_id == workspace_id,
-            Connection.provider == provider,
-            Connection.external_account_id == account.external_account_id,
-        )
+    connection = seal_connection(
+        session,
+        cipher,
+        workspace_id=workspace_id,
+        provider=provider,
+        external_account_id=account.external_account_id,
+        display_name=account.display_name,
+        credentials=credentials,
+        settings=account.settings,
     )
-    if connection is None:
-        connection = Connection(
-            workspace_id=workspace_id,
-            provider=provider,
-            external_account_id=account.external_account_id,
-            display_name=account.display_name,
-            status=ConnectionStatus.ACTIVE,
-            credentials_encrypted=cipher.encrypt(credentials),
-            grant_user_id=grant_user(provider, credentials),
-            settings=account.settings,
-        )
-        session.add(connection)
-    else:
-        connection.display_name = account.display_name
-        connection.credentials_encrypted = cipher.encrypt(credentials)
-        connection.grant_user_id = grant_user(provider, credentials)
-        connection.settings = account.settings
-        resume(connection, now)
+    resume(connection, now)
     session.flush()
     return connection
 

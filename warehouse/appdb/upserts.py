@@ -71,6 +71,35 @@ def upsert_connection(
     status: str = ConnectionStatus.ACTIVE,
     settings: dict[str, Any] | None = None,
 ) -> Connection:
+    connection = seal_connection(
+        session,
+        cipher,
+        workspace_id=workspace_id,
+        provider=provider,
+        external_account_id=external_account_id,
+        display_name=display_name,
+        credentials=credentials,
+        settings=settings,
+    )
+    _assign(connection, status=status)
+    session.flush()
+    return connection
+
+
+def seal_connection(
+    session: Session,
+    cipher: CredentialCipher,
+    *,
+    workspace_id: str,
+    provider: str,
+    external_account_id: str,
+    display_name: str,
+    credentials: dict[str, Any],
+    settings: dict[str, Any] | None = None,
+) -> Connection:
+    """The account's connection in the workspace, new (active) or as stored, with this name,
+    these settings and these credentials sealed, and the user whose consent they hold; what
+    becomes of its status is the caller's (a seeding's, or a merchant's reconnect)."""
     connection = session.scalar(
         select(Connection).where(
             Connection.workspace_id == workspace_id,
@@ -85,25 +114,23 @@ def upsert_connection(
             provider=provider,
             external_account_id=external_account_id,
             display_name=display_name,
-            status=status,
+            status=ConnectionStatus.ACTIVE,
             credentials_encrypted=cipher.encrypt(credentials),
             grant_user_id=grant_user(provider, credentials),
             settings=settings,
         )
         session.add(connection)
-    else:
-        _assign(
-            connection,
-            display_name=display_name,
-            status=status,
-            settings=settings,
-            grant_user_id=grant_user(provider, credentials),
-        )
-        # Fernet output differs on every call, so re-encrypt only when the secrets changed.
-        # Sealed under a key since replaced: unreadable, so overwritten.
-        if cipher.readable(connection.credentials_encrypted) != credentials:
-            connection.credentials_encrypted = cipher.encrypt(credentials)
-    session.flush()
+        return connection
+    _assign(
+        connection,
+        display_name=display_name,
+        settings=settings,
+        grant_user_id=grant_user(provider, credentials),
+    )
+    # Fernet output differs on every call, so re-sealed only when the secrets changed (or were
+    # sealed under a key since replaced, and so are unreadable).
+    if cipher.readable(connection.credentials_encrypted) != credentials:
+        connection.credentials_encrypted = cipher.encrypt(credentials)
     return connection
 
 
