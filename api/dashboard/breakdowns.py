@@ -85,7 +85,9 @@ class Breakdowns:
         self._warehouse = warehouse
         self._workspace_id = workspace_id
         self._period = period
-        self._model = model
+        # The model's metrics, as the semantic layer names them.
+        self._attributed_revenue = model.metric("attributed_revenue")
+        self._attributed_roas = model.metric("attributed_roas")
         self._provider = provider
 
     def spend_by_day(self) -> list[dict[str, Any]]:
@@ -96,7 +98,7 @@ class Breakdowns:
     def attributed_by_day(self) -> list[dict[str, Any]]:
         """The model's attributed revenue per day, channel and provider, credited or not."""
         return self._query(
-            (self._model.metric("attributed_revenue"),),
+            (self._attributed_revenue,),
             (DAY, CHANNEL, ATTRIBUTION_PROVIDER, IS_ATTRIBUTED),
             None,
         )
@@ -116,10 +118,7 @@ class Breakdowns:
         return self._by_campaign(
             {
                 ADS_PROVIDER: ("spend", "platform_conversions", "platform_roas"),
-                ATTRIBUTION_PROVIDER: (
-                    self._model.metric("attributed_revenue"),
-                    self._model.metric("attributed_roas"),
-                ),
+                ATTRIBUTION_PROVIDER: (self._attributed_revenue, self._attributed_roas),
             }
         )
 
@@ -128,10 +127,6 @@ class Breakdowns:
     ) -> list[CampaignRow]:
         """The ten campaigns that spent most (`campaign_delivery`), with their names and
         statuses (`campaign_entities`)."""
-        attributed, attributed_roas = (
-            self._model.metric("attributed_revenue"),
-            self._model.metric("attributed_roas"),
-        )
         # A campaign with credit but no delivery in the period has no spend to rank by.
         top = sorted(
             (row for row in delivery.values() if row.get("spend") is not None),
@@ -149,8 +144,8 @@ class Breakdowns:
                     spend=row["spend"],
                     platform_conversions=row["platform_conversions"],
                     platform_roas=row["platform_roas"],
-                    attributed_revenue=row.get(attributed),
-                    attributed_roas=row.get(attributed_roas),
+                    attributed_revenue=row.get(self._attributed_revenue),
+                    attributed_roas=row.get(self._attributed_roas),
                 )
             )
         return campaigns
@@ -175,7 +170,7 @@ class Breakdowns:
         the share of revenue with a touchpoint."""
         groups = rolled_up(
             self._semantic_layer,
-            self._model.metric("attributed_revenue"),
+            self._attributed_revenue,
             attributed_by_day,
             (CHANNEL, ATTRIBUTION_PROVIDER, IS_ATTRIBUTED),
         )
