@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth.service import InvalidSessionToken, find_user, verify_session_token
 from api.auth.signing_keys import SigningKeysUnavailable
-from api.kit.dependencies import AppDbSession, AppResources
+from api.kit.dependencies import AppDbSession, resources_of
 from api.kit.errors import problem_response
 from warehouse.appdb.accounts import first_sign_in
 from warehouse.appdb.clerk_api import ClerkUnavailable
@@ -29,11 +29,12 @@ _bearer = HTTPBearer(auto_error=False, description="A Clerk session token.")
 
 def current_user(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    resources: AppResources,
+    request: Request,
     session: AppDbSession,
 ) -> User:
     if credentials is None:
         raise HTTPException(401, "A bearer token is required.", {"WWW-Authenticate": "Bearer"})
+    resources = resources_of(request)
     settings = resources.settings
     try:
         claims = resources.verified_tokens.claims(

@@ -25,7 +25,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from api.kit.dependencies import AppResources, ServingWarehouse
+from api.kit.dependencies import ServingWarehouse, resources_of
 from api.kit.etag import IF_NONE_MATCH_DESCRIPTION
 from api.kit.response_cache import CachedResponder
 from api.workspaces.dependencies import CurrentWorkspace
@@ -33,14 +33,15 @@ from api.workspaces.dependencies import CurrentWorkspace
 
 async def cached_responder(
     request: Request,
-    resources: AppResources,
     workspace: CurrentWorkspace,
     warehouse: ServingWarehouse,
     if_none_match: Annotated[str | None, Header(description=IF_NONE_MATCH_DESCRIPTION)] = None,
 ) -> CachedResponder:
     # The route's path template, e.g. /v1/workspaces/{workspace_id}/spend/daily.
     route: str = request.scope["route"].path
-    return CachedResponder(resources.response_cache, warehouse, workspace.id, route, if_none_match)
+    return CachedResponder(
+        resources_of(request).response_cache, warehouse, workspace.id, route, if_none_match
+    )
 
 
 CachedResponse = Annotated[CachedResponder, Depends(cached_responder)]
