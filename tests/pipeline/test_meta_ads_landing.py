@@ -1,6 +1,7 @@
 """The Meta ingestion assets materialized by Dagster against the simulator, on DuckDB and
 PostgreSQL: every connection lands its window; one whose token expired fails alone, is recorded,
-and fills in without duplicates once the merchant reconnected."""
+and fills in without duplicates once the merchant reconnected; one the platform keeps failing,
+or whose stored credentials no longer decrypt, fails alone until a retry fills its gap."""
 
 from __future__ import annotations
 
