@@ -37,6 +37,7 @@ from api.connections.schemas import (
 )
 from api.connections.service import (
     UnknownAccounts,
+    UnreadableSelection,
     complete_selection,
     connect_shop,
     disconnect,
@@ -220,7 +221,10 @@ def get_selection(
 @router.post(
     "/selections/{selection_id}",
     responses={
-        404: problem_response("No such selection of the caller's, or it has expired."),
+        404: problem_response(
+            "No such selection of the caller's, it has expired, or its consent can no longer "
+            "be read (the secret key changed)."
+        ),
         400: problem_response("The body is not JSON."),
         422: problem_response("The body is not a choice, or an account chosen is not offered."),
     },
@@ -245,6 +249,12 @@ def choose_accounts(
         )
     except UnknownAccounts as exc:
         raise HTTPException(422, f"Not offered by this selection: {exc}.") from exc
+    except UnreadableSelection as exc:
+        # Dropped, so the member's next look at it is the same answer.
+        session.commit()
+        raise HTTPException(
+            404, "This selection can no longer be read (the secret key changed): connect again."
+        ) from exc
     session.commit()
     return ConnectionList(connections=[ConnectionOut.model_validate(c) for c in connections])
 

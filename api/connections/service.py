@@ -25,6 +25,10 @@ class UnknownAccounts(Exception):
     """Accounts chosen that the selection does not offer."""
 
 
+class UnreadableSelection(Exception):
+    """The consent a selection holds was sealed under a key since replaced: no one can use it."""
+
+
 def workspace_connections(session: Session, workspace_id: str) -> list[Connection]:
     statement = (
         select(Connection)
@@ -188,7 +192,11 @@ def complete_selection(
     unknown = [account_id for account_id in external_account_ids if account_id not in offered]
     if unknown:
         raise UnknownAccounts(", ".join(unknown))
-    credentials = cipher.decrypt(selection.credentials_encrypted)
+    credentials = cipher.readable(selection.credentials_encrypted)
+    if credentials is None:
+        session.delete(selection)
+        session.flush()
+        raise UnreadableSelection
     connections = [
         connect(
             session,

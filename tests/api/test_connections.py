@@ -30,7 +30,7 @@ from stack.simulated import simulated_platform_settings
 from tests.api.conftest import bearer, mint_token, seed_app_db
 from tests.consent import NAVIGATING, MerchantBrowser, start_path
 from warehouse.appdb.credentials import CredentialCipher
-from warehouse.appdb.models import Connection, Workspace
+from warehouse.appdb.models import Connection, PendingSelection, Workspace
 from warehouse.appdb.reconnects import mark_needs_reconnect
 from warehouse.appdb.session import open_session
 from warehouse.appdb.upserts import upsert_connection
@@ -824,6 +824,32 @@ async def test_another_users_meta_connection_under_a_replaced_key_is_not_in_the_
     users = {row.external_account_id: row.grant_user_id for row in stored_connections(settings)}
     other_user = "another-meta-user" if user_recorded else None
     assert users == {merchant.meta_account_id: None, "act_999": other_user}
+
+
+async def test_a_selection_sealed_under_a_replaced_key_is_gone_not_a_server_error(
+    client: httpx.AsyncClient,
+    simulator: SimulatorServer,
+    merchants: list[Merchant],
+    settings: Settings,
+) -> None:
+    """The key changed while the member was choosing: no one can use the consent, so the choice
+    is answered as for an expired selection, and nothing is connected."""
+    merchant = merchants[0]
+    workspace = workspace_id(settings, merchant.slug)
+    browser = MerchantBrowser(client, simulator.base_url, merchant, API_PUBLIC_URL)
+    selection = (await browser.connect(start_path(workspace, "meta_ads"))).json()
+    with open_session(settings.app_database_url) as session, session.begin():
+        session.get_one(PendingSelection, selection["id"]).credentials_encrypted = CredentialCipher(
+            Fernet.generate_key()
+        ).encrypt({"access_token": "EAAlost"})
+
+    chosen = await browser.choose(workspace, selection["id"], merchant.meta_account_id)
+
+    assert chosen.status_code == 404, chosen.text
+    assert "connect again" in chosen.json()["detail"]
+    assert stored_connections(settings) == []
+    with open_session(settings.app_database_url) as session:
+        assert session.get(PendingSelection, selection["id"]) is None
 
 
 async def test_a_connection_sealed_under_a_replaced_key_can_still_be_disconnected(

@@ -5933,7 +5933,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such selection of the caller's, or it has expired. */
+            /** @description No such selection of the caller's, it has expired, or its consent can no longer be read (the secret key changed). */
             404: {
                 headers: {
                     [name: string]: unknown;
