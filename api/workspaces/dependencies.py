@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends, HTTPException, Request
 
-from api.auth.dependencies import AUTH_PROBLEMS, CurrentUser
+from api.auth.dependencies import AUTH_PROBLEMS, BearerCredentials, CurrentUser, verified_caller
 from api.kit.dependencies import AppDbSession
 from api.kit.errors import problem_response
 from api.workspaces.service import member_workspace
@@ -32,7 +32,10 @@ def caller_membership(workspace_id: str, user: CurrentUser, session: AppDbSessio
 CallerMembership = Annotated[Membership, Depends(caller_membership)]
 
 
-def current_workspace(workspace_id: str, user: CurrentUser, session: AppDbSession) -> Workspace:
+def current_workspace(
+    workspace_id: str, credentials: BearerCredentials, request: Request, session: AppDbSession
+) -> Workspace:
+    user = verified_caller(credentials, request, session)
     workspace = member_workspace(session, user.id, workspace_id)
     if workspace is None:
         raise HTTPException(404, "No such workspace.")
