@@ -623,6 +623,13 @@ def platform_accepts(
     ).is_success
 
 
+def assert_only_connection_forgotten(settings: Settings) -> None:
+    """The workspace's one connection is disconnected, its credentials forgotten."""
+    [row] = stored_connections(settings)
+    assert row.status == "disconnected"
+    assert CredentialCipher(settings.secret_key).decrypt(row.credentials_encrypted) == {}
+
+
 async def connect_one(
     browser: MerchantBrowser, workspace: str, provider: str, account_id: str
 ) -> str:
@@ -682,9 +689,7 @@ async def test_disconnect_revokes_the_grant_at_the_platform(
     assert deleted.status_code == 204
     assert revocations(world, provider) == revoked_before + 1
     assert not platform_accepts(provider, settings, merchant, credentials)
-    [row] = stored_connections(settings)
-    assert row.status == "disconnected"
-    assert CredentialCipher(settings.secret_key).decrypt(row.credentials_encrypted) == {}
+    assert_only_connection_forgotten(settings)
 
 
 async def test_a_grant_another_connection_still_uses_is_not_revoked(
@@ -878,9 +883,7 @@ async def test_a_connection_sealed_under_a_replaced_key_can_still_be_disconnecte
 
     assert deleted.status_code == 204, deleted.text
     assert revocations(world, "meta_ads") == revoked_before
-    [row] = stored_connections(settings)
-    assert row.status == "disconnected"
-    assert CredentialCipher(settings.secret_key).decrypt(row.credentials_encrypted) == {}
+    assert_only_connection_forgotten(settings)
 
 
 async def test_a_meta_connection_stored_before_its_user_was_recorded_still_keeps_the_grant(
@@ -936,9 +939,7 @@ async def test_a_failed_revoke_does_not_block_the_disconnect(
         )
 
     assert deleted.status_code == 204
-    [row] = stored_connections(settings)
-    assert row.status == "disconnected"
-    assert CredentialCipher(settings.secret_key).decrypt(row.credentials_encrypted) == {}
+    assert_only_connection_forgotten(settings)
     [warning] = [r for r in caplog.records if r.name == "api.connections.revocation"]
     assert connection_id in warning.getMessage() and "HTTP 400" in warning.getMessage()
     assert refresh_token not in warning.getMessage()

@@ -95,91 +95,6 @@ def landed_rows(settings: Settings, connection_id: str, window: Window) -> list[
     return sorted(tuple(row.values()) for row in rows)
 
 
-@pytest.mark.parametrize("backend", ["duckdb", "postgres"])
-def test_an_expired_token_fails_its_connection_alone_and_a_rerun_fills_the_gap(
-    backend: str,
-    tmp_path: Path,
-    warehouse_url_for: Callable[[str], str],
-    landing_world: World,
-    landing_simulator: SimulatorServer,
-) -> None:
-    world = landing_world
-    settings = make_settings(
-        warehouse_url=warehouse_url_for(backend),
-        app_database_url=f"sqlite:///{tmp_path / 'app.db'}",
-        simulator_url=landing_simulator.base_url,
-    )
-    seed_demo_workspaces(settings, world)
-    connections = {
-        target.external_account_id: target.connection_id
-        for target in AppDatabaseResource(
-            url=settings.app_database_url, secret_key=settings.secret_key
-        ).sync_targets("meta_ads")
-    }
-    expired, *healthy = world.merchants
-
-    def landed(merchant: Merchant, window: Window) -> list[tuple]:
-        return landed_rows(settings, connections[merchant.meta_account_id], window)
-
-    def counts() -> dict[str, int]:
-        return read_warehouse(
-            settings.warehouse_url,
-            "SELECT (SELECT count(*) FROM raw.meta_ads_insights_hourly) AS insights,"
-            " (SELECT count(*) FROM raw.meta_ads_entities) AS entities,"
-            " (SELECT count(*) FROM raw.landing_log) AS slices",
-        )[0]
-
-    world.faults.expire_meta_token(expired.meta_account_id)
-    try:
-        with DagsterInstance.ephemeral() as instance:
-            first = materialize_window(settings, instance)
-    finally:
-        world.faults.restore_meta_token(expired.meta_account_id)
-    assert first.success
-    # The first step to meet the token records the refusal and marks the connection; the
-    # other step then no longer syncs it (tests/pipeline/test_reconnect_backfill.py goes on).
-    refusals = [
-        recorded
-        for recorded in (metadata(first, step) for step in (INSIGHTS_STEP, META_ENTITIES_STEP))
-        if recorded["failed_connections"]
-    ]
-    assert refusals
-    for recorded in refusals:
-        assert recorded["connections_needing_reconnect"] == [connections[expired.meta_account_id]]
-        failure = next(
-            o for o in recorded["outcomes"] if o["account_id"] == expired.meta_account_id
-        )
-        assert "reconnect Meta Ads" in failure["error"]
-    with open_session(settings.app_database_url) as session, session.begin():
-        refused = session.get(Connection, connections[expired.meta_account_id])
-        assert refused is not None and refused.status == ConnectionStatus.NEEDS_RECONNECT
-        assert refused.needs_reconnect_since == WINDOW.start
-        # The merchant reconnects (the API's flow: tests/api/test_connections.py).
-        resume(refused, NOW)
-    assert metadata(first, INSIGHTS_STEP)["restatement_days"] == 2
-    for merchant in healthy:
-        assert landed(merchant, WINDOW) == capture(world, merchant, WINDOW)
-    assert landed(expired, WINDOW) == []
-    after_first = counts()
-    per_merchant_entities = after_first["entities"] // len(healthy)
-    assert per_merchant_entities == 2 + 4 + 8
-
-    # Re-running the window fills its slices, twice changes nothing.
-    with DagsterInstance.ephemeral() as instance:
-        for _ in range(2):
-            again = materialize_window(settings, instance)
-            assert again.success
-            assert metadata(again, INSIGHTS_STEP)["failed_connections"] == 0
-            for merchant in world.merchants:
-                assert landed(merchant, WINDOW) == capture(world, merchant, WINDOW)
-            after_rerun = counts()
-            assert after_rerun["entities"] == per_merchant_entities * len(world.merchants)
-            # One insights slice (the window's day, two restated days) and one entities slice
-            # each.
-            assert after_rerun["slices"] == 2 * len(world.merchants)
-            assert after_rerun["insights"] == after_first["insights"] + len(landed(expired, WINDOW))
-
-
 class _Landing:
     """Insights windows landed for the three merchants, and what each connection holds after."""
 
@@ -258,6 +173,83 @@ class _Landing:
             assert self.statuses() == {
                 m.meta_account_id: (ConnectionStatus.ACTIVE, False) for m in self.world.merchants
             }
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "postgres"])
+def test_an_expired_token_fails_its_connection_alone_and_a_rerun_fills_the_gap(
+    backend: str,
+    tmp_path: Path,
+    warehouse_url_for: Callable[[str], str],
+    landing_world: World,
+    landing_simulator: SimulatorServer,
+) -> None:
+    world = landing_world
+    settings = make_settings(
+        warehouse_url=warehouse_url_for(backend),
+        app_database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        simulator_url=landing_simulator.base_url,
+    )
+    landing = _Landing(settings, world)
+    connections, landed = landing.connections, landing.window_rows
+    expired, *healthy = world.merchants
+
+    def counts() -> dict[str, int]:
+        return read_warehouse(
+            settings.warehouse_url,
+            "SELECT (SELECT count(*) FROM raw.meta_ads_insights_hourly) AS insights,"
+            " (SELECT count(*) FROM raw.meta_ads_entities) AS entities,"
+            " (SELECT count(*) FROM raw.landing_log) AS slices",
+        )[0]
+
+    world.faults.expire_meta_token(expired.meta_account_id)
+    try:
+        with DagsterInstance.ephemeral() as instance:
+            first = materialize_window(settings, instance)
+    finally:
+        world.faults.restore_meta_token(expired.meta_account_id)
+    assert first.success
+    # The first step to meet the token records the refusal and marks the connection; the
+    # other step then no longer syncs it (tests/pipeline/test_reconnect_backfill.py goes on).
+    refusals = [
+        recorded
+        for recorded in (metadata(first, step) for step in (INSIGHTS_STEP, META_ENTITIES_STEP))
+        if recorded["failed_connections"]
+    ]
+    assert refusals
+    for recorded in refusals:
+        assert recorded["connections_needing_reconnect"] == [connections[expired.meta_account_id]]
+        failure = next(
+            o for o in recorded["outcomes"] if o["account_id"] == expired.meta_account_id
+        )
+        assert "reconnect Meta Ads" in failure["error"]
+    with open_session(settings.app_database_url) as session, session.begin():
+        refused = session.get(Connection, connections[expired.meta_account_id])
+        assert refused is not None and refused.status == ConnectionStatus.NEEDS_RECONNECT
+        assert refused.needs_reconnect_since == WINDOW.start
+        # The merchant reconnects (the API's flow: tests/api/test_connections.py).
+        resume(refused, NOW)
+    assert metadata(first, INSIGHTS_STEP)["restatement_days"] == 2
+    for merchant in healthy:
+        assert landed(merchant) == capture(world, merchant, WINDOW)
+    assert landed(expired) == []
+    after_first = counts()
+    per_merchant_entities = after_first["entities"] // len(healthy)
+    assert per_merchant_entities == 2 + 4 + 8
+
+    # Re-running the window fills its slices, twice changes nothing.
+    with DagsterInstance.ephemeral() as instance:
+        for _ in range(2):
+            again = materialize_window(settings, instance)
+            assert again.success
+            assert metadata(again, INSIGHTS_STEP)["failed_connections"] == 0
+            for merchant in world.merchants:
+                assert landed(merchant) == capture(world, merchant, WINDOW)
+            after_rerun = counts()
+            assert after_rerun["entities"] == per_merchant_entities * len(world.merchants)
+            # One insights slice (the window's day, two restated days) and one entities slice
+            # each.
+            assert after_rerun["slices"] == 2 * len(world.merchants)
+            assert after_rerun["insights"] == after_first["insights"] + len(landed(expired))
 
 
 @pytest.mark.parametrize("backend", ["duckdb", "postgres"])
