@@ -1,8 +1,9 @@
 """`CachedResponse`: a reporting route's answer kept until the pipeline publishes new marts,
 with an ETag and `304 Not Modified` (api/kit/response_cache.py, api/kit/etag.py).
 
-A route opts in with one dependency and one call; the workspace and the route come from the
-request, so an answer cannot be served to another workspace or another route by mistake:
+A route opts in with one dependency and one call; the workspace (as `CurrentWorkspace`, declared
+first, resolved it: `workspace_of`) and the route come from the request, so an answer cannot be
+served to another workspace or another route by mistake:
 
     @router.get("/daily", response_model=DailySpend, responses=NOT_MODIFIED | WORKSPACE_PROBLEMS)
     def daily_spend(workspace: CurrentWorkspace, period: ReportPeriod,
@@ -25,22 +26,25 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from api.kit.dependencies import ServingWarehouse, resources_of
+from api.kit.dependencies import resources_of
 from api.kit.etag import IF_NONE_MATCH_DESCRIPTION
 from api.kit.response_cache import CachedResponder
-from api.workspaces.dependencies import CurrentWorkspace
+from api.workspaces.dependencies import workspace_of
 
 
 async def cached_responder(
     request: Request,
-    workspace: CurrentWorkspace,
-    warehouse: ServingWarehouse,
     if_none_match: Annotated[str | None, Header(description=IF_NONE_MATCH_DESCRIPTION)] = None,
 ) -> CachedResponder:
+    resources = resources_of(request)
     # The route's path template, e.g. /v1/workspaces/{workspace_id}/spend/daily.
     route: str = request.scope["route"].path
     return CachedResponder(
-        resources_of(request).response_cache, warehouse, workspace.id, route, if_none_match
+        resources.response_cache,
+        resources.warehouse,
+        workspace_of(request).id,
+        route,
+        if_none_match,
     )
 
 

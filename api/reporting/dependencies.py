@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, HTTPException, Query
+from fastapi import Depends, HTTPException, Query, Request
 
 from api.kit.dates import IsoDate
 from api.reporting.periods import (
@@ -20,7 +20,7 @@ from api.reporting.periods import (
     ReportRange,
     resolve_range,
 )
-from api.workspaces.dependencies import CurrentWorkspace
+from api.workspaces.dependencies import workspace_of
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Periods:
 
 
 async def resolved_range(
-    workspace: CurrentWorkspace,
+    request: Request,
     report_range: Annotated[
         ReportRange,
         Query(
@@ -63,7 +63,7 @@ async def resolved_range(
     ] = None,
 ) -> ResolvedRange:
     # "Today" is the merchant's: at 23:00 in Los Angeles it is already tomorrow in UTC.
-    today = datetime.now(ZoneInfo(workspace.timezone)).date()
+    today = datetime.now(ZoneInfo(workspace_of(request).timezone)).date()
     try:
         current = resolve_range(report_range, today, start, end)
     except InvalidPeriod as exc:

@@ -6,16 +6,16 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, HTTPException, Query
+from fastapi import Depends, HTTPException, Query, Request
 
 from api.kit.dates import IsoDate
 from api.reporting.periods import DAY_RANGE, MAX_DAYS, InvalidPeriod, Period
 from api.spend.service import DEFAULT_DAYS, resolve_period
-from api.workspaces.dependencies import CurrentWorkspace
+from api.workspaces.dependencies import workspace_of
 
 
-def report_period(
-    workspace: CurrentWorkspace,
+async def report_period(
+    request: Request,
     start: Annotated[
         IsoDate | None,
         Query(
@@ -32,7 +32,7 @@ def report_period(
     ] = None,
 ) -> Period:
     # "Today" is the merchant's: at 23:00 in Los Angeles it is already tomorrow in UTC.
-    today = datetime.now(ZoneInfo(workspace.timezone)).date()
+    today = datetime.now(ZoneInfo(workspace_of(request).timezone)).date()
     try:
         return resolve_period(start, end, today)
     except InvalidPeriod as exc:
