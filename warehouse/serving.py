@@ -60,6 +60,11 @@ _SKIPPED_OPTIMIZERS = ",".join(
 # mart has is its sort key: the workspace's day before the ad account's, which the API reads.
 _WORKSPACE_COLUMN = "workspace_id"
 _DATE_COLUMNS = ("workspace_date_day", "date_day", "order_date", "report_date", "window_start")
+# Row groups an eighth of DuckDB's default (122,880 rows), so the zone maps prune closer to one
+# merchant's days: a default group holds several merchants' hourly ad rows, each read whole. At
+# 50 merchants, interleaved A/B: a 30-day page's server CPU −8 to −12 %, p50 −1.2 to −2.4 ms; a
+# 7-day page's −8 %, p50 −0.9 ms; the file 476 → 598 MB. 8,192 rows gained nothing, 32,768 half.
+_SERVING_ROW_GROUP_ROWS = 16_384
 
 
 class WarehouseUnavailable(RuntimeError):
@@ -91,7 +96,9 @@ def publish_serving_copy(warehouse: DuckDBWarehouse) -> Path:
             "WHERE table_catalog = current_database() AND table_type = 'BASE TABLE' "
             f"AND table_schema IN ({', '.join(repr(s) for s in SERVED_SCHEMAS)})"
         )
-    warehouse.execute(f"ATTACH '{staging}' AS serving_copy")
+    warehouse.execute(
+        f"ATTACH '{staging}' AS serving_copy (ROW_GROUP_SIZE {_SERVING_ROW_GROUP_ROWS})"
+    )
     try:
         for schema in SERVED_SCHEMAS:
             warehouse.execute(f"CREATE SCHEMA serving_copy.{schema}")
