@@ -51,6 +51,26 @@ def landing_simulator(landing_world: World) -> Iterator[SimulatorServer]:
         yield server
 
 
+@pytest.fixture
+def landing_on(
+    tmp_path: Path,
+    warehouse_url_for: Callable[[str], str],
+    landing_world: World,
+    landing_simulator: SimulatorServer,
+) -> Callable[[str], _Landing]:
+    """`landing_on(backend)`: the three merchants seeded on a fresh warehouse of `backend`."""
+
+    def on(backend: str) -> _Landing:
+        settings = make_settings(
+            warehouse_url=warehouse_url_for(backend),
+            app_database_url=f"sqlite:///{tmp_path / 'app.db'}",
+            simulator_url=landing_simulator.base_url,
+        )
+        return _Landing(settings, landing_world)
+
+    return on
+
+
 def materialize_window(settings: Settings, instance: DagsterInstance) -> ExecuteInProcessResult:
     resources = build_resources(settings)
     return materialize(
@@ -177,19 +197,11 @@ class _Landing:
 
 @pytest.mark.parametrize("backend", ["duckdb", "postgres"])
 def test_an_expired_token_fails_its_connection_alone_and_a_rerun_fills_the_gap(
-    backend: str,
-    tmp_path: Path,
-    warehouse_url_for: Callable[[str], str],
-    landing_world: World,
-    landing_simulator: SimulatorServer,
+    backend: str, landing_on: Callable[[str], _Landing], landing_world: World
 ) -> None:
     world = landing_world
-    settings = make_settings(
-        warehouse_url=warehouse_url_for(backend),
-        app_database_url=f"sqlite:///{tmp_path / 'app.db'}",
-        simulator_url=landing_simulator.base_url,
-    )
-    landing = _Landing(settings, world)
+    landing = landing_on(backend)
+    settings = landing.settings
     connections, landed = landing.connections, landing.window_rows
     expired, *healthy = world.merchants
 
@@ -254,23 +266,12 @@ def test_an_expired_token_fails_its_connection_alone_and_a_rerun_fills_the_gap(
 
 @pytest.mark.parametrize("backend", ["duckdb", "postgres"])
 def test_a_platform_failing_for_one_merchant_fails_the_run_but_not_the_others(
-    backend: str,
-    tmp_path: Path,
-    warehouse_url_for: Callable[[str], str],
-    landing_world: World,
-    landing_simulator: SimulatorServer,
+    backend: str, landing_on: Callable[[str], _Landing], landing_world: World
 ) -> None:
     """Meta answers 500 to one account, past every retry: the run fails so the window is retried,
     the two other merchants' slices are complete, the failing connection shows `error` until the
     retry fills the gap exactly."""
-    landing = _Landing(
-        make_settings(
-            warehouse_url=warehouse_url_for(backend),
-            app_database_url=f"sqlite:///{tmp_path / 'app.db'}",
-            simulator_url=landing_simulator.base_url,
-        ),
-        landing_world,
-    )
+    landing = landing_on(backend)
     failing = landing_world.merchants[0]
 
     landing_world.faults.fail_meta(100, MetaFault.SERVER_ERROR, account_id=failing.meta_account_id)
@@ -284,20 +285,13 @@ def test_a_platform_failing_for_one_merchant_fails_the_run_but_not_the_others(
 
 
 def test_credentials_sealed_under_another_key_fail_their_connection_alone(
-    tmp_path: Path,
-    warehouse_url_for: Callable[[str], str],
-    landing_world: World,
-    landing_simulator: SimulatorServer,
+    landing_on: Callable[[str], _Landing], landing_world: World
 ) -> None:
     """A connection whose stored credentials no longer decrypt (a secret key replaced, a key
     file lost) fails alone with an error that says so, instead of stopping every merchant's
     landing; with the key restored, the retries fill its gap."""
-    settings = make_settings(
-        warehouse_url=warehouse_url_for("duckdb"),
-        app_database_url=f"sqlite:///{tmp_path / 'app.db'}",
-        simulator_url=landing_simulator.base_url,
-    )
-    landing = _Landing(settings, landing_world)
+    landing = landing_on("duckdb")
+    settings = landing.settings
     failing = landing_world.merchants[0]
     connection_id = landing.connections[failing.meta_account_id]
     with open_session(settings.app_database_url) as session, session.begin():
