@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
-from api.auth.dependencies import AUTH_PROBLEMS, BearerCredentials, CurrentUser, verified_caller
+from api.auth.dependencies import AUTH_PROBLEMS, BearerCredentials, verified_caller
 from api.kit.dependencies import AppDbSession
 from api.kit.errors import problem_response
 from api.workspaces.service import member_workspace
@@ -21,29 +21,34 @@ WORKSPACE_PROBLEMS: dict[int | str, dict[str, Any]] = {
 MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
 
 
-def caller_membership(workspace_id: str, user: CurrentUser, session: AppDbSession) -> Membership:
-    membership = session.get(Membership, (user.id, workspace_id))
-    if membership is None:
-        # Same answer whether it does not exist or belongs to someone else: ids do not leak.
-        raise HTTPException(404, "No such workspace.")
-    return membership
-
-
-CallerMembership = Annotated[Membership, Depends(caller_membership)]
-
-
 def current_workspace(
     workspace_id: str, credentials: BearerCredentials, request: Request, session: AppDbSession
 ) -> Workspace:
     user = verified_caller(credentials, request, session)
     workspace = member_workspace(session, user.id, workspace_id)
     if workspace is None:
+        # Same answer whether it does not exist or belongs to someone else: ids do not leak.
         raise HTTPException(404, "No such workspace.")
     request.state.workspace = workspace
     return workspace
 
 
 CurrentWorkspace = Annotated[Workspace, Depends(current_workspace)]
+
+
+def caller_membership(
+    workspace: CurrentWorkspace, request: Request, session: AppDbSession
+) -> Membership:
+    # The caller `CurrentWorkspace` verified (request.state.caller), not `CurrentUser`: FastAPI
+    # would run that on a worker thread of its own. Not read with the workspace: every
+    # workspace route would pay for loading a membership only the member routes use.
+    membership = session.get(Membership, (request.state.caller.id, workspace.id))
+    if membership is None:  # removed since `CurrentWorkspace` read it
+        raise HTTPException(404, "No such workspace.")
+    return membership
+
+
+CallerMembership = Annotated[Membership, Depends(caller_membership)]
 
 
 def workspace_of(request: Request) -> Workspace:
@@ -58,7 +63,7 @@ def workspace_of(request: Request) -> Workspace:
     return workspace
 
 
-def managed_workspace(workspace: CurrentWorkspace, membership: CallerMembership) -> Workspace:
+async def managed_workspace(workspace: CurrentWorkspace, membership: CallerMembership) -> Workspace:
     # A viewer reads and never writes.
     if membership.role not in MANAGERS:
         raise HTTPException(403, "Viewers cannot change the workspace; ask an owner or admin.")
