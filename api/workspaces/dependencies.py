@@ -37,12 +37,16 @@ CurrentWorkspace = Annotated[Workspace, Depends(current_workspace)]
 
 
 def caller_membership(
-    workspace: CurrentWorkspace, request: Request, session: AppDbSession
+    workspace: CurrentWorkspace,
+    credentials: BearerCredentials,
+    request: Request,
+    session: AppDbSession,
 ) -> Membership:
-    # The caller `CurrentWorkspace` verified (request.state.caller), not `CurrentUser`: FastAPI
-    # would run that on a worker thread of its own. Not read with the workspace: every
-    # workspace route would pay for loading a membership only the member routes use.
-    membership = session.get(Membership, (request.state.caller.id, workspace.id))
+    # The caller as `CurrentWorkspace` verified it (kept for the request, no second check), not
+    # `CurrentUser`: FastAPI would run that on a worker thread of its own. Not read with the
+    # workspace: every workspace route would pay for loading a membership only these use.
+    user = verified_caller(credentials, request, session)
+    membership = session.get(Membership, (user.id, workspace.id))
     if membership is None:  # removed since `CurrentWorkspace` read it
         raise HTTPException(404, "No such workspace.")
     return membership
