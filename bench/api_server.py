@@ -40,6 +40,13 @@ class ApiServer:
         }
         return kib["VmRSS"] / 1024, kib["VmHWM"] / 1024
 
+    def cpu_seconds(self) -> float:
+        """The CPU time the process has used so far, all its threads, user and system."""
+        # Fields after the command name, which is in parentheses and may hold spaces; utime and
+        # stime are the 14th and 15th of the line (proc(5)), in clock ticks.
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 @contextmanager
 def serve_api(

@@ -16,7 +16,8 @@ vacuumed and analyzed after the copy as autovacuum soon would.
 The API runs as deployed: one uvicorn worker in its own process, over real HTTP, with a session
 token from the Clerk simulator per owner. Each case is warmed up first (every workspace asked
 once), then timed in the workspaces' shuffled order:
-- latency: one request at a time (p50/p95/p99 in ms);
+- latency: one request at a time (p50/p95/p99 in ms), and the API's CPU time per request (all
+  its threads: what the page costs the server whatever the client and the wire add);
 - throughput: CONCURRENCY clients at once (requests/s);
 - the eight-call baseline: the same content as eight per-widget calls made one after another
   (KPIs now and before, chart, spend mix, attribution, top campaigns, freshness, workspace),
@@ -181,8 +182,8 @@ def _measure_server(
                 for replica in order:  # warm-up: every workspace asked once
                     dashboard(page, replica)
                     baseline(page, replica)
-                latencies = _timed(page, dashboard, order, REQUESTS)
-                _emit_latencies("dashboard", latencies, backend, parameters)
+                dashboard_timed = _timed(page, dashboard, order, REQUESTS, server)
+                _emit_latencies("dashboard", dashboard_timed, backend, parameters)
                 emit(
                     "dashboard.requests_per_s",
                     _throughput(server, tokens, dashboard, order, REQUESTS),
@@ -191,10 +192,10 @@ def _measure_server(
                     concurrency=CONCURRENCY,
                     **parameters,
                 )
-                baseline_latencies = _timed(page, baseline, order, BASELINE_LOADS)
+                baseline_timed = _timed(page, baseline, order, BASELINE_LOADS, server)
                 _emit_latencies(
                     "dashboard.baseline",
-                    baseline_latencies,
+                    baseline_timed,
                     backend,
                     {**parameters, "calls": widgets},
                 )
@@ -202,8 +203,8 @@ def _measure_server(
                     for quantile in ("p50", "p95"):
                         emit(
                             f"dashboard.speedup_{quantile}",
-                            _quantile(baseline_latencies, quantile)
-                            / _quantile(latencies, quantile),
+                            _quantile(baseline_timed.seconds, quantile)
+                            / _quantile(dashboard_timed.seconds, quantile),
                             "ratio",
                             backend=backend,
                             target=TARGET_SPEEDUP,
@@ -219,7 +220,7 @@ def _measure_server(
                 if etag_hit is not None:
                     _emit_latencies(
                         "dashboard.etag_hit",
-                        _timed(page, etag_hit, order, REQUESTS),
+                        _timed(page, etag_hit, order, REQUESTS, server),
                         backend,
                         parameters,
                     )
@@ -238,9 +239,16 @@ def _measure_server(
     )
 
 
-def _emit_latencies(
-    name: str, seconds: Sequence[float], backend: str, parameters: dict[str, Any]
-) -> None:
+@dataclass(frozen=True)
+class Timed:
+    """The page loads' latencies, and the API's CPU time over them (all its threads)."""
+
+    seconds: list[float]
+    server_cpu_seconds: float
+
+
+def _emit_latencies(name: str, timed: Timed, backend: str, parameters: dict[str, Any]) -> None:
+    seconds = timed.seconds
     target = {
         "dashboard": TARGET_P95_MS[backend] if parameters["cache"] == "off" else None,
         "dashboard.etag_hit": TARGET_ETAG_HIT_MS,
@@ -255,6 +263,16 @@ def _emit_latencies(
             **({"target": target} if target is not None and quantile == "p95" else {}),
             **parameters,
         )
+    # What a page load costs the server whatever the client and the wire add: comparable
+    # across hosts and between the one call and the eight.
+    emit(
+        f"{name}.server_cpu_ms",
+        timed.server_cpu_seconds / len(seconds) * 1000,
+        "ms",
+        backend=backend,
+        requests=len(seconds),
+        **parameters,
+    )
 
 
 def _quantile(seconds: Sequence[float], quantile: str) -> float:
@@ -262,15 +280,19 @@ def _quantile(seconds: Sequence[float], quantile: str) -> float:
     return statistics.quantiles(seconds, n=100, method="inclusive")[percent - 1]
 
 
-def _timed(browser: Browser, visit: Visit, order: list[Replica], count: int) -> list[float]:
+def _timed(
+    browser: Browser, visit: Visit, order: list[Replica], count: int, server: ApiServer
+) -> Timed:
     seconds: list[float] = []
     index = 0
+    # A visit made again (an ETag gone stale as a window closed) counts in the CPU time: rare.
+    cpu_before = server.cpu_seconds()
     while len(seconds) < count:
         started = time.perf_counter()
         if visit(browser, order[index % len(order)]):
             seconds.append(time.perf_counter() - started)
         index += 1
-    return seconds
+    return Timed(seconds, server.cpu_seconds() - cpu_before)
 
 
 def _throughput(
