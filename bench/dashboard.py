@@ -183,7 +183,7 @@ def _measure_server(
                     dashboard(page, replica)
                     baseline(page, replica)
                 dashboard_timed = _timed(page, dashboard, order, REQUESTS, server)
-                _emit_latencies("dashboard", dashboard_timed, backend, parameters)
+                _emit_timed("dashboard", dashboard_timed, backend, parameters)
                 emit(
                     "dashboard.requests_per_s",
                     _throughput(server, tokens, dashboard, order, REQUESTS),
@@ -193,7 +193,7 @@ def _measure_server(
                     **parameters,
                 )
                 baseline_timed = _timed(page, baseline, order, BASELINE_LOADS, server)
-                _emit_latencies(
+                _emit_timed(
                     "dashboard.baseline",
                     baseline_timed,
                     backend,
@@ -218,7 +218,7 @@ def _measure_server(
                     )
                 etag_hit = _etag_visit(page, report_range, order)
                 if etag_hit is not None:
-                    _emit_latencies(
+                    _emit_timed(
                         "dashboard.etag_hit",
                         _timed(page, etag_hit, order, REQUESTS, server),
                         backend,
@@ -247,7 +247,7 @@ class Timed:
     server_cpu_seconds: float
 
 
-def _emit_latencies(name: str, timed: Timed, backend: str, parameters: dict[str, Any]) -> None:
+def _emit_timed(name: str, timed: Timed, backend: str, parameters: dict[str, Any]) -> None:
     seconds = timed.seconds
     target = {
         "dashboard": TARGET_P95_MS[backend] if parameters["cache"] == "off" else None,
